@@ -1,0 +1,1 @@
+"""Data bundled with patrolmap: the North Mitrovica study area (installed as ``geo.data``)."""

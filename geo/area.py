@@ -1,0 +1,205 @@
+"""The study area: bundled North Mitrovica, a boundary file, or the data's own extent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import shapely
+
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from geo._columns import fold
+from geo._errors import InputError
+
+__all__ = ["StudyArea", "default_area", "read_area", "extent_area", "utm_crs_for"]
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+NAME_FIELDS = ("name", "naziv", "emri", "name_en", "name_sr", "name_sq", "municipality",
+               "opstina", "komuna", "shapename", "name_2", "name_1", "nam", "label")
+
+
+@dataclass(frozen=True)
+class StudyArea:
+    """A study area polygon in WGS84 (shapely order: lng, lat).
+
+    ``names`` holds the area's name per language code when the file gives them.
+    """
+
+    name: str
+    geometry: BaseGeometry
+    approximate: bool = False
+    source: str = "file"
+    note: str = ""
+    names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def area_km2(self) -> float:
+        """Geodesic area in square kilometres."""
+        return abs(_GEOD.geometry_area_perimeter(self.geometry)[0]) / 1e6
+
+    @property
+    def bounds_lnglat(self) -> tuple[float, float, float, float]:
+        """(min lng, min lat, max lng, max lat)."""
+        return tuple(self.geometry.bounds)  # type: ignore[return-value]
+
+    def contains_latlng(self, lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
+        """Whether each point lies inside (or on the edge of) the area; vectorized."""
+        lat = np.asarray(lat, dtype=float)
+        lng = np.asarray(lng, dtype=float)
+        inside = np.zeros(lat.shape, dtype=bool)
+        finite = np.isfinite(lat) & np.isfinite(lng)
+        minx, miny, maxx, maxy = self.geometry.bounds
+        near = finite & (lng >= minx) & (lng <= maxx) & (lat >= miny) & (lat <= maxy)
+        if near.any():
+            shapely.prepare(self.geometry)
+            inside[near] = shapely.intersects_xy(self.geometry, lng[near], lat[near])
+        return inside
+
+
+def default_area() -> StudyArea:
+    """The bundled, approximate North Mitrovica study area.
+
+    >>> area = default_area()
+    >>> area.name, area.approximate, 10 < area.area_km2 < 13
+    ('North Mitrovica', True, True)
+    """
+    text = files("geo.data").joinpath("north_mitrovica.geojson").read_text(encoding="utf-8")
+    feature = json.loads(text)["features"][0]
+    props = feature["properties"]
+    return StudyArea(
+        name=props["name"],
+        geometry=shape(feature["geometry"]),
+        approximate=bool(props.get("approximate")),
+        source="bundled",
+        note=props.get("note", ""),
+        names={"en": props["name"], "sr-Cyrl": props["name_sr_cyrl"],
+               "sr-Latn": props["name_sr_latn"], "sq": props["name_sq"]},
+    )
+
+
+def read_area(path: str | Path, *, name: str | None = None, layer: str | None = None) -> StudyArea:
+    """Read a boundary file (any format GDAL reads) as a study area.
+
+    Parameters
+    ----------
+    name
+        Pick the feature whose name (in any name-like column) equals this, ignoring case and
+        accents. Without it a file of several polygons is used as their union.
+    layer
+        Layer of a multi-layer file; the first by default.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: study area file not found")
+    try:
+        layers = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        if layer is not None and layer not in layers:
+            raise InputError(f"{path}: no layer {layer!r}; layers are {layers}")
+        gdf = gpd.read_file(path, layer=layer or layers[0])
+    except InputError:
+        raise
+    except Exception as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(f"{path}: not a readable boundary file ({first})") from None
+    if gdf.crs is None:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise InputError(f"{path}: the boundary file has no CRS and is not in lat/lon degrees; "
+                             "save it with its CRS (e.g. as GeoPackage)")
+        gdf = gdf.set_crs(4326)
+    gdf = gdf.to_crs(4326)
+    polygonal = gdf[gdf.geometry.notna()
+                    & gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if polygonal.empty:
+        kinds = sorted(set(gdf.geometry.geom_type.dropna())) or ["no geometry"]
+        raise InputError(f"{path}: holds no polygons (found {', '.join(kinds)}); "
+                         "a study area must be a polygon")
+    label = None
+    names: dict[str, str] = {}
+    if name is not None:
+        polygonal, label = _pick_named(path, polygonal, name)
+    elif len(polygonal) == 1:
+        label = _feature_name(polygonal)
+    parts = polygonal.geometry.to_numpy()
+    invalid = ~shapely.is_valid(parts)
+    if invalid.any():
+        reason = shapely.is_valid_reason(parts[invalid][0])
+        raise InputError(f"{path}: the study area polygon is invalid ({reason}); repair it, "
+                         "e.g. in QGIS with Vector > Geometry Tools > Fix Geometries")
+    geometry = shapely.union_all(parts)
+    if geometry.is_empty or geometry.area == 0:
+        raise InputError(f"{path}: the study area polygon is empty")
+    if label:
+        names = {"en": label}
+    return StudyArea(name=label or "Study area", geometry=geometry, source="file", names=names,
+                     note="Boundary from a user-supplied file.")
+
+
+def _name_columns(gdf) -> list[str]:
+    text_cols = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == object
+                 or str(gdf[c].dtype).startswith("str")]
+    preferred = [c for c in text_cols if fold(c) in NAME_FIELDS]
+    return preferred + [c for c in text_cols if c not in preferred]
+
+
+def _feature_name(gdf) -> str | None:
+    for column in _name_columns(gdf):
+        value = gdf[column].iloc[0]
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _pick_named(path: Path, gdf, name: str):
+    wanted = fold(name)
+    columns = _name_columns(gdf)
+    for column in columns:
+        values = gdf[column].astype("string").fillna("")
+        hits = gdf[values.map(fold) == wanted]
+        if len(hits):
+            return hits, str(hits[column].iloc[0]).strip()
+    if not columns:
+        raise InputError(f"{path}: --area-name {name!r} given but the file has no text columns "
+                         "to match it against")
+    column = columns[0]
+    values = sorted({str(v) for v in gdf[column].dropna()})
+    shown = ", ".join(repr(v) for v in values[:15]) + (" ..." if len(values) > 15 else "")
+    raise InputError(f"{path}: no feature named {name!r}; column {column!r} has {shown}")
+
+
+def extent_area(lat: np.ndarray, lng: np.ndarray, *, pad_m: float = 250.0) -> StudyArea:
+    """An area from the points' own extent: their bounding box padded by ``pad_m`` metres."""
+    lat = np.asarray(lat, dtype=float)
+    lng = np.asarray(lng, dtype=float)
+    ok = np.isfinite(lat) & np.isfinite(lng) & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
+    if not ok.any():
+        raise InputError("--area extent: no valid coordinates to take the extent from")
+    lat, lng = lat[ok], lng[ok]
+    crs = utm_crs_for(float(np.median(lat)), float(np.median(lng)))
+    to_metric = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    x, y = to_metric.transform(lng, lat)
+    padded = shapely.box(x.min() - pad_m, y.min() - pad_m, x.max() + pad_m, y.max() + pad_m)
+    padded = shapely.segmentize(padded, 100.0)  # keep the edges true after reprojection
+    back = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    geometry = shapely.transform(padded, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+    area = StudyArea(name="Study area (data extent)", geometry=geometry, source="extent",
+                     approximate=True, note=f"The data's own extent padded by {pad_m:.0f} m.")
+    if area.area_km2 > 5000:
+        raise InputError(f"--area extent: the data spread over {area.area_km2:,.0f} km2, too wide "
+                         "for a city map; pass --area FILE with a boundary, or fix stray points")
+    return area
+
+
+def utm_crs_for(lat: float, lng: float) -> pyproj.CRS:
+    """The WGS84 UTM zone CRS for a point (EPSG:32634 for North Mitrovica)."""
+    zone = int((lng + 180) // 6) + 1
+    return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)

@@ -1,0 +1,264 @@
+"""The ``patrolmap`` command line: demo, check, sample and build.
+
+Exit codes: 0 on success, 2 on bad usage or bad input (one line on stderr, no traceback),
+1 on an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from geo import __version__
+from geo._errors import InputError, PatrolmapError, UsageError
+from geo.cells import DEFAULT_RES
+from geo.privacy import DEFAULT_K
+from geo.recipe import COLUMN_OPTIONS, load_recipe
+from geo.validate import Options
+
+__all__ = ["main"]
+
+def _add_reading_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("reading columns (guessed when not given)")
+    group.add_argument("--lat-col", metavar="NAME", help="latitude column (WGS84 degrees)")
+    group.add_argument("--lon-col", dest="lng_col", metavar="NAME", help="longitude column")
+    group.add_argument("--x-col", metavar="NAME", help="projected x / easting column")
+    group.add_argument("--y-col", metavar="NAME", help="projected y / northing column")
+    group.add_argument("--crs", metavar="CRS",
+                       help="CRS of x/y or lat/lon columns, e.g. EPSG:32634 or EPSG:9141")
+    group.add_argument("--time-col", metavar="NAME", help="date-and-time column")
+    group.add_argument("--category-col", metavar="NAME", help="incident category column")
+    group.add_argument("--unit-col", metavar="NAME", help="patrol unit id column")
+    group.add_argument("--tz", metavar="ZONE", help="time zone of times without an offset "
+                       "(default Europe/Belgrade)")
+    group.add_argument("--encoding", metavar="ENC", help="text encoding: utf-8, cp1250, cp1251")
+    group.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (guessed by default)")
+    group.add_argument("--sheet", metavar="NAME", help="Excel sheet (first with data by default)")
+    group.add_argument("--layer", metavar="NAME", help="GeoPackage layer (first by default)")
+
+
+def _add_area_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--area", metavar="FILE|extent",
+                        help="study area: a boundary file, or 'extent' for the data's own extent "
+                             "(default: the bundled North Mitrovica area)")
+    parser.add_argument("--area-name", metavar="NAME",
+                        help="pick the feature with this name from a boundary file of many")
+
+
+def _add_map_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--res", type=int, metavar="N",
+                        help=f"H3 resolution 0-15 (default {DEFAULT_RES}: cells of ~0.1 km²)")
+    parser.add_argument("--k", type=int, metavar="K",
+                        help=f"hide cells with 1..K-1 incidents (default {DEFAULT_K}, at least 3)")
+    parser.add_argument("--no-tiles", action="store_true",
+                        help="draw no basemap tiles (the map then needs no network)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="patrolmap",
+        description="Hexagon maps of incident hot spots and patrol coverage gaps.",
+    )
+    parser.add_argument("--version", action="version", version=f"patrolmap {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="make the North Mitrovica map from the bundled sample",
+                          description="Generate the synthetic North Mitrovica sample and build "
+                                      "maps/north_mitrovica.html from it.")
+    demo.add_argument("--out", default="maps", metavar="DIR",
+                      help="folder for the map (default: maps)")
+    demo.add_argument("--days", type=int, default=365, help="days of sample data (default 365)")
+    demo.add_argument("--seed", type=int, default=2025, help="sample seed (default 2025)")
+    _add_map_options(demo)
+
+    check = sub.add_parser("check", help="validate input files without building anything",
+                           description="Read each file, check every row, print what was "
+                                       "accepted and why rows were rejected.")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--kind", choices=("auto", "incidents", "pings", "posts"), default="auto",
+                       help="what the files hold (default: guessed from the columns)")
+    check.add_argument("--rejects-dir", metavar="DIR",
+                       help="write <file>_rejects.csv for each file with rejects here")
+    _add_area_options(check)
+    _add_reading_options(check)
+
+    sample = sub.add_parser("sample", help="write the synthetic sample inputs",
+                            description="Write realistic synthetic sample inputs (incidents, "
+                                        "patrol pings, fixed posts, a recipe) to a folder.")
+    sample.add_argument("--out", required=True, metavar="DIR")
+    sample.add_argument("--days", type=int, default=365)
+    sample.add_argument("--seed", type=int, default=2025)
+
+    build = sub.add_parser("build", help="build the map from your files",
+                           description="Build the map from your own files, from options or a "
+                                       "TOML recipe (options override the recipe).")
+    build.add_argument("--recipe", metavar="FILE", help="TOML recipe (see README)")
+    build.add_argument("--incidents", nargs="+", metavar="FILE", help="incident file(s)")
+    build.add_argument("--patrols", nargs="+", metavar="FILE", help="patrol ping file(s)")
+    build.add_argument("--posts", nargs="+", metavar="FILE", help="fixed post file(s)")
+    build.add_argument("--out", metavar="FILE.html", help="map to write (default "
+                       "maps/<area>.html)")
+    build.add_argument("--title", metavar="TEXT")
+    build.add_argument("--note", metavar="TEXT", help="data source note shown on the map")
+    build.add_argument("--rejects-dir", metavar="DIR")
+    _add_area_options(build)
+    _add_map_options(build)
+    _add_reading_options(build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _COMMANDS[args.command](args)
+    except PatrolmapError as err:
+        print(f"patrolmap: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("patrolmap: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # an internal error: still one line, never a traceback
+        print(f"patrolmap: internal error: {type(err).__name__}: {_one_line(err)} "
+              "(please report it)", file=sys.stderr)
+        return 1
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())
+
+
+def _say(args, text: str) -> None:
+    if not args.quiet:
+        print(text)
+
+
+def _options(values: dict) -> Options:
+    kwargs = {k: values[k] for k in COLUMN_OPTIONS if values.get(k) is not None}
+    return Options(**kwargs)
+
+
+# ------------------------------------------------------------------ commands
+
+def _run_demo(args) -> int:
+    from geo.pipeline import build, load_inputs
+    from geo.sample import synthetic_note, write_sample
+
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory(prefix="patrolmap-sample-") as tmp:
+        _say(args, f"Generating {args.days} days of synthetic North Mitrovica data ...")
+        files = write_sample(tmp, seed=args.seed, days=args.days)
+        inputs = load_inputs(files["incidents"], patrols=files["patrols"], posts=files["posts"])
+        result = build(inputs, out / "north_mitrovica.html", res=args.res or DEFAULT_RES,
+                       k=args.k or DEFAULT_K, note=synthetic_note(args.seed), tiles=not args.no_tiles,
+                       title="North Mitrovica: incidents per cell (synthetic sample)")
+    _report(args, result)
+    return 0
+
+
+def _report(args, result) -> None:
+    _say(args, result.summary)
+    for path in result.rejects:
+        _say(args, f"rejects: {path}")
+    _say(args, f"map: {result.map_path}")
+
+
+def _guess_kind(table) -> str:
+    from geo import _columns as names
+    from geo._columns import find_column
+
+    cols = table.frame.columns
+    if table.row_word == "point":
+        return "pings"
+    if find_column(cols, names.STAFFED_FROM) or find_column(cols, names.STAFFED_TO):
+        return "posts"
+    if find_column(cols, names.UNIT) and not find_column(cols, names.CATEGORY):
+        return "pings"
+    return "incidents"
+
+
+def _run_check(args) -> int:
+    from geo.area import default_area, read_area
+    from geo.readers import read_table
+    from geo.validate import check_incidents, check_pings, check_posts
+
+    opts = _options(vars(args))
+    if args.area == "extent":
+        area = None
+    elif args.area:
+        area = read_area(args.area, name=args.area_name)
+    else:
+        if args.area_name:
+            raise UsageError("--area-name needs --area FILE")
+        area = default_area()
+    checks = {"incidents": check_incidents, "pings": check_pings, "posts": check_posts}
+    worst = 0
+    for file in args.files:
+        try:
+            table = read_table(file, encoding=opts.encoding, delimiter=opts.delimiter,
+                               sheet=opts.sheet, layer=opts.layer)
+            kind = args.kind if args.kind != "auto" else _guess_kind(table)
+            checked = checks[kind](table, area=area, options=opts)
+        except InputError as err:
+            print(f"patrolmap: error: {_one_line(err)}", file=sys.stderr)
+            worst = 2
+            continue
+        print(checked.summary())
+        if args.rejects_dir:
+            path = checked.write_rejects(args.rejects_dir)
+            if path:
+                print(f"  rejects: {path}")
+        if len(checked.accepted) == 0:
+            worst = 2
+    return worst
+
+
+def _run_sample(args) -> int:
+    from geo.sample import write_sample
+
+    files = write_sample(args.out, seed=args.seed, days=args.days)
+    for key, path in files.items():
+        _say(args, f"{key}: {path}")
+    _say(args, f"run: patrolmap build --recipe {files['recipe']}")
+    return 0
+
+
+def _run_build(args) -> int:
+    from geo.pipeline import build, load_inputs
+
+    given = {k: v for k, v in vars(args).items() if v not in (None, False)}
+    settings = load_recipe(args.recipe) if args.recipe else {}
+    settings.update(given)
+    if not settings.get("incidents"):
+        raise UsageError("build needs --incidents FILE (or a recipe with [inputs] incidents)")
+    inputs = load_inputs(settings["incidents"], patrols=settings.get("patrols"),
+                         posts=settings.get("posts"), area=settings.get("area"),
+                         area_name=settings.get("area_name"), options=_options(settings))
+    out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
+    result = build(inputs, out, res=settings.get("res") or DEFAULT_RES,
+                   k=settings.get("k") or DEFAULT_K, title=settings.get("title"),
+                   note=settings.get("note") or "", tiles=not settings.get("no_tiles"),
+                   rejects_dir=settings.get("rejects_dir"))
+    _report(args, result)
+    return 0
+
+
+def _slug(name: str) -> str:
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "map"
+
+
+_COMMANDS = {"demo": _run_demo, "check": _run_check, "sample": _run_sample, "build": _run_build}
+
+if __name__ == "__main__":
+    sys.exit(main())

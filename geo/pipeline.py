@@ -1,0 +1,138 @@
+"""The main job, end to end: files -> checked tables -> cells -> privacy gate -> map files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo._errors import InputError, UsageError
+from geo.area import StudyArea, default_area, extent_area, read_area
+from geo.cells import DEFAULT_RES
+from geo.maps import render_map
+from geo.privacy import DEFAULT_K, MIN_COMMUNITY_K, publish
+from geo.table import CellTable, count_cells
+from geo.validate import Checked, Options, read_checked
+
+__all__ = ["Inputs", "BuildResult", "load_inputs", "build"]
+
+
+@dataclass
+class Inputs:
+    """Checked inputs of one run: the study area and each file's accepted rows and rejects."""
+
+    area: StudyArea
+    incidents: list[Checked]
+    pings: list[Checked] = field(default_factory=list)
+    posts: list[Checked] = field(default_factory=list)
+
+    @property
+    def checked(self) -> list[Checked]:
+        """Every checked file."""
+        return [*self.incidents, *self.pings, *self.posts]
+
+    def accepted(self, kind: str) -> pd.DataFrame | None:
+        """All accepted rows of one kind ('incidents', 'pings', 'posts'), or None if none given."""
+        parts = {"incidents": self.incidents, "pings": self.pings, "posts": self.posts}[kind]
+        if not parts:
+            return None
+        frame = pd.concat([c.accepted for c in parts], ignore_index=True)
+        if kind == "pings":
+            frame = frame.sort_values(["unit", "time"], kind="stable").reset_index(drop=True)
+        return frame
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote and the table it drew from."""
+
+    table: CellTable
+    map_path: Path
+    rejects: list[Path]
+    summary: str
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (str, Path)):
+        return [value]
+    return list(value)
+
+
+def load_inputs(
+    incidents: str | Path | Sequence[str | Path],
+    *,
+    patrols: str | Path | Sequence[str | Path] | None = None,
+    posts: str | Path | Sequence[str | Path] | None = None,
+    area: str | Path | StudyArea | None = None,
+    area_name: str | None = None,
+    options: Options | None = None,
+) -> Inputs:
+    """Read and check every input file against the study area.
+
+    ``area`` is None for the bundled North Mitrovica area, a boundary file, a
+    :class:`StudyArea`, or ``"extent"`` for the data's own extent.
+    """
+    opts = options or Options()
+    if isinstance(area, StudyArea):
+        study = area
+    elif area is None:
+        if area_name is not None:
+            raise InputError("--area-name needs --area FILE (a boundary file holding that name)")
+        study = default_area()
+    elif str(area) == "extent":
+        study = None
+    else:
+        study = read_area(area, name=area_name)
+
+    def read_all(files, kind: str) -> list[Checked]:
+        return [read_checked(f, kind, area=study, options=opts) for f in _as_list(files)]
+
+    inc = read_all(incidents, "incidents")
+    pings = read_all(patrols, "pings")
+    fixed = read_all(posts, "posts")
+    if not inc:
+        raise InputError("no incident file given; pass --incidents FILE")
+    if study is None:
+        frames = [c.accepted for c in [*inc, *pings, *fixed]]
+        lat = np.concatenate([f["lat"].to_numpy() for f in frames])
+        lng = np.concatenate([f["lng"].to_numpy() for f in frames])
+        study = extent_area(lat, lng)
+    if sum(len(c.accepted) for c in inc) == 0:
+        reasons = "; ".join(c.summary() for c in inc)
+        raise InputError(f"no usable incident rows: {reasons}")
+    return Inputs(area=study, incidents=inc, pings=pings, posts=fixed)
+
+
+def build(inputs: Inputs, out: str | Path, *, res: int = DEFAULT_RES, title: str | None = None,
+          note: str = "", k: int = DEFAULT_K, tiles: bool = True,
+          rejects_dir: str | Path | None = None) -> BuildResult:
+    """Count cells, pass them through the privacy gate and write the map and rejects files.
+
+    Parameters
+    ----------
+    out
+        The HTML map to write; rejects go to ``<out folder>/rejects`` unless ``rejects_dir``.
+    note
+        A data-source note shown on the map (e.g. that the data are synthetic).
+    """
+    out = Path(out)
+    if not 0 <= res <= 15:
+        raise UsageError(f"--res {res}: H3 resolution must be 0..15 (9 suits a town of ~10 km²)")
+    if k < MIN_COMMUNITY_K:
+        raise UsageError(f"--k {k}: community maps hide counts below at least {MIN_COMMUNITY_K}")
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"--out {out}: the map file must end in .html")
+    table = count_cells(inputs.accepted("incidents"), inputs.area, res=res,
+                        pings=inputs.accepted("pings"))
+    published = publish(table, k=k)
+    title = title or f"{inputs.area.name}: incidents per cell"
+    map_path = render_map(published, out, title=title, note=note, tiles=tiles)
+    folder = Path(rejects_dir) if rejects_dir else out.parent / "rejects"
+    rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]
+    summary = "\n".join(c.summary() for c in inputs.checked)
+    return BuildResult(table=table, map_path=map_path, rejects=rejects, summary=summary)

@@ -1,0 +1,483 @@
+"""Judge every row of an input table: accepted rows go on, each bad row goes to rejects with a reason.
+
+The core of patrolmap trusts what leaves this module: WGS84 ``lat``/``lng`` inside the study
+area, a UTC ``time``, and only the columns the tool uses (free-text notes, names and addresses
+are dropped here). Rows read always equal rows accepted plus rows rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyproj
+
+from geo import _columns as names
+from geo._columns import find_column, shown_columns
+from geo._errors import InputError
+from geo._times import parse_times
+from geo.area import StudyArea
+from geo.readers import RawTable, read_table
+
+__all__ = ["Options", "Checked", "check_incidents", "check_pings", "check_posts",
+           "read_incidents", "read_pings", "read_posts"]
+
+LOCAL_TZ = "Europe/Belgrade"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to read a file's columns; every field is optional and guessed when missing."""
+
+    lat_col: str | None = None
+    lng_col: str | None = None
+    x_col: str | None = None
+    y_col: str | None = None
+    time_col: str | None = None
+    category_col: str | None = None
+    unit_col: str | None = None
+    crs: str | None = None
+    tz: str = LOCAL_TZ
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    layer: str | None = None
+
+
+@dataclass
+class Checked:
+    """The outcome of checking one file: accepted rows, rejects with reasons, and counts."""
+
+    kind: str
+    path: Path
+    accepted: pd.DataFrame
+    rejects: pd.DataFrame
+    rows_read: int
+    used: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    row_word: str = "row"
+
+    def __post_init__(self) -> None:
+        if len(self.accepted) + len(self.rejects) != self.rows_read:
+            raise AssertionError("rows read must equal accepted plus rejected")
+
+    def reasons(self) -> pd.Series:
+        """Rejected rows counted by reason, most common first."""
+        return self.rejects["reason"].value_counts()
+
+    def summary(self) -> str:
+        """A few lines a person reads: counts, columns used, and why rows were rejected."""
+        lines = [f"{self.path.name}: {self.kind}: {self.rows_read:,} rows read, "
+                 f"{len(self.accepted):,} accepted, {len(self.rejects):,} rejected"]
+        used = ", ".join(f"{k} <- {v!r}" for k, v in self.used.items())
+        if used:
+            lines.append(f"  columns used: {used}")
+        for reason, count in self.reasons().items():
+            first = self.rejects.loc[self.rejects["reason"] == reason, "row"].head(5).tolist()
+            rows = ", ".join(str(r) for r in first) + (" ..." if count > 5 else "")
+            lines.append(f"  rejected {count:,}: {reason} ({self.row_word}s {rows})")
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def write_rejects(self, folder: str | Path) -> Path | None:
+        """Write the rejects as CSV (row, column, reason, value) into ``folder``; None if none."""
+        if self.rejects.empty:
+            return None
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / f"{self.path.stem}_rejects.csv"
+        self.rejects.to_csv(out, index=False)
+        return out
+
+
+class _Judge:
+    """Collects the first failing check of each row, vectorized."""
+
+    def __init__(self, table: RawTable) -> None:
+        self.table = table
+        self.n = len(table.frame)
+        self.code = np.zeros(self.n, dtype=np.int16)
+        self.reasons: list[tuple[str, str]] = [("", "")]
+        self.values: dict[int, pd.Series] = {}
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.code == 0
+
+    def fail(self, mask: np.ndarray, column: str, reason: str, values=None) -> None:
+        mask = np.asarray(mask, dtype=bool) & self.ok
+        if not mask.any():
+            return
+        self.reasons.append((column, reason))
+        code = len(self.reasons) - 1
+        self.code[mask] = code
+        if values is not None:
+            self.values[code] = pd.Series(values, copy=False)
+
+    def rejects(self) -> pd.DataFrame:
+        bad = np.flatnonzero(self.code)
+        codes = self.code[bad]
+        column = np.array([c for c, _ in self.reasons], dtype=object)[codes]
+        reason = np.array([r for _, r in self.reasons], dtype=object)[codes]
+        value = np.full(len(bad), "", dtype=object)
+        for code, series in self.values.items():
+            pick = codes == code
+            value[pick] = [_short(v) for v in series.iloc[bad[pick]]]
+        return pd.DataFrame({"row": self.table.row[bad], "column": column,
+                             "reason": reason, "value": value})
+
+
+def _short(value) -> str:
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ------------------------------------------------------------------ coordinates
+
+def _to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers from a column (decimal comma allowed); returns (values, blank mask)."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
+        arr = values.to_numpy(dtype=float, na_value=np.nan)
+        return arr, np.isnan(arr)
+    text = values.astype("string").str.strip().fillna("")
+    blank = (text == "").to_numpy()
+    arr = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    return arr.to_numpy(dtype=float, na_value=np.nan), blank
+
+
+def _transformer(crs: str, path: Path) -> pyproj.Transformer:
+    try:
+        source = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError:
+        raise InputError(f"{path}: unknown CRS {crs!r}; give one pyproj knows, e.g. EPSG:32634 "
+                         "(UTM 34N) or EPSG:9141 (KOSOVAREF01)") from None
+    return pyproj.Transformer.from_crs(source, 4326, always_xy=True)
+
+
+def _locate(table: RawTable, opts: Options, judge: _Judge, used: dict[str, str]):
+    """WGS84 (lat, lng) for every row; rows that fail get a reason in ``judge``."""
+    frame, path = table.frame, table.path
+    cols = list(frame.columns)
+    lat_c = find_column(cols, names.LAT, given=opts.lat_col, path=path, option="--lat-col")
+    lng_c = find_column(cols, names.LNG, given=opts.lng_col, path=path, option="--lon-col")
+    x_c = find_column(cols, names.X, given=opts.x_col, path=path, option="--x-col")
+    y_c = find_column(cols, names.Y, given=opts.y_col, path=path, option="--y-col")
+    crs = opts.crs
+    if opts.x_col or opts.y_col or not (lat_c and lng_c):
+        if "_x" in frame and not (opts.x_col or opts.y_col):
+            x_c, y_c, crs = "_x", "_y", opts.crs or table.crs or "EPSG:4326"
+            judge.fail(frame["_geom_type"].to_numpy() == "missing", "geometry", "missing geometry")
+            judge.fail(frame["_geom_type"].to_numpy() != "Point", "geometry",
+                       "geometry is not a point", frame["_geom_type"])
+        elif x_c and y_c:
+            pass
+        else:
+            wkt_c = find_column(cols, names.WKT)
+            if wkt_c is None:
+                raise InputError(
+                    f"{path}: no coordinate columns found (latitude/longitude, x/y or WKT); "
+                    f"columns are {shown_columns(cols)}. Pass --lat-col and --lon-col to name them"
+                )
+            return _locate_wkt(table, wkt_c, crs, judge, used)
+        lat_c = lng_c = None
+    if lat_c and lng_c:
+        used.update(latitude=lat_c, longitude=lng_c)
+        lat, lat_blank = _to_float(frame[lat_c])
+        lng, lng_blank = _to_float(frame[lng_c])
+        judge.fail(lat_blank, lat_c, "missing latitude")
+        judge.fail(lng_blank, lng_c, "missing longitude")
+        judge.fail(np.isnan(lat), lat_c, "latitude is not a number", frame[lat_c])
+        judge.fail(np.isnan(lng), lng_c, "longitude is not a number", frame[lng_c])
+        if crs and pyproj.CRS.from_user_input(crs).to_epsg() != 4326:
+            lng, lat = _transformer(crs, path).transform(lng, lat)
+            used["crs"] = crs
+        _looks_projected(path, lat, lng, judge.ok, (lat_c, lng_c))
+        return lat, lng, (lat_c, lng_c)
+    # x/y columns, or point geometry
+    if x_c != "_x":
+        used.update(x=x_c, y=y_c)
+    x, x_blank = _to_float(frame[x_c])
+    y, y_blank = _to_float(frame[y_c])
+    shown_x = x_c if x_c != "_x" else "geometry"
+    shown_y = y_c if y_c != "_y" else "geometry"
+    judge.fail(x_blank, shown_x, "missing x coordinate")
+    judge.fail(y_blank, shown_y, "missing y coordinate")
+    judge.fail(np.isnan(x), shown_x, "x is not a number", frame[x_c])
+    judge.fail(np.isnan(y), shown_y, "y is not a number", frame[y_c])
+    if crs is None:
+        ok = judge.ok
+        if ok.any() and (np.abs(x[ok]) <= 180).all() and (np.abs(y[ok]) <= 90).all():
+            crs = "EPSG:4326"
+        else:
+            sample = x[ok][0] if ok.any() else float("nan")
+            raise InputError(f"{path}: columns {x_c!r}/{y_c!r} hold projected coordinates "
+                             f"(e.g. {sample:.1f}) and no CRS is known; pass --crs, e.g. "
+                             "EPSG:32634 (UTM 34N) or EPSG:9141 (KOSOVAREF01)")
+    used["crs"] = crs
+    lng, lat = _transformer(crs, path).transform(x, y)
+    judge.fail(judge.ok & ~(np.isfinite(lat) & np.isfinite(lng)), shown_x,
+               f"coordinates cannot be transformed from {crs}")
+    return lat, lng, (shown_y, shown_x)
+
+
+def _locate_wkt(table: RawTable, column: str, crs: str | None, judge: _Judge, used):
+    import shapely
+
+    text = table.frame[column].astype("string").fillna("").str.strip()
+    judge.fail((text == "").to_numpy(), column, "missing geometry")
+    geom = shapely.from_wkt(text.where(text != "", None).to_numpy(dtype=object), on_invalid="ignore")
+    is_point = shapely.get_type_id(geom) == 0
+    judge.fail(~is_point, column, "geometry is not a WKT point", table.frame[column])
+    x = np.where(is_point, shapely.get_x(geom), np.nan)
+    y = np.where(is_point, shapely.get_y(geom), np.nan)
+    used["geometry"] = column
+    if crs and pyproj.CRS.from_user_input(crs).to_epsg() != 4326:
+        x, y = _transformer(crs, table.path).transform(x, y)
+    _looks_projected(table.path, y, x, judge.ok, (column, column))
+    return y, x, (column, column)
+
+
+def _looks_projected(path: Path, lat, lng, ok, cols) -> None:
+    ok = ok & np.isfinite(lat) & np.isfinite(lng)
+    if ok.sum() >= 3:
+        out = (np.abs(lat[ok]) > 90) | (np.abs(lng[ok]) > 180)
+        if out.mean() > 0.9:
+            raise InputError(f"{path}: columns {cols[0]!r}/{cols[1]!r} hold values like "
+                             f"{lat[ok][0]:.1f}, not degrees; name the projected columns with "
+                             "--x-col/--y-col and pass --crs, e.g. EPSG:32634")
+
+
+def _judge_position(lat, lng, cols, area: StudyArea | None, judge: _Judge, frame) -> None:
+    lat_c, lng_c = cols
+    if lat_c in frame and lng_c in frame:
+        pair = frame[lat_c].astype(str) + ", " + frame[lng_c].astype(str)
+    else:
+        pair = pd.Series([f"{a:.6f}, {b:.6f}" for a, b in zip(lat, lng, strict=True)])
+    finite = np.isfinite(lat) & np.isfinite(lng)
+    in_range = finite & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
+    swapped_ok = finite & (np.abs(lng) <= 90) & (np.abs(lat) <= 180)
+    swapped_inside = np.zeros(len(lat), dtype=bool)
+    if area is not None:
+        swapped_inside = swapped_ok & area.contains_latlng(lng, lat)
+    judge.fail(~in_range & swapped_inside, lat_c, "latitude and longitude look swapped", pair)
+    judge.fail(np.abs(lat) > 90, lat_c, "latitude out of range (-90..90)", pair)
+    judge.fail(np.abs(lng) > 180, lng_c, "longitude out of range (-180..180)", pair)
+    judge.fail((lat == 0) & (lng == 0), lat_c, "coordinates are 0, 0 (no position)", pair)
+    if area is not None:
+        inside = area.contains_latlng(lat, lng)
+        judge.fail(~inside & swapped_inside, lat_c, "latitude and longitude look swapped", pair)
+        judge.fail(~inside, lat_c, "outside the study area", pair)
+
+
+def _outside_note(judge: _Judge, area: StudyArea | None, path: Path) -> list[str]:
+    if area is None or judge.n == 0:
+        return []
+    outside = sum(int((judge.code == i).sum()) for i, (_, r) in enumerate(judge.reasons)
+                  if r == "outside the study area")
+    if outside / judge.n <= 0.5:
+        return []
+    return [f"{outside:,} of {judge.n:,} rows fall outside the study area ({area.name}). "
+            "If the data are from another place, pass --area FILE (a boundary file, with "
+            "--area-name NAME to pick one feature) or --area extent (the data's own extent)"]
+
+
+# ------------------------------------------------------------------ times
+
+def _judge_time(table: RawTable, opts: Options, judge: _Judge, used: dict[str, str],
+                *, required: bool = True) -> pd.Series | None:
+    frame, path = table.frame, table.path
+    cols = list(frame.columns)
+    time_c = find_column(cols, names.DATETIME, given=opts.time_col, path=path, option="--time-col")
+    date_c = tod_c = None
+    if time_c is None:
+        date_c = find_column(cols, names.DATE)
+        tod_c = find_column(cols, names.TIME)
+    if time_c is None and date_c and tod_c:
+        used.update(date=date_c, time=tod_c)
+        values = _joined(frame[date_c], frame[tod_c])
+        column = f"{date_c}+{tod_c}"
+    elif time_c or date_c or tod_c:
+        time_c = time_c or date_c or tod_c
+        used["time"] = time_c
+        values = frame[time_c]
+        column = time_c
+    elif required:
+        raise InputError(f"{path}: no date/time column found; columns are {shown_columns(cols)}. "
+                         "Pass --time-col to name it")
+    else:
+        return None
+    parsed = parse_times(values, tz=opts.tz)
+    judge.fail(parsed.blank, column, "missing date or time")
+    judge.fail(parsed.bad, column, "time is not a date and time", values)
+    judge.fail(parsed.date_only, column, "time of day missing (date only)", values)
+    future = parsed.utc > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    judge.fail(future.to_numpy(), column, "time is in the future", values)
+    return parsed.utc
+
+
+def _joined(dates: pd.Series, times: pd.Series) -> pd.Series:
+    def as_text(series: pd.Series, fmt: str) -> pd.Series:
+        out = series.astype(object).map(
+            lambda v: v.strftime(fmt) if hasattr(v, "strftime") else ("" if v is None else str(v))
+        )
+        return out.astype("string").fillna("").str.strip()
+
+    d = as_text(dates, "%Y-%m-%d").str.replace(r"\s+00:00(:00)?$", "", regex=True)
+    t = as_text(times, "%H:%M:%S")
+    return (d + " " + t).str.strip().where((d != "") & (t != ""), d.where(t == "", ""))
+
+
+# ------------------------------------------------------------------ the three kinds
+
+def check_incidents(table: RawTable, *, area: StudyArea | None = None,
+                    options: Options | None = None) -> Checked:
+    """Check incident rows: position, time, category. Returns the accepted rows as
+    ``row, time, lat, lng, category``."""
+    opts = options or Options()
+    judge, used = _Judge(table), {}
+    _judge_problem(table, judge)
+    lat, lng, cols = _locate(table, opts, judge, used)
+    _judge_position(lat, lng, cols, area, judge, table.frame)
+    utc = _judge_time(table, opts, judge, used)
+    cat_c = find_column(table.frame.columns, names.CATEGORY, given=opts.category_col,
+                        path=table.path, option="--category-col")
+    if cat_c:
+        used["category"] = cat_c
+        category = table.frame[cat_c].astype("string").fillna("").str.strip()
+        category = category.where(category != "", "unspecified")
+    else:
+        category = pd.Series("unspecified", index=table.frame.index, dtype="string")
+    ok = judge.ok
+    accepted = pd.DataFrame({
+        "row": table.row[ok], "time": utc[ok].reset_index(drop=True),
+        "lat": lat[ok], "lng": lng[ok],
+        "category": category[ok].reset_index(drop=True).astype(str),
+    })
+    return Checked("incidents", table.path, accepted, judge.rejects(), judge.n, used,
+                   _outside_note(judge, area, table.path), table.row_word)
+
+
+def check_pings(table: RawTable, *, area: StudyArea | None = None,
+                options: Options | None = None) -> Checked:
+    """Check patrol pings: unit, position, time, duplicates. Accepted rows are
+    ``row, unit, time, lat, lng`` sorted by unit and time."""
+    opts = options or Options()
+    judge, used = _Judge(table), {}
+    _judge_problem(table, judge)
+    unit_c = find_column(table.frame.columns, names.UNIT, given=opts.unit_col,
+                         path=table.path, option="--unit-col")
+    if unit_c:
+        used["unit"] = unit_c
+        unit = table.frame[unit_c].astype("string").fillna("").str.strip()
+        judge.fail((unit == "").to_numpy(), unit_c, "missing unit id")
+    else:
+        unit = pd.Series(table.path.stem, index=table.frame.index, dtype="string")
+    lat, lng, cols = _locate(table, opts, judge, used)
+    _judge_position(lat, lng, cols, area, judge, table.frame)
+    utc = _judge_time(table, opts, judge, used)
+    keys = pd.DataFrame({"unit": unit.to_numpy(), "time": utc.to_numpy()})
+    dup = keys.duplicated(keep="first").to_numpy()
+    judge.fail(dup & judge.ok, used.get("time", "time"), "duplicate ping (same unit and time)",
+               utc)
+    ok = judge.ok
+    accepted = pd.DataFrame({
+        "row": table.row[ok], "unit": unit[ok].reset_index(drop=True).astype(str),
+        "time": utc[ok].reset_index(drop=True), "lat": lat[ok], "lng": lng[ok],
+    }).sort_values(["unit", "time"], kind="stable").reset_index(drop=True)
+    return Checked("pings", table.path, accepted, judge.rejects(), judge.n, used,
+                   _outside_note(judge, area, table.path), table.row_word)
+
+
+def check_posts(table: RawTable, *, area: StudyArea | None = None,
+                options: Options | None = None) -> Checked:
+    """Check fixed posts: position and staffed hours. Accepted rows are
+    ``row, post, lat, lng, start_min, end_min, active_from, active_to`` (minutes after local
+    midnight; ``end_min`` may be smaller than ``start_min`` for a shift past midnight)."""
+    from geo._times import parse_clock, parse_day
+
+    opts = options or Options()
+    judge, used = _Judge(table), {}
+    frame = table.frame
+    _judge_problem(table, judge)
+    lat, lng, cols = _locate(table, opts, judge, used)
+    _judge_position(lat, lng, cols, area, judge, frame)
+    label_c = find_column(frame.columns, names.POST_NAME) or find_column(frame.columns,
+                                                                        names.POST_ID)
+    if label_c:
+        used["post"] = label_c
+        label = frame[label_c].astype("string").fillna("").str.strip()
+        label = label.where(label != "", pd.Series([f"post {r}" for r in table.row],
+                                                   index=frame.index, dtype="string"))
+    else:
+        label = pd.Series([f"post {r}" for r in table.row], index=frame.index, dtype="string")
+    clocks = {}
+    for key, choices, default in (("start_min", names.STAFFED_FROM, 0),
+                                  ("end_min", names.STAFFED_TO, 24 * 60)):
+        column = find_column(frame.columns, choices)
+        if column is None:
+            clocks[key] = np.full(len(frame), default)
+            continue
+        used[key.replace("_min", "")] = column
+        minutes = parse_clock(frame[column])
+        judge.fail(np.isnan(minutes), column, "staffed hour is not a time like 18:00",
+                   frame[column])
+        clocks[key] = minutes
+    days = {}
+    for key, choices in (("active_from", names.ACTIVE_FROM), ("active_to", names.ACTIVE_TO)):
+        column = find_column(frame.columns, choices)
+        days[key] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[s]")
+        if column is not None:
+            used[key] = column
+            parsed, bad = parse_day(frame[column])
+            judge.fail(bad, column, "not a date like 2025-05-29", frame[column])
+            days[key] = parsed
+    ok = judge.ok
+    accepted = pd.DataFrame({
+        "row": table.row[ok], "post": label[ok].astype(str).to_numpy(),
+        "lat": lat[ok], "lng": lng[ok],
+        "start_min": np.asarray(clocks["start_min"])[ok].astype(int),
+        "end_min": np.asarray(clocks["end_min"])[ok].astype(int),
+        "active_from": days["active_from"][ok].to_numpy(),
+        "active_to": days["active_to"][ok].to_numpy(),
+    })
+    return Checked("posts", table.path, accepted, judge.rejects(), judge.n, used,
+                   _outside_note(judge, area, table.path), table.row_word)
+
+
+def _judge_problem(table: RawTable, judge: _Judge) -> None:
+    if "_problem" in table.frame:
+        problem = table.frame["_problem"]
+        judge.fail((problem != "").to_numpy(), "*", "row has more fields than the header",
+                   problem)
+
+
+_CHECKS = {"incidents": check_incidents, "pings": check_pings, "posts": check_posts}
+
+
+def read_checked(path: str | Path, kind: str, *, area: StudyArea | None = None,
+                 options: Options | None = None) -> Checked:
+    """Read a file and check its rows as ``kind`` ('incidents', 'pings' or 'posts')."""
+    opts = options or Options()
+    table = read_table(path, encoding=opts.encoding, delimiter=opts.delimiter,
+                       sheet=opts.sheet, layer=opts.layer)
+    return _CHECKS[kind](table, area=area, options=opts)
+
+
+def read_incidents(path: str | Path, *, area: StudyArea | None = None,
+                   options: Options | None = None) -> Checked:
+    """Read and check an incident file."""
+    return read_checked(path, "incidents", area=area, options=options)
+
+
+def read_pings(path: str | Path, *, area: StudyArea | None = None,
+               options: Options | None = None) -> Checked:
+    """Read and check a patrol ping file (CSV, Parquet, GPX, GIS)."""
+    return read_checked(path, "pings", area=area, options=options)
+
+
+def read_posts(path: str | Path, *, area: StudyArea | None = None,
+               options: Options | None = None) -> Checked:
+    """Read and check a fixed-post file."""
+    return read_checked(path, "posts", area=area, options=options)

@@ -1,0 +1,58 @@
+"""Shared fixtures: small inputs made in code, and a headless Chromium for map tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# points inside the bundled North Mitrovica area (lat, lng)
+INSIDE_LATLNG = [(42.8895, 20.8665), (42.8950, 20.8600), (42.9000, 20.8700),
+                 (42.8930, 20.8710), (42.8985, 20.8640), (42.8900, 20.8560)]
+SOUTH_OF_RIVER = (42.8800, 20.8650)
+
+
+def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture
+def incidents_csv(tmp_path: Path) -> Path:
+    """A clean semicolon CSV of six incidents, Serbian Latin headers and decimal commas."""
+    lines = ["id;datum;vreme;kategorija;geografska širina;geografska dužina;beleška"]
+    for i, (lat, lng) in enumerate(INSIDE_LATLNG, start=1):
+        lines.append(f"{i};0{i}.06.2025;21:3{i};fight;{str(lat).replace('.', ',')};"
+                     f"{str(lng).replace('.', ',')};napomena {i}")
+    return write_text(tmp_path / "incidents.csv", "\n".join(lines) + "\n")
+
+
+def _chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright; missing in CI is a failure, not a skip."""
+    executable = _chromium_path()
+    if executable is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("chromium is not installed; the browser tests must run in CI")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=executable, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic"],
+        )
+        yield chromium
+        chromium.close()

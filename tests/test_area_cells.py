@@ -1,0 +1,134 @@
+"""Study areas and H3 cells: known answers and properties."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import INSIDE_LATLNG
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Polygon, box
+
+from geo._errors import InputError
+from geo.area import default_area, extent_area, read_area
+from geo.cells import (
+    area_to_cells,
+    cells_to_str,
+    count_in_cells,
+    points_to_cells,
+    str_to_cells,
+)
+from geo.table import count_cells
+
+AREA = default_area()
+
+
+def test_default_area_is_north_mitrovica_and_approximate():
+    assert AREA.name == "North Mitrovica"
+    assert AREA.approximate
+    assert 10 < AREA.area_km2 < 13
+    assert AREA.names["sr-Cyrl"] == "Северна Митровица"
+    assert AREA.contains_latlng(np.array([42.8895]), np.array([20.8665])).tolist() == [True]
+    assert AREA.contains_latlng(np.array([42.8800]), np.array([20.8650])).tolist() == [False]
+
+
+def test_known_cells_of_real_points():
+    # main bridge, north approach; and the city centre, checked against h3.latlng_to_cell
+    lat = np.array([42.8872, 42.8895])
+    lng = np.array([20.8676, 20.8665])
+    assert cells_to_str(points_to_cells(lat, lng, res=9)).tolist() == [
+        "891ef14a5c7ffff", "891ef14a5c7ffff"]
+    assert cells_to_str(points_to_cells(lat, lng, res=10)).tolist() == [
+        "8a1ef14a5c5ffff", "8a1ef14a5c77fff"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.floats(-89.9, 89.9), st.floats(-179.9, 179.9)), min_size=1,
+                max_size=200), st.integers(0, 15))
+def test_bulk_cells_equal_the_per_point_function(points, res):
+    lat = np.array([p[0] for p in points])
+    lng = np.array([p[1] for p in points])
+    expected = [h3.latlng_to_cell(a, b, res) for a, b in points]
+    assert cells_to_str(points_to_cells(lat, lng, res=res)).tolist() == expected
+
+
+def test_bulk_cells_in_parallel_chunks_equal_single_call():
+    rng = np.random.default_rng(1)
+    lat = rng.uniform(42.88, 42.92, 2_100_000)
+    lng = rng.uniform(20.83, 20.90, 2_100_000)
+    cells = points_to_cells(lat, lng, res=10)
+    pick = rng.choice(len(lat), 500, replace=False)
+    assert cells_to_str(cells[pick]).tolist() == [
+        h3.latlng_to_cell(lat[i], lng[i], 10) for i in pick]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.floats(42.886, 42.912), st.floats(20.835, 20.893)), min_size=1,
+                max_size=300), st.sampled_from([8, 9, 10]))
+def test_every_point_in_the_area_lands_in_exactly_one_area_cell(points, res):
+    lat = np.array([p[0] for p in points])
+    lng = np.array([p[1] for p in points])
+    inside = AREA.contains_latlng(lat, lng)
+    cells = area_to_cells(AREA, res=res)
+    counts = count_in_cells(points_to_cells(lat[inside], lng[inside], res=res), cells)
+    assert counts.sum() == inside.sum()
+    assert len(np.unique(cells)) == len(cells)
+
+
+def test_area_cells_keep_edge_cells_and_zeros():
+    for res, expected in ((8, 23), (9, 127), (10, 770)):
+        assert len(area_to_cells(AREA, res=res)) == expected
+    centre_only = h3.h3shape_to_cells(h3.geo_to_h3shape(AREA.geometry), 9)
+    assert len(area_to_cells(AREA, res=9)) > len(centre_only)
+
+
+def test_count_cells_counts_sum_to_accepted_rows():
+    df = pd.DataFrame({"lat": [p[0] for p in INSIDE_LATLNG] * 3,
+                       "lng": [p[1] for p in INSIDE_LATLNG] * 3,
+                       "time": pd.Timestamp("2025-06-01", tz="UTC"),
+                       "category": ["fight", "theft", "fight"] * 6})
+    table = count_cells(df, AREA, res=10)
+    assert table.frame["incidents"].sum() == 18
+    assert (table.frame["incidents|fight"] + table.frame["incidents|theft"]).equals(
+        table.frame["incidents"])
+    assert (table.frame["incidents"] == 0).sum() == len(table.frame) - 6
+    assert str_to_cells(table.to_frame()["cell"]).tolist() == table.cells.tolist()
+
+
+def test_read_area_picks_a_named_feature(tmp_path):
+    gdf = gpd.GeoDataFrame({"NAME": ["Zvečan", "Severna Mitrovica", "Leposavić"]},
+                           geometry=[box(20.80, 42.90, 20.83, 42.93), AREA.geometry,
+                                     box(20.7, 43.0, 20.8, 43.1)], crs=4326).to_crs(32634)
+    path = tmp_path / "municipalities.gpkg"
+    gdf.to_file(path)
+    area = read_area(path, name="severna mitrovica")
+    assert area.name == "Severna Mitrovica"
+    assert abs(area.area_km2 - AREA.area_km2) < 0.05
+    with pytest.raises(InputError, match=r"no feature named 'Prishtina'; column 'NAME' has "
+                                         r"'Leposavić', 'Severna Mitrovica', 'Zvečan'"):
+        read_area(path, name="Prishtina")
+
+
+def test_read_area_rejects_bad_polygons(tmp_path):
+    bowtie = Polygon([(20.84, 42.89), (20.88, 42.91), (20.88, 42.89), (20.84, 42.91)])
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[bowtie], crs=4326).to_file(
+        tmp_path / "bowtie.geojson")
+    with pytest.raises(InputError, match="invalid .*Fix Geometries"):
+        read_area(tmp_path / "bowtie.geojson")
+    gpd.GeoDataFrame({"name": ["p"]}, geometry=gpd.points_from_xy([20.86], [42.89]),
+                     crs=4326).to_file(tmp_path / "points.geojson")
+    with pytest.raises(InputError, match=r"holds no polygons \(found Point\)"):
+        read_area(tmp_path / "points.geojson")
+
+
+def test_extent_area_pads_the_data():
+    lat = np.array([44.81, 44.82, 44.80])
+    lng = np.array([20.45, 20.47, 20.46])
+    area = extent_area(lat, lng, pad_m=250)
+    assert area.contains_latlng(lat, lng).all()
+    assert area.source == "extent"
+    with pytest.raises(InputError, match="too wide"):
+        extent_area(np.array([42.0, 48.0]), np.array([19.0, 25.0]))

@@ -1,0 +1,136 @@
+"""The command line as a user meets it: exit codes, one-line errors, demo, check, sample, build."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import INSIDE_LATLNG, write_text
+
+from geo.cli import main
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the installed ``patrolmap`` console command."""
+    exe = Path(sys.executable).with_name("patrolmap")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+def test_help_for_the_command_and_each_subcommand():
+    assert run("--help").returncode == 0
+    for sub in ("demo", "check", "sample", "build"):
+        done = run(sub, "--help")
+        assert done.returncode == 0 and "usage: patrolmap " + sub in done.stdout
+
+
+def test_bad_usage_exits_2_without_traceback():
+    for args in (["build"], ["frobnicate"], ["build", "--res", "x"], []):
+        done = run(*args)
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample")
+    assert main(["-q", "sample", "--out", str(out), "--days", "21"]) == 0
+    return out
+
+
+def test_sample_writes_every_format_and_a_recipe(sample_dir):
+    names = {p.name for p in sample_dir.iterdir()}
+    assert {"incidents.csv", "patrols.parquet", "patrols_sample.gpx", "patrols_week.csv",
+            "posts.csv", "README.md", "recipe.toml"} <= names
+    assert "synthetic" in (sample_dir / "README.md").read_text().lower()
+
+
+def test_check_reports_and_reconciles_each_sample_file(sample_dir, tmp_path):
+    files = [sample_dir / n for n in ("incidents.csv", "patrols_week.csv",
+                                      "patrols_sample.gpx", "posts.csv")]
+    done = run("check", *map(str, files), "--rejects-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "incidents.csv: incidents:" in out and "patrols_week.csv: pings:" in out
+    assert "patrols_sample.gpx: pings:" in out and "posts.csv: posts:" in out
+    for line in out.splitlines():
+        if " rows read, " in line:
+            read, accepted, rejected = (int(x.split()[0].replace(",", ""))
+                                        for x in line.split(": ")[-1].split(", "))
+            assert read == accepted + rejected
+    rejects = pd.read_csv(tmp_path / "incidents_rejects.csv")
+    assert set(rejects.columns) == {"row", "column", "reason", "value"}
+    assert len(rejects) > 0
+
+
+def test_build_from_the_sample_recipe_in_another_folder(sample_dir, tmp_path):
+    done = run("build", "--recipe", str(sample_dir / "recipe.toml"), "--no-tiles",
+               "--out", str(tmp_path / "monthly.html"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "monthly.html").read_text()
+    assert "Synthetic sample" in html
+    assert (tmp_path / "rejects" / "incidents_rejects.csv").exists()
+
+
+def test_demo_from_any_folder_writes_the_map(tmp_path):
+    done = run("demo", "--days", "14", "--no-tiles", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "maps" / "north_mitrovica.html").read_text()
+    assert "North Mitrovica" in page and "synthetic" in page.lower()
+
+
+def test_incidents_alone_make_a_map(tmp_path, incidents_csv):
+    out = tmp_path / "m.html"
+    assert main(["-q", "build", "--incidents", str(incidents_csv), "--out", str(out)]) == 0
+    assert out.exists()
+
+
+def test_file_errors_are_one_line_naming_the_file(tmp_path, capsys):
+    empty = write_text(tmp_path / "empty.csv", "")
+    assert main(["build", "--incidents", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(empty) in err and "empty" in err
+
+
+def test_data_from_another_city_suggests_area_options(tmp_path, capsys):
+    rows = "\n".join(f"44.81{i},20.46{i},2025-06-01 21:00" for i in range(9))
+    path = write_text(tmp_path / "belgrade.csv", "lat,lon,time\n" + rows + "\n")
+    assert main(["build", "--incidents", str(path), "--out", str(tmp_path / "x.html")]) == 2
+    err = capsys.readouterr().err
+    assert "outside the study area" in err and "--area extent" in err
+    assert main(["-q", "build", "--incidents", str(path), "--area", "extent",
+                 "--out", str(tmp_path / "belgrade.html")]) == 0
+
+
+def test_area_name_not_found_lists_names(tmp_path, capsys, incidents_csv):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    gpd.GeoDataFrame({"name": ["Zvečan"]}, geometry=[box(20.8, 42.9, 20.83, 42.93)],
+                     crs=4326).to_file(tmp_path / "b.geojson")
+    code = main(["build", "--incidents", str(incidents_csv), "--area",
+                 str(tmp_path / "b.geojson"), "--area-name", "Nowhere"])
+    assert code == 2
+    assert "no feature named 'Nowhere'; column 'name' has 'Zvečan'" in capsys.readouterr().err
+
+
+def test_bad_recipe_is_a_clear_error(tmp_path, capsys):
+    recipe = write_text(tmp_path / "r.toml", "[inputs\nincidents = 'x.csv'\n")
+    assert main(["build", "--recipe", str(recipe)]) == 2
+    assert "not a valid TOML recipe" in capsys.readouterr().err
+
+
+def test_hostile_text_in_title_and_categories_is_escaped(tmp_path):
+    lat, lng = INSIDE_LATLNG[0]
+    rows = "\n".join(f'{lat},{lng},2025-06-0{i} 21:00,"<script>alert(1)</script>"'
+                     for i in range(1, 8))
+    path = write_text(tmp_path / "h.csv", "lat,lon,time,category\n" + rows + "\n")
+    out = tmp_path / "h.html"
+    assert main(["-q", "build", "--incidents", str(path), "--out", str(out), "--title",
+                 '"><img src=x onerror=alert(1)>']) == 0
+    page = out.read_text()
+    assert "<img src=x" not in page and "<script>alert(1)" not in page
