@@ -15,6 +15,8 @@ from geo import __version__
 from geo._errors import InputError, PatrolmapError, UsageError
 from geo.cells import DEFAULT_RES
 from geo.privacy import DEFAULT_K
+from geo.analysis import Settings
+from geo.bands import parse_bands
 from geo.recipe import COLUMN_OPTIONS, load_recipe
 from geo.validate import Options
 
@@ -54,6 +56,48 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                         help=f"hide cells with 1..K-1 incidents (default {DEFAULT_K}, at least 3)")
     parser.add_argument("--no-tiles", action="store_true",
                         help="draw no basemap tiles (the map then needs no network)")
+    parser.add_argument("--gis", metavar="FILE",
+                        help="also write the cell table as GeoPackage (.gpkg) or GeoParquet "
+                             "(.parquet) for QGIS")
+    group = parser.add_argument_group("analysis")
+    group.add_argument("--bands", metavar="SPEC",
+                       help="time bands, e.g. 'day=06-18,evening=18-22,night=22-06,"
+                            "weekend_night=22-06@weekend' (default: day, evening, night, "
+                            "weekday, weekend)")
+    group.add_argument("--categories", metavar="LIST",
+                       help="only these incident categories, comma-separated")
+    group.add_argument("--k-ring", type=int, metavar="K",
+                       help="hot spot neighbours: cells within K steps (default 1)")
+    group.add_argument("--permutations", type=int, metavar="N",
+                       help="permutations for hot spot p-values (default 999)")
+    group.add_argument("--cap", type=float, metavar="SECONDS",
+                       help="longest interval one ping stands for (default 120)")
+    group.add_argument("--reach", type=float, metavar="METRES",
+                       help="a fixed post covers cells within this distance (default 400)")
+
+
+def _settings(values: dict) -> Settings:
+    """Analysis settings from command-line or recipe values."""
+    given: dict = {}
+    if values.get("res") is not None:
+        given["res"] = values["res"]
+    if values.get("bands"):
+        given["bands"] = parse_bands(values["bands"])
+    if values.get("categories"):
+        cats = values["categories"]
+        given["categories"] = tuple(c.strip() for c in (cats.split(",") if isinstance(cats, str)
+                                                        else cats) if c.strip())
+    for key, name in (("k_ring", "k_ring"), ("permutations", "permutations"),
+                      ("cap", "cap_s"), ("reach", "reach_m")):
+        if values.get(key) is not None:
+            given[name] = values[key]
+    if given.get("k_ring", 1) < 1 or given.get("permutations", 999) < 99:
+        raise UsageError("--k-ring must be at least 1 and --permutations at least 99")
+    if given.get("cap_s", 1) <= 0 or given.get("reach_m", 1) <= 0:
+        raise UsageError("--cap and --reach must be positive")
+    if values.get("tz"):
+        given["tz"] = values["tz"]
+    return Settings(**given)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -156,8 +200,9 @@ def _run_demo(args) -> int:
         _say(args, f"Generating {args.days} days of synthetic North Mitrovica data ...")
         files = write_sample(tmp, seed=args.seed, days=args.days)
         inputs = load_inputs(files["incidents"], patrols=files["patrols"], posts=files["posts"])
-        result = build(inputs, out / "north_mitrovica.html", res=args.res or DEFAULT_RES,
-                       k=args.k or DEFAULT_K, note=synthetic_note(args.seed), tiles=not args.no_tiles,
+        result = build(inputs, out / "north_mitrovica.html", settings=_settings(vars(args)),
+                       k=args.k or DEFAULT_K, note=synthetic_note(args.seed),
+                       tiles=not args.no_tiles, gis=args.gis,
                        title="North Mitrovica: incidents per cell (synthetic sample)")
     _report(args, result)
     return 0
@@ -165,9 +210,30 @@ def _run_demo(args) -> int:
 
 def _report(args, result) -> None:
     _say(args, result.summary)
+    _say(args, _figures_text(result.analysis))
     for path in result.rejects:
         _say(args, f"rejects: {path}")
+    if result.gis_path:
+        _say(args, f"cell table: {result.gis_path}")
     _say(args, f"map: {result.map_path}")
+
+
+def _figures_text(analysis) -> str:
+    figures = analysis.figures
+    lines = ["", "band        incidents  cells for 50%  Gini (kind)       PAI 5/10/20%       "
+             "coverage"]
+    for band, row in figures.iterrows():
+        coverage = f"{row['coverage']:.0%}" if "coverage" in row and row["coverage"] == \
+            row["coverage"] else "-"
+        lines.append(
+            f"{band:<11} {int(row['incidents']):>9,}  {row['share_cells_50']:>12.0%}  "
+            f"{row['gini']:.2f} ({row['gini_kind']:<11}) "
+            f"{row['pai_5']:>5.1f} {row['pai_10']:>5.1f} {row['pai_20']:>5.1f}  {coverage:>8}")
+    gaps = analysis.gaps
+    night = gaps[(gaps["band"] == "night") & (gaps["gap_class"] == "3-1")]
+    if len(night):
+        lines.append(f"night gaps (high need, low presence): {len(night)} cells")
+    return "\n".join(lines)
 
 
 def _guess_kind(table) -> str:
@@ -242,10 +308,10 @@ def _run_build(args) -> int:
                          posts=settings.get("posts"), area=settings.get("area"),
                          area_name=settings.get("area_name"), options=_options(settings))
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
-    result = build(inputs, out, res=settings.get("res") or DEFAULT_RES,
-                   k=settings.get("k") or DEFAULT_K, title=settings.get("title"),
-                   note=settings.get("note") or "", tiles=not settings.get("no_tiles"),
-                   rejects_dir=settings.get("rejects_dir"))
+    result = build(inputs, out, settings=_settings(settings), k=settings.get("k") or DEFAULT_K,
+                   title=settings.get("title"), note=settings.get("note") or "",
+                   tiles=not settings.get("no_tiles"), rejects_dir=settings.get("rejects_dir"),
+                   gis=settings.get("gis"))
     _report(args, result)
     return 0
 

@@ -167,13 +167,13 @@ def render_map(published: PublishedCells, path: str | Path, *, title: str,
         ]
         folium.GeoJson(
             {"type": "FeatureCollection", "features": pfeatures},
-            name="Patrol pings (share of all)", show=False,
+            name="Patrol presence (share of all)", show=False,
             style_function=lambda f: {"fillColor": f["properties"]["fill"] or "#ffffff",
                                       "fillOpacity": 0.7 if f["properties"]["fill"] else 0.0,
                                       "color": "#666", "weight": 0.4},
-            tooltip=folium.GeoJsonTooltip(["label"], aliases=["Share of patrol pings"]),
+            tooltip=folium.GeoJsonTooltip(["label"], aliases=["Share of patrol presence"]),
         ).add_to(fmap)
-        legends.append(_legend_html("Patrol pings, % of all", pbreaks, PATROL_COLOURS, low=0.1,
+        legends.append(_legend_html("Patrol presence, % of all", pbreaks, PATROL_COLOURS, low=0.1,
                                     suppressed_label=None, unit=" %"))
 
     folium.GeoJson(shapely.geometry.mapping(published.area_lnglat), name="Study area",

@@ -11,10 +11,10 @@ import pandas as pd
 
 from geo._errors import InputError, UsageError
 from geo.area import StudyArea, default_area, extent_area, read_area
-from geo.cells import DEFAULT_RES
 from geo.maps import render_map
 from geo.privacy import DEFAULT_K, MIN_COMMUNITY_K, publish
-from geo.table import CellTable, count_cells
+from geo.analysis import Analysis, Settings, analyse
+from geo.table import CellTable
 from geo.validate import Checked, Options, read_checked
 
 __all__ = ["Inputs", "BuildResult", "load_inputs", "build"]
@@ -47,12 +47,18 @@ class Inputs:
 
 @dataclass
 class BuildResult:
-    """What a build wrote and the table it drew from."""
+    """What a build wrote and the analysis it drew from."""
 
-    table: CellTable
+    analysis: Analysis
     map_path: Path
     rejects: list[Path]
     summary: str
+    gis_path: Path | None = None
+
+    @property
+    def table(self) -> CellTable:
+        """The cell table of the analysis."""
+        return self.analysis.table
 
 
 def _as_list(value) -> list:
@@ -108,10 +114,10 @@ def load_inputs(
     return Inputs(area=study, incidents=inc, pings=pings, posts=fixed)
 
 
-def build(inputs: Inputs, out: str | Path, *, res: int = DEFAULT_RES, title: str | None = None,
-          note: str = "", k: int = DEFAULT_K, tiles: bool = True,
-          rejects_dir: str | Path | None = None) -> BuildResult:
-    """Count cells, pass them through the privacy gate and write the map and rejects files.
+def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
+          title: str | None = None, note: str = "", k: int = DEFAULT_K, tiles: bool = True,
+          rejects_dir: str | Path | None = None, gis: str | Path | None = None) -> BuildResult:
+    """Analyse, pass the cells through the privacy gate, write the map, rejects and GIS files.
 
     Parameters
     ----------
@@ -119,20 +125,27 @@ def build(inputs: Inputs, out: str | Path, *, res: int = DEFAULT_RES, title: str
         The HTML map to write; rejects go to ``<out folder>/rejects`` unless ``rejects_dir``.
     note
         A data-source note shown on the map (e.g. that the data are synthetic).
+    gis
+        Also write the cell table as GeoPackage (``.gpkg``) or GeoParquet (``.parquet``).
     """
+    settings = settings or Settings()
     out = Path(out)
-    if not 0 <= res <= 15:
-        raise UsageError(f"--res {res}: H3 resolution must be 0..15 (9 suits a town of ~10 km²)")
+    if not 0 <= settings.res <= 15:
+        raise UsageError(f"--res {settings.res}: H3 resolution must be 0..15 "
+                         "(9 suits a town of ~10 km²)")
     if k < MIN_COMMUNITY_K:
         raise UsageError(f"--k {k}: community maps hide counts below at least {MIN_COMMUNITY_K}")
     if out.suffix.lower() not in (".html", ".htm"):
-        raise InputError(f"--out {out}: the map file must end in .html")
-    table = count_cells(inputs.accepted("incidents"), inputs.area, res=res,
-                        pings=inputs.accepted("pings"))
-    published = publish(table, k=k)
+        raise UsageError(f"--out {out}: the map file must end in .html")
+    analysis = analyse(inputs.accepted("incidents"), inputs.area, pings=inputs.accepted("pings"),
+                       posts=inputs.accepted("posts"), settings=settings)
+    published = publish(analysis.table, k=k)
     title = title or f"{inputs.area.name}: incidents per cell"
     map_path = render_map(published, out, title=title, note=note, tiles=tiles)
     folder = Path(rejects_dir) if rejects_dir else out.parent / "rejects"
     rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]
-    summary = "\n".join(c.summary() for c in inputs.checked)
-    return BuildResult(table=table, map_path=map_path, rejects=rejects, summary=summary)
+    gis_path = analysis.table.write_gis(gis) if gis else None
+    summary = "\n".join([*(c.summary() for c in inputs.checked),
+                         *(f"warning: {w}" for w in analysis.warnings)])
+    return BuildResult(analysis=analysis, map_path=map_path, rejects=rejects, summary=summary,
+                       gis_path=gis_path)

@@ -65,15 +65,15 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         raise ValueError(f"k must be at least {MIN_COMMUNITY_K} for community output, not {k}")
     values: dict[str, np.ndarray] = {}
     suppressed: dict[str, np.ndarray] = {}
-    counts = table.frame["incidents"].to_numpy()
+    counts = table.frame["incidents_all"].to_numpy()
     hidden = _suppress(counts, k)
     values["incidents"] = np.where(hidden, np.nan, counts).astype(float)
     suppressed["incidents"] = hidden
-    if "pings" in table.frame:
-        pings = table.frame["pings"].to_numpy(dtype=float)
-        share = pings / pings.sum() * 100 if pings.sum() else pings
+    if "presence_min_all" in table.frame:
+        minutes = table.frame["presence_min_all"].to_numpy(dtype=float)
+        share = minutes / minutes.sum() * 100 if minutes.sum() else minutes
         values["patrol_share"] = np.round(share, 1)
-        suppressed["patrol_share"] = np.zeros(len(pings), dtype=bool)
+        suppressed["patrol_share"] = np.zeros(len(minutes), dtype=bool)
     total = int(counts.sum())
     period = None
     if table.period is not None:

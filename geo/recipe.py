@@ -21,6 +21,14 @@ the columns. Paths in a recipe are relative to the recipe file::
     k = 5
     tiles = true
 
+    [analysis]
+    bands = "day=06-18, evening=18-22, night=22-06, weekend_night=22-06@weekend"
+    categories = ["verbal sexual harassment", "fight"]
+    k_ring = 1           # hot spot neighbours
+    permutations = 999
+    cap = 120            # seconds one ping may stand for
+    reach = 400          # metres a fixed post covers
+
     [columns]
     crs = "EPSG:9141"
     x_col = "X"
@@ -39,9 +47,11 @@ __all__ = ["COLUMN_OPTIONS", "load_recipe", "recipe_text"]
 COLUMN_OPTIONS = ("lat_col", "lng_col", "x_col", "y_col", "time_col", "category_col",
                   "unit_col", "crs", "tz", "encoding", "delimiter", "sheet", "layer")
 _SECTIONS = {"title": str, "note": str, "inputs": dict, "area": dict, "map": dict,
-             "columns": dict}
+             "analysis": dict, "columns": dict}
 _KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
-         "map": {"out", "res", "k", "tiles"}, "columns": set(COLUMN_OPTIONS)}
+         "map": {"out", "res", "k", "tiles", "gis"},
+         "analysis": {"bands", "categories", "k_ring", "permutations", "cap", "reach"},
+         "columns": set(COLUMN_OPTIONS)}
 
 
 def load_recipe(path: str | Path) -> dict:
@@ -79,8 +89,9 @@ def load_recipe(path: str | Path) -> dict:
         "posts": rel(inputs.get("posts")), "area": rel(area.get("file")),
         "area_name": area.get("name"), "out": rel(map_.get("out")), "res": map_.get("res"),
         "k": map_.get("k"), "no_tiles": map_.get("tiles") is False,
-        "title": data.get("title"), "note": data.get("note"),
+        "title": data.get("title"), "note": data.get("note"), "gis": rel(map_.get("gis")),
     }
+    settings.update(data.get("analysis", {}))
     settings.update(data.get("columns", {}))
     return settings
 
@@ -127,6 +138,15 @@ def recipe_text(*, title: str, note: str, incidents: str, patrols: list[str] | N
         f"res = {res}",
         f"k = {k}",
         "tiles = true",
+        '# gis = "maps/cells.gpkg"   # the cell table for QGIS (.gpkg or .parquet)',
+        "",
+        "[analysis]",
+        '# bands = "day=06-18, evening=18-22, night=22-06"',
+        '# categories = ["verbal sexual harassment", "fight"]',
+        "# k_ring = 1",
+        "# permutations = 999",
+        "# cap = 120    # seconds one ping may stand for",
+        "# reach = 400  # metres a fixed post covers",
         "",
         "[columns]",
         "# guessed from the header when not given, e.g.:",

@@ -8,6 +8,7 @@ are dropped here). Rows read always equal rows accepted plus rows rejected.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -53,19 +54,28 @@ class Checked:
     kind: str
     path: Path
     accepted: pd.DataFrame
-    rejects: pd.DataFrame
+    judged: _Judge
     rows_read: int
     used: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     row_word: str = "row"
 
     def __post_init__(self) -> None:
-        if len(self.accepted) + len(self.rejects) != self.rows_read:
+        if len(self.accepted) + self.judged.rejected != self.rows_read:
             raise AssertionError("rows read must equal accepted plus rejected")
+
+    @cached_property
+    def rejects(self) -> pd.DataFrame:
+        """Every rejected row: ``row``, ``column``, ``reason`` and the offending ``value``."""
+        return self.judged.rejects()
+
+    @cached_property
+    def _plain_rejects(self) -> pd.DataFrame:
+        return self.judged.rejects(values=False)
 
     def reasons(self) -> pd.Series:
         """Rejected rows counted by reason, most common first."""
-        return self.rejects["reason"].value_counts()
+        return self._plain_rejects["reason"].value_counts()
 
     def summary(self) -> str:
         """A few lines a person reads: counts, columns used, and why rows were rejected."""
@@ -75,7 +85,8 @@ class Checked:
         if used:
             lines.append(f"  columns used: {used}")
         for reason, count in self.reasons().items():
-            first = self.rejects.loc[self.rejects["reason"] == reason, "row"].head(5).tolist()
+            plain = self._plain_rejects
+            first = plain.loc[plain["reason"] == reason, "row"].head(5).tolist()
             rows = ", ".join(str(r) for r in first) + (" ..." if count > 5 else "")
             lines.append(f"  rejected {count:,}: {reason} ({self.row_word}s {rows})")
         lines.extend(f"  note: {n}" for n in self.notes)
@@ -83,7 +94,7 @@ class Checked:
 
     def write_rejects(self, folder: str | Path) -> Path | None:
         """Write the rejects as CSV (row, column, reason, value) into ``folder``; None if none."""
-        if self.rejects.empty:
+        if self.judged.rejected == 0:
             return None
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -114,19 +125,28 @@ class _Judge:
         code = len(self.reasons) - 1
         self.code[mask] = code
         if values is not None:
-            self.values[code] = pd.Series(values, copy=False)
+            self.values[code] = values if callable(values) else pd.Series(values, copy=False)
 
-    def rejects(self) -> pd.DataFrame:
+    @property
+    def rejected(self) -> int:
+        return int(np.count_nonzero(self.code))
+
+    def rejects(self, *, values: bool = True) -> pd.DataFrame:
         bad = np.flatnonzero(self.code)
         codes = self.code[bad]
         column = np.array([c for c, _ in self.reasons], dtype=object)[codes]
         reason = np.array([r for _, r in self.reasons], dtype=object)[codes]
+        frame = pd.DataFrame({"row": self.table.row[bad], "column": column, "reason": reason})
+        if not values:
+            return frame
         value = np.full(len(bad), "", dtype=object)
-        for code, series in self.values.items():
+        for code, source in self.values.items():
             pick = codes == code
-            value[pick] = [_short(v) for v in series.iloc[bad[pick]]]
-        return pd.DataFrame({"row": self.table.row[bad], "column": column,
-                             "reason": reason, "value": value})
+            rows = bad[pick]
+            shown = source(rows) if callable(source) else source.iloc[rows]
+            value[pick] = [_short(v) for v in shown]
+        frame["value"] = value
+        return frame
 
 
 def _short(value) -> str:
@@ -251,10 +271,12 @@ def _looks_projected(path: Path, lat, lng, ok, cols) -> None:
 
 def _judge_position(lat, lng, cols, area: StudyArea | None, judge: _Judge, frame) -> None:
     lat_c, lng_c = cols
-    if lat_c in frame and lng_c in frame:
-        pair = frame[lat_c].astype(str) + ", " + frame[lng_c].astype(str)
-    else:
-        pair = pd.Series([f"{a:.6f}, {b:.6f}" for a, b in zip(lat, lng, strict=True)])
+
+    def pair(rows: np.ndarray) -> list[str]:
+        if lat_c in frame and lng_c in frame:
+            return [f"{a}, {b}" for a, b in zip(frame[lat_c].iloc[rows], frame[lng_c].iloc[rows],
+                                                strict=True)]
+        return [f"{a:.6f}, {b:.6f}" for a, b in zip(lat[rows], lng[rows], strict=True)]
     finite = np.isfinite(lat) & np.isfinite(lng)
     in_range = finite & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
     swapped_ok = finite & (np.abs(lng) <= 90) & (np.abs(lat) <= 180)
@@ -355,14 +377,17 @@ def check_incidents(table: RawTable, *, area: StudyArea | None = None,
         "lat": lat[ok], "lng": lng[ok],
         "category": category[ok].reset_index(drop=True).astype(str),
     })
-    return Checked("incidents", table.path, accepted, judge.rejects(), judge.n, used,
+    return Checked("incidents", table.path, accepted, judge, judge.n, used,
                    _outside_note(judge, area, table.path), table.row_word)
 
 
 def check_pings(table: RawTable, *, area: StudyArea | None = None,
                 options: Options | None = None) -> Checked:
     """Check patrol pings: unit, position, time, duplicates. Accepted rows are
-    ``row, unit, time, lat, lng`` sorted by unit and time."""
+    ``row, unit, time, lat, lng`` sorted by unit and time (``unit`` is categorical).
+
+    Of pings that share a unit and a time, the first in the file is kept.
+    """
     opts = options or Options()
     judge, used = _Judge(table), {}
     _judge_problem(table, judge)
@@ -370,24 +395,38 @@ def check_pings(table: RawTable, *, area: StudyArea | None = None,
                          path=table.path, option="--unit-col")
     if unit_c:
         used["unit"] = unit_c
-        unit = table.frame[unit_c].astype("string").fillna("").str.strip()
-        judge.fail((unit == "").to_numpy(), unit_c, "missing unit id")
+        code, units = _unit_codes(table.frame[unit_c])
+        judge.fail(code < 0, unit_c, "missing unit id")
     else:
-        unit = pd.Series(table.path.stem, index=table.frame.index, dtype="string")
+        code, units = np.zeros(judge.n, dtype=np.int64), pd.Index([table.path.stem])
     lat, lng, cols = _locate(table, opts, judge, used)
     _judge_position(lat, lng, cols, area, judge, table.frame)
     utc = _judge_time(table, opts, judge, used)
-    keys = pd.DataFrame({"unit": unit.to_numpy(), "time": utc.to_numpy()})
-    dup = keys.duplicated(keep="first").to_numpy()
-    judge.fail(dup & judge.ok, used.get("time", "time"), "duplicate ping (same unit and time)",
-               utc)
-    ok = judge.ok
+    t_us = pd.DatetimeIndex(utc).as_unit("us").asi8
+    ok = np.flatnonzero(judge.ok)
+    order = ok[np.lexsort((t_us[ok], code[ok]))]  # stable: file order within equal keys
+    dup = np.zeros(judge.n, dtype=bool)
+    dup[order[1:]] = (code[order[1:]] == code[order[:-1]]) & (t_us[order[1:]] == t_us[order[:-1]])
+    judge.fail(dup, used.get("time", "time"), "duplicate ping (same unit and time)",
+               lambda rows: utc.iloc[rows].astype(str))
+    keep = order[~dup[order]]
     accepted = pd.DataFrame({
-        "row": table.row[ok], "unit": unit[ok].reset_index(drop=True).astype(str),
-        "time": utc[ok].reset_index(drop=True), "lat": lat[ok], "lng": lng[ok],
-    }).sort_values(["unit", "time"], kind="stable").reset_index(drop=True)
-    return Checked("pings", table.path, accepted, judge.rejects(), judge.n, used,
+        "row": table.row[keep],
+        "unit": pd.Categorical.from_codes(code[keep], categories=units),
+        "time": utc.iloc[keep].reset_index(drop=True), "lat": lat[keep], "lng": lng[keep],
+    })
+    return Checked("pings", table.path, accepted, judge, judge.n, used,
                    _outside_note(judge, area, table.path), table.row_word)
+
+
+def _unit_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer code per row (-1 where blank) and the unit names, trimmed; fast on millions."""
+    raw_code, raw_names = pd.factorize(values, use_na_sentinel=True)
+    trimmed = pd.Index(raw_names.astype(str)).str.strip()
+    name_code, names_ = pd.factorize(trimmed)
+    name_code = np.where(trimmed == "", -1, name_code)
+    code = np.where(raw_code >= 0, name_code[np.maximum(raw_code, 0)], -1)
+    return code.astype(np.int64), pd.Index(names_)
 
 
 def check_posts(table: RawTable, *, area: StudyArea | None = None,
@@ -442,7 +481,7 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
         "active_from": days["active_from"][ok].to_numpy(),
         "active_to": days["active_to"][ok].to_numpy(),
     })
-    return Checked("posts", table.path, accepted, judge.rejects(), judge.n, used,
+    return Checked("posts", table.path, accepted, judge, judge.n, used,
                    _outside_note(judge, area, table.path), table.row_word)
 
 

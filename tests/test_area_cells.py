@@ -91,10 +91,11 @@ def test_count_cells_counts_sum_to_accepted_rows():
                        "time": pd.Timestamp("2025-06-01", tz="UTC"),
                        "category": ["fight", "theft", "fight"] * 6})
     table = count_cells(df, AREA, res=10)
-    assert table.frame["incidents"].sum() == 18
-    assert (table.frame["incidents|fight"] + table.frame["incidents|theft"]).equals(
-        table.frame["incidents"])
-    assert (table.frame["incidents"] == 0).sum() == len(table.frame) - 6
+    assert table.frame["incidents_all"].sum() == 18
+    assert (table.frame["cat_fight_all"] + table.frame["cat_theft_all"]).equals(
+        table.frame["incidents_all"])
+    assert (table.frame["incidents_all"] == 0).sum() == len(table.frame) - 6
+    assert table.categories == {"fight": "fight", "theft": "theft"}
     assert str_to_cells(table.to_frame()["cell"]).tolist() == table.cells.tolist()
 
 

@@ -1,0 +1,179 @@
+"""The analysis, step by step: counts, presence, hot spots, gaps and the figures planners quote.
+
+Each step is a function a notebook user can call alone; :func:`analyse` runs them all and adds
+their columns to one :class:`~geo.table.CellTable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from geo.area import StudyArea
+from geo.bands import DEFAULT_BANDS, Band
+from geo.cells import DEFAULT_RES
+from geo.figures import concentration_summary
+from geo.gaps import bivariate_classes, demand_weighted_coverage, rank_gaps
+from geo.hotspots import hot_spots
+from geo.presence import DEFAULT_CAP_S, Presence, pings_to_presence, posts_to_presence
+from geo.table import CellTable, count_cells
+
+__all__ = ["Settings", "Analysis", "analyse", "add_presence", "add_hot_spots", "add_gaps",
+           "planner_figures"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Analysis options; every one has a default that suits a town of ~10 km²."""
+
+    res: int = DEFAULT_RES
+    bands: tuple[Band, ...] = DEFAULT_BANDS
+    categories: tuple[str, ...] | None = None
+    k_ring: int = 1
+    permutations: int | None = None  # None: 9,999 up to 2,000 cells, else 999
+    seed: int | None = 2025
+    cap_s: float = DEFAULT_CAP_S
+    reach_m: float = 400.0
+    covered_minutes_per_day: float = 1.0
+    tz: str = "Europe/Belgrade"
+
+
+@dataclass
+class Analysis:
+    """Everything the analysis produced: the cell table, planners' figures, ranked gaps."""
+
+    table: CellTable
+    figures: pd.DataFrame
+    by_category: pd.DataFrame
+    gaps: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    presence: Presence | None = None
+
+
+def select_categories(incidents: pd.DataFrame, categories: Sequence[str] | None
+                      ) -> pd.DataFrame:
+    """Keep only the named categories (matched ignoring case); all when None."""
+    if not categories:
+        return incidents
+    wanted = {c.strip().casefold() for c in categories}
+    present = {c.casefold() for c in incidents["category"].unique()}
+    missing = wanted - present
+    if missing:
+        from geo._errors import UsageError
+
+        shown = ", ".join(sorted(incidents["category"].unique()))
+        raise UsageError(f"--categories: {', '.join(sorted(missing))} not in the data; "
+                         f"categories are: {shown}")
+    return incidents[incidents["category"].str.casefold().isin(wanted)].reset_index(drop=True)
+
+
+def add_presence(table: CellTable, pings: pd.DataFrame | None, posts: pd.DataFrame | None, *,
+                 settings: Settings = Settings()) -> Presence | None:
+    """Add ``presence_min``, ``visits``, ``stops``, ``post_min`` and ``covered`` per band."""
+    frame = table.frame
+    presence = None
+    if pings is not None and len(pings):
+        presence = pings_to_presence(pings, table.cells, res=table.res, bands=table.bands,
+                                     cap_s=settings.cap_s, tz=settings.tz)
+        for band in table.band_names:
+            frame[f"presence_min_{band}"] = presence.minutes[band].to_numpy()
+            frame[f"visits_{band}"] = presence.visits[band].to_numpy().astype(np.int64)
+            frame[f"stops_{band}"] = presence.stops[band].to_numpy().astype(np.int64)
+        table.notes.extend(presence.notes)
+    post_covered = None
+    if posts is not None and len(posts) and table.period is not None:
+        post_min, post_covered = posts_to_presence(posts, table.cells, period=table.period,
+                                                   reach_m=settings.reach_m, bands=table.bands,
+                                                   tz=settings.tz)
+        for band in table.band_names:
+            frame[f"post_min_{band}"] = post_min[band].to_numpy()
+    for band in table.band_names:
+        covered = np.zeros(len(frame), dtype=bool)
+        if f"presence_min_{band}" in frame:
+            per_day = frame[f"presence_min_{band}"].to_numpy() / table.days
+            covered |= per_day >= settings.covered_minutes_per_day
+        if post_covered is not None:
+            covered |= post_covered[band].to_numpy()
+        frame[f"covered_{band}"] = covered
+    return presence
+
+
+def add_hot_spots(table: CellTable, *, settings: Settings = Settings()) -> list[str]:
+    """Add Gi* ``gi_z``, ``gi_p``, ``gi_q`` and ``gi_bin`` (-3..3) per band; return warnings.
+
+    Without a permutation count, small tables get 9,999 permutations (milliseconds at a few
+    hundred cells): with fewer, the smallest pseudo p-value is too large for the
+    Benjamini-Hochberg correction to confirm a hot spot of a few cells.
+    """
+    warnings: list[str] = []
+    permutations = settings.permutations or (9_999 if len(table.frame) <= 2_000 else 999)
+    for band in table.band_names:
+        result = hot_spots(table.frame[f"incidents_{band}"].to_numpy(), table.cells,
+                           k=settings.k_ring, permutations=permutations,
+                           seed=settings.seed)
+        res = result.frame
+        table.frame[f"gi_z_{band}"] = res["gi_z"].to_numpy()
+        table.frame[f"gi_p_{band}"] = res["p_sim"].to_numpy()
+        table.frame[f"gi_q_{band}"] = res["q"].to_numpy()
+        table.frame[f"gi_bin_{band}"] = res["bin"].to_numpy().astype(np.int8)
+        warnings.extend(f"{band}: {w}" for w in result.warnings)
+    return warnings
+
+
+def add_gaps(table: CellTable) -> pd.DataFrame:
+    """Add the 3x3 need x presence class per band; return the ranked gap cells of every band."""
+    frame = table.frame
+    ranked = []
+    for band in table.band_names:
+        presence = np.zeros(len(frame))
+        for column in (f"presence_min_{band}", f"post_min_{band}"):
+            if column in frame:
+                presence = presence + frame[column].to_numpy()
+        need_c, pres_c, label = bivariate_classes(frame[f"incidents_{band}"].to_numpy(),
+                                                  presence, frame.get(f"gi_bin_{band}"))
+        frame[f"need_class_{band}"] = need_c
+        frame[f"presence_class_{band}"] = pres_c
+        frame[f"gap_class_{band}"] = label
+        ranked.append(rank_gaps(table.to_frame(), band=band, limit=None))
+    return pd.concat(ranked, ignore_index=True)
+
+
+def planner_figures(table: CellTable) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per band: concentration figures and coverage; and incidents per band and category."""
+    rows = []
+    for band in table.band_names:
+        counts = table.frame[f"incidents_{band}"].to_numpy()
+        row = {"band": band, **concentration_summary(counts)}
+        if f"covered_{band}" in table.frame:
+            row["coverage"] = demand_weighted_coverage(counts,
+                                                       table.frame[f"covered_{band}"].to_numpy())
+            row["cells_covered"] = int(table.frame[f"covered_{band}"].sum())
+        rows.append(row)
+    figures = pd.DataFrame(rows).set_index("band")
+    by_category = pd.DataFrame(
+        {band: [int(table.frame[f"cat_{key}_{band}"].sum()) for key in table.categories]
+         for band in table.band_names},
+        index=pd.Index(list(table.categories.values()), name="category"))
+    return figures, by_category
+
+
+def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | None = None,
+            posts: pd.DataFrame | None = None, settings: Settings = Settings()) -> Analysis:
+    """Run every step: counts per band and category, presence, Gi* hot spots, gaps, figures.
+
+    Parameters
+    ----------
+    incidents, pings, posts
+        Accepted rows from :mod:`geo.validate` (``Checked.accepted``).
+    """
+    incidents = select_categories(incidents, settings.categories)
+    table = count_cells(incidents, area, res=settings.res, bands=settings.bands, tz=settings.tz)
+    presence = add_presence(table, pings, posts, settings=settings)
+    warnings = add_hot_spots(table, settings=settings)
+    gaps = add_gaps(table)
+    figures, by_category = planner_figures(table)
+    return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,
+                    warnings=[*table.notes, *warnings], presence=presence)

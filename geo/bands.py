@@ -1,0 +1,125 @@
+"""Time bands: which incidents and which patrol minutes count in 'night', 'weekend' and so on.
+
+A band is a window of local clock hours (which may wrap past midnight) and a set of weekdays.
+Local time is Europe/Belgrade by default, daylight saving included: 22:00 means 22:00 on the
+clock in winter and in summer. A day belongs to the weekend by its local calendar date
+(Saturday, Sunday), so Friday 23:00 is a weekday night.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geo._errors import UsageError
+
+__all__ = ["Band", "DEFAULT_BANDS", "parse_bands", "local_clock", "band_masks"]
+
+_WEEKDAYS = frozenset(range(5))
+_WEEKEND = frozenset({5, 6})
+_ALL_DAYS = frozenset(range(7))
+
+
+@dataclass(frozen=True)
+class Band:
+    """A named window of local hours ``[start_hour, end_hour)`` on the given weekdays
+    (0 = Monday). ``start_hour == end_hour`` means the whole day."""
+
+    name: str
+    start_hour: float = 0.0
+    end_hour: float = 0.0
+    days: frozenset[int] = _ALL_DAYS
+
+    @property
+    def hours_per_day(self) -> float:
+        """Clock hours the band covers on each of its days."""
+        span = (self.end_hour - self.start_hour) % 24
+        return 24.0 if span == 0 else span
+
+    def in_hours(self, hour: np.ndarray) -> np.ndarray:
+        """Whether local fractional hours fall in the band's window, whatever the day."""
+        if self.start_hour == self.end_hour:
+            return np.ones(np.shape(hour), dtype=bool)
+        if self.start_hour < self.end_hour:
+            return (hour >= self.start_hour) & (hour < self.end_hour)
+        return (hour >= self.start_hour) | (hour < self.end_hour)
+
+    def contains(self, hour: np.ndarray, weekday: np.ndarray) -> np.ndarray:
+        """Whether local times (fractional hour, weekday) fall in the band."""
+        in_hours = self.in_hours(hour)
+        if self.days == _ALL_DAYS:
+            return in_hours
+        return in_hours & np.isin(weekday, sorted(self.days))
+
+
+DEFAULT_BANDS: tuple[Band, ...] = (
+    Band("all"),
+    Band("day", 6, 18),
+    Band("evening", 18, 22),
+    Band("night", 22, 6),
+    Band("weekday", days=_WEEKDAYS),
+    Band("weekend", days=_WEEKEND),
+)
+"""all; day 06-18, evening 18-22, night 22-06; weekday (Mon-Fri), weekend (Sat-Sun)."""
+
+_DAY_WORDS = {"weekday": _WEEKDAYS, "weekend": _WEEKEND, "all": _ALL_DAYS}
+
+
+def parse_bands(spec: str | Sequence[str]) -> tuple[Band, ...]:
+    """Bands from text such as ``"day=06-18, night=22-06, weekend_night=22-06@weekend"``.
+
+    Hours are ``HH`` or ``HH:MM``; ``@weekday`` or ``@weekend`` limits the days. The band
+    ``all`` is always included first.
+
+    >>> [b.name for b in parse_bands("late=23-03@weekend, early=05:30-08")]
+    ['all', 'late', 'early']
+    """
+    items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec)]
+    bands = [Band("all")]
+    pattern = re.compile(r"^([A-Za-z][\w-]{0,30})\s*=\s*(\d{1,2}(?::\d{2})?)\s*-\s*"
+                         r"(\d{1,2}(?::\d{2})?)\s*(?:@\s*(weekday|weekend|all))?$")
+    for item in filter(None, items):
+        m = pattern.match(item)
+        if not m:
+            raise UsageError(f"band {item!r} is not like 'night=22-06' or "
+                             "'weekend_night=22:00-06:00@weekend'")
+        name, start, end, days = m.groups()
+        start_h, end_h = _hour(start, item), _hour(end, item)
+        if name in {b.name for b in bands}:
+            raise UsageError(f"band {name!r} is given twice")
+        bands.append(Band(name, start_h, end_h, _DAY_WORDS[days or "all"]))
+    return tuple(bands)
+
+
+def _hour(text: str, item: str) -> float:
+    hours, _, minutes = text.partition(":")
+    value = int(hours) + int(minutes or 0) / 60
+    if value > 24 or int(minutes or 0) >= 60:
+        raise UsageError(f"band {item!r}: {text} is not a clock time")
+    return value % 24
+
+
+def local_clock(times_utc: pd.Series | pd.DatetimeIndex, *, tz: str = "Europe/Belgrade"
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Local fractional hour (0-24) and weekday (0 = Monday) of UTC times, vectorized."""
+    index = pd.DatetimeIndex(times_utc)
+    if index.tz is None:
+        index = index.tz_localize("UTC")
+    local = index.tz_convert(tz)
+    # local wall-clock as integer microseconds since the epoch, then plain arithmetic
+    wall = local.tz_localize(None).to_numpy().astype("datetime64[us]").astype(np.int64)
+    day_us = 86_400_000_000
+    hour = (wall % day_us) / 3_600_000_000
+    weekday = ((wall // day_us) + 3) % 7  # 1970-01-01 was a Thursday (3)
+    return hour, weekday.astype(np.int8)
+
+
+def band_masks(times_utc, bands: Sequence[Band] = DEFAULT_BANDS, *,
+               tz: str = "Europe/Belgrade") -> dict[str, np.ndarray]:
+    """One boolean mask per band over the given times."""
+    hour, weekday = local_clock(times_utc, tz=tz)
+    return {band.name: band.contains(hour, weekday) for band in bands}

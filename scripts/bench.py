@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Benchmark: patrol pings to presence, against per-point and bare bulk H3 baselines.
+
+Generates N pings (default 10 million) of patrol units moving in the North Mitrovica box,
+writes them to Parquet, and in this one process times:
+
+- baseline A: a per-point ``h3.latlng_to_cell`` loop over the same points;
+- baseline B: one bare call of the bulk binding (h3ronpy ``coordinates_to_cells``);
+- patrolmap's cell assignment (``geo.cells.points_to_cells``);
+- patrolmap's whole presence path: read Parquet, check rows, cells, sort, dwell, per-cell
+  per-band sums (``geo.validate.read_pings`` then ``geo.presence.pings_to_presence``).
+
+Peak memory of the presence path is measured in a fresh child process. Prints each figure and
+ratio; exits 1 when a target is missed:
+
+- cell assignment at least 3x faster than the per-point loop;
+- the presence path within 3x the bare bulk conversion;
+- peak memory under 2 GB.
+
+Usage: python scripts/bench.py [--pings N] [--res R] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+BOX = (42.886, 20.836, 42.911, 20.892)  # (min lat, min lng, max lat, max lng), inside the area
+
+
+def make_pings(n: int, *, units: int = 24, seed: int = 7) -> pd.DataFrame:
+    """N pings of ``units`` units on random walks in BOX, every 10-60 s, sorted by unit."""
+    rng = np.random.default_rng(seed)
+    per = np.full(units, n // units)
+    per[: n % units] += 1
+    unit = np.repeat(np.arange(units), per)
+    steps = rng.integers(10, 61, n).astype("timedelta64[s]")
+    starts = np.cumsum(np.r_[0, per[:-1]])
+    t = np.cumsum(steps)
+    t -= np.repeat(t[starts] - steps[starts], per)  # restart the clock for each unit
+    time0 = np.datetime64("2025-01-01T00:00:00")
+    lat0, lng0, lat1, lng1 = BOX
+    walk_lat = np.cumsum(rng.normal(0, 2e-4, n))
+    walk_lng = np.cumsum(rng.normal(0, 3e-4, n))
+    lat = lat0 + np.abs(np.mod(walk_lat, 2 * (lat1 - lat0)) - (lat1 - lat0))
+    lng = lng0 + np.abs(np.mod(walk_lng, 2 * (lng1 - lng0)) - (lng1 - lng0))
+    names = np.array([f"U{u:02d}" for u in range(units)])
+    return pd.DataFrame({
+        "unit_id": pd.Categorical.from_codes(unit, categories=names),
+        "timestamp": pd.DatetimeIndex(time0 + t).tz_localize("UTC"),
+        "lat": lat, "lon": lng,
+    })
+
+
+def presence_path(path: str, res: int) -> tuple[float, int]:
+    """patrolmap's own path from a Parquet file to presence sums; (seconds, cells)."""
+    from geo.area import default_area
+    from geo.cells import area_to_cells
+    from geo.presence import pings_to_presence
+    from geo.validate import read_pings
+
+    area = default_area()
+    start = time.perf_counter()
+    checked = read_pings(path, area=area)
+    presence = pings_to_presence(checked.accepted, area_to_cells(area, res=res), res=res)
+    seconds = time.perf_counter() - start
+    assert len(checked.accepted) + len(checked.rejects) == checked.rows_read
+    return seconds, int((presence.minutes["all"] > 0).sum())
+
+
+def _child(path: str, res: int) -> None:
+    import resource
+
+    seconds, cells = presence_path(path, res)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": seconds, "cells": cells, "peak_mb": peak_kb / 1024}))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pings", type=int, default=10_000_000)
+    parser.add_argument("--res", type=int, default=10)
+    parser.add_argument("--keep", metavar="DIR", help="keep the Parquet file in DIR")
+    parser.add_argument("--child", metavar="PATH", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.res)
+        return 0
+
+    import h3
+    from h3ronpy.vector import coordinates_to_cells
+
+    from geo.cells import points_to_cells
+
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="patrolmap-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "pings.parquet"
+    t0 = time.perf_counter()
+    frame = make_pings(args.pings)
+    frame.to_parquet(path, index=False)
+    print(f"generated {len(frame):,} pings in {time.perf_counter() - t0:.1f} s -> {path}")
+    lat = frame["lat"].to_numpy()
+    lng = frame["lon"].to_numpy()
+    del frame
+
+    t0 = time.perf_counter()
+    loop = [h3.latlng_to_cell(a, b, args.res) for a, b in zip(lat.tolist(), lng.tolist(),
+                                                                strict=True)]
+    t_loop = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    bare = np.asarray(coordinates_to_cells(lat, lng, args.res), dtype=np.uint64)
+    t_bare = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ours = points_to_cells(lat, lng, res=args.res)
+    t_ours = time.perf_counter() - t0
+    pick = np.random.default_rng(0).choice(len(lat), 1000, replace=False)
+    assert all(format(int(ours[i]), "x") == loop[i] for i in pick), "cells differ from h3"
+    assert np.array_equal(ours, bare)
+    del loop, bare, ours
+
+    t_path, cells = presence_path(str(path), args.res)
+    child = subprocess.run([sys.executable, __file__, "--child", str(path), "--res",
+                            str(args.res)], capture_output=True, text=True, check=True)
+    mem = json.loads(child.stdout.strip().splitlines()[-1])
+
+    checks = [
+        ("per-point h3.latlng_to_cell loop", t_loop, None),
+        ("bare bulk call (h3ronpy)", t_bare, None),
+        ("patrolmap points_to_cells", t_ours, None),
+        ("patrolmap presence path (Parquet -> checked rows -> presence)", t_path, None),
+    ]
+    for name, seconds, _ in checks:
+        print(f"{name:<62} {seconds:8.2f} s")
+    print(f"cells with presence: {cells:,}; peak memory of the presence path "
+          f"(child process): {mem['peak_mb']:,.0f} MB")
+    speedup = t_loop / t_ours
+    path_ratio = t_path / t_bare
+    results = [
+        (f"cell assignment vs per-point loop: {speedup:.1f}x faster", speedup >= 3),
+        (f"presence path vs bare bulk conversion: {path_ratio:.2f}x the time", path_ratio <= 3),
+        (f"peak memory: {mem['peak_mb']:,.0f} MB", mem["peak_mb"] < 2048),
+    ]
+    missed = 0
+    for text, ok in results:
+        print(f"{'PASS' if ok else 'MISS'}  {text}")
+        missed += not ok
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

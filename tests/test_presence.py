@@ -1,0 +1,135 @@
+"""Time bands and patrol presence: hand-made tracks with known answers, and invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo._errors import UsageError
+from geo.area import default_area
+from geo.bands import Band, band_masks, local_clock, parse_bands
+from geo.cells import area_to_cells, points_to_cells
+from geo.presence import pings_to_presence, posts_to_presence
+
+AREA = default_area()
+CELLS = area_to_cells(AREA, res=9)
+X = (42.8895, 20.8665)  # city centre
+Y = (42.8950, 20.8600)  # another res-9 cell
+T0 = pd.Timestamp("2025-06-01 20:00", tz="UTC")  # 22:00 local: night
+
+
+def _cell(point) -> int:
+    return int(points_to_cells(np.array([point[0]]), np.array([point[1]]), res=9)[0])
+
+
+def _pings(rows) -> pd.DataFrame:
+    return pd.DataFrame({
+        "unit": [r[0] for r in rows],
+        "time": [T0 + pd.Timedelta(seconds=r[1]) for r in rows],
+        "lat": [r[2][0] for r in rows], "lng": [r[2][1] for r in rows],
+    })
+
+
+def test_local_clock_follows_daylight_saving():
+    times = pd.to_datetime(["2025-01-15 21:30", "2025-07-15 20:30", "2025-03-30 00:59",
+                            "2025-03-30 01:00"], utc=True)
+    hour, weekday = local_clock(times)
+    np.testing.assert_allclose(hour, [22.5, 22.5, 1 + 59 / 60, 3.0])
+    assert weekday.tolist() == [2, 1, 6, 6]  # Wednesday, Tuesday, Sunday, Sunday
+
+
+def test_default_bands_split_the_clock():
+    times = pd.to_datetime(["2025-06-06 04:00", "2025-06-07 10:00", "2025-06-07 17:30",
+                            "2025-06-07 20:00"], utc=True)  # local 06:00 Fri, 12:00, 19:30, 22:00 Sat
+    masks = band_masks(times)
+    assert masks["day"].tolist() == [True, True, False, False]
+    assert masks["evening"].tolist() == [False, False, True, False]
+    assert masks["night"].tolist() == [False, False, False, True]
+    assert masks["weekend"].tolist() == [False, True, True, True]
+    assert (masks["day"] | masks["evening"] | masks["night"]).all()
+
+
+def test_custom_bands_and_bad_specs():
+    bands = parse_bands("late=23-03@weekend, early=05:30-08")
+    assert bands[1] == Band("late", 23, 3, frozenset({5, 6}))
+    assert bands[2].hours_per_day == 2.5
+    for bad in ("night", "night=25-06", "x=1-2,x=3-4", "n=22-06@holiday"):
+        with pytest.raises(UsageError):
+            parse_bands(bad)
+
+
+def test_presence_of_a_hand_made_track():
+    rows = [  # unit, seconds after T0, place; given out of order on purpose
+        ("A", 60, X), ("A", 0, X), ("A", 30, X), ("A", 90, Y),  # crosses into Y at 90 s
+        ("A", 400, Y),   # 310 s silence: only the 120 s cap counts
+        ("A", 430, Y),   # last ping: stands for nothing
+        ("B", 0, Y), ("B", 45, Y),
+    ]
+    presence = pings_to_presence(_pings(rows), CELLS, res=9, cap_s=120)
+    minutes = presence.minutes["all"]
+    assert minutes[_cell(X)] == pytest.approx(90 / 60)
+    assert minutes[_cell(Y)] == pytest.approx((120 + 30 + 45) / 60)
+    assert minutes.sum() == pytest.approx((90 + 150 + 45) / 60)
+    assert presence.visits["all"][_cell(X)] == 1
+    assert presence.visits["all"][_cell(Y)] == 3  # A twice (split by the gap), B once
+    assert presence.capped == 1 and presence.intervals == 6
+    assert presence.minutes["night"].equals(presence.minutes["all"])
+    assert presence.minutes["day"].sum() == 0
+
+
+def test_stops_of_ten_to_sixteen_minutes():
+    rng = np.random.default_rng(3)
+
+    def still(unit, start_s, minutes, place):
+        n = minutes + 1
+        jitter = rng.normal(0, 4e-5, (n, 2))  # ~4 m
+        return [(unit, start_s + 60 * i, (place[0] + jitter[i, 0], place[1] + jitter[i, 1]))
+                for i in range(n)]
+
+    walk = [("W", 60 * i, (X[0] + 7e-4 * i, X[1])) for i in range(15)]  # ~78 m a minute
+    rows = still("S", 0, 12, X) + still("L", 0, 25, X) + walk
+    stops = pings_to_presence(_pings(rows), CELLS, res=9).stops
+    assert stops["all"][_cell(X)] == 1  # S only: L is too long, W is moving
+    assert stops["all"].sum() == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 7200),
+                          st.sampled_from([X, Y, (42.9000, 20.8700)])), min_size=1,
+                max_size=80), st.sampled_from([30.0, 120.0, 600.0]))
+def test_presence_never_exceeds_wall_clock_per_unit(rows, cap):
+    pings = _pings(rows).drop_duplicates(["unit", "time"])
+    presence = pings_to_presence(pings, CELLS, res=9, cap_s=cap)
+    span = pings.groupby("unit")["time"].agg(lambda s: (s.max() - s.min()).total_seconds())
+    assert presence.minutes["all"].sum() * 60 <= span.sum() + 1e-6
+    assert presence.visits["all"].sum() >= pings["unit"].nunique()
+    assert (presence.minutes.drop(columns="all").sum() >= 0).all()
+    bands_sum = presence.minutes[["day", "evening", "night"]].sum(axis=1)
+    np.testing.assert_allclose(bands_sum, presence.minutes["all"])
+
+
+def test_posts_cover_cells_within_reach_during_staffed_hours():
+    posts = pd.DataFrame({"lat": [X[0]], "lng": [X[1]], "start_min": [18 * 60],
+                          "end_min": [2 * 60], "active_from": [pd.NaT], "active_to": [pd.NaT]})
+    period = (pd.Timestamp("2025-05-31 22:00", tz="UTC"),  # 1 June 00:00 local
+              pd.Timestamp("2025-06-10 10:00", tz="UTC"))  # 10 June 12:00 local
+    minutes, covered = posts_to_presence(posts, CELLS, period=period, reach_m=400)
+    centre = _cell(X)
+    assert minutes.loc[centre, "night"] == 10 * 240   # 22:00-02:00 on 10 days
+    assert minutes.loc[centre, "evening"] == 10 * 240  # 18:00-22:00
+    assert minutes.loc[centre, "day"] == 0
+    assert minutes.loc[centre, "weekend"] == 3 * 480  # Sun 1, Sat 7, Sun 8 June
+    from geo.cells import cells_to_latlng
+
+    lat, lng = cells_to_latlng(CELLS)
+    dy = (lat - X[0]) * 111_132
+    dx = (lng - X[1]) * 111_132 * np.cos(np.radians(X[0]))
+    expected = np.hypot(dx, dy) <= 400
+    assert covered["night"].to_numpy().tolist() == expected.tolist()
+    assert 1 < expected.sum() < 10
+    later = posts.assign(active_from=pd.Timestamp("2025-06-08"))
+    minutes, _ = posts_to_presence(later, CELLS, period=period, reach_m=400)
+    assert minutes.loc[centre, "night"] == 3 * 240
