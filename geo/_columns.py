@@ -72,8 +72,9 @@ def find_column(
         folded = {fold(c): c for c in columns}
         if fold(given) in folded:
             return folded[fold(given)]
+        msg = f"{path}: column {given!r} (from {option}) not found; columns are {_shown(columns)}"
         raise InputError(
-            f"{path}: column {given!r} (from {option}) not found; columns are {_shown(columns)}"
+            msg
         )
     folded = {}
     for column in columns:

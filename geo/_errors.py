@@ -6,7 +6,8 @@ class PatrolmapError(Exception):
 
 
 class InputError(PatrolmapError, ValueError):
-    """An input file or option cannot be used; the message names the file, row or column and the fix."""
+    """An input file or option cannot be used; the message names the file, row or column, and
+    the fix."""
 
 
 class UsageError(PatrolmapError, ValueError):

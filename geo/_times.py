@@ -38,8 +38,10 @@ def parse_times(values: pd.Series, *, tz: str = "Europe/Belgrade") -> ParsedTime
     """Parse a column of times to UTC.
 
     >>> p = parse_times(pd.Series(["2025-06-01 21:30", "01.06.2025 21:30", "x", ""]))
-    >>> [str(t) for t in p.utc[:2]], p.bad.tolist(), p.blank.tolist()
-    (['2025-06-01 19:30:00+00:00', '2025-06-01 19:30:00+00:00'], [False, False, True, False], [False, False, False, True])
+    >>> [str(t) for t in p.utc[:2]]
+    ['2025-06-01 19:30:00+00:00', '2025-06-01 19:30:00+00:00']
+    >>> p.bad.tolist(), p.blank.tolist()
+    ([False, False, True, False], [False, False, False, True])
     """
     values = values.reset_index(drop=True)
     n = len(values)
@@ -170,7 +172,8 @@ def parse_clock(values: pd.Series) -> np.ndarray:
 def parse_day(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Dates (``2025-05-29``, ``29.05.2025``) as datetime64; blank cells are NaT and not bad."""
     text = values.astype(object).map(
-        lambda v: v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else ("" if v is None else str(v))
+        lambda v: v.strftime("%Y-%m-%d") if hasattr(v, "strftime")
+        else ("" if v is None else str(v))
     ).astype("string").fillna("").str.strip()
     text = text.where(~text.isin(["nan", "NaT", "None"]), "")
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[s]")

@@ -65,8 +65,11 @@ def select_categories(incidents: pd.DataFrame, categories: Sequence[str] | None
         from geo._errors import UsageError
 
         shown = ", ".join(sorted(incidents["category"].unique()))
-        raise UsageError(f"--categories: {', '.join(sorted(missing))} not in the data; "
-                         f"categories are: {shown}")
+        msg = (
+            f"--categories: {', '.join(sorted(missing))} not in the data; "
+            f"categories are: {shown}"
+        )
+        raise UsageError(msg)
     return incidents[incidents["category"].str.casefold().isin(wanted)].reset_index(drop=True)
 
 

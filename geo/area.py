@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pyproj
 import shapely
-
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -99,30 +98,39 @@ def read_area(path: str | Path, *, name: str | None = None, layer: str | None = 
 
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: study area file not found")
+        msg = f"{path}: study area file not found"
+        raise InputError(msg)
     try:
         layers = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
         if layer is not None and layer not in layers:
-            raise InputError(f"{path}: no layer {layer!r}; layers are {layers}")
+            msg = f"{path}: no layer {layer!r}; layers are {layers}"
+            raise InputError(msg)
         gdf = gpd.read_file(path, layer=layer or layers[0])
     except InputError:
         raise
     except Exception as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(f"{path}: not a readable boundary file ({first})") from None
+        msg = f"{path}: not a readable boundary file ({first})"
+        raise InputError(msg) from None
     if gdf.crs is None:
         minx, miny, maxx, maxy = gdf.total_bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise InputError(f"{path}: the boundary file has no CRS and is not in lat/lon degrees; "
-                             "save it with its CRS (e.g. as GeoPackage)")
+            msg = (
+                f"{path}: the boundary file has no CRS and is not in lat/lon degrees; "
+                "save it with its CRS (e.g. as GeoPackage)"
+            )
+            raise InputError(msg)
         gdf = gdf.set_crs(4326)
     gdf = gdf.to_crs(4326)
     polygonal = gdf[gdf.geometry.notna()
                     & gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polygonal.empty:
         kinds = sorted(set(gdf.geometry.geom_type.dropna())) or ["no geometry"]
-        raise InputError(f"{path}: holds no polygons (found {', '.join(kinds)}); "
-                         "a study area must be a polygon")
+        msg = (
+            f"{path}: holds no polygons (found {', '.join(kinds)}); "
+            "a study area must be a polygon"
+        )
+        raise InputError(msg)
     label = None
     names: dict[str, str] = {}
     if name is not None:
@@ -133,11 +141,15 @@ def read_area(path: str | Path, *, name: str | None = None, layer: str | None = 
     invalid = ~shapely.is_valid(parts)
     if invalid.any():
         reason = shapely.is_valid_reason(parts[invalid][0])
-        raise InputError(f"{path}: the study area polygon is invalid ({reason}); repair it, "
-                         "e.g. in QGIS with Vector > Geometry Tools > Fix Geometries")
+        msg = (
+            f"{path}: the study area polygon is invalid ({reason}); repair it, "
+            "e.g. in QGIS with Vector > Geometry Tools > Fix Geometries"
+        )
+        raise InputError(msg)
     geometry = shapely.union_all(parts)
     if geometry.is_empty or geometry.area == 0:
-        raise InputError(f"{path}: the study area polygon is empty")
+        msg = f"{path}: the study area polygon is empty"
+        raise InputError(msg)
     if label:
         names = {"en": label}
     return StudyArea(name=label or "Study area", geometry=geometry, source="file", names=names,
@@ -168,12 +180,16 @@ def _pick_named(path: Path, gdf, name: str):
         if len(hits):
             return hits, str(hits[column].iloc[0]).strip()
     if not columns:
-        raise InputError(f"{path}: --area-name {name!r} given but the file has no text columns "
-                         "to match it against")
+        msg = (
+            f"{path}: --area-name {name!r} given but the file has no text columns "
+            "to match it against"
+        )
+        raise InputError(msg)
     column = columns[0]
     values = sorted({str(v) for v in gdf[column].dropna()})
     shown = ", ".join(repr(v) for v in values[:15]) + (" ..." if len(values) > 15 else "")
-    raise InputError(f"{path}: no feature named {name!r}; column {column!r} has {shown}")
+    msg = f"{path}: no feature named {name!r}; column {column!r} has {shown}"
+    raise InputError(msg)
 
 
 def extent_area(lat: np.ndarray, lng: np.ndarray, *, pad_m: float = 250.0) -> StudyArea:
@@ -182,7 +198,8 @@ def extent_area(lat: np.ndarray, lng: np.ndarray, *, pad_m: float = 250.0) -> St
     lng = np.asarray(lng, dtype=float)
     ok = np.isfinite(lat) & np.isfinite(lng) & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
     if not ok.any():
-        raise InputError("--area extent: no valid coordinates to take the extent from")
+        msg = "--area extent: no valid coordinates to take the extent from"
+        raise InputError(msg)
     lat, lng = lat[ok], lng[ok]
     crs = utm_crs_for(float(np.median(lat)), float(np.median(lng)))
     to_metric = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
@@ -190,12 +207,16 @@ def extent_area(lat: np.ndarray, lng: np.ndarray, *, pad_m: float = 250.0) -> St
     padded = shapely.box(x.min() - pad_m, y.min() - pad_m, x.max() + pad_m, y.max() + pad_m)
     padded = shapely.segmentize(padded, 100.0)  # keep the edges true after reprojection
     back = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
-    geometry = shapely.transform(padded, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+    geometry = shapely.transform(
+        padded, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
     area = StudyArea(name="Study area (data extent)", geometry=geometry, source="extent",
                      approximate=True, note=f"The data's own extent padded by {pad_m:.0f} m.")
     if area.area_km2 > 5000:
-        raise InputError(f"--area extent: the data spread over {area.area_km2:,.0f} km2, too wide "
-                         "for a city map; pass --area FILE with a boundary, or fix stray points")
+        msg = (
+            f"--area extent: the data spread over {area.area_km2:,.0f} km2, too wide "
+            "for a city map; pass --area FILE with a boundary, or fix stray points"
+        )
+        raise InputError(msg)
     return area
 
 

@@ -85,12 +85,16 @@ def parse_bands(spec: str | Sequence[str]) -> tuple[Band, ...]:
     for item in filter(None, items):
         m = pattern.match(item)
         if not m:
-            raise UsageError(f"band {item!r} is not like 'night=22-06' or "
-                             "'weekend_night=22:00-06:00@weekend'")
+            msg = (
+                f"band {item!r} is not like 'night=22-06' or "
+                "'weekend_night=22:00-06:00@weekend'"
+            )
+            raise UsageError(msg)
         name, start, end, days = m.groups()
         start_h, end_h = _hour(start, item), _hour(end, item)
         if name in {b.name for b in bands}:
-            raise UsageError(f"band {name!r} is given twice")
+            msg = f"band {name!r} is given twice"
+            raise UsageError(msg)
         bands.append(Band(name, start_h, end_h, _DAY_WORDS[days or "all"]))
     return tuple(bands)
 
@@ -99,7 +103,8 @@ def _hour(text: str, item: str) -> float:
     hours, _, minutes = text.partition(":")
     value = int(hours) + int(minutes or 0) / 60
     if value > 24 or int(minutes or 0) >= 60:
-        raise UsageError(f"band {item!r}: {text} is not a clock time")
+        msg = f"band {item!r}: {text} is not a clock time"
+        raise UsageError(msg)
     return value % 24
 
 

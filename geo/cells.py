@@ -39,9 +39,11 @@ def points_to_cells(lat: np.ndarray, lng: np.ndarray, *, res: int = DEFAULT_RES)
     lat = np.ascontiguousarray(lat, dtype=np.float64)
     lng = np.ascontiguousarray(lng, dtype=np.float64)
     if lat.shape != lng.shape:
-        raise ValueError(f"lat and lng differ in length: {lat.shape} and {lng.shape}")
+        msg = f"lat and lng differ in length: {lat.shape} and {lng.shape}"
+        raise ValueError(msg)
     if not 0 <= res <= 15:
-        raise ValueError(f"H3 resolution must be 0..15, not {res}")
+        msg = f"H3 resolution must be 0..15, not {res}"
+        raise ValueError(msg)
     if lat.size == 0:
         return np.zeros(0, dtype=np.uint64)
 
@@ -75,7 +77,8 @@ def count_in_cells(point_cells: np.ndarray, cells: np.ndarray,
     idx = np.searchsorted(cells, point_cells)
     idx_clipped = np.minimum(idx, len(cells) - 1)
     if len(point_cells) and (len(cells) == 0 or (cells[idx_clipped] != point_cells).any()):
-        raise ValueError("some points lie in cells outside the study area's cells")
+        msg = "some points lie in cells outside the study area's cells"
+        raise ValueError(msg)
     return np.bincount(idx, weights=weights, minlength=len(cells))
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from geo import __version__
 from geo._errors import InputError, PatrolmapError, UsageError
-from geo.cells import DEFAULT_RES
-from geo.privacy import DEFAULT_K
 from geo.analysis import Settings
 from geo.bands import parse_bands
+from geo.cells import DEFAULT_RES
+from geo.privacy import DEFAULT_K
 from geo.recipe import COLUMN_OPTIONS, load_recipe
 from geo.validate import Options
 
@@ -92,9 +92,11 @@ def _settings(values: dict) -> Settings:
         if values.get(key) is not None:
             given[name] = values[key]
     if given.get("k_ring", 1) < 1 or given.get("permutations", 999) < 99:
-        raise UsageError("--k-ring must be at least 1 and --permutations at least 99")
+        msg = "--k-ring must be at least 1 and --permutations at least 99"
+        raise UsageError(msg)
     if given.get("cap_s", 1) <= 0 or given.get("reach_m", 1) <= 0:
-        raise UsageError("--cap and --reach must be positive")
+        msg = "--cap and --reach must be positive"
+        raise UsageError(msg)
     if values.get("tz"):
         given["tz"] = values["tz"]
     return Settings(**given)
@@ -262,7 +264,8 @@ def _run_check(args) -> int:
         area = read_area(args.area, name=args.area_name)
     else:
         if args.area_name:
-            raise UsageError("--area-name needs --area FILE")
+            msg = "--area-name needs --area FILE"
+            raise UsageError(msg)
         area = default_area()
     checks = {"incidents": check_incidents, "pings": check_pings, "posts": check_posts}
     worst = 0
@@ -303,7 +306,8 @@ def _run_build(args) -> int:
     settings = load_recipe(args.recipe) if args.recipe else {}
     settings.update(given)
     if not settings.get("incidents"):
-        raise UsageError("build needs --incidents FILE (or a recipe with [inputs] incidents)")
+        msg = "build needs --incidents FILE (or a recipe with [inputs] incidents)"
+        raise UsageError(msg)
     inputs = load_inputs(settings["incidents"], patrols=settings.get("patrols"),
                          posts=settings.get("posts"), area=settings.get("area"),
                          area_name=settings.get("area_name"), options=_options(settings))

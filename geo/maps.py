@@ -124,7 +124,8 @@ def render_map(published: PublishedCells, path: str | Path, *, title: str,
         everything else is inside the page).
     """
     if not isinstance(published, PublishedCells):
-        raise TypeError("render_map draws only PublishedCells from geo.privacy.publish()")
+        msg = "render_map draws only PublishedCells from geo.privacy.publish()"
+        raise TypeError(msg)
     path = Path(path)
     minx, miny, maxx, maxy = shapely.bounds(published.area_lnglat)
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14,
@@ -177,7 +178,7 @@ def render_map(published: PublishedCells, path: str | Path, *, title: str,
                                     suppressed_label=None, unit=" %"))
 
     folium.GeoJson(shapely.geometry.mapping(published.area_lnglat), name="Study area",
-                   style_function=lambda f: {"fill": False, "color": "#222", "weight": 2.5,
+                   style_function=lambda _: {"fill": False, "color": "#222", "weight": 2.5,
                                              "dashArray": "6 4"}).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
 

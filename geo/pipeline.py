@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import InputError, UsageError
+from geo.analysis import Analysis, Settings, analyse
 from geo.area import StudyArea, default_area, extent_area, read_area
 from geo.maps import render_map
 from geo.privacy import DEFAULT_K, MIN_COMMUNITY_K, publish
-from geo.analysis import Analysis, Settings, analyse
 from geo.table import CellTable
 from geo.validate import Checked, Options, read_checked
 
@@ -88,7 +88,8 @@ def load_inputs(
         study = area
     elif area is None:
         if area_name is not None:
-            raise InputError("--area-name needs --area FILE (a boundary file holding that name)")
+            msg = "--area-name needs --area FILE (a boundary file holding that name)"
+            raise InputError(msg)
         study = default_area()
     elif str(area) == "extent":
         study = None
@@ -102,7 +103,8 @@ def load_inputs(
     pings = read_all(patrols, "pings")
     fixed = read_all(posts, "posts")
     if not inc:
-        raise InputError("no incident file given; pass --incidents FILE")
+        msg = "no incident file given; pass --incidents FILE"
+        raise InputError(msg)
     if study is None:
         frames = [c.accepted for c in [*inc, *pings, *fixed]]
         lat = np.concatenate([f["lat"].to_numpy() for f in frames])
@@ -110,7 +112,8 @@ def load_inputs(
         study = extent_area(lat, lng)
     if sum(len(c.accepted) for c in inc) == 0:
         reasons = "; ".join(c.summary() for c in inc)
-        raise InputError(f"no usable incident rows: {reasons}")
+        msg = f"no usable incident rows: {reasons}"
+        raise InputError(msg)
     return Inputs(area=study, incidents=inc, pings=pings, posts=fixed)
 
 
@@ -131,12 +134,17 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     settings = settings or Settings()
     out = Path(out)
     if not 0 <= settings.res <= 15:
-        raise UsageError(f"--res {settings.res}: H3 resolution must be 0..15 "
-                         "(9 suits a town of ~10 km²)")
+        msg = (
+            f"--res {settings.res}: H3 resolution must be 0..15 "
+            "(9 suits a town of ~10 km²)"
+        )
+        raise UsageError(msg)
     if k < MIN_COMMUNITY_K:
-        raise UsageError(f"--k {k}: community maps hide counts below at least {MIN_COMMUNITY_K}")
+        msg = f"--k {k}: community maps hide counts below at least {MIN_COMMUNITY_K}"
+        raise UsageError(msg)
     if out.suffix.lower() not in (".html", ".htm"):
-        raise UsageError(f"--out {out}: the map file must end in .html")
+        msg = f"--out {out}: the map file must end in .html"
+        raise UsageError(msg)
     analysis = analyse(inputs.accepted("incidents"), inputs.area, pings=inputs.accepted("pings"),
                        posts=inputs.accepted("posts"), settings=settings)
     published = publish(analysis.table, k=k)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from geo._arrays import sorted_by_key_time
 from geo.bands import DEFAULT_BANDS, Band, band_masks
 from geo.cells import DEFAULT_RES, cells_to_latlng, points_to_cells
 
@@ -54,6 +55,7 @@ class Presence:
 
 
 def _empty(cells: np.ndarray, bands: Sequence[Band]) -> pd.DataFrame:
+    """A zero frame of cells by bands."""
     return pd.DataFrame(0.0, index=pd.Index(cells, name="cell_id"),
                         columns=[b.name for b in bands])
 
@@ -61,7 +63,7 @@ def _empty(cells: np.ndarray, bands: Sequence[Band]) -> pd.DataFrame:
 def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFAULT_RES,
                       bands: Sequence[Band] = DEFAULT_BANDS, cap_s: float = DEFAULT_CAP_S,
                       step_m: float = 30.0, stop_radius_m: float = 50.0,
-                      tz: str = "Europe/Belgrade") -> Presence:
+                      tz: str = "Europe/Belgrade", chunk: int = 2_000_000) -> Presence:
     """Presence minutes, visits and 10-16 minute stops per cell and band.
 
     Parameters
@@ -72,40 +74,81 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
         The study area's cells, sorted ``uint64``; pings in other cells add nothing.
     cap_s
         Longest interval a ping may stand for, in seconds.
+    chunk
+        Work through whole units in slices of about this many pings, to bound memory.
     """
     if cap_s <= 0:
-        raise ValueError(f"the ping interval cap must be positive, not {cap_s}")
-    minutes, visits, stops = _empty(cells, bands), _empty(cells, bands), _empty(cells, bands)
+        msg = f"the ping interval cap must be positive, not {cap_s}"
+        raise ValueError(msg)
     n = len(pings)
-    if n == 0:
-        return Presence(minutes, visits, stops, cap_s=cap_s)
-    unit_code, _ = pd.factorize(pings["unit"], sort=False)
-    t_us = pd.DatetimeIndex(pings["time"]).as_unit("us").asi8
-    if n > 1 and not _sorted(unit_code, t_us):
-        order = np.lexsort((t_us, unit_code))
-        unit_code, t_us = unit_code[order], t_us[order]
-        lat = pings["lat"].to_numpy(dtype=float)[order]
-        lng = pings["lng"].to_numpy(dtype=float)[order]
-    else:
+    shape = (len(bands), len(cells))
+    totals = {"minutes": np.zeros(shape), "visits": np.zeros(shape), "stops": np.zeros(shape)}
+    intervals = n_capped = 0
+    if n:
+        unit_code, _ = pd.factorize(pings["unit"], sort=False)
+        t_us = pd.DatetimeIndex(pings["time"]).as_unit("us").asi8
         lat = pings["lat"].to_numpy(dtype=float)
         lng = pings["lng"].to_numpy(dtype=float)
+        if n > 1 and not sorted_by_key_time(unit_code, t_us):
+            order = np.lexsort((t_us, unit_code))
+            unit_code, t_us, lat, lng = unit_code[order], t_us[order], lat[order], lng[order]
+        unit_starts = np.flatnonzero(np.r_[True, unit_code[1:] != unit_code[:-1]])
+        for lo, hi in _slices(unit_starts, n, chunk):
+            part = _presence_of_units(
+                unit_code[lo:hi], t_us[lo:hi], lat[lo:hi], lng[lo:hi], cells, res=res,
+                bands=bands, cap_s=cap_s, step_m=step_m, stop_radius_m=stop_radius_m, tz=tz)
+            for key in totals:
+                totals[key] += part[key]
+            intervals += part["intervals"]
+            n_capped += part["capped"]
+    frames = {key: pd.DataFrame(value.T, index=pd.Index(cells, name="cell_id"),
+                                columns=[b.name for b in bands])
+              for key, value in totals.items()}
+    frames["minutes"] /= 60.0
+    notes = []
+    if intervals and n_capped / intervals > 0.05:
+        notes.append(f"{n_capped / intervals:.0%} of ping intervals are longer than the "
+                     f"{cap_s:.0f} s cap and count only {cap_s:.0f} s: presence is understated "
+                     "where devices report rarely.")
+    return Presence(frames["minutes"], frames["visits"], frames["stops"], intervals, n_capped,
+                    cap_s, notes)
+
+
+def _slices(unit_starts: np.ndarray, n: int, chunk: int):
+    """(lo, hi) slices of whole units, each about ``chunk`` pings (a bigger unit alone)."""
+    bounds = np.r_[unit_starts, n]
+    lo = 0
+    while lo < n:
+        limit = lo + chunk
+        hi = int(bounds[np.searchsorted(bounds, limit, side="right") - 1])
+        if hi <= lo:  # one unit larger than a chunk
+            hi = int(bounds[np.searchsorted(bounds, lo, side="right")])
+        yield lo, hi
+        lo = hi
+
+
+def _presence_of_units(unit_code, t_us, lat, lng, cells, *, res, bands, cap_s, step_m,
+                       stop_radius_m, tz) -> dict:
+    """Per-band sums (bands x cells) for pings of whole units, sorted by unit and time."""
+    n = len(t_us)
     cell = points_to_cells(lat, lng, res=res)
     idx = np.minimum(np.searchsorted(cells, cell), len(cells) - 1)
     inside = cells[idx] == cell
+    del cell
 
     same_next = unit_code[1:] == unit_code[:-1]
-    dt = np.zeros(n)
-    dt[:-1] = np.where(same_next, (t_us[1:] - t_us[:-1]) / 1e6, 0.0)
-    capped = dt > cap_s
-    dwell = np.minimum(dt, cap_s)
+    dwell = np.zeros(n)
+    dwell[:-1] = np.where(same_next, (t_us[1:] - t_us[:-1]) / 1e6, 0.0)
+    capped = dwell > cap_s
+    np.minimum(dwell, cap_s, out=dwell)
 
     # visits: runs of one unit in one cell, broken by a gap over the cap
     start = np.ones(n, dtype=bool)
     start[1:] = ~same_next | (idx[1:] != idx[:-1]) | capped[:-1]
     # stops: runs of stationary steps
-    step = _metres(lat[:-1], lng[:-1], lat[1:], lng[1:])
     still = np.zeros(n, dtype=bool)  # ping i stays within step_m of ping i+1, same unit, no gap
-    still[:-1] = same_next & ~capped[:-1] & (step < step_m)
+    still[:-1] = same_next & ~capped[:-1] & (_metres(lat[:-1], lng[:-1], lat[1:], lng[1:])
+                                            < step_m)
     stop_first, stop_dur = _stationary_runs(still, dwell, lat, lng, stop_radius_m)
     is_stop = (stop_dur >= STOP_MINUTES[0] * 60) & (stop_dur <= STOP_MINUTES[1] * 60)
 
@@ -113,28 +156,18 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
                        bands, tz=tz)
     first = np.flatnonzero(start)
     stop_at = stop_first[is_stop & inside[stop_first]]
-    for band in bands:
+    out = {key: np.zeros((len(bands), len(cells))) for key in ("minutes", "visits", "stops")}
+    for b, band in enumerate(bands):
         mask = masks[band.name]
         keep = mask & inside
-        minutes[band.name] = np.bincount(idx[keep], weights=dwell[keep],
-                                         minlength=len(cells)) / 60.0
+        out["minutes"][b] = np.bincount(idx[keep], weights=dwell[keep], minlength=len(cells))
         run_keep = first[keep[first]]
-        visits[band.name] = np.bincount(idx[run_keep], minlength=len(cells)).astype(float)
+        out["visits"][b] = np.bincount(idx[run_keep], minlength=len(cells))
         stop_keep = stop_at[mask[stop_at]]
-        stops[band.name] = np.bincount(idx[stop_keep], minlength=len(cells)).astype(float)
-    intervals = int(same_next.sum())
-    n_capped = int(capped.sum())
-    notes = []
-    if intervals and n_capped / intervals > 0.05:
-        notes.append(f"{n_capped / intervals:.0%} of ping intervals are longer than the "
-                     f"{cap_s:.0f} s cap and count only {cap_s:.0f} s: presence is understated "
-                     "where devices report rarely.")
-    return Presence(minutes, visits, stops, intervals, n_capped, cap_s, notes)
-
-
-def _sorted(unit_code: np.ndarray, t_us: np.ndarray) -> bool:
-    du = np.diff(unit_code)
-    return bool(((du > 0) | ((du == 0) & (np.diff(t_us) >= 0))).all())
+        out["stops"][b] = np.bincount(idx[stop_keep], minlength=len(cells))
+    out["intervals"] = int(same_next.sum())
+    out["capped"] = int(capped.sum())
+    return out
 
 
 def _metres(lat1, lng1, lat2, lng2) -> np.ndarray:

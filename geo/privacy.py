@@ -41,7 +41,8 @@ class PublishedCells:
 
     def __post_init__(self) -> None:
         if self._token is not _TOKEN:
-            raise TypeError("PublishedCells is made only by geo.privacy.publish()")
+            msg = "PublishedCells is made only by geo.privacy.publish()"
+            raise TypeError(msg)
 
 
 def _suppress(counts: np.ndarray, k: int) -> np.ndarray:
@@ -60,9 +61,11 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
     Per-category counts are not published by this gate.
     """
     if audience not in ("community", "analyst"):
-        raise ValueError(f"audience must be 'community' or 'analyst', not {audience!r}")
+        msg = f"audience must be 'community' or 'analyst', not {audience!r}"
+        raise ValueError(msg)
     if audience == "community" and k < MIN_COMMUNITY_K:
-        raise ValueError(f"k must be at least {MIN_COMMUNITY_K} for community output, not {k}")
+        msg = f"k must be at least {MIN_COMMUNITY_K} for community output, not {k}"
+        raise ValueError(msg)
     values: dict[str, np.ndarray] = {}
     suppressed: dict[str, np.ndarray] = {}
     counts = table.frame["incidents_all"].to_numpy()

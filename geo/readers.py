@@ -71,11 +71,14 @@ def read_table(
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: file not found")
+        msg = f"{path}: file not found"
+        raise InputError(msg)
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a file")
+        msg = f"{path}: is a folder, not a file"
+        raise InputError(msg)
     if path.stat().st_size == 0:
-        raise InputError(f"{path}: the file is empty")
+        msg = f"{path}: the file is empty"
+        raise InputError(msg)
     kind = _FORMATS.get(path.suffix.lower()) or _sniff_format(path)
     if kind == "text":
         table = _read_text(path, encoding=encoding, delimiter=delimiter)
@@ -88,7 +91,8 @@ def read_table(
     else:
         table = _read_gpx(path)
     if len(table.frame) == 0:
-        raise InputError(f"{path}: the table has a header but no data rows")
+        msg = f"{path}: the table has a header but no data rows"
+        raise InputError(msg)
     return table
 
 
@@ -101,7 +105,8 @@ def _sniff_format(path: Path) -> str:
     if head.startswith(b"SQLite format 3"):
         return "vector"
     if path.suffix.lower() == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(f"{path}: old Excel .xls files are not supported; save it as .xlsx or CSV")
+        msg = f"{path}: old Excel .xls files are not supported; save it as .xlsx or CSV"
+        raise InputError(msg)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"{"):
         return "vector"
@@ -150,9 +155,12 @@ def detect_encoding(data: bytes) -> str:
 def _read_text(path: Path, *, encoding: str | None, delimiter: str | None) -> RawTable:
     data = path.read_bytes()
     if b"\x00" in data[:65536]:
-        raise InputError(
+        msg = (
             f"{path}: not a text table (it holds binary data); "
             "give a CSV, Excel, GeoJSON, GeoPackage, Parquet or GPX file"
+        )
+        raise InputError(
+            msg
         )
     enc = encoding or detect_encoding(data)
     try:
@@ -160,13 +168,17 @@ def _read_text(path: Path, *, encoding: str | None, delimiter: str | None) -> Ra
     except (UnicodeDecodeError, LookupError) as err:
         line = data[: getattr(err, "start", 0)].count(b"\n") + 1
         where = f" at line {line}" if isinstance(err, UnicodeDecodeError) else ""
-        raise InputError(
+        msg = (
             f"{path}: cannot decode the file as {enc}{where}; "
             "pass --encoding utf-8, cp1250 (Latin) or cp1251 (Cyrillic)"
+        )
+        raise InputError(
+            msg
         ) from None
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise InputError(f"{path}: the file is empty")
+        msg = f"{path}: the file is empty"
+        raise InputError(msg)
     sep = delimiter or _sniff_delimiter(text)
     header: list[str] | None = None
     records: list[list[str]] = []
@@ -192,13 +204,18 @@ def _read_text(path: Path, *, encoding: str | None, delimiter: str | None) -> Ra
             lines.append(reader.line_num)
             problems.append(problem)
     except csv.Error as err:
-        raise InputError(f"{path}: not a readable table at line {reader.line_num} ({err})") from None
+        msg = f"{path}: not a readable table at line {reader.line_num} ({err})"
+        raise InputError(msg) from None
     if header is None:
-        raise InputError(f"{path}: the file is empty")
+        msg = f"{path}: the file is empty"
+        raise InputError(msg)
     if len(header) < 2:
-        raise InputError(
+        msg = (
             f"{path}: not a table: found one column {header[0][:40]!r} with delimiter {sep!r}; "
             "pass --delimiter if the file uses another separator"
+        )
+        raise InputError(
+            msg
         )
     frame = pd.DataFrame(records, columns=_unique(header), dtype=object)
     if any(problems):
@@ -242,15 +259,18 @@ def _read_excel(path: Path, *, sheet: str | None) -> RawTable:
     try:
         book = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
     except Exception as err:  # openpyxl raises many types for a broken file
-        raise InputError(f"{path}: not a readable Excel .xlsx file ({_first_line(err)})") from None
+        msg = f"{path}: not a readable Excel .xlsx file ({_first_line(err)})"
+        raise InputError(msg) from None
     if sheet is not None:
         if sheet not in book:
-            raise InputError(f"{path}: no sheet {sheet!r}; sheets are {list(book)}")
+            msg = f"{path}: no sheet {sheet!r}; sheets are {list(book)}"
+            raise InputError(msg)
         name = sheet
     else:
         filled = [n for n, f in book.items() if len(f.columns) and len(f)]
         if not filled:
-            raise InputError(f"{path}: every sheet is empty")
+            msg = f"{path}: every sheet is empty"
+            raise InputError(msg)
         name = filled[0]
     frame = book[name]
     frame = frame.dropna(how="all")
@@ -268,13 +288,16 @@ def _read_vector(path: Path, *, layer: str | None) -> RawTable:
     try:
         layers = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     except Exception as err:
-        raise InputError(f"{path}: not a readable GIS file ({_first_line(err)})") from None
+        msg = f"{path}: not a readable GIS file ({_first_line(err)})"
+        raise InputError(msg) from None
     if layer is not None and layer not in layers:
-        raise InputError(f"{path}: no layer {layer!r}; layers are {layers}")
+        msg = f"{path}: no layer {layer!r}; layers are {layers}"
+        raise InputError(msg)
     try:
         gdf = pyogrio.read_dataframe(path, layer=layer or layers[0])
     except Exception as err:
-        raise InputError(f"{path}: not a readable GIS file ({_first_line(err)})") from None
+        msg = f"{path}: not a readable GIS file ({_first_line(err)})"
+        raise InputError(msg) from None
     return _from_geodataframe(path, gdf, row_word="feature")
 
 
@@ -300,12 +323,16 @@ def _read_parquet(path: Path) -> RawTable:
     try:
         meta = pq.read_schema(path).metadata or {}
     except Exception as err:
-        raise InputError(f"{path}: not a readable Parquet file ({_first_line(err)})") from None
+        msg = f"{path}: not a readable Parquet file ({_first_line(err)})"
+        raise InputError(msg) from None
     if b"geo" in meta:
         import geopandas as gpd
 
         return _from_geodataframe(path, gpd.read_parquet(path), row_word="row")
-    frame = pd.read_parquet(path)
+    # convert column by column, letting Arrow free each as it goes (millions of pings)
+    arrow = pq.read_table(path, pre_buffer=False)
+    frame = arrow.to_pandas(self_destruct=True, split_blocks=True)
+    del arrow
     return RawTable(path=path, frame=frame, row=np.arange(1, len(frame) + 1))
 
 
@@ -317,7 +344,8 @@ def _read_gpx(path: Path) -> RawTable:
         with path.open(encoding="utf-8", errors="replace") as fh:
             gpx = gpxpy.parse(fh)
     except Exception as err:
-        raise InputError(f"{path}: not a readable GPX file ({_first_line(err)})") from None
+        msg = f"{path}: not a readable GPX file ({_first_line(err)})"
+        raise InputError(msg) from None
     units, times, lats, lons = [], [], [], []
     for t_index, track in enumerate(gpx.tracks, start=1):
         unit = track.name or f"{path.stem}-{t_index}"
@@ -334,6 +362,7 @@ def _read_gpx(path: Path) -> RawTable:
             lats.append(p.latitude)
             lons.append(p.longitude)
     if not units:
-        raise InputError(f"{path}: the GPX file has no track points or waypoints")
+        msg = f"{path}: the GPX file has no track points or waypoints"
+        raise InputError(msg)
     frame = pd.DataFrame({"unit": units, "time": times, "lat": lats, "lon": lons})
     return RawTable(path=path, frame=frame, row=np.arange(1, len(frame) + 1), row_word="point")

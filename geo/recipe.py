@@ -61,19 +61,26 @@ def load_recipe(path: str | Path) -> dict:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
-        raise InputError(f"{path}: recipe file not found") from None
+        msg = f"{path}: recipe file not found"
+        raise InputError(msg) from None
     except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not a valid TOML recipe ({err})") from None
+        msg = f"{path}: not a valid TOML recipe ({err})"
+        raise InputError(msg) from None
     for key, value in data.items():
         if key not in _SECTIONS:
-            raise InputError(f"{path}: unknown recipe entry {key!r}; known: {sorted(_SECTIONS)}")
+            msg = f"{path}: unknown recipe entry {key!r}; known: {sorted(_SECTIONS)}"
+            raise InputError(msg)
         if not isinstance(value, _SECTIONS[key]):
             kind = "a [section]" if _SECTIONS[key] is dict else "a text"
-            raise InputError(f"{path}: recipe entry {key!r} must be {kind}")
+            msg = f"{path}: recipe entry {key!r} must be {kind}"
+            raise InputError(msg)
         unknown = set(value) - _KEYS[key] if isinstance(value, dict) else set()
         if unknown:
-            raise InputError(f"{path}: unknown key(s) {sorted(unknown)} in [{key}]; "
-                             f"known: {sorted(_KEYS[key])}")
+            msg = (
+                f"{path}: unknown key(s) {sorted(unknown)} in [{key}]; "
+                f"known: {sorted(_KEYS[key])}"
+            )
+            raise InputError(msg)
     base = path.parent
 
     def rel(value):

@@ -95,7 +95,8 @@ class CellTable:
         else:
             from geo._errors import UsageError
 
-            raise UsageError(f"--gis {path}: use a .gpkg or .parquet file name")
+            msg = f"--gis {path}: use a .gpkg or .parquet file name"
+            raise UsageError(msg)
         return path
 
 

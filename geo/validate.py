@@ -1,4 +1,4 @@
-"""Judge every row of an input table: accepted rows go on, each bad row goes to rejects with a reason.
+"""Judge every row of an input table: accepted rows go on, bad rows go to rejects with a reason.
 
 The core of patrolmap trusts what leaves this module: WGS84 ``lat``/``lng`` inside the study
 area, a UTC ``time``, and only the columns the tool uses (free-text notes, names and addresses
@@ -16,6 +16,7 @@ import pandas as pd
 import pyproj
 
 from geo import _columns as names
+from geo._arrays import sorted_by_key_time
 from geo._columns import find_column, shown_columns
 from geo._errors import InputError
 from geo._times import parse_times
@@ -62,7 +63,8 @@ class Checked:
 
     def __post_init__(self) -> None:
         if len(self.accepted) + self.judged.rejected != self.rows_read:
-            raise AssertionError("rows read must equal accepted plus rejected")
+            msg = "rows read must equal accepted plus rejected"
+            raise AssertionError(msg)
 
     @cached_property
     def rejects(self) -> pd.DataFrame:
@@ -171,8 +173,11 @@ def _transformer(crs: str, path: Path) -> pyproj.Transformer:
     try:
         source = pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError:
-        raise InputError(f"{path}: unknown CRS {crs!r}; give one pyproj knows, e.g. EPSG:32634 "
-                         "(UTM 34N) or EPSG:9141 (KOSOVAREF01)") from None
+        msg = (
+            f"{path}: unknown CRS {crs!r}; give one pyproj knows, e.g. EPSG:32634 "
+            "(UTM 34N) or EPSG:9141 (KOSOVAREF01)"
+        )
+        raise InputError(msg) from None
     return pyproj.Transformer.from_crs(source, 4326, always_xy=True)
 
 
@@ -196,9 +201,12 @@ def _locate(table: RawTable, opts: Options, judge: _Judge, used: dict[str, str])
         else:
             wkt_c = find_column(cols, names.WKT)
             if wkt_c is None:
-                raise InputError(
+                msg = (
                     f"{path}: no coordinate columns found (latitude/longitude, x/y or WKT); "
                     f"columns are {shown_columns(cols)}. Pass --lat-col and --lon-col to name them"
+                )
+                raise InputError(
+                    msg
                 )
             return _locate_wkt(table, wkt_c, crs, judge, used)
         lat_c = lng_c = None
@@ -232,9 +240,12 @@ def _locate(table: RawTable, opts: Options, judge: _Judge, used: dict[str, str])
             crs = "EPSG:4326"
         else:
             sample = x[ok][0] if ok.any() else float("nan")
-            raise InputError(f"{path}: columns {x_c!r}/{y_c!r} hold projected coordinates "
-                             f"(e.g. {sample:.1f}) and no CRS is known; pass --crs, e.g. "
-                             "EPSG:32634 (UTM 34N) or EPSG:9141 (KOSOVAREF01)")
+            msg = (
+                f"{path}: columns {x_c!r}/{y_c!r} hold projected coordinates "
+                f"(e.g. {sample:.1f}) and no CRS is known; pass --crs, e.g. "
+                "EPSG:32634 (UTM 34N) or EPSG:9141 (KOSOVAREF01)"
+            )
+            raise InputError(msg)
     used["crs"] = crs
     lng, lat = _transformer(crs, path).transform(x, y)
     judge.fail(judge.ok & ~(np.isfinite(lat) & np.isfinite(lng)), shown_x,
@@ -247,7 +258,8 @@ def _locate_wkt(table: RawTable, column: str, crs: str | None, judge: _Judge, us
 
     text = table.frame[column].astype("string").fillna("").str.strip()
     judge.fail((text == "").to_numpy(), column, "missing geometry")
-    geom = shapely.from_wkt(text.where(text != "", None).to_numpy(dtype=object), on_invalid="ignore")
+    geom = shapely.from_wkt(text.where(text != "", None).to_numpy(dtype=object),
+                            on_invalid="ignore")
     is_point = shapely.get_type_id(geom) == 0
     judge.fail(~is_point, column, "geometry is not a WKT point", table.frame[column])
     x = np.where(is_point, shapely.get_x(geom), np.nan)
@@ -264,9 +276,12 @@ def _looks_projected(path: Path, lat, lng, ok, cols) -> None:
     if ok.sum() >= 3:
         out = (np.abs(lat[ok]) > 90) | (np.abs(lng[ok]) > 180)
         if out.mean() > 0.9:
-            raise InputError(f"{path}: columns {cols[0]!r}/{cols[1]!r} hold values like "
-                             f"{lat[ok][0]:.1f}, not degrees; name the projected columns with "
-                             "--x-col/--y-col and pass --crs, e.g. EPSG:32634")
+            msg = (
+                f"{path}: columns {cols[0]!r}/{cols[1]!r} hold values like "
+                f"{lat[ok][0]:.1f}, not degrees; name the projected columns with "
+                "--x-col/--y-col and pass --crs, e.g. EPSG:32634"
+            )
+            raise InputError(msg)
 
 
 def _judge_position(lat, lng, cols, area: StudyArea | None, judge: _Judge, frame) -> None:
@@ -293,7 +308,7 @@ def _judge_position(lat, lng, cols, area: StudyArea | None, judge: _Judge, frame
         judge.fail(~inside, lat_c, "outside the study area", pair)
 
 
-def _outside_note(judge: _Judge, area: StudyArea | None, path: Path) -> list[str]:
+def _outside_note(judge: _Judge, area: StudyArea | None) -> list[str]:
     if area is None or judge.n == 0:
         return []
     outside = sum(int((judge.code == i).sum()) for i, (_, r) in enumerate(judge.reasons)
@@ -326,8 +341,11 @@ def _judge_time(table: RawTable, opts: Options, judge: _Judge, used: dict[str, s
         values = frame[time_c]
         column = time_c
     elif required:
-        raise InputError(f"{path}: no date/time column found; columns are {shown_columns(cols)}. "
-                         "Pass --time-col to name it")
+        msg = (
+            f"{path}: no date/time column found; columns are {shown_columns(cols)}. "
+            "Pass --time-col to name it"
+        )
+        raise InputError(msg)
     else:
         return None
     parsed = parse_times(values, tz=opts.tz)
@@ -378,7 +396,7 @@ def check_incidents(table: RawTable, *, area: StudyArea | None = None,
         "category": category[ok].reset_index(drop=True).astype(str),
     })
     return Checked("incidents", table.path, accepted, judge, judge.n, used,
-                   _outside_note(judge, area, table.path), table.row_word)
+                   _outside_note(judge, area), table.row_word)
 
 
 def check_pings(table: RawTable, *, area: StudyArea | None = None,
@@ -404,7 +422,9 @@ def check_pings(table: RawTable, *, area: StudyArea | None = None,
     utc = _judge_time(table, opts, judge, used)
     t_us = pd.DatetimeIndex(utc).as_unit("us").asi8
     ok = np.flatnonzero(judge.ok)
-    order = ok[np.lexsort((t_us[ok], code[ok]))]  # stable: file order within equal keys
+    if not sorted_by_key_time(code[ok], t_us[ok]):  # exports are often sorted already
+        ok = ok[np.lexsort((t_us[ok], code[ok]))]  # stable: file order within equal keys
+    order = ok
     dup = np.zeros(judge.n, dtype=bool)
     dup[order[1:]] = (code[order[1:]] == code[order[:-1]]) & (t_us[order[1:]] == t_us[order[:-1]])
     judge.fail(dup, used.get("time", "time"), "duplicate ping (same unit and time)",
@@ -414,9 +434,9 @@ def check_pings(table: RawTable, *, area: StudyArea | None = None,
         "row": table.row[keep],
         "unit": pd.Categorical.from_codes(code[keep], categories=units),
         "time": utc.iloc[keep].reset_index(drop=True), "lat": lat[keep], "lng": lng[keep],
-    })
+    }, copy=False)
     return Checked("pings", table.path, accepted, judge, judge.n, used,
-                   _outside_note(judge, area, table.path), table.row_word)
+                   _outside_note(judge, area), table.row_word)
 
 
 def _unit_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -482,7 +502,7 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
         "active_to": days["active_to"][ok].to_numpy(),
     })
     return Checked("posts", table.path, accepted, judge, judge.n, used,
-                   _outside_note(judge, area, table.path), table.row_word)
+                   _outside_note(judge, area), table.row_word)
 
 
 def _judge_problem(table: RawTable, judge: _Judge) -> None:

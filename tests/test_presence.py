@@ -42,8 +42,9 @@ def test_local_clock_follows_daylight_saving():
 
 
 def test_default_bands_split_the_clock():
+    # local: Fri 06:00, Sat 12:00, Sat 19:30, Sat 22:00
     times = pd.to_datetime(["2025-06-06 04:00", "2025-06-07 10:00", "2025-06-07 17:30",
-                            "2025-06-07 20:00"], utc=True)  # local 06:00 Fri, 12:00, 19:30, 22:00 Sat
+                            "2025-06-07 20:00"], utc=True)
     masks = band_masks(times)
     assert masks["day"].tolist() == [True, True, False, False]
     assert masks["evening"].tolist() == [False, False, True, False]

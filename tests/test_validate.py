@@ -173,7 +173,8 @@ _bad = st.sampled_from([
 ])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(_good, _bad), min_size=1, max_size=40))
 def test_rows_read_equal_accepted_plus_rejected(tmp_path, rows):
     checked = read_incidents(_csv(tmp_path, rows), area=AREA)
