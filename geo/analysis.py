@@ -6,7 +6,7 @@ their columns to one :class:`~geo.table.CellTable`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -164,18 +164,26 @@ def planner_figures(table: CellTable) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | None = None,
-            posts: pd.DataFrame | None = None, settings: Settings = Settings()) -> Analysis:
+            posts: pd.DataFrame | None = None, settings: Settings = Settings(),
+            on_step: Callable[[str], None] | None = None) -> Analysis:
     """Run every step: counts per band and category, presence, Gi* hot spots, gaps, figures.
 
     Parameters
     ----------
     incidents, pings, posts
         Accepted rows from :mod:`geo.validate` (``Checked.accepted``).
+    on_step
+        Called with the name of each step as it starts (for a progress bar).
     """
+    step = on_step or (lambda _: None)
+    step("counting incidents per cell")
     incidents = select_categories(incidents, settings.categories)
     table = count_cells(incidents, area, res=settings.res, bands=settings.bands, tz=settings.tz)
+    step("patrol presence")
     presence = add_presence(table, pings, posts, settings=settings)
+    step("hot spots")
     warnings = add_hot_spots(table, settings=settings)
+    step("gaps and figures")
     gaps = add_gaps(table)
     figures, by_category = planner_figures(table)
     return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from geo import __version__
 from geo._errors import InputError, PatrolmapError, UsageError
+from geo._progress import wanted
 from geo.analysis import Settings
 from geo.bands import parse_bands
 from geo.cells import DEFAULT_RES
@@ -201,10 +202,12 @@ def _run_demo(args) -> int:
     with tempfile.TemporaryDirectory(prefix="patrolmap-sample-") as tmp:
         _say(args, f"Generating {args.days} days of synthetic North Mitrovica data ...")
         files = write_sample(tmp, seed=args.seed, days=args.days)
-        inputs = load_inputs(files["incidents"], patrols=files["patrols"], posts=files["posts"])
+        show = wanted(files.values(), quiet=args.quiet)
+        inputs = load_inputs(files["incidents"], patrols=files["patrols"], posts=files["posts"],
+                             progress=show)
         result = build(inputs, out / "north_mitrovica.html", settings=_settings(vars(args)),
                        k=args.k or DEFAULT_K, note=synthetic_note(args.seed),
-                       tiles=not args.no_tiles, gis=args.gis,
+                       tiles=not args.no_tiles, gis=args.gis, progress=show,
                        title="North Mitrovica: incidents per cell (synthetic sample)")
     _report(args, result)
     return 0
@@ -308,14 +311,18 @@ def _run_build(args) -> int:
     if not settings.get("incidents"):
         msg = "build needs --incidents FILE (or a recipe with [inputs] incidents)"
         raise UsageError(msg)
+    files = [f for key in ("incidents", "patrols", "posts") for f in
+             ([settings[key]] if isinstance(settings.get(key), str) else settings.get(key) or [])]
+    show = wanted(files, quiet=args.quiet)
     inputs = load_inputs(settings["incidents"], patrols=settings.get("patrols"),
                          posts=settings.get("posts"), area=settings.get("area"),
-                         area_name=settings.get("area_name"), options=_options(settings))
+                         area_name=settings.get("area_name"), options=_options(settings),
+                         progress=show)
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
     result = build(inputs, out, settings=_settings(settings), k=settings.get("k") or DEFAULT_K,
                    title=settings.get("title"), note=settings.get("note") or "",
                    tiles=not settings.get("no_tiles"), rejects_dir=settings.get("rejects_dir"),
-                   gis=settings.get("gis"))
+                   gis=settings.get("gis"), progress=show)
     _report(args, result)
     return 0
 

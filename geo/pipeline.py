@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import InputError, UsageError
+from geo._progress import Steps
 from geo.analysis import Analysis, Settings, analyse
 from geo.area import StudyArea, default_area, extent_area, read_area
 from geo.maps import render_map
@@ -77,11 +78,13 @@ def load_inputs(
     area: str | Path | StudyArea | None = None,
     area_name: str | None = None,
     options: Options | None = None,
+    progress: bool = False,
 ) -> Inputs:
     """Read and check every input file against the study area.
 
     ``area`` is None for the bundled North Mitrovica area, a boundary file, a
-    :class:`StudyArea`, or ``"extent"`` for the data's own extent.
+    :class:`StudyArea`, or ``"extent"`` for the data's own extent. ``progress`` shows a bar
+    on stderr.
     """
     opts = options or Options()
     if isinstance(area, StudyArea):
@@ -96,12 +99,19 @@ def load_inputs(
     else:
         study = read_area(area, name=area_name)
 
-    def read_all(files, kind: str) -> list[Checked]:
-        return [read_checked(f, kind, area=study, options=opts) for f in _as_list(files)]
+    every = [*_as_list(incidents), *_as_list(patrols), *_as_list(posts)]
+    with Steps(len(every), progress) as steps:
 
-    inc = read_all(incidents, "incidents")
-    pings = read_all(patrols, "pings")
-    fixed = read_all(posts, "posts")
+        def read_all(files, kind: str) -> list[Checked]:
+            checked = []
+            for file in _as_list(files):
+                steps.next(f"reading {Path(file).name}")
+                checked.append(read_checked(file, kind, area=study, options=opts))
+            return checked
+
+        inc = read_all(incidents, "incidents")
+        pings = read_all(patrols, "pings")
+        fixed = read_all(posts, "posts")
     if not inc:
         msg = "no incident file given; pass --incidents FILE"
         raise InputError(msg)
@@ -119,7 +129,8 @@ def load_inputs(
 
 def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
           title: str | None = None, note: str = "", k: int = DEFAULT_K, tiles: bool = True,
-          rejects_dir: str | Path | None = None, gis: str | Path | None = None) -> BuildResult:
+          rejects_dir: str | Path | None = None, gis: str | Path | None = None,
+          progress: bool = False) -> BuildResult:
     """Analyse, pass the cells through the privacy gate, write the map, rejects and GIS files.
 
     Parameters
@@ -145,14 +156,18 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     if out.suffix.lower() not in (".html", ".htm"):
         msg = f"--out {out}: the map file must end in .html"
         raise UsageError(msg)
-    analysis = analyse(inputs.accepted("incidents"), inputs.area, pings=inputs.accepted("pings"),
-                       posts=inputs.accepted("posts"), settings=settings)
-    published = publish(analysis.table, k=k)
-    title = title or f"{inputs.area.name}: incidents per cell"
-    map_path = render_map(published, out, title=title, note=note, tiles=tiles)
-    folder = Path(rejects_dir) if rejects_dir else out.parent / "rejects"
-    rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]
-    gis_path = analysis.table.write_gis(gis) if gis else None
+    with Steps(6, progress) as steps:
+        analysis = analyse(inputs.accepted("incidents"), inputs.area,
+                           pings=inputs.accepted("pings"), posts=inputs.accepted("posts"),
+                           settings=settings, on_step=steps.next)
+        steps.next("drawing the map")
+        published = publish(analysis.table, k=k)
+        title = title or f"{inputs.area.name}: incidents per cell"
+        map_path = render_map(published, out, title=title, note=note, tiles=tiles)
+        steps.next("writing files")
+        folder = Path(rejects_dir) if rejects_dir else out.parent / "rejects"
+        rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]
+        gis_path = analysis.table.write_gis(gis) if gis else None
     summary = "\n".join([*(c.summary() for c in inputs.checked),
                          *(f"warning: {w}" for w in analysis.warnings)])
     return BuildResult(analysis=analysis, map_path=map_path, rejects=rejects, summary=summary,

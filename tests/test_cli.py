@@ -134,3 +134,20 @@ def test_hostile_text_in_title_and_categories_is_escaped(tmp_path):
                  '"><img src=x onerror=alert(1)>']) == 0
     page = out.read_text()
     assert "<img src=x" not in page and "<script>alert(1)" not in page
+
+
+def test_progress_only_for_a_watching_person_and_large_inputs(tmp_path, monkeypatch, capsys):
+    from geo import _progress
+
+    big = tmp_path / "big.parquet"
+    big.write_bytes(b"0" * (_progress.LARGE_BYTES + 1))
+    small = write_text(tmp_path / "small.csv", "a,b\n")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert _progress.wanted([big]) and not _progress.wanted([small])
+    assert not _progress.wanted([big], quiet=True)
+    with _progress.Steps(2, enabled=True) as steps:
+        steps.next("reading big.parquet")
+        steps.next("patrol presence")
+    assert "patrol presence" in capsys.readouterr().err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert not _progress.wanted([big])
