@@ -16,6 +16,7 @@ from geo._errors import InputError, PatrolmapError, UsageError
 from geo._progress import wanted
 from geo.analysis import Settings
 from geo.bands import parse_bands
+from geo.i18n import LANGUAGES
 from geo.cells import DEFAULT_RES
 from geo.privacy import DEFAULT_K
 from geo.recipe import COLUMN_OPTIONS, load_recipe
@@ -55,8 +56,14 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                         help=f"H3 resolution 0-15 (default {DEFAULT_RES}: cells of ~0.1 km²)")
     parser.add_argument("--k", type=int, metavar="K",
                         help=f"hide cells with 1..K-1 incidents (default {DEFAULT_K}, at least 3)")
-    parser.add_argument("--no-tiles", action="store_true",
-                        help="draw no basemap tiles (the map then needs no network)")
+    parser.add_argument("--lang", choices=LANGUAGES, metavar="LANG",
+                        help="language of the map: en, sr-Cyrl, sr-Latn or sq (default en; "
+                             "switchable on the page)")
+    tiles = parser.add_mutually_exclusive_group()
+    tiles.add_argument("--tiles", action="store_true",
+                       help="add an OpenStreetMap basemap, fetched when the map is opened online")
+    tiles.add_argument("--offline", action="store_true",
+                       help="one file that needs no network at all (the default)")
     parser.add_argument("--gis", metavar="FILE",
                         help="also write the cell table as GeoPackage (.gpkg) or GeoParquet "
                              "(.parquet) for QGIS")
@@ -196,7 +203,7 @@ def _options(values: dict) -> Options:
 
 def _run_demo(args) -> int:
     from geo.pipeline import build, load_inputs
-    from geo.sample import synthetic_note, write_sample
+    from geo.sample import write_sample
 
     out = Path(args.out)
     with tempfile.TemporaryDirectory(prefix="patrolmap-sample-") as tmp:
@@ -206,9 +213,8 @@ def _run_demo(args) -> int:
         inputs = load_inputs(files["incidents"], patrols=files["patrols"], posts=files["posts"],
                              progress=show)
         result = build(inputs, out / "north_mitrovica.html", settings=_settings(vars(args)),
-                       k=args.k or DEFAULT_K, note=synthetic_note(args.seed),
-                       tiles=not args.no_tiles, gis=args.gis, progress=show,
-                       title="North Mitrovica: incidents per cell (synthetic sample)")
+                       k=args.k or DEFAULT_K, synthetic=True, lang=args.lang or "en",
+                       tiles=args.tiles, gis=args.gis, progress=show)
     _report(args, result)
     return 0
 
@@ -321,7 +327,8 @@ def _run_build(args) -> int:
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
     result = build(inputs, out, settings=_settings(settings), k=settings.get("k") or DEFAULT_K,
                    title=settings.get("title"), note=settings.get("note") or "",
-                   tiles=not settings.get("no_tiles"), rejects_dir=settings.get("rejects_dir"),
+                   tiles=bool(settings.get("tiles")), rejects_dir=settings.get("rejects_dir"),
+                   lang=settings.get("lang") or "en", synthetic=bool(settings.get("synthetic")),
                    gis=settings.get("gis"), progress=show)
     _report(args, result)
     return 0

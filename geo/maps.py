@@ -1,93 +1,162 @@
-"""Render published cells as an interactive HTML map (folium / Leaflet)."""
+"""Render published cells as one self-contained interactive HTML map (folium / Leaflet).
+
+The page holds Leaflet, patrolmap's own script and style, and one JSON block of data: the cell
+geometry once (centres and vertex offsets as integers of 1e-6 degrees, about 0.1 m), then per
+layer and band only values. The script paints each layer on a canvas in the page. No request
+leaves the page unless basemap tiles are asked for.
+"""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
-import warnings
+import re
+from importlib.resources import files
 from pathlib import Path
 
 import folium
-import mapclassify
+import h3
 import numpy as np
 import shapely
 from branca.element import Element
 
-from geo.cells import cells_to_polygons, cells_to_str
+from geo.cells import cells_to_latlng
+from geo.i18n import CATEGORIES, LANGUAGES, TEXT
 from geo.privacy import PublishedCells
+from geo.style import (
+    AREA_COLOUR,
+    BIVARIATE_COLOURS,
+    HOT_COLOURS,
+    INCIDENT_COLOURS,
+    POST_COLOUR,
+    PRESENCE_COLOURS,
+    SUPPRESSED_COLOUR,
+    class_breaks,
+    palette_for,
+)
 
-__all__ = ["render_map", "class_breaks"]
+__all__ = ["render_map", "map_payload", "encode_cells"]
 
-INCIDENT_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
-PATROL_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
-SUPPRESSED_COLOUR = "#bdbdbd"
+SCALE = 1_000_000
+LANGUAGE_NAMES = {"en": "English", "sr-Cyrl": "Српски", "sr-Latn": "Srpski", "sq": "Shqip"}
+DEFAULT_VISIBLE = ("layer_incidents", "layer_posts", "layer_area")
+_DEFAULT_BAND_KEYS = {"all", "day", "evening", "night", "weekday", "weekend"}
 
 
-def class_breaks(values: np.ndarray, *, classes: int = 5, floor: float = 0.0) -> list[float]:
-    """Upper bounds of up to ``classes`` classes of the positive values (Fisher-Jenks).
+def encode_cells(cells: np.ndarray) -> dict:
+    """Cell geometry as integers of 1e-6 degrees: centre deltas, plus vertex offsets from the
+    centre as deviations from a shared hexagon template (exceptions stored whole).
 
-    Only values actually published enter, so no break reveals a suppressed count.
-
-    >>> class_breaks(np.array([5, 6, 7, 30, 31, 80]), classes=3)
-    [7.0, 31.0, 80.0]
+    Decoding gives every vertex exactly at ``round(coordinate * 1e6) / 1e6``.
     """
-    shown = values[np.isfinite(values) & (values > floor)]
-    unique = np.unique(shown)
-    if len(unique) == 0:
-        return []
-    if len(unique) <= classes:
-        return [float(v) for v in unique]
-    with warnings.catch_warnings():  # mapclassify suggests numba; the pure version is quick here
-        warnings.simplefilter("ignore", UserWarning)
-        scheme = mapclassify.FisherJenks(shown, k=classes)
-    return [float(b) for b in scheme.bins]
+    n = len(cells)
+    if n == 0:
+        return {"n": 0, "scale": SCALE, "c": [], "tpl": [], "v": [], "x": {}}
+    lat, lng = cells_to_latlng(cells)
+    c_lat = np.round(lat * SCALE).astype(np.int64)
+    c_lng = np.round(lng * SCALE).astype(np.int64)
+    offsets = []
+    for cell, a, b in zip(cells, c_lat, c_lng, strict=True):
+        ring = np.round(np.array(h3.cell_to_boundary(format(int(cell), "x"))) * SCALE)
+        offsets.append((ring.astype(np.int64) - [a, b]).ravel())
+    hexes = [o for o in offsets if len(o) == 12]
+    template = (np.median(np.array(hexes), axis=0).round().astype(np.int64) if hexes
+                else np.zeros(12, np.int64))
+    deviations, exceptions = [], {}
+    for i, off in enumerate(offsets):
+        if len(off) == 12:
+            deviations.append(off - template)
+        else:
+            exceptions[i] = off.tolist()
+    centres = np.column_stack([np.diff(c_lat, prepend=0), np.diff(c_lng, prepend=0)]).ravel()
+    return {"n": n, "scale": SCALE, "c": centres.tolist(), "tpl": template.tolist(),
+            "v": np.concatenate(deviations).tolist() if deviations else [], "x": exceptions}
 
 
-def _colour(value: float, breaks: list[float], colours: tuple[str, ...]) -> str | None:
-    if not np.isfinite(value) or value <= 0 or not breaks:
-        return None
-    i = int(np.searchsorted(breaks, value))
-    return colours[min(i, len(breaks) - 1) + (len(colours) - len(breaks))]
+def _area_rings(geometry) -> list[list[list[int]]]:
+    rings = []
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        for ring in [polygon.exterior, *polygon.interiors]:
+            coords = np.asarray(ring.coords)
+            rings.append(np.round(coords[:, ::-1] * SCALE).astype(np.int64).tolist())
+    return rings
 
 
-def _legend_html(title: str, breaks: list[float], colours: tuple[str, ...], *, low: float,
-                 suppressed_label: str | None, unit: str = "") -> str:
-    rows = []
-    lower = low
-    offset = len(colours) - len(breaks)
-    for i, upper in enumerate(breaks):
-        label = (f"{lower:g}" if lower == upper else f"{lower:g}–{upper:g}") + unit
-        rows.append(f'<div><span class="pm-swatch" style="background:{colours[i + offset]}">'
-                    f"</span>{html.escape(label)}</div>")
-        lower = upper + (1 if float(upper).is_integer() and not unit else 0.1)
-    if suppressed_label:
-        rows.append(f'<div><span class="pm-swatch" style="background:{SUPPRESSED_COLOUR}">'
-                    f"</span>{html.escape(suppressed_label)}</div>")
-    rows.append('<div><span class="pm-swatch" style="background:transparent"></span>0</div>')
-    return f'<div class="pm-legend"><b>{html.escape(title)}</b>{"".join(rows)}</div>'
+def _band_info(key: str) -> dict:
+    hours = {"day": "06–18", "evening": "18–22", "night": "22–06"}.get(key)
+    info = {"key": key, "hours": hours}
+    if key in _DEFAULT_BAND_KEYS:
+        info["label_key"] = f"band_{key}"
+    return info
 
 
-_CSS = """
-<style>
-.pm-panel{position:absolute;z-index:1000;background:rgba(255,255,255,.93);padding:8px 10px;
- border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.35);font:13px/1.35 system-ui,sans-serif;}
-.pm-title{top:10px;left:50px;max-width:60%;font-size:17px;}
-.pm-title small{display:block;font-size:12px;color:#444;}
-.pm-legends{bottom:24px;right:10px;}
-.pm-legend{margin-bottom:6px;}
-.pm-legend b{display:block;margin-bottom:3px;}
-.pm-swatch{display:inline-block;width:16px;height:12px;margin-right:6px;border:1px solid #777;
- vertical-align:middle;}
-.pm-note{bottom:64px;left:10px;max-width:38%;font-size:12px;color:#333;}
-</style>
-"""
+def map_payload(published: PublishedCells, *, lang: str = "en", title: str | None = None,
+                note: str = "", synthetic: bool = False) -> dict:
+    """Everything the page's script needs, as plain JSON-ready data."""
+    if lang not in LANGUAGES:
+        msg = f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}"
+        raise ValueError(msg)
+    bands = published.bands
+    layers: dict = {}
+    inc_values, inc_breaks, inc_palette = {}, {}, {}
+    for band in bands:
+        values = published.incidents[band]
+        inc_values[band] = np.where(np.isnan(values), -1, values).astype(int).tolist()
+        breaks = class_breaks(values, floor=published.k - 1)
+        inc_breaks[band], inc_palette[band] = breaks, palette_for(breaks, INCIDENT_COLOURS)
+    layers["incidents"] = {"values": inc_values, "breaks": inc_breaks, "palette": inc_palette,
+                           "suppressed_colour": SUPPRESSED_COLOUR}
+    layers["hotspots"] = {
+        "values": {b: "".join(chr(51 + int(v)) for v in published.hot_bin[b]) for b in bands},
+        "colours": {str(k): v for k, v in HOT_COLOURS.items()},
+    }
+    if published.presence_hours is not None:
+        values, breaks_, palette = {}, {}, {}
+        for band in bands:
+            hours = published.presence_hours[band]
+            values[band] = np.round(hours * 10).astype(int).tolist()
+            breaks_[band] = class_breaks(hours)
+            palette[band] = palette_for(breaks_[band], PRESENCE_COLOURS)
+        layers["presence"] = {"values": values, "breaks": breaks_, "palette": palette}
+    if published.gap_class is not None:
+        codes = {}
+        for band in bands:
+            need = np.array([int(c[0]) for c in published.gap_class[band]])
+            pres = np.array([int(c[2]) for c in published.gap_class[band]])
+            codes[band] = "".join(chr(48 + int(v)) for v in (need - 1) * 3 + (pres - 1))
+        layers["gaps"] = {"values": codes, "colours": [BIVARIATE_COLOURS[f"{n}-{p}"]
+                                                         for n in (1, 2, 3) for p in (1, 2, 3)]}
+    i18n = {code: {key: texts[code] for key, texts in TEXT.items()} for code in LANGUAGES}
+    for code in LANGUAGES:
+        i18n[code].update({f"category_{k}": v[code] for k, v in CATEGORIES.items()})
+    area_names = {"en": published.area_name, **published.area_names}
+    km2 = h3.average_hexagon_area(published.res, unit="km^2")
+    methods = {"res": published.res, "km2": f"{km2:.3g}", "days": round(published.days),
+               **published.methods}
+    return {
+        "lang": lang, "languages": list(LANGUAGES), "language_names": LANGUAGE_NAMES,
+        "i18n": i18n, "title": title, "note": note, "area_names": area_names,
+        "geom": encode_cells(published.cells), "area": _area_rings(published.area_lnglat),
+        "bands": [_band_info(b) for b in bands], "layers": layers,
+        "posts": [{"lat": p.lat, "lng": p.lng, "name": p.name, "hours": p.hours,
+                   "reach": round(p.reach_m)} for p in published.posts],
+        "visible": list(DEFAULT_VISIBLE),
+        "style": {"area": AREA_COLOUR, "post": POST_COLOUR},
+        "meta": {"k": published.k, "period": published.period, "totals": published.totals,
+                 "synthetic": synthetic, "approximate": published.area_approximate,
+                 "sparse": published.sparse, "methods": methods,
+                 "restricted": published.audience == "analyst"},
+    }
 
 
-def _inline_leaflet(fmap: folium.Map) -> None:
-    """Put Leaflet's script and style into the page itself, so it opens with no network."""
-    import base64
-    import re
+def _json_for_script(data: dict) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # inside <script>, "<" could close the element or open a comment: escape it
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
+
+def _leaflet() -> tuple[str, str]:
     from xstatic.pkg import leaflet
 
     base = Path(leaflet.BASE_DIR)
@@ -100,110 +169,57 @@ def _inline_leaflet(fmap: folium.Map) -> None:
             return "none"
         return "url(data:image/png;base64," + base64.b64encode(image.read_bytes()).decode() + ")"
 
-    style = re.sub(r"url\(images/([\w.-]+)\)", data_uri, style)
-    fmap.default_js = []
-    fmap.default_css = []
-    script = script.replace("</script", "<\\/script")
-    fmap.get_root().header.add_child(
-        Element(f"<style>{style}</style><script>{script}</script>"),
-        name="leaflet_inline", index=0)
+    return script, re.sub(r"url\(images/([\w.-]+)\)", data_uri, style)
 
 
-def render_map(published: PublishedCells, path: str | Path, *, title: str,
-               note: str = "", tiles: bool = True) -> Path:
-    """Write an HTML map of published cells: incidents, patrol share, study area outline.
+def _own(name: str) -> str:
+    return files("geo.static").joinpath(name).read_text(encoding="utf-8")
+
+
+def render_map(published: PublishedCells, path: str | Path, *, title: str | None = None,
+               note: str = "", lang: str = "en", tiles: bool = False,
+               synthetic: bool = False) -> Path:
+    """Write the interactive map of published cells as one HTML file.
 
     Parameters
     ----------
     published
         The output of :func:`geo.privacy.publish`; nothing else is accepted.
     title, note
-        Shown on the page; both are escaped, never treated as markup.
+        Shown on the page as text, never as markup. Without a title, a translated one with
+        the area's name is used.
+    lang
+        The page's first language (``en``, ``sr-Cyrl``, ``sr-Latn``, ``sq``); switchable on
+        the page.
     tiles
-        Draw an OpenStreetMap basemap (needs a network connection when the map is opened;
-        everything else is inside the page).
+        Add an OpenStreetMap basemap, fetched when the page is opened online; without it the
+        page makes no request at all.
+    synthetic
+        Say, in every language, that the data are a synthetic sample.
     """
     if not isinstance(published, PublishedCells):
         msg = "render_map draws only PublishedCells from geo.privacy.publish()"
         raise TypeError(msg)
     path = Path(path)
+    payload = map_payload(published, lang=lang, title=title, note=note, synthetic=synthetic)
     minx, miny, maxx, maxy = shapely.bounds(published.area_lnglat)
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14,
                       tiles="OpenStreetMap" if tiles else None, control_scale=True,
                       prefer_canvas=True)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    _inline_leaflet(fmap)
-    polygons = cells_to_polygons(published.cells)
-    ids = cells_to_str(published.cells)
-    legends = []
-
-    incidents = published.values["incidents"]
-    hidden = published.suppressed["incidents"]
-    breaks = class_breaks(incidents, floor=published.k - 1)
-    label_hidden = f"fewer than {published.k}"
-    features = []
-    for cell, poly, value, is_hidden in zip(ids, polygons, incidents, hidden, strict=True):
-        colour = SUPPRESSED_COLOUR if is_hidden else _colour(value, breaks, INCIDENT_COLOURS)
-        shown = label_hidden if is_hidden else f"{value:.0f}"
-        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(poly),
-                         "properties": {"cell": cell, "fill": colour, "label": shown}})
-    layer = folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name="Incidents per cell",
-        style_function=lambda f: {"fillColor": f["properties"]["fill"] or "#ffffff",
-                                  "fillOpacity": 0.7 if f["properties"]["fill"] else 0.0,
-                                  "color": "#666", "weight": 0.4},
-        tooltip=folium.GeoJsonTooltip(["label"], aliases=["Incidents"]),
-    )
-    layer.add_to(fmap)
-    legends.append(_legend_html("Incidents per cell", breaks, INCIDENT_COLOURS,
-                                low=published.k, suppressed_label=label_hidden))
-
-    if "patrol_share" in published.values:
-        share = published.values["patrol_share"]
-        pbreaks = class_breaks(share)
-        pfeatures = [
-            {"type": "Feature", "geometry": shapely.geometry.mapping(poly),
-             "properties": {"fill": _colour(v, pbreaks, PATROL_COLOURS), "label": f"{v:.1f} %"}}
-            for poly, v in zip(polygons, share, strict=True)
-        ]
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": pfeatures},
-            name="Patrol presence (share of all)", show=False,
-            style_function=lambda f: {"fillColor": f["properties"]["fill"] or "#ffffff",
-                                      "fillOpacity": 0.7 if f["properties"]["fill"] else 0.0,
-                                      "color": "#666", "weight": 0.4},
-            tooltip=folium.GeoJsonTooltip(["label"], aliases=["Share of patrol presence"]),
-        ).add_to(fmap)
-        legends.append(_legend_html("Patrol presence, % of all", pbreaks, PATROL_COLOURS, low=0.1,
-                                    suppressed_label=None, unit=" %"))
-
-    folium.GeoJson(shapely.geometry.mapping(published.area_lnglat), name="Study area",
-                   style_function=lambda _: {"fill": False, "color": "#222", "weight": 2.5,
-                                             "dashArray": "6 4"}).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-
-    subtitle = []
-    if published.period:
-        subtitle.append(f"{published.period[0]} – {published.period[1]}")
-    if published.total_incidents is not None:
-        subtitle.append(f"{published.total_incidents:,} incidents")
-    subtitle.append(f"H3 resolution {published.res}")
-    notes = [note] if note else []
-    notes.append(f"Cells with 1–{published.k - 1} incidents are shown as “{label_hidden}”.")
-    if published.area_approximate:
-        notes.append("The study area outline is approximate.")
-    page = (
-        _CSS
-        + f'<div class="pm-panel pm-title" id="pm-title">{html.escape(title)}'
-        + f"<small>{html.escape(' · '.join(subtitle))}</small></div>"
-        + f'<div class="pm-panel pm-legends" id="pm-legends">{"".join(legends)}</div>'
-        + '<div class="pm-panel pm-note" id="pm-note">'
-        + "<br>".join(html.escape(n) for n in notes) + "</div>"
-    )
-    fmap.get_root().html.add_child(Element(page))
-    fmap.get_root().header.add_child(Element(
-        f"<title>{html.escape(title)}</title>"
-        f'<meta name="patrolmap" content={json.dumps(published.audience)}>'))
+    fmap.default_js = []
+    fmap.default_css = []
+    payload["map"] = fmap.get_name()
+    script, style = _leaflet()
+    script = script.replace("</script", "<\\/script")
+    root = fmap.get_root()
+    root.header.add_child(Element(
+        f"<style>{style}</style><style>{_own('map.css')}</style><script>{script}</script>"
+        f"<title>{html.escape(title or published.area_name)}</title>"), name="pm_head", index=0)
+    root.html.add_child(Element(
+        f'<script type="application/json" id="pm-data">{_json_for_script(payload)}</script>'))
+    root.script.add_child(Element(
+        "window.addEventListener('load', function () {\n" + _own("map.js") + "\n});"))
     path.parent.mkdir(parents=True, exist_ok=True)
     fmap.save(str(path))
     return path

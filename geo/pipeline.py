@@ -62,6 +62,13 @@ class BuildResult:
         return self.analysis.table
 
 
+def _methods(settings: Settings, analysis: Analysis) -> dict:
+    """Facts the map's methods panel states."""
+    cells = len(analysis.table.frame)
+    perms = settings.permutations or (9_999 if cells <= 2_000 else 999)
+    return {"cap": round(settings.cap_s), "reach": round(settings.reach_m), "perms": perms}
+
+
 def _as_list(value) -> list:
     if value is None:
         return []
@@ -128,7 +135,8 @@ def load_inputs(
 
 
 def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
-          title: str | None = None, note: str = "", k: int = DEFAULT_K, tiles: bool = True,
+          title: str | None = None, note: str = "", k: int = DEFAULT_K, tiles: bool = False,
+          lang: str = "en", synthetic: bool = False,
           rejects_dir: str | Path | None = None, gis: str | Path | None = None,
           progress: bool = False) -> BuildResult:
     """Analyse, pass the cells through the privacy gate, write the map, rejects and GIS files.
@@ -138,7 +146,13 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     out
         The HTML map to write; rejects go to ``<out folder>/rejects`` unless ``rejects_dir``.
     note
-        A data-source note shown on the map (e.g. that the data are synthetic).
+        A data-source note shown on the map, as given.
+    tiles
+        Add an OpenStreetMap basemap (fetched online); without it the map needs no network.
+    lang
+        The map's first language: en, sr-Cyrl, sr-Latn or sq.
+    synthetic
+        The data are a synthetic sample: the map says so in every language.
     gis
         Also write the cell table as GeoPackage (``.gpkg``) or GeoParquet (``.parquet``).
     """
@@ -161,9 +175,12 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
                            pings=inputs.accepted("pings"), posts=inputs.accepted("posts"),
                            settings=settings, on_step=steps.next)
         steps.next("drawing the map")
-        published = publish(analysis.table, k=k)
-        title = title or f"{inputs.area.name}: incidents per cell"
-        map_path = render_map(published, out, title=title, note=note, tiles=tiles)
+        sparse = any("sparse" in w.lower() for w in analysis.warnings)
+        published = publish(analysis.table, k=k, posts=inputs.accepted("posts"),
+                            reach_m=settings.reach_m, methods=_methods(settings, analysis),
+                            sparse=sparse)
+        map_path = render_map(published, out, title=title, note=note, tiles=tiles, lang=lang,
+                              synthetic=synthetic)
         steps.next("writing files")
         folder = Path(rejects_dir) if rejects_dir else out.parent / "rejects"
         rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]

@@ -46,10 +46,10 @@ __all__ = ["COLUMN_OPTIONS", "load_recipe", "recipe_text"]
 
 COLUMN_OPTIONS = ("lat_col", "lng_col", "x_col", "y_col", "time_col", "category_col",
                   "unit_col", "crs", "tz", "encoding", "delimiter", "sheet", "layer")
-_SECTIONS = {"title": str, "note": str, "inputs": dict, "area": dict, "map": dict,
+_SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area": dict, "map": dict,
              "analysis": dict, "columns": dict}
 _KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
-         "map": {"out", "res", "k", "tiles", "gis"},
+         "map": {"out", "res", "k", "tiles", "gis", "lang"},
          "analysis": {"bands", "categories", "k_ring", "permutations", "cap", "reach"},
          "columns": set(COLUMN_OPTIONS)}
 
@@ -71,7 +71,7 @@ def load_recipe(path: str | Path) -> dict:
             msg = f"{path}: unknown recipe entry {key!r}; known: {sorted(_SECTIONS)}"
             raise InputError(msg)
         if not isinstance(value, _SECTIONS[key]):
-            kind = "a [section]" if _SECTIONS[key] is dict else "a text"
+            kind = {dict: "a [section]", str: "a text", bool: "true or false"}[_SECTIONS[key]]
             msg = f"{path}: recipe entry {key!r} must be {kind}"
             raise InputError(msg)
         unknown = set(value) - _KEYS[key] if isinstance(value, dict) else set()
@@ -95,7 +95,8 @@ def load_recipe(path: str | Path) -> dict:
         "incidents": rel(inputs.get("incidents")), "patrols": rel(inputs.get("patrols")),
         "posts": rel(inputs.get("posts")), "area": rel(area.get("file")),
         "area_name": area.get("name"), "out": rel(map_.get("out")), "res": map_.get("res"),
-        "k": map_.get("k"), "no_tiles": map_.get("tiles") is False,
+        "k": map_.get("k"), "tiles": map_.get("tiles") is True, "lang": map_.get("lang"),
+        "synthetic": data.get("synthetic") is True,
         "title": data.get("title"), "note": data.get("note"), "gis": rel(map_.get("gis")),
     }
     settings.update(data.get("analysis", {}))
@@ -116,7 +117,7 @@ def _toml_value(value) -> str:
 
 def recipe_text(*, title: str, note: str, incidents: str, patrols: list[str] | None = None,
                 posts: str | None = None, out: str = "maps/map.html", res: int = 9,
-                k: int = 5) -> str:
+                k: int = 5, synthetic: bool = False) -> str:
     """A commented recipe for the given files, ready to edit."""
     lines = [
         "# patrolmap recipe: one repeatable command for a map",
@@ -125,6 +126,7 @@ def recipe_text(*, title: str, note: str, incidents: str, patrols: list[str] | N
         "",
         f"title = {_toml_value(title)}",
         f"note = {_toml_value(note)}",
+        f"synthetic = {_toml_value(synthetic)}",
         "",
         "[inputs]",
         f"incidents = {_toml_value(incidents)}",
@@ -144,7 +146,8 @@ def recipe_text(*, title: str, note: str, incidents: str, patrols: list[str] | N
         f"out = {_toml_value(out)}",
         f"res = {res}",
         f"k = {k}",
-        "tiles = true",
+        "tiles = false   # true: an OpenStreetMap basemap, fetched when opened online",
+        '# lang = "sr-Latn"  # en, sr-Cyrl, sr-Latn, sq (switchable on the page)',
         '# gis = "maps/cells.gpkg"   # the cell table for QGIS (.gpkg or .parquet)',
         "",
         "[analysis]",

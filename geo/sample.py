@@ -380,7 +380,7 @@ def write_sample(
     paths["recipe"].write_text(recipe_text(
         title="North Mitrovica: incidents per cell (synthetic sample)", note=synthetic_note(seed),
         incidents="incidents.csv", patrols=["patrols.parquet"], posts="posts.csv",
-        out="maps/north_mitrovica.html"), encoding="utf-8")
+        out="maps/north_mitrovica.html", synthetic=True), encoding="utf-8")
     return paths
 
 

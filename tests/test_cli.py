@@ -68,7 +68,7 @@ def test_check_reports_and_reconciles_each_sample_file(sample_dir, tmp_path):
 
 
 def test_build_from_the_sample_recipe_in_another_folder(sample_dir, tmp_path):
-    done = run("build", "--recipe", str(sample_dir / "recipe.toml"), "--no-tiles",
+    done = run("build", "--recipe", str(sample_dir / "recipe.toml"),
                "--out", str(tmp_path / "monthly.html"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "monthly.html").read_text()
@@ -77,7 +77,7 @@ def test_build_from_the_sample_recipe_in_another_folder(sample_dir, tmp_path):
 
 
 def test_demo_from_any_folder_writes_the_map(tmp_path):
-    done = run("demo", "--days", "14", "--no-tiles", cwd=tmp_path)
+    done = run("demo", "--days", "14", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "maps" / "north_mitrovica.html").read_text()
     assert "North Mitrovica" in page and "synthetic" in page.lower()

@@ -1,4 +1,4 @@
-"""The demo map in a real browser (Debian's Chromium), with the network cut off."""
+"""The maps in a real browser (Debian's Chromium), with the network cut off."""
 
 from __future__ import annotations
 
@@ -7,49 +7,129 @@ from pathlib import Path
 import pytest
 
 from geo.cli import main
+from geo.i18n import LANGUAGES
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "maps" / "screenshots"
+pytestmark = pytest.mark.browser
 
-
-_COUNT_LAYERS = """() => {
-  const map = Object.values(window).find(v => v instanceof L.Map);
-  return Object.keys(map._layers).length;
+_CANVAS = """(name) => {
+  const layer = window.patrolmap.layers[name];
+  return layer && layer._canvas && layer._map ? layer._canvas.toDataURL() : null;
 }"""
 
 
 @pytest.fixture(scope="module")
 def demo_map(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    assert main(["-q", "demo", "--days", "60", "--no-tiles", "--out", str(out)]) == 0
+    assert main(["-q", "demo", "--days", "60", "--out", str(out)]) == 0
     return out / "north_mitrovica.html"
 
 
-@pytest.mark.browser
-def test_demo_map_draws_offline_without_errors(browser, demo_map):
+@pytest.fixture
+def page(browser):
+    """A page that records console errors and blocks (and records) every network request."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    requests, errors = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.errors, page.requests, page.dialogs = [], [], []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
 
     def block(route):
-        requests.append(route.request.url)
+        page.requests.append(route.request.url)
         route.abort()
 
     page.route(lambda url: not url.startswith(("file:", "data:")), block)
-    page.goto(demo_map.as_uri())
-    page.wait_for_selector(".leaflet-control-layers", timeout=15000)
-    assert errors == []
-    assert requests == []
-    assert "North Mitrovica" in page.inner_text("#pm-title")
-    assert "Incidents per cell" in page.inner_text("#pm-legends")
-    assert "synthetic" in page.inner_text("#pm-note").lower()
-    overlays = page.locator(".leaflet-control-layers-overlays label")
-    assert overlays.count() == 3  # incidents, patrol pings, study area
-    drawn = page.evaluate(_COUNT_LAYERS)
-    assert drawn > 100  # the cells of every visible layer
-    overlays.nth(0).locator("input").click()  # hide the incidents layer
-    assert page.evaluate(_COUNT_LAYERS) < drawn
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    overlays.nth(0).locator("input").click()
-    page.screenshot(path=str(SCREENSHOTS / "north_mitrovica.png"))
+    yield page
     page.close()
+
+
+def _open(page, path: Path) -> None:
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.patrolmap !== undefined", timeout=15000)
+
+
+def test_demo_map_works_offline_with_every_layer_and_legend(page, demo_map):
+    _open(page, demo_map)
+    assert page.errors == [] and page.requests == []
+    assert "North Mitrovica" in page.inner_text("#pm-title")
+    assert "synthetic" in page.inner_text("#pm-note").lower()
+    labels = page.locator(".leaflet-control-layers-overlays label")
+    names = [labels.nth(i).inner_text().strip() for i in range(labels.count())]
+    assert names == ["Incidents per cell", "Hot spots (Gi*)", "Patrol presence (hours)",
+                     "Coverage gaps", "Fixed posts", "Study area"]
+    legend_of = {"Incidents per cell": "incidents", "Hot spots (Gi*)": "hotspots",
+                 "Patrol presence (hours)": "presence", "Coverage gaps": "gaps",
+                 "Fixed posts": "posts"}
+    for i, name in enumerate(names):
+        box = labels.nth(i).locator("input")
+        before = box.is_checked()
+        box.click()
+        assert box.is_checked() != before
+        if name in legend_of:
+            shown = page.locator(f'#pm-legends [data-layer="{legend_of[name]}"]').count() == 1
+            assert shown == (not before), name
+        box.click()
+    gaps = page.locator(".leaflet-control-layers-overlays input").nth(3)
+    gaps.click()
+    assert page.locator('#pm-legends [data-layer="gaps"] .pm-bicell').count() == 9
+    assert page.errors == []
+
+
+def test_band_switch_recolours_without_reloading(page, demo_map):
+    _open(page, demo_map)
+    page.evaluate("() => { window.__same_page = true; }")
+    before = page.evaluate(_CANVAS, "incidents")
+    legend_before = page.inner_text('#pm-legends [data-layer="incidents"]')
+    page.click('#pm-switch button[data-band="night"]')
+    after = page.evaluate(_CANVAS, "incidents")
+    assert before and after and before != after
+    assert page.inner_text('#pm-legends [data-layer="incidents"]') != legend_before
+    assert "Night" in page.inner_text("#pm-title")
+    assert page.evaluate("() => window.__same_page") is True
+
+
+def test_language_switch_translates_every_panel(page, demo_map):
+    _open(page, demo_map)
+    english = {sel: page.inner_text(sel) for sel in ("#pm-title", "#pm-legends", "#pm-switch")}
+    for lang in LANGUAGES[1:]:
+        page.select_option("#pm-lang", lang)
+        for selector, text in english.items():
+            assert page.inner_text(selector) != text, (lang, selector)
+    page.select_option("#pm-lang", "sr-Cyrl")
+    assert "Северна Митровица" in page.inner_text("#pm-title")
+    assert page.evaluate("() => document.documentElement.lang") == "sr-Cyrl"
+    assert page.errors == []
+
+
+def test_hovering_a_cell_shows_its_numbers_per_band(page, demo_map):
+    _open(page, demo_map)
+    point = page.evaluate("""() => {
+      const m = window.patrolmap.map;
+      const p = m.latLngToContainerPoint([42.8878, 20.8676]);
+      return [p.x, p.y];
+    }""")
+    page.mouse.move(*point)
+    tip = page.inner_text("#pm-tip")
+    for band in ("All hours", "Day (06–18)", "Night (22–06)", "Weekend"):
+        assert band in tip
+    assert "Hot spot" in tip and "Patrol hours" in tip
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "north_mitrovica.png"))
+
+
+def test_hostile_text_never_runs(page, tmp_path):
+    hostile = '"><img src=x onerror="window.__pwned=1;alert(1)"><script>alert(2)</script>'
+    rows = "\n".join(
+        f'{lat},{lng},2025-06-0{1 + i % 7} 21:00,"{hostile}"'
+        for i, (lat, lng) in enumerate([(42.8895, 20.8665)] * 9 + [(42.8950, 20.8600)] * 9))
+    csv = tmp_path / "h.csv"
+    csv.write_text("lat,lon,time,category\n" + rows + "\n", encoding="utf-8")
+    out = tmp_path / "h.html"
+    rtl = "\u202eevil\u202c javascript:alert(3)"
+    assert main(["-q", "build", "--incidents", str(csv), "--out", str(out),
+                 "--title", hostile, "--note", rtl]) == 0
+    _open(page, out)
+    assert page.evaluate("() => window.__pwned === undefined")
+    assert page.dialogs == [] and page.requests == []
+    assert hostile in page.inner_text("#pm-title")  # shown as text, not run
+    assert page.locator("#pm-title img, #pm-note img, #pm-title script").count() == 0

@@ -1,0 +1,1 @@
+"""Script and style that patrolmap puts inside each HTML map."""

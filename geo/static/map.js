@@ -1,0 +1,454 @@
+/* patrolmap: draws published cells on a Leaflet map from one compact data block.
+ *
+ * Geometry is stored once and shared by every layer; each layer only holds values per band.
+ * Cells are painted on a canvas per layer, batched by colour, so drawing cost grows with the
+ * number of cells, not with cells times layers. Every text from the data reaches the page
+ * through textContent, never as markup.
+ */
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("pm-data").textContent);
+  var map = window[D.map];
+  var S = {lang: D.lang, band: D.bands[0].key};
+  var HIDDEN = -1;
+
+  // ------------------------------------------------------------ text
+  function tr(key, fields) {
+    var table = D.i18n[S.lang] || {};
+    var text = table[key] !== undefined ? table[key] : (D.i18n.en[key] !== undefined ? D.i18n.en[key] : key);
+    if (fields) {
+      Object.keys(fields).forEach(function (name) {
+        text = text.split("{" + name + "}").join(String(fields[name]));
+      });
+    }
+    return text;
+  }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+  function bandLabel(band) {
+    var name = band.label_key ? tr(band.label_key) : band.key;
+    return band.hours ? name + " (" + band.hours + ")" : name;
+  }
+  function fmt(n) {
+    return Number(n).toLocaleString(S.lang === "en" ? "en-GB" : (S.lang === "sq" ? "sq" : "sr-Latn"));
+  }
+
+  // ------------------------------------------------------------ geometry, decoded once
+  var G = D.geom, N = G.n, SCALE = G.scale;
+  var latlngs = new Array(N);          // per cell: array of [lat, lng] vertices
+  var px0 = new Array(N);              // per cell: Float64Array of projected x, y at zoom 0
+  var cx = new Float64Array(N), cy = new Float64Array(N);
+  (function decode() {
+    var lat = 0, lng = 0, v = 0;
+    for (var i = 0; i < N; i++) {
+      lat += G.c[2 * i]; lng += G.c[2 * i + 1];
+      var offsets;
+      if (G.x[i] !== undefined) {
+        offsets = G.x[i];
+      } else {
+        offsets = new Array(G.tpl.length);
+        for (var j = 0; j < G.tpl.length; j++) { offsets[j] = G.tpl[j] + G.v[v + j]; }
+        v += G.tpl.length;
+      }
+      var ring = [], proj = new Float64Array(offsets.length);
+      for (var q = 0; q < offsets.length; q += 2) {
+        var a = (lat + offsets[q]) / SCALE, b = (lng + offsets[q + 1]) / SCALE;
+        ring.push([a, b]);
+        var p = map.project([a, b], 0);
+        proj[q] = p.x; proj[q + 1] = p.y;
+      }
+      latlngs[i] = ring; px0[i] = proj;
+      var c = map.project([lat / SCALE, lng / SCALE], 0);
+      cx[i] = c.x; cy[i] = c.y;
+    }
+  })();
+
+  // a grid over cell centres, to find the cell under the pointer
+  var R = 0;
+  (function radius() {
+    if (!N) { return; }
+    var p = px0[0];
+    for (var q = 0; q < p.length; q += 2) {
+      R = Math.max(R, Math.hypot(p[q] - cx[0], p[q + 1] - cy[0]));
+    }
+  })();
+  var grid = {};
+  for (var gi = 0; gi < N; gi++) {
+    var key = Math.floor(cx[gi] / (2 * R)) + ":" + Math.floor(cy[gi] / (2 * R));
+    (grid[key] = grid[key] || []).push(gi);
+  }
+  function cellAt(latlng) {
+    if (!N) { return -1; }
+    var p = map.project(latlng, 0), bx = Math.floor(p.x / (2 * R)), by = Math.floor(p.y / (2 * R));
+    var best = -1, bestD = Infinity;
+    for (var dx = -1; dx <= 1; dx++) {
+      for (var dy = -1; dy <= 1; dy++) {
+        var list = grid[(bx + dx) + ":" + (by + dy)] || [];
+        for (var k = 0; k < list.length; k++) {
+          var d = Math.hypot(cx[list[k]] - p.x, cy[list[k]] - p.y);
+          if (d < bestD) { bestD = d; best = list[k]; }
+        }
+      }
+    }
+    return bestD <= R ? best : -1;
+  }
+
+  // ------------------------------------------------------------ colours per layer
+  function classOf(value, breaks) {
+    if (!(value > 0) || !breaks.length) { return -1; }
+    for (var i = 0; i < breaks.length; i++) { if (value <= breaks[i]) { return i; } }
+    return breaks.length - 1;
+  }
+  var fills = {
+    incidents: function (i) {
+      var L_ = D.layers.incidents, v = L_.values[S.band][i];
+      if (v === HIDDEN) { return L_.suppressed_colour; }
+      var c = classOf(v, L_.breaks[S.band]);
+      return c < 0 ? null : L_.palette[S.band][c];
+    },
+    presence: function (i) {
+      var L_ = D.layers.presence, v = L_.values[S.band][i] / 10;
+      var c = classOf(v, L_.breaks[S.band]);
+      return c < 0 ? null : L_.palette[S.band][c];
+    },
+    hotspots: function (i) {
+      var bin = D.layers.hotspots.values[S.band].charCodeAt(i) - 51;  // "3" is bin 0
+      return D.layers.hotspots.colours[String(bin)] || null;
+    },
+    gaps: function (i) {
+      var code = D.layers.gaps.values[S.band].charCodeAt(i) - 48;
+      return D.layers.gaps.colours[code];
+    }
+  };
+
+  // ------------------------------------------------------------ the canvas layer
+  var HexLayer = L.Layer.extend({
+    initialize: function (name) { this.name = name; },
+    onAdd: function () {
+      this._canvas = el("canvas", "pm-canvas leaflet-zoom-hide");
+      map.getPanes().overlayPane.appendChild(this._canvas);
+      map.on("moveend zoomend resize viewreset", this.redraw, this);
+      this.redraw();
+    },
+    onRemove: function () {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend zoomend resize viewreset", this.redraw, this);
+    },
+    redraw: function () {
+      var size = map.getSize(), ratio = window.devicePixelRatio || 1, canvas = this._canvas;
+      canvas.width = size.x * ratio; canvas.height = size.y * ratio;
+      canvas.style.width = size.x + "px"; canvas.style.height = size.y + "px";
+      var topLeft = map.containerPointToLayerPoint([0, 0]);
+      L.DomUtil.setPosition(canvas, topLeft);
+      var ctx = canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      var zoom = map.getZoom(), k = map.options.crs.scale(zoom) / map.options.crs.scale(0);
+      var origin = map.getPixelOrigin(), ox = origin.x + topLeft.x, oy = origin.y + topLeft.y;
+      var margin = R * k * 2, paths = {}, outline = new Path2D(), fill = fills[this.name];
+      for (var i = 0; i < N; i++) {
+        var x = cx[i] * k - ox, y = cy[i] * k - oy;
+        if (x < -margin || y < -margin || x > size.x + margin || y > size.y + margin) { continue; }
+        var p = px0[i], path = new Path2D();
+        path.moveTo(p[0] * k - ox, p[1] * k - oy);
+        for (var q = 2; q < p.length; q += 2) { path.lineTo(p[q] * k - ox, p[q + 1] * k - oy); }
+        path.closePath();
+        outline.addPath(path);
+        var colour = fill(i);
+        if (colour) { (paths[colour] = paths[colour] || new Path2D()).addPath(path); }
+      }
+      ctx.globalAlpha = 0.75;
+      Object.keys(paths).forEach(function (colour) { ctx.fillStyle = colour; ctx.fill(paths[colour]); });
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = "rgba(80,80,80,0.55)"; ctx.lineWidth = 0.5; ctx.stroke(outline);
+      this._painted = Object.keys(paths).sort().join(",");
+      canvas.setAttribute("data-colours", this._painted);
+    }
+  });
+
+  var hexLayers = {};
+  ["incidents", "presence", "hotspots", "gaps"].forEach(function (name) {
+    if (D.layers[name]) { hexLayers[name] = new HexLayer(name); }
+  });
+
+  // ------------------------------------------------------------ study area and posts
+  var areaLayer = L.featureGroup(D.area.map(function (ring) {
+    return L.polygon(ring.map(function (p) { return [p[0] / SCALE, p[1] / SCALE]; }), {
+      fill: false, color: D.style.area, weight: 2.5, dashArray: "6 4", interactive: false
+    });
+  }));
+  var postsLayer = L.featureGroup();
+  function buildPosts() {
+    postsLayer.clearLayers();
+    D.posts.forEach(function (post) {
+      L.circle([post.lat, post.lng], {radius: post.reach, color: D.style.post, weight: 1,
+        dashArray: "3 4", fillOpacity: 0.04, interactive: false}).addTo(postsLayer);
+      var tip = el("div", "pm-post-tip");
+      tip.appendChild(el("b", null, post.name));
+      tip.appendChild(el("div", null, tr("staffed", {hours: post.hours})));
+      tip.appendChild(el("div", null, tr("post_reach", {m: post.reach})));
+      L.circleMarker([post.lat, post.lng], {radius: 6, color: "#fff", weight: 2,
+        fillColor: D.style.post, fillOpacity: 1}).bindTooltip(tip).addTo(postsLayer);
+    });
+  }
+  buildPosts();
+
+  var overlays = [];  // [name key, layer], in control order
+  if (hexLayers.incidents) { overlays.push(["layer_incidents", hexLayers.incidents]); }
+  if (hexLayers.hotspots) { overlays.push(["layer_hotspots", hexLayers.hotspots]); }
+  if (hexLayers.presence) { overlays.push(["layer_presence", hexLayers.presence]); }
+  if (hexLayers.gaps) { overlays.push(["layer_gaps", hexLayers.gaps]); }
+  if (D.posts.length) { overlays.push(["layer_posts", postsLayer]); }
+  overlays.push(["layer_area", areaLayer]);
+  D.visible.forEach(function (key) {
+    overlays.forEach(function (o) { if (o[0] === key) { o[1].addTo(map); } });
+  });
+
+  // ------------------------------------------------------------ panels and controls
+  var container = map.getContainer();
+  var title = el("div", "pm-panel pm-title"); title.id = "pm-title";
+  var note = el("div", "pm-panel pm-note"); note.id = "pm-note";
+  var methods = el("div", "pm-panel pm-methods"); methods.id = "pm-methods"; methods.hidden = true;
+  var tip = el("div", "pm-panel pm-tip"); tip.id = "pm-tip"; tip.hidden = true;
+  [title, note, methods, tip].forEach(function (node) {
+    L.DomEvent.disableClickPropagation(node); L.DomEvent.disableScrollPropagation(node);
+    container.appendChild(node);
+  });
+  if (D.meta.restricted) {
+    var banner = el("div", "pm-restricted"); banner.id = "pm-restricted";
+    container.appendChild(banner);
+  }
+
+  var layerControl = null;
+  var Switch = L.Control.extend({
+    options: {position: "topright"},
+    onAdd: function () {
+      var box = el("div", "pm-panel pm-switch leaflet-control"); box.id = "pm-switch";
+      L.DomEvent.disableClickPropagation(box);
+      this.box = box;
+      return box;
+    }
+  });
+  var switchBox = new Switch().addTo(map).box;
+  var Legends = L.Control.extend({
+    options: {position: "topright"},
+    onAdd: function () {
+      var box = el("div", "pm-panel pm-legends leaflet-control"); box.id = "pm-legends";
+      L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
+      this.box = box;
+      return box;
+    }
+  });
+  var legendControl = new Legends(), legends = legendControl.onAdd();
+  legendControl.onAdd = function () { return legends; };
+  var Buttons = L.Control.extend({
+    options: {position: "topleft"},
+    onAdd: function () {
+      var box = el("div", "leaflet-bar leaflet-control pm-buttons");
+      this.full = el("a", "pm-full"); this.full.href = "#"; this.full.setAttribute("role", "button");
+      this.full.appendChild(fullscreenIcon());
+      this.info = el("a", "pm-info", "i"); this.info.href = "#"; this.info.setAttribute("role", "button");
+      box.appendChild(this.full); box.appendChild(this.info);
+      L.DomEvent.on(this.full, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        if (document.fullscreenElement) { document.exitFullscreen(); }
+        else if (container.requestFullscreen) { container.requestFullscreen(); }
+      });
+      L.DomEvent.on(this.info, "click", function (e) {
+        L.DomEvent.preventDefault(e); methods.hidden = !methods.hidden;
+      });
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    }
+  });
+  var buttons = new Buttons().addTo(map);
+  function fullscreenIcon() {
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 16 16"); svg.setAttribute("width", "14"); svg.setAttribute("height", "14");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5");
+    path.setAttribute("fill", "none"); path.setAttribute("stroke", "#222"); path.setAttribute("stroke-width", "2");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function renderSwitch() {
+    switchBox.textContent = "";
+    switchBox.appendChild(el("div", "pm-switch-label", tr("time_of_day")));
+    D.bands.forEach(function (band) {
+      var button = el("button", band.key === S.band ? "pm-band pm-on" : "pm-band", bandLabel(band));
+      button.type = "button"; button.setAttribute("data-band", band.key);
+      button.addEventListener("click", function () { S.band = band.key; refresh(); });
+      switchBox.appendChild(button);
+    });
+    switchBox.appendChild(el("div", "pm-switch-label", tr("language")));
+    var select = el("select", "pm-lang"); select.id = "pm-lang";
+    D.languages.forEach(function (lang) {
+      var option = el("option", null, D.language_names[lang]); option.value = lang;
+      option.selected = lang === S.lang; select.appendChild(option);
+    });
+    select.addEventListener("change", function () { S.lang = select.value; refresh(); });
+    switchBox.appendChild(select);
+  }
+
+  function renderLayerControl() {
+    if (layerControl) { map.removeControl(layerControl); }
+    var named = {};
+    overlays.forEach(function (o) { named[tr(o[0])] = o[1]; });
+    layerControl = L.control.layers(null, named, {collapsed: false, sortLayers: false,
+      position: "topright"}).addTo(map);
+    map.removeControl(legendControl);
+    legendControl.addTo(map);  // legends stay below the layer list
+  }
+
+  function swatch(colour) {
+    var s = el("span", "pm-swatch"); s.style.background = colour || "transparent"; return s;
+  }
+  function legendRow(colour, text) {
+    var row = el("div", "pm-row"); row.appendChild(swatch(colour)); row.appendChild(el("span", null, text));
+    return row;
+  }
+  function classLegend(layer, unit, low) {
+    var rows = [], breaks = layer.breaks[S.band], palette = layer.palette[S.band], lower = low;
+    for (var i = 0; i < breaks.length; i++) {
+      var upper = breaks[i], text = lower >= upper ? fmt(upper) : fmt(lower) + "–" + fmt(upper);
+      rows.push(legendRow(palette[i], text + unit));
+      lower = unit ? Math.round((upper + 0.1) * 10) / 10 : upper + 1;
+    }
+    return rows;
+  }
+  var legendMakers = {
+    incidents: function () {
+      var layer = D.layers.incidents, rows = classLegend(layer, "", D.meta.k);
+      rows.push(legendRow(layer.suppressed_colour, tr("fewer_than", {k: D.meta.k})));
+      rows.push(legendRow(null, "0"));
+      return rows;
+    },
+    presence: function () {
+      var rows = classLegend(D.layers.presence, " " + tr("hours_unit"), 0.1);
+      rows.push(legendRow(null, "0")); return rows;
+    },
+    hotspots: function () {
+      return [3, 2, 1, 0, -1, -2, -3].map(function (bin) {
+        return legendRow(D.layers.hotspots.colours[String(bin)], tr("hot_" + bin));
+      });
+    },
+    gaps: function () {
+      var box = el("div", "pm-bivariate"), gridBox = el("div", "pm-bigrid");
+      for (var need = 3; need >= 1; need--) {
+        for (var pres = 1; pres <= 3; pres++) {
+          var cell = el("span", "pm-bicell"); cell.setAttribute("data-class", need + "-" + pres);
+          cell.style.background = D.layers.gaps.colours[(need - 1) * 3 + (pres - 1)];
+          gridBox.appendChild(cell);
+        }
+      }
+      var yAxis = el("div", "pm-biy", tr("need") + " →");
+      var xAxis = el("div", "pm-bix", tr("presence") + " →");
+      box.appendChild(yAxis); box.appendChild(gridBox); box.appendChild(xAxis);
+      return [box, el("div", "pm-binote", tr("gap_note"))];
+    },
+    posts: function () { return [legendRow(D.style.post, tr("post_reach", {m: D.posts[0].reach}))]; }
+  };
+  var legendLayers = [["incidents", hexLayers.incidents, "layer_incidents"],
+    ["hotspots", hexLayers.hotspots, "layer_hotspots"], ["presence", hexLayers.presence, "layer_presence"],
+    ["gaps", hexLayers.gaps, "layer_gaps"], ["posts", D.posts.length ? postsLayer : null, "layer_posts"]];
+
+  function renderLegends() {
+    legends.textContent = "";
+    legendLayers.forEach(function (item) {
+      if (!item[1] || !map.hasLayer(item[1])) { return; }
+      var block = el("div", "pm-legend"); block.setAttribute("data-layer", item[0]);
+      block.appendChild(el("b", null, tr(item[2])));
+      legendMakers[item[0]]().forEach(function (row) { block.appendChild(row); });
+      legends.appendChild(block);
+    });
+    legends.hidden = !legends.childNodes.length;
+    var top = legends.getBoundingClientRect().top - container.getBoundingClientRect().top;
+    legends.style.maxHeight = Math.max(120, container.clientHeight - top - 30) + "px";
+  }
+
+  function renderPanels() {
+    var band = D.bands.filter(function (b) { return b.key === S.band; })[0];
+    title.textContent = "";
+    var areaName = D.area_names[S.lang] || D.area_names.en;
+    title.appendChild(el("div", "pm-title-main", D.title || tr("title", {area: areaName})));
+    var sub = [];
+    if (D.meta.period) { sub.push(tr("period", {start: D.meta.period[0], end: D.meta.period[1]})); }
+    var total = D.meta.totals[S.band];
+    if (total !== null && total !== undefined) { sub.push(tr("total_incidents", {n: fmt(total)})); }
+    sub.push(bandLabel(band));
+    title.appendChild(el("div", "pm-title-sub", sub.join(" · ")));
+    note.textContent = "";
+    if (D.meta.synthetic) { note.appendChild(el("div", "pm-synthetic", tr("synthetic"))); }
+    if (D.note) { note.appendChild(el("div", null, D.note)); }
+    note.appendChild(el("div", null, tr("suppressed_note", {k: D.meta.k, k1: D.meta.k - 1})));
+    if (D.meta.approximate) { note.appendChild(el("div", null, tr("approximate_area"))); }
+    if (D.meta.sparse) { note.appendChild(el("div", "pm-warn", tr("sparse"))); }
+    methods.textContent = "";
+    methods.appendChild(el("b", null, tr("methods")));
+    ["method_cells", "method_presence", "method_hotspots", "method_gaps"].forEach(function (key) {
+      methods.appendChild(el("p", null, tr(key, D.meta.methods)));
+    });
+    buttons.full.title = tr("fullscreen"); buttons.info.title = tr("methods");
+    if (D.meta.restricted) { document.getElementById("pm-restricted").textContent = tr("restricted"); }
+    document.documentElement.lang = S.lang;
+  }
+
+  function refresh() {
+    Object.keys(hexLayers).forEach(function (name) {
+      if (map.hasLayer(hexLayers[name])) { hexLayers[name].redraw(); }
+    });
+    buildPosts();
+    renderSwitch(); renderLayerControl(); renderLegends(); renderPanels();
+    tip.hidden = true;
+  }
+  map.on("overlayadd overlayremove", renderLegends);
+
+  // ------------------------------------------------------------ the cell's numbers
+  function incidentsText(band, i) {
+    var v = D.layers.incidents.values[band][i];
+    return v === HIDDEN ? tr("fewer_than", {k: D.meta.k}) : fmt(v);
+  }
+  function showTip(e) {
+    var anyHex = Object.keys(hexLayers).some(function (n) { return map.hasLayer(hexLayers[n]); });
+    var i = anyHex ? cellAt(e.latlng) : -1;
+    if (i < 0) { tip.hidden = true; return; }
+    tip.textContent = "";
+    var table = el("table");
+    var head = el("tr");
+    head.appendChild(el("th", null, ""));
+    head.appendChild(el("th", null, tr("incidents")));
+    if (D.layers.presence) { head.appendChild(el("th", null, tr("patrol_hours"))); }
+    table.appendChild(head);
+    D.bands.forEach(function (band) {
+      var row = el("tr", band.key === S.band ? "pm-on" : "");
+      row.appendChild(el("td", null, bandLabel(band)));
+      row.appendChild(el("td", "pm-num", incidentsText(band.key, i)));
+      if (D.layers.presence) {
+        row.appendChild(el("td", "pm-num", fmt(D.layers.presence.values[band.key][i] / 10)));
+      }
+      table.appendChild(row);
+    });
+    tip.appendChild(table);
+    var bin = D.layers.hotspots.values[S.band].charCodeAt(i) - 51;
+    tip.appendChild(el("div", null, tr("hotspot") + ": " + tr("hot_" + bin)));
+    if (D.layers.gaps) {
+      var code = D.layers.gaps.values[S.band].charCodeAt(i) - 48;
+      var words = ["low", "medium", "high"];
+      tip.appendChild(el("div", null, tr("coverage") + ": " + tr(words[Math.floor(code / 3)]) +
+        " / " + tr(words[code % 3])));
+    }
+    var p = e.containerPoint;
+    tip.style.left = Math.min(p.x + 14, container.clientWidth - 260) + "px";
+    tip.style.top = Math.min(p.y + 14, container.clientHeight - 200) + "px";
+    tip.hidden = false;
+  }
+  map.on("mousemove click", showTip);
+  map.on("mouseout", function () { tip.hidden = true; });
+
+  refresh();
+  window.patrolmap = {state: S, refresh: refresh, layers: hexLayers, cellAt: cellAt, map: map};
+})();

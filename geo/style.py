@@ -1,0 +1,70 @@
+"""The one place that decides colours, classes and legends, for the web map and the picture."""
+
+from __future__ import annotations
+
+import warnings
+
+import mapclassify
+import numpy as np
+
+__all__ = ["INCIDENT_COLOURS", "PRESENCE_COLOURS", "SUPPRESSED_COLOUR", "HOT_COLOURS",
+           "BIVARIATE_COLOURS", "AREA_COLOUR", "POST_COLOUR", "class_breaks", "class_index"]
+
+INCIDENT_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+"""Five reds, light to dark (ColorBrewer Reds)."""
+PRESENCE_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+"""Five blues, light to dark (ColorBrewer Blues)."""
+SUPPRESSED_COLOUR = "#bdbdbd"
+HOT_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", 0: None,
+               -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
+"""Gi* confidence bins: hot reds, cold blues, not significant left plain."""
+BIVARIATE_COLOURS = {
+    # "<need>-<presence>", 1 = low .. 3 = high; after Joshua Stevens' pink-blue 3x3 scheme
+    "1-1": "#e8e8e8", "2-1": "#e4acac", "3-1": "#c85a5a",
+    "1-2": "#b0d5df", "2-2": "#ad9ea5", "3-2": "#985356",
+    "1-3": "#64acbe", "2-3": "#627f8c", "3-3": "#574249",
+}
+AREA_COLOUR = "#222222"
+POST_COLOUR = "#1a1a1a"
+
+
+def class_breaks(values: np.ndarray, *, classes: int = 5, floor: float = 0.0) -> list[float]:
+    """Upper bounds of up to ``classes`` Fisher-Jenks classes of the values above ``floor``.
+
+    Only published values enter, so no break can reveal a suppressed count.
+
+    >>> class_breaks(np.array([5, 6, 7, 30, 31, 80]), classes=3)
+    [7.0, 31.0, 80.0]
+    """
+    values = np.asarray(values, dtype=float)
+    shown = values[np.isfinite(values) & (values > floor)]
+    unique = np.unique(shown)
+    if len(unique) == 0:
+        return []
+    if len(unique) <= classes:
+        return [float(v) for v in unique]
+    with warnings.catch_warnings():  # mapclassify suggests numba; the pure version is quick
+        warnings.simplefilter("ignore", UserWarning)
+        scheme = mapclassify.FisherJenks(shown, k=classes)
+    return [float(b) for b in scheme.bins]
+
+
+def class_index(values: np.ndarray, breaks: list[float], *, floor: float = 0.0) -> np.ndarray:
+    """Class of each value (0 = lowest) for the given upper bounds; -1 at or below ``floor``,
+    and for NaN.
+
+    >>> class_index(np.array([0, 5, 7, 8, 80, np.nan]), [7.0, 31.0, 80.0]).tolist()
+    [-1, 0, 0, 1, 2, -1]
+    """
+    values = np.asarray(values, dtype=float)
+    out = np.full(len(values), -1, dtype=np.int8)
+    if not breaks:
+        return out
+    ok = np.isfinite(values) & (values > floor)
+    out[ok] = np.minimum(np.searchsorted(breaks, values[ok]), len(breaks) - 1)
+    return out
+
+
+def palette_for(breaks: list[float], colours: tuple[str, ...]) -> list[str]:
+    """The darkest ``len(breaks)`` colours of a palette, so few classes still read as strong."""
+    return list(colours[len(colours) - len(breaks):]) if breaks else []
