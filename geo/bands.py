@@ -17,7 +17,7 @@ import pandas as pd
 
 from geo._errors import UsageError
 
-__all__ = ["Band", "DEFAULT_BANDS", "parse_bands", "local_clock", "band_masks"]
+__all__ = ["Band", "DEFAULT_BANDS", "parse_bands", "local_clock", "band_masks", "band_info"]
 
 _WEEKDAYS = frozenset(range(5))
 _WEEKEND = frozenset({5, 6})
@@ -128,3 +128,17 @@ def band_masks(times_utc, bands: Sequence[Band] = DEFAULT_BANDS, *,
     """One boolean mask per band over the given times."""
     hour, weekday = local_clock(times_utc, tz=tz)
     return {band.name: band.contains(hour, weekday) for band in bands}
+
+
+def band_info(key: str) -> dict:
+    """How renderers label a band: its key, the i18n key of its name (default bands only) and
+    its hours.
+
+    >>> band_info("night")
+    {'key': 'night', 'hours': '22–06', 'label_key': 'band_night'}
+    """
+    hours = {"day": "06–18", "evening": "18–22", "night": "22–06"}.get(key)
+    info = {"key": key, "hours": hours}
+    if key in {b.name for b in DEFAULT_BANDS}:
+        info["label_key"] = f"band_{key}"
+    return info

@@ -16,8 +16,8 @@ from geo._errors import InputError, PatrolmapError, UsageError
 from geo._progress import wanted
 from geo.analysis import Settings
 from geo.bands import parse_bands
-from geo.i18n import LANGUAGES
 from geo.cells import DEFAULT_RES
+from geo.i18n import LANGUAGES
 from geo.privacy import DEFAULT_K
 from geo.recipe import COLUMN_OPTIONS, load_recipe
 from geo.validate import Options
@@ -64,6 +64,15 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                        help="add an OpenStreetMap basemap, fetched when the map is opened online")
     tiles.add_argument("--offline", action="store_true",
                        help="one file that needs no network at all (the default)")
+    parser.add_argument("--png", nargs="?", const="", metavar="FILE",
+                        help="also draw a 1920x1080 picture for a projector (default: beside "
+                             "the map, .png)")
+    parser.add_argument("--pdf", nargs="?", const="", metavar="FILE",
+                        help="also draw an A4 landscape page for print (default: beside the "
+                             "map, .pdf)")
+    parser.add_argument("--picture", metavar="LAYER[:BAND]",
+                        help="what the picture shows: incidents, presence, hotspots or gaps, "
+                             "optionally with a band, e.g. gaps:night (default incidents:all)")
     parser.add_argument("--gis", metavar="FILE",
                         help="also write the cell table as GeoPackage (.gpkg) or GeoParquet "
                              "(.parquet) for QGIS")
@@ -214,9 +223,21 @@ def _run_demo(args) -> int:
                              progress=show)
         result = build(inputs, out / "north_mitrovica.html", settings=_settings(vars(args)),
                        k=args.k or DEFAULT_K, synthetic=True, lang=args.lang or "en",
-                       tiles=args.tiles, gis=args.gis, progress=show)
+                       tiles=args.tiles, gis=args.gis, progress=show,
+                       **_pictures(vars(args), out / "north_mitrovica.html"))
     _report(args, result)
     return 0
+
+
+def _pictures(values: dict, out: Path) -> dict:
+    """Picture files and what they show, from --png, --pdf and --picture."""
+    layer, _, band = (values.get("picture") or "incidents").partition(":")
+    found = {"picture_layer": layer, "picture_band": band or "all"}
+    for kind in ("png", "pdf"):
+        target = values.get(kind)
+        if target is not None and target is not False:
+            found[kind] = Path(target) if target else out.with_suffix(f".{kind}")
+    return found
 
 
 def _report(args, result) -> None:
@@ -226,6 +247,8 @@ def _report(args, result) -> None:
         _say(args, f"rejects: {path}")
     if result.gis_path:
         _say(args, f"cell table: {result.gis_path}")
+    for picture in result.pictures:
+        _say(args, f"picture: {picture}")
     _say(args, f"map: {result.map_path}")
 
 
@@ -329,6 +352,7 @@ def _run_build(args) -> int:
                    title=settings.get("title"), note=settings.get("note") or "",
                    tiles=bool(settings.get("tiles")), rejects_dir=settings.get("rejects_dir"),
                    lang=settings.get("lang") or "en", synthetic=bool(settings.get("synthetic")),
+                   **_pictures(settings, Path(out)),
                    gis=settings.get("gis"), progress=show)
     _report(args, result)
     return 0

@@ -21,9 +21,10 @@ import numpy as np
 import shapely
 from branca.element import Element
 
+from geo.bands import band_info
 from geo.cells import cells_to_latlng
 from geo.i18n import CATEGORIES, LANGUAGES, TEXT
-from geo.privacy import PublishedCells
+from geo.privacy import PublishedCells, check_published
 from geo.style import (
     AREA_COLOUR,
     BIVARIATE_COLOURS,
@@ -41,7 +42,6 @@ __all__ = ["render_map", "map_payload", "encode_cells"]
 SCALE = 1_000_000
 LANGUAGE_NAMES = {"en": "English", "sr-Cyrl": "Српски", "sr-Latn": "Srpski", "sq": "Shqip"}
 DEFAULT_VISIBLE = ("layer_incidents", "layer_posts", "layer_area")
-_DEFAULT_BAND_KEYS = {"all", "day", "evening", "night", "weekday", "weekend"}
 
 
 def encode_cells(cells: np.ndarray) -> dict:
@@ -81,14 +81,6 @@ def _area_rings(geometry) -> list[list[list[int]]]:
             coords = np.asarray(ring.coords)
             rings.append(np.round(coords[:, ::-1] * SCALE).astype(np.int64).tolist())
     return rings
-
-
-def _band_info(key: str) -> dict:
-    hours = {"day": "06–18", "evening": "18–22", "night": "22–06"}.get(key)
-    info = {"key": key, "hours": hours}
-    if key in _DEFAULT_BAND_KEYS:
-        info["label_key"] = f"band_{key}"
-    return info
 
 
 def map_payload(published: PublishedCells, *, lang: str = "en", title: str | None = None,
@@ -138,7 +130,7 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
         "lang": lang, "languages": list(LANGUAGES), "language_names": LANGUAGE_NAMES,
         "i18n": i18n, "title": title, "note": note, "area_names": area_names,
         "geom": encode_cells(published.cells), "area": _area_rings(published.area_lnglat),
-        "bands": [_band_info(b) for b in bands], "layers": layers,
+        "bands": [band_info(b) for b in bands], "layers": layers,
         "posts": [{"lat": p.lat, "lng": p.lng, "name": p.name, "hours": p.hours,
                    "reach": round(p.reach_m)} for p in published.posts],
         "visible": list(DEFAULT_VISIBLE),
@@ -197,9 +189,7 @@ def render_map(published: PublishedCells, path: str | Path, *, title: str | None
     synthetic
         Say, in every language, that the data are a synthetic sample.
     """
-    if not isinstance(published, PublishedCells):
-        msg = "render_map draws only PublishedCells from geo.privacy.publish()"
-        raise TypeError(msg)
+    check_published(published, "render_map")
     path = Path(path)
     payload = map_payload(published, lang=lang, title=title, note=note, synthetic=synthetic)
     minx, miny, maxx, maxy = shapely.bounds(published.area_lnglat)

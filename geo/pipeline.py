@@ -14,6 +14,7 @@ from geo._progress import Steps
 from geo.analysis import Analysis, Settings, analyse
 from geo.area import StudyArea, default_area, extent_area, read_area
 from geo.maps import render_map
+from geo.picture import LAYERS, render_picture
 from geo.privacy import DEFAULT_K, MIN_COMMUNITY_K, publish
 from geo.table import CellTable
 from geo.validate import Checked, Options, read_checked
@@ -55,6 +56,7 @@ class BuildResult:
     rejects: list[Path]
     summary: str
     gis_path: Path | None = None
+    pictures: list[Path] = field(default_factory=list)
 
     @property
     def table(self) -> CellTable:
@@ -136,7 +138,9 @@ def load_inputs(
 
 def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
           title: str | None = None, note: str = "", k: int = DEFAULT_K, tiles: bool = False,
-          lang: str = "en", synthetic: bool = False,
+          lang: str = "en", synthetic: bool = False, png: str | Path | None = None,
+          pdf: str | Path | None = None, picture_layer: str = "incidents",
+          picture_band: str = "all",
           rejects_dir: str | Path | None = None, gis: str | Path | None = None,
           progress: bool = False) -> BuildResult:
     """Analyse, pass the cells through the privacy gate, write the map, rejects and GIS files.
@@ -153,6 +157,9 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
         The map's first language: en, sr-Cyrl, sr-Latn or sq.
     synthetic
         The data are a synthetic sample: the map says so in every language.
+    png, pdf
+        Also draw a projector picture (1920x1080 PNG) or a print page (A4 landscape PDF) of
+        ``picture_layer`` (incidents, presence, hotspots, gaps) in ``picture_band``.
     gis
         Also write the cell table as GeoPackage (``.gpkg``) or GeoParquet (``.parquet``).
     """
@@ -167,6 +174,17 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     if k < MIN_COMMUNITY_K:
         msg = f"--k {k}: community maps hide counts below at least {MIN_COMMUNITY_K}"
         raise UsageError(msg)
+    if (png or pdf) and picture_layer not in LAYERS:
+        msg = f"--picture {picture_layer}: choose one of {', '.join(LAYERS)}"
+        raise UsageError(msg)
+    if (png or pdf) and picture_band not in {b.name for b in settings.bands}:
+        names = ", ".join(b.name for b in settings.bands)
+        msg = f"--picture {picture_layer}:{picture_band}: no such band; bands are {names}"
+        raise UsageError(msg)
+    for target, suffix in ((png, ".png"), (pdf, ".pdf")):
+        if target and Path(target).suffix.lower() != suffix:
+            msg = f"--{suffix[1:]} {target}: the file name must end in {suffix}"
+            raise UsageError(msg)
     if out.suffix.lower() not in (".html", ".htm"):
         msg = f"--out {out}: the map file must end in .html"
         raise UsageError(msg)
@@ -181,6 +199,9 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
                             sparse=sparse)
         map_path = render_map(published, out, title=title, note=note, tiles=tiles, lang=lang,
                               synthetic=synthetic)
+        pictures = [render_picture(published, target, layer=picture_layer, band=picture_band,
+                                   lang=lang, title=title, note=note, synthetic=synthetic)
+                    for target in (png, pdf) if target]
         steps.next("writing files")
         folder = Path(rejects_dir) if rejects_dir else out.parent / "rejects"
         rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]
@@ -188,4 +209,4 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     summary = "\n".join([*(c.summary() for c in inputs.checked),
                          *(f"warning: {w}" for w in analysis.warnings)])
     return BuildResult(analysis=analysis, map_path=map_path, rejects=rejects, summary=summary,
-                       gis_path=gis_path)
+                       gis_path=gis_path, pictures=pictures)

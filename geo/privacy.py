@@ -16,6 +16,7 @@ until nothing changes (secondary suppression):
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,14 +24,15 @@ import pandas as pd
 
 from geo.table import CellTable
 
-__all__ = ["PublishedCells", "PublicPost", "publish", "DEFAULT_K", "MIN_COMMUNITY_K",
-           "PARTITIONS"]
+__all__ = ["PublishedCells", "PublicPost", "publish", "check_published", "DEFAULT_K",
+           "MIN_COMMUNITY_K", "PARTITIONS"]
 
 DEFAULT_K = 5
 MIN_COMMUNITY_K = 3
 PARTITIONS = (("day", "evening", "night"), ("weekday", "weekend"))
 """Default bands that add up to ``all``."""
 _TOKEN = object()
+_ISSUED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,12 @@ class PublishedCells:
         if self._token is not _TOKEN:
             msg = "PublishedCells is made only by geo.privacy.publish()"
             raise TypeError(msg)
+
+    def __copy__(self):
+        msg = "PublishedCells cannot be copied or changed; publish() the table again"
+        raise TypeError(msg)
+
+    __deepcopy__ = __copy__
 
     @property
     def total_incidents(self) -> int | None:
@@ -166,7 +174,7 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         PublicPost(lat=round(float(p.lat), 6), lng=round(float(p.lng), 6), name=str(p.post),
                    hours=_hours(int(p.start_min), int(p.end_min)), reach_m=float(reach_m))
         for p in (posts.itertuples(index=False) if posts is not None else ()))
-    return PublishedCells(
+    published = PublishedCells(
         cells=table.cells.copy(), bands=bands, incidents=incidents, suppressed=hidden,
         totals=totals, presence_hours=presence, hot_bin=hot, gap_class=gaps,
         posts=public_posts, k=k, audience=audience, res=table.res, area_name=table.area.name,
@@ -174,6 +182,19 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         area_approximate=table.area.approximate, period=period, days=table.days,
         methods=dict(methods or {}), sparse=sparse, _token=_TOKEN,
     )
+    _ISSUED[id(published)] = published
+    return published
+
+
+def check_published(published: object, renderer: str) -> PublishedCells:
+    """Raise TypeError unless ``published`` came out of :func:`publish` unchanged.
+
+    A copy made with ``dataclasses.replace`` passes ``isinstance`` but was never issued.
+    """
+    if not isinstance(published, PublishedCells) or _ISSUED.get(id(published)) is not published:
+        msg = f"{renderer} draws only PublishedCells made by geo.privacy.publish()"
+        raise TypeError(msg)
+    return published
 
 
 def _hours(start: int, end: int) -> str:

@@ -46,10 +46,10 @@ __all__ = ["COLUMN_OPTIONS", "load_recipe", "recipe_text"]
 
 COLUMN_OPTIONS = ("lat_col", "lng_col", "x_col", "y_col", "time_col", "category_col",
                   "unit_col", "crs", "tz", "encoding", "delimiter", "sheet", "layer")
-_SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area": dict, "map": dict,
-             "analysis": dict, "columns": dict}
+_SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area": dict,
+             "map": dict, "analysis": dict, "columns": dict}
 _KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
-         "map": {"out", "res", "k", "tiles", "gis", "lang"},
+         "map": {"out", "res", "k", "tiles", "gis", "lang", "png", "pdf", "picture"},
          "analysis": {"bands", "categories", "k_ring", "permutations", "cap", "reach"},
          "columns": set(COLUMN_OPTIONS)}
 
@@ -96,7 +96,8 @@ def load_recipe(path: str | Path) -> dict:
         "posts": rel(inputs.get("posts")), "area": rel(area.get("file")),
         "area_name": area.get("name"), "out": rel(map_.get("out")), "res": map_.get("res"),
         "k": map_.get("k"), "tiles": map_.get("tiles") is True, "lang": map_.get("lang"),
-        "synthetic": data.get("synthetic") is True,
+        "synthetic": data.get("synthetic") is True, "png": rel(map_.get("png")),
+        "pdf": rel(map_.get("pdf")), "picture": map_.get("picture"),
         "title": data.get("title"), "note": data.get("note"), "gis": rel(map_.get("gis")),
     }
     settings.update(data.get("analysis", {}))

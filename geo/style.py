@@ -25,6 +25,7 @@ BIVARIATE_COLOURS = {
     "1-3": "#64acbe", "2-3": "#627f8c", "3-3": "#574249",
 }
 AREA_COLOUR = "#222222"
+_JENKS_SAMPLE = 500
 POST_COLOUR = "#1a1a1a"
 
 
@@ -43,6 +44,9 @@ def class_breaks(values: np.ndarray, *, classes: int = 5, floor: float = 0.0) ->
         return []
     if len(unique) <= classes:
         return [float(v) for v in unique]
+    if len(shown) > _JENKS_SAMPLE:  # Fisher-Jenks is quadratic: classify evenly spaced
+        # quantiles, which keep the distribution's shape and are the same on every run
+        shown = np.quantile(shown, np.linspace(0, 1, _JENKS_SAMPLE), method="inverted_cdf")
     with warnings.catch_warnings():  # mapclassify suggests numba; the pure version is quick
         warnings.simplefilter("ignore", UserWarning)
         scheme = mapclassify.FisherJenks(shown, k=classes)

@@ -151,3 +151,20 @@ def test_progress_only_for_a_watching_person_and_large_inputs(tmp_path, monkeypa
     assert "patrol presence" in capsys.readouterr().err
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     assert not _progress.wanted([big])
+
+
+def test_pictures_and_language_from_the_command_line(sample_dir, tmp_path, capsys):
+    out = tmp_path / "m.html"
+    assert main(["-q", "build", "--recipe", str(sample_dir / "recipe.toml"), "--out", str(out),
+                 "--png", "--pdf", str(tmp_path / "print.pdf"), "--picture", "gaps:night",
+                 "--lang", "sr-Latn"]) == 0
+    assert (tmp_path / "m.png").stat().st_size > 10_000
+    assert (tmp_path / "print.pdf").read_bytes().startswith(b"%PDF")
+    assert '"lang":"sr-Latn"' in out.read_text(encoding="utf-8")
+    assert main(["build", "--recipe", str(sample_dir / "recipe.toml"), "--out", str(out),
+                 "--png", "--picture", "heat"]) == 2
+    assert "--picture heat: choose one of incidents, presence, hotspots, gaps" in (
+        capsys.readouterr().err)
+    with pytest.raises(SystemExit) as stop:
+        main(["build", "--recipe", str(sample_dir / "recipe.toml"), "--lang", "de"])
+    assert stop.value.code == 2

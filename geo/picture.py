@@ -1,0 +1,337 @@
+"""Render published cells as one still picture: a PNG for a projector or an A4 PDF for print.
+
+The picture shows one layer and one time band of the same published values as the HTML map,
+drawn with matplotlib in the area's UTM zone, so hexagons, reach circles and the scale bar are
+true to size. It needs no tiles and no network, and it says nothing the map would not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import shapely
+
+from geo.area import utm_crs_for
+from geo.bands import band_info
+from geo.cells import cells_to_polygons
+from geo.i18n import LANGUAGES, t
+from geo.privacy import PublicPost, PublishedCells, check_published
+from geo.style import (
+    AREA_COLOUR,
+    BIVARIATE_COLOURS,
+    HOT_COLOURS,
+    INCIDENT_COLOURS,
+    POST_COLOUR,
+    PRESENCE_COLOURS,
+    SUPPRESSED_COLOUR,
+    class_breaks,
+    class_index,
+    palette_for,
+)
+
+__all__ = ["LAYERS", "PictureTexts", "picture_texts", "render_picture"]
+
+LAYERS = ("incidents", "presence", "hotspots", "gaps")
+_SIZES = {".png": (19.2, 10.8), ".pdf": (11.69, 8.27)}
+"""Inches: 1920x1080 pixels at 100 dpi; A4 landscape."""
+_METADATA = {".png": {"Software": "patrolmap"},
+             ".pdf": {"Creator": "patrolmap", "Producer": None, "CreationDate": None}}
+_EDGE, _WARN, _GREY = "#d4d4d4", "#8b0000", "#333333"
+_SCALE_STEPS = (100, 200, 250, 500, 1000, 2000, 5000)
+_PANEL, _TOP = 0.30, 0.85  # legend panel width; top of map and panel (shares of the figure)
+
+
+@dataclass(frozen=True)
+class PictureTexts:
+    """Every word on a picture in one language; legend rows are (colour or None, label) and
+    notes (text, is_warning)."""
+
+    title: str
+    subtitle: str
+    legend_title: str
+    legend: tuple[tuple[str | None, str], ...]
+    notes: tuple[tuple[str, bool], ...]
+
+
+def _fmt(value: float, lang: str) -> str:
+    """A number as the map's page writes it: grouped thousands, at most one decimal."""
+    text = f"{value:,.1f}".removesuffix(".0")
+    group = {"en": ",", "sq": "\u202f"}.get(lang, ".")
+    return text if lang == "en" else text.replace(",", " ").replace(".", ",").replace(" ", group)
+
+
+def _class_rows(breaks: list[float], palette: list[str], low: float, step: float,
+                unit: str, lang: str) -> list[tuple[str | None, str]]:
+    """Legend rows "lower–upper" per class, as the HTML legend writes them."""
+    rows, lower = [], low
+    for upper, colour in zip(breaks, palette, strict=True):
+        text = _fmt(upper, lang) if lower >= upper else f"{_fmt(lower, lang)}–{_fmt(upper, lang)}"
+        rows.append((colour, text + unit))
+        lower = round(upper + step, 1)
+    return rows
+
+
+def _colours(published: PublishedCells, layer: str, band: str,
+             lang: str) -> tuple[list[str], list[tuple[str | None, str]]]:
+    """Fill colour per cell ("none": no fill) and the legend rows."""
+    if layer == "incidents":
+        values, floor = published.incidents[band], published.k - 1
+        breaks = class_breaks(values, floor=floor)
+        palette = palette_for(breaks, INCIDENT_COLOURS)
+        faces = [SUPPRESSED_COLOUR if np.isnan(v) else palette[i] if i >= 0 else "none"
+                 for v, i in zip(values, class_index(values, breaks, floor=floor), strict=True)]
+        rows = _class_rows(breaks, palette, published.k, 1, "", lang)
+        return faces, [*rows, (SUPPRESSED_COLOUR, t("fewer_than", lang, k=published.k)),
+                       (None, "0")]
+    if layer == "presence":
+        hours = published.presence_hours[band]  # type: ignore[index]
+        breaks = class_breaks(hours)
+        palette = palette_for(breaks, PRESENCE_COLOURS)
+        faces = [palette[i] if i >= 0 else "none" for i in class_index(hours, breaks)]
+        unit = " " + t("hours_unit", lang)
+        return faces, [*_class_rows(breaks, palette, 0.1, 0.1, unit, lang), (None, "0")]
+    if layer == "hotspots":
+        faces = [HOT_COLOURS.get(int(v)) or "none" for v in published.hot_bin[band]]
+        return faces, [(HOT_COLOURS[b], t(f"hot_{b}", lang)) for b in (3, 2, 1, 0, -1, -2, -3)]
+    gaps = published.gap_class[band]  # type: ignore[index]
+    return [BIVARIATE_COLOURS.get(str(c), "none") for c in gaps], []
+
+
+def _check(published: object, layer: str, band: str, lang: str) -> None:
+    check_published(published, "render_picture")
+    if layer not in LAYERS:
+        msg = f"layer {layer!r} is not one of {', '.join(LAYERS)}"
+        raise ValueError(msg)
+    if band not in published.bands:
+        msg = f"band {band!r} is not one of this analysis' bands: {', '.join(published.bands)}"
+        raise ValueError(msg)
+    if lang not in LANGUAGES:
+        msg = f"language {lang!r} is not one of {', '.join(LANGUAGES)}"
+        raise ValueError(msg)
+    needs = {"presence": published.presence_hours, "gaps": published.gap_class}
+    if layer in needs and needs[layer] is None:
+        msg = f"layer {layer!r} needs patrol pings or fixed posts; the analysis had neither"
+        raise ValueError(msg)
+
+
+def picture_texts(published: PublishedCells, *, layer: str = "incidents", band: str = "all",
+                  lang: str = "en", title: str | None = None, note: str = "",
+                  synthetic: bool = False) -> PictureTexts:
+    """Every word of the picture :func:`render_picture` would draw, checked as it checks."""
+    _check(published, layer, band, lang)
+    area = published.area_names.get(lang, published.area_name)
+    info = band_info(band)
+    label = t(info["label_key"], lang) if "label_key" in info else band
+    subtitle = [t("period", lang, start=published.period[0], end=published.period[1])
+                if published.period else "",
+                label + (f" ({info['hours']})" if info["hours"] else ""),
+                t("total_incidents", lang, n=_fmt(total, lang))
+                if (total := published.totals.get(band)) is not None else ""]
+    notes = [(t("restricted", lang), True)] if published.audience == "analyst" else []
+    notes += [(t("synthetic", lang), True)] if synthetic else []
+    notes += [(" ".join(note.split()), False)] if note.strip() else []
+    notes.append((t("suppressed_note", lang, k=published.k, k1=published.k - 1), False))
+    notes += [(t("approximate_area", lang), False)] if published.area_approximate else []
+    notes += [(t("sparse", lang), False)] if published.sparse else []
+    return PictureTexts(title=title or t("title", lang, area=area),
+                        subtitle="  ·  ".join(part for part in subtitle if part),
+                        legend_title=t(f"layer_{layer}", lang),
+                        legend=tuple(_colours(published, layer, band, lang)[1]),
+                        notes=tuple(notes))
+
+
+def _text_width(text: str, size: float, weight: str = "normal") -> float:
+    """Width of one line of DejaVu Sans in points, with 3 % to spare for hinting."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(family="DejaVu Sans", size=size, weight=weight)
+    return 1.03 * TextToPath().get_text_width_height_descent(text, font, ismath=False)[0]
+
+
+def _wrap(text: str, width_pt: float, size: float, weight: str = "normal") -> str:
+    """The text broken at spaces into lines no wider than ``width_pt``."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _text_width(f"{lines[-1]} {word}", size, weight) <= width_pt:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _project(published: PublishedCells) -> tuple[list, list, np.ndarray, np.ndarray]:
+    """Hexagon and area rings, and post positions, in metres; and the (x0, x1, y0, y1) limits
+    of the map, with room below for the scale bar."""
+    cx, cy = shapely.centroid(published.area_lnglat).coords[0]
+    to_m = pyproj.Transformer.from_crs(4326, utm_crs_for(cy, cx), always_xy=True)
+    hexes, area = (shapely.transform(g, lambda xy: np.column_stack(to_m.transform(*xy.T)))
+                   for g in (cells_to_polygons(published.cells), published.area_lnglat))
+    rings = [np.asarray(r.coords) for p in getattr(area, "geoms", [area])
+             for r in [p.exterior, *p.interiors]]
+    posts = np.array([to_m.transform(p.lng, p.lat) for p in published.posts]).reshape(-1, 2)
+    minx, miny, maxx, maxy = shapely.bounds(shapely.union_all([*hexes, area]))
+    w, h = maxx - minx, maxy - miny
+    limits = np.array([minx - 0.03 * w, maxx + 0.03 * w, miny - 0.11 * h, maxy + 0.03 * h])
+    return [np.asarray(x.exterior.coords) for x in hexes], rings, posts, limits
+
+
+def _draw_map(ax, shapes: tuple, faces: list[str], posts: tuple[PublicPost, ...], *,
+              s: float, lang: str) -> None:
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Circle
+
+    hexes, rings, posts_xy, (x0, x1, y0, y1) = shapes
+    ax.add_collection(PolyCollection(hexes, facecolors=faces, edgecolors=_EDGE,
+                                     linewidths=0.7 * s, zorder=1))
+    for ring in rings:
+        ax.plot(*ring.T, ls=(0, (6, 4)), color=AREA_COLOUR, lw=2.2 * s, zorder=3)
+    if posts:
+        for (x, y), post in zip(posts_xy, posts, strict=True):
+            ax.add_patch(Circle((x, y), post.reach_m, fill=False, ec=POST_COLOUR,
+                                ls=(0, (3, 3)), lw=1.4 * s, zorder=4))
+        ax.scatter(*posts_xy.T, s=90 * s * s, c=POST_COLOUR, edgecolors="white",
+                   linewidths=1.2 * s, zorder=5)
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal")
+    ax.set_axis_off()
+    step = min(_SCALE_STEPS, key=lambda m: abs(np.log(m / ((x1 - x0) / 5))))  # ~ a fifth
+    bar_x, bar_y = x0 + 0.03 * (x1 - x0), y0 + 0.03 * (y1 - y0)
+    ax.plot([bar_x, bar_x + step], [bar_y] * 2, color="black", lw=5 * s, solid_capstyle="butt")
+    ax.text(bar_x + step / 2, bar_y + 0.015 * (y1 - y0),
+            f"{step // 1000} km" if step >= 1000 else f"{step} m", ha="center", va="bottom",
+            fontsize=16 * s)
+    ax.annotate("", xy=(0.985, 0.99), xytext=(0.985, 0.88), xycoords="axes fraction",
+                arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=1", "lw": 3 * s,
+                            "color": "black"})
+    ax.text(0.985, 0.87, t("north", lang), transform=ax.transAxes, ha="center", va="top",
+            fontsize=20 * s, fontweight="bold")
+
+
+def _draw_gap_key(fig, x: float, top: float, s: float, lang: str, width_pt: float) -> float:
+    """The 3x3 need-by-presence square below ``top``; returns the figure y under its note."""
+    from matplotlib.patches import Rectangle
+
+    width, height = fig.get_size_inches()
+    side = 0.22  # of the figure's height
+    key = fig.add_axes((x + 0.035, top - side, side * height / width, side))
+    for need in (1, 2, 3):  # squares as vector shapes, centred on 0, 1, 2
+        for pres in (1, 2, 3):
+            key.add_patch(Rectangle((pres - 1.5, need - 1.5), 1, 1, lw=0,
+                                    color=BIVARIATE_COLOURS[f"{need}-{pres}"]))
+    key.set(xlim=(-0.5, 2.5), ylim=(-0.5, 2.5))
+    ends = [t("low", lang), t("high", lang)]
+    key.set_xticks([0, 2], ends, fontsize=14 * s)
+    key.set_yticks([0, 2], ends, fontsize=14 * s, rotation=90, va="center")
+    key.tick_params(length=0)
+    key.set_xlabel(f"{t('presence', lang)} →", fontsize=16 * s)
+    key.set_ylabel(f"{t('need', lang)} →", fontsize=16 * s)
+    key.spines[:].set_visible(False)
+    note = _wrap(t("gap_note", lang), width_pt, 16 * s)
+    fig.text(x, top - side - 0.09, note, fontsize=16 * s, va="top")
+    return top - side - 0.11 - 0.035 * (note.count("\n") + 1)
+
+
+def _draw_notes(fig, notes: tuple[tuple[str, bool], ...], x: float, width_pt: float,
+                s: float, room: float) -> None:
+    """The notes at the foot of the panel, last at the bottom, in type small enough to stay
+    below ``room`` (a figure y)."""
+    height = fig.get_size_inches()[1]
+    for size in (14 * s, 12 * s, 10 * s, 8 * s):
+        lines = [_wrap(text, width_pt, size, "bold" if warn else "normal") for text, warn in notes]
+        step = size * 1.25 / 72 / height
+        if 0.02 + sum(step * (text.count("\n") + 1.4) for text in lines) <= room:
+            break
+    y = 0.02
+    for text, (_, warning) in zip(reversed(lines), reversed(notes), strict=True):
+        fig.text(x, y, text, fontsize=size, va="bottom", linespacing=1.25,
+                 color=_WARN if warning else _GREY, fontweight="bold" if warning else "normal")
+        y += step * (text.count("\n") + 1.4)
+
+
+def _draw_legend(fig, texts: PictureTexts, layer: str, posts: tuple[PublicPost, ...], x: float,
+                 width_pt: float, s: float, lang: str) -> float:
+    """The legend panel's title, classes (or gap key), area and posts; returns its bottom."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    fig.text(x, _TOP, texts.legend_title, fontsize=18 * s, fontweight="bold", va="top")
+    label_pt = width_pt - 3 * 16 * s  # less the swatch
+    handles = [Patch(facecolor=colour or "white", edgecolor="#999999",
+                     label=_wrap(text, label_pt, 16 * s)) for colour, text in texts.legend]
+    top = _draw_gap_key(fig, x, _TOP - 0.06, s, lang, width_pt) if layer == "gaps" else _TOP - 0.05
+    handles.append(Line2D([], [], color=AREA_COLOUR, ls=(0, (3, 2)), lw=2.2 * s,
+                          label=t("layer_area", lang)))
+    if posts:
+        label = _wrap(t("post_reach", lang, m=round(posts[0].reach_m)), label_pt, 16 * s)
+        handles.append(Line2D([], [], color=POST_COLOUR, marker="o", ls="none",
+                              markersize=10 * s, label=label))
+    legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x, top),
+                        frameon=False, fontsize=16 * s, handlelength=1.8, handleheight=1.1,
+                        borderaxespad=0, borderpad=0, labelspacing=0.55)
+    return legend.get_window_extent(fig.canvas.get_renderer()).y0 / fig.bbox.height
+
+
+def render_picture(published: PublishedCells, path: str | Path, *, layer: str = "incidents",
+                   band: str = "all", lang: str = "en", title: str | None = None,
+                   note: str = "", synthetic: bool = False) -> Path:
+    """Draw one layer and band of published cells as a PNG (1920x1080) or an A4 landscape PDF.
+
+    Parameters
+    ----------
+    published
+        The output of :func:`geo.privacy.publish`; nothing else is accepted.
+    path
+        Where to write: ``.png`` for a projector, ``.pdf`` (vector) for print.
+    layer
+        ``incidents``, ``presence``, ``hotspots`` or ``gaps``.
+    band
+        One of ``published.bands``.
+    lang
+        ``en``, ``sr-Cyrl``, ``sr-Latn`` or ``sq``.
+    title, note
+        Without a title, a translated one with the area's name is used; the note is printed
+        with the other notes under the legend.
+    synthetic
+        Say that the data are a synthetic sample.
+    """
+    path = Path(path)
+    texts = picture_texts(published, layer=layer, band=band, lang=lang, title=title,
+                          note=note, synthetic=synthetic)
+    suffix = path.suffix.lower()
+    if suffix not in _SIZES:
+        msg = f"picture path must end in .png (projector) or .pdf (A4 print), not {path.name!r}"
+        raise ValueError(msg)
+    try:
+        import matplotlib as mpl
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        msg = "matplotlib is needed for pictures: pip install matplotlib"
+        raise ImportError(msg) from error
+    width, height = _SIZES[suffix]
+    s = height / 10.8  # sizes are set for the projector and shrink with the page
+    with mpl.rc_context({"font.family": "DejaVu Sans", "pdf.fonttype": 42}):
+        fig = Figure(figsize=(width, height), dpi=100, facecolor="white")
+        FigureCanvasAgg(fig)
+        for y, text, size, weight in ((0.965, texts.title, 30 * s, "bold"),
+                                      (0.9, texts.subtitle, 20 * s, "normal")):
+            size = min(size, size * 0.96 * width * 72 / _text_width(text, size, weight))
+            fig.text(0.02, y, text, fontsize=size, fontweight=weight, va="top",
+                     color="black" if weight == "bold" else _GREY)
+        shapes = _project(published)
+        x0, x1, y0, y1 = shapes[3]
+        fit = min((0.95 - _PANEL) * width / (x1 - x0), (_TOP - 0.02) * height / (y1 - y0))
+        map_w, map_h = (x1 - x0) * fit / width, (y1 - y0) * fit / height
+        ax = fig.add_axes((0.02, _TOP - map_h, map_w, map_h))
+        posts = published.posts if layer in ("incidents", "gaps") else ()
+        _draw_map(ax, shapes, _colours(published, layer, band, lang)[0], posts, s=s, lang=lang)
+        panel_x = 0.02 + map_w + 0.03
+        panel_pt = (0.98 - panel_x) * width * 72
+        bottom = _draw_legend(fig, texts, layer, posts, panel_x, panel_pt, s, lang)
+        _draw_notes(fig, texts.notes, panel_x, panel_pt, s, bottom - 0.03)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format=suffix[1:], dpi=100, metadata=_METADATA[suffix])
+    return path
