@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,26 @@ def test_hostile_text_never_runs(page, tmp_path):
     assert page.dialogs == [] and page.requests == []
     assert hostile in page.inner_text("#pm-title")  # shown as text, not run
     assert page.locator("#pm-title img, #pm-note img, #pm-title script").count() == 0
+
+
+def test_methods_panel_and_full_screen_button(page, demo_map):
+    _open(page, demo_map)
+    assert page.is_hidden("#pm-methods")
+    page.click(".pm-info")
+    text = page.inner_text("#pm-methods")
+    assert "Getis-Ord Gi*" in text and "H3" in text and "9999 random permutations" in text
+    page.click(".pm-info")
+    assert page.is_hidden("#pm-methods")
+    page.click(".pm-full")  # headless Chromium may refuse full screen; it must not error
+    assert page.errors == []
+
+
+def test_tiles_only_when_asked(tmp_path):
+    assert main(["-q", "demo", "--days", "14", "--out", str(tmp_path / "a")]) == 0
+    assert main(["-q", "demo", "--days", "14", "--tiles", "--out", str(tmp_path / "b")]) == 0
+    offline = (tmp_path / "a" / "north_mitrovica.html").read_text(encoding="utf-8")
+    online = (tmp_path / "b" / "north_mitrovica.html").read_text(encoding="utf-8")
+    assert "tile.openstreetmap.org" not in offline
+    assert "tile.openstreetmap.org" in online
+    for page in (offline, online):
+        assert not re.search(r'<(script|link)[^>]+(src|href)="https?:', page)
