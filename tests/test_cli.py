@@ -168,3 +168,13 @@ def test_pictures_and_language_from_the_command_line(sample_dir, tmp_path, capsy
     with pytest.raises(SystemExit) as stop:
         main(["build", "--recipe", str(sample_dir / "recipe.toml"), "--lang", "de"])
     assert stop.value.code == 2
+
+
+def test_the_readme_recipe_is_a_valid_recipe(tmp_path):
+    from geo.recipe import load_recipe
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    settings = load_recipe(write_text(tmp_path / "r.toml", block))
+    assert settings["incidents"].endswith("incidents_2025_10.xlsx")
+    assert settings["picture"] == "gaps:night" and settings["lang"] == "sr-Latn"
