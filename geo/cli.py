@@ -52,10 +52,17 @@ def _add_area_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_map_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--audience", choices=("community", "analyst"),
+                        help="community (default: small counts hidden, safe to show) or "
+                             "analyst (restricted: exact counts, marked on every page)")
+    parser.add_argument("--epsilon", type=float, metavar="E",
+                        help="add Laplace noise to published counts with privacy budget E "
+                             "(e.g. 1.0; smaller is more private)")
     parser.add_argument("--res", type=int, metavar="N",
                         help=f"H3 resolution 0-15 (default {DEFAULT_RES}: cells of ~0.1 km²)")
     parser.add_argument("--k", type=int, metavar="K",
-                        help=f"hide cells with 1..K-1 incidents (default {DEFAULT_K}, at least 3)")
+                        help=f"hide counts of 1..K-1 (default {DEFAULT_K}; at least 3 for "
+                             "community output; analyst default 1)")
     parser.add_argument("--lang", choices=LANGUAGES, metavar="LANG",
                         help="language of the map: en, sr-Cyrl, sr-Latn or sq (default en; "
                              "switchable on the page)")
@@ -155,6 +162,12 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--days", type=int, default=365)
     sample.add_argument("--seed", type=int, default=2025)
 
+    audit = sub.add_parser("audit", help="check produced files before showing them",
+                           description="Check maps, pictures and GIS files for small counts, "
+                                       "point coordinates, markup and file paths. Exit code "
+                                       "0: all clean; 1: problems; 2: unreadable.")
+    audit.add_argument("files", nargs="+", metavar="FILE")
+
     build = sub.add_parser("build", help="build the map from your files",
                            description="Build the map from your own files, from options or a "
                                        "TOML recipe (options override the recipe).")
@@ -222,11 +235,18 @@ def _run_demo(args) -> int:
         inputs = load_inputs(files["incidents"], patrols=files["patrols"], posts=files["posts"],
                              progress=show)
         result = build(inputs, out / "north_mitrovica.html", settings=_settings(vars(args)),
-                       k=args.k or DEFAULT_K, synthetic=True, lang=args.lang or "en",
+                       k=_k(vars(args)), synthetic=True, lang=args.lang or "en",
+                       audience=args.audience or "community", epsilon=args.epsilon,
                        tiles=args.tiles, gis=args.gis, progress=show,
                        **_pictures(vars(args), out / "north_mitrovica.html"))
     _report(args, result)
     return 0
+
+
+def _k(values: dict) -> int:
+    if values.get("k") is not None:
+        return int(values["k"])
+    return 1 if values.get("audience") == "analyst" else DEFAULT_K
 
 
 def _pictures(values: dict, out: Path) -> dict:
@@ -348,7 +368,9 @@ def _run_build(args) -> int:
                          area_name=settings.get("area_name"), options=_options(settings),
                          progress=show)
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
-    result = build(inputs, out, settings=_settings(settings), k=settings.get("k") or DEFAULT_K,
+    result = build(inputs, out, settings=_settings(settings), k=_k(settings),
+                   audience=settings.get("audience") or "community",
+                   epsilon=settings.get("epsilon"),
                    title=settings.get("title"), note=settings.get("note") or "",
                    tiles=bool(settings.get("tiles")), rejects_dir=settings.get("rejects_dir"),
                    lang=settings.get("lang") or "en", synthetic=bool(settings.get("synthetic")),
@@ -366,7 +388,30 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "map"
 
 
-_COMMANDS = {"demo": _run_demo, "check": _run_check, "sample": _run_sample, "build": _run_build}
+def _run_audit(args) -> int:
+    from geo.audit import audit_file
+
+    worst = 0
+    for file in args.files:
+        if not Path(file).is_file():
+            print(f"patrolmap: error: {file}: file not found", file=sys.stderr)
+            worst = 2
+            continue
+        try:
+            result = audit_file(file)
+        except Exception as err:  # a broken file is a finding, not a crash
+            print(f"patrolmap: error: {file}: cannot be read ({_one_line(err)})",
+                  file=sys.stderr)
+            worst = 2
+            continue
+        print(result.report())
+        if not result.ok:
+            worst = max(worst, 1)
+    return worst
+
+
+_COMMANDS = {"demo": _run_demo, "check": _run_check, "sample": _run_sample,
+             "build": _run_build, "audit": _run_audit}
 
 if __name__ == "__main__":
     sys.exit(main())

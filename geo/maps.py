@@ -18,16 +18,16 @@ from pathlib import Path
 import folium
 import h3
 import numpy as np
-import shapely
 from branca.element import Element
 
 from geo.bands import band_info
 from geo.cells import cells_to_latlng
-from geo.i18n import CATEGORIES, LANGUAGES, TEXT
-from geo.privacy import PublishedCells, check_published
+from geo.i18n import CATEGORIES, LANGUAGES, TEXT, category_name
+from geo.privacy import COMPLEMENT, SMALL, PublishedCells, check_published, clean_text
 from geo.style import (
     AREA_COLOUR,
     BIVARIATE_COLOURS,
+    COMPLEMENT_COLOUR,
     HOT_COLOURS,
     INCIDENT_COLOURS,
     POST_COLOUR,
@@ -94,11 +94,14 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
     inc_values, inc_breaks, inc_palette = {}, {}, {}
     for band in bands:
         values = published.incidents[band]
-        inc_values[band] = np.where(np.isnan(values), -1, values).astype(int).tolist()
+        code = np.where(published.reason[band] == SMALL, -1,
+                        np.where(published.reason[band] == COMPLEMENT, -2, 0))
+        inc_values[band] = np.where(code < 0, code, np.nan_to_num(values)).astype(int).tolist()
         breaks = class_breaks(values, floor=published.k - 1)
         inc_breaks[band], inc_palette[band] = breaks, palette_for(breaks, INCIDENT_COLOURS)
     layers["incidents"] = {"values": inc_values, "breaks": inc_breaks, "palette": inc_palette,
-                           "suppressed_colour": SUPPRESSED_COLOUR}
+                           "suppressed_colour": SUPPRESSED_COLOUR,
+                           "complement_colour": COMPLEMENT_COLOUR}
     layers["hotspots"] = {
         "values": {b: "".join(chr(51 + int(v)) for v in published.hot_bin[b]) for b in bands},
         "colours": {str(k): v for k, v in HOT_COLOURS.items()},
@@ -128,14 +131,20 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
                **published.methods}
     return {
         "lang": lang, "languages": list(LANGUAGES), "language_names": LANGUAGE_NAMES,
-        "i18n": i18n, "title": title, "note": note, "area_names": area_names,
+        "i18n": i18n, "title": clean_text(title) if title else None,
+        "note": clean_text(note, limit=500), "area_names": area_names,
         "geom": encode_cells(published.cells), "area": _area_rings(published.area_lnglat),
         "bands": [band_info(b) for b in bands], "layers": layers,
         "posts": [{"lat": p.lat, "lng": p.lng, "name": p.name, "hours": p.hours,
                    "reach": round(p.reach_m)} for p in published.posts],
         "visible": list(DEFAULT_VISIBLE),
         "style": {"area": AREA_COLOUR, "post": POST_COLOUR},
+        "categories": {
+            "names": [{lang: category_name(c, lang) for lang in LANGUAGES}
+                      for c in published.categories],
+            "totals": {b: published.category_totals[b].astype(int).tolist() for b in bands}},
         "meta": {"k": published.k, "period": published.period, "totals": published.totals,
+                 "epsilon": published.epsilon,
                  "synthetic": synthetic, "approximate": published.area_approximate,
                  "sparse": published.sparse, "methods": methods,
                  "restricted": published.audience == "analyst"},
@@ -191,9 +200,15 @@ def render_map(published: PublishedCells, path: str | Path, *, title: str | None
     """
     check_published(published, "render_map")
     path = Path(path)
+    title = clean_text(title) if title else None
+    note = clean_text(note, limit=500)
     payload = map_payload(published, lang=lang, title=title, note=note, synthetic=synthetic)
-    minx, miny, maxx, maxy = shapely.bounds(published.area_lnglat)
-    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14,
+    # the view comes from the published outline (1e-6 degrees), nothing finer
+    corners = np.concatenate([np.asarray(r) for r in payload["area"]]) / SCALE
+    miny, minx = (round(float(v), 6) for v in corners.min(axis=0))
+    maxy, maxx = (round(float(v), 6) for v in corners.max(axis=0))
+    fmap = folium.Map(location=[round((miny + maxy) / 2, 6), round((minx + maxx) / 2, 6)],
+                      zoom_start=14,
                       tiles="OpenStreetMap" if tiles else None, control_scale=True,
                       prefer_canvas=True)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])

@@ -18,10 +18,18 @@ from geo.area import utm_crs_for
 from geo.bands import band_info
 from geo.cells import cells_to_polygons
 from geo.i18n import LANGUAGES, t
-from geo.privacy import PublicPost, PublishedCells, check_published
+from geo.privacy import (
+    COMPLEMENT,
+    SMALL,
+    PublicPost,
+    PublishedCells,
+    check_published,
+    clean_text,
+)
 from geo.style import (
     AREA_COLOUR,
     BIVARIATE_COLOURS,
+    COMPLEMENT_COLOUR,
     HOT_COLOURS,
     INCIDENT_COLOURS,
     POST_COLOUR,
@@ -81,11 +89,15 @@ def _colours(published: PublishedCells, layer: str, band: str,
         values, floor = published.incidents[band], published.k - 1
         breaks = class_breaks(values, floor=floor)
         palette = palette_for(breaks, INCIDENT_COLOURS)
-        faces = [SUPPRESSED_COLOUR if np.isnan(v) else palette[i] if i >= 0 else "none"
-                 for v, i in zip(values, class_index(values, breaks, floor=floor), strict=True)]
+        reason = published.reason[band]
+        faces = [SUPPRESSED_COLOUR if r == SMALL else COMPLEMENT_COLOUR if r == COMPLEMENT
+                 else palette[i] if i >= 0 else "none"
+                 for r, i in zip(reason, class_index(values, breaks, floor=floor), strict=True)]
         rows = _class_rows(breaks, palette, published.k, 1, "", lang)
-        return faces, [*rows, (SUPPRESSED_COLOUR, t("fewer_than", lang, k=published.k)),
-                       (None, "0")]
+        hidden = [(SUPPRESSED_COLOUR, t("fewer_than", lang, k=published.k))]
+        if (reason == COMPLEMENT).any():
+            hidden.append((COMPLEMENT_COLOUR, t("not_shown", lang)))
+        return faces, [*rows, *hidden, (None, "0")]
     if layer == "presence":
         hours = published.presence_hours[band]  # type: ignore[index]
         breaks = class_breaks(hours)
@@ -134,6 +146,8 @@ def picture_texts(published: PublishedCells, *, layer: str = "incidents", band: 
     notes += [(t("synthetic", lang), True)] if synthetic else []
     notes += [(" ".join(note.split()), False)] if note.strip() else []
     notes.append((t("suppressed_note", lang, k=published.k, k1=published.k - 1), False))
+    if published.epsilon is not None:
+        notes.append((t("noise", lang, eps=f"{published.epsilon:g}"), False))
     notes += [(t("approximate_area", lang), False)] if published.area_approximate else []
     notes += [(t("sparse", lang), False)] if published.sparse else []
     return PictureTexts(title=title or t("title", lang, area=area),
@@ -298,8 +312,9 @@ def render_picture(published: PublishedCells, path: str | Path, *, layer: str = 
         Say that the data are a synthetic sample.
     """
     path = Path(path)
-    texts = picture_texts(published, layer=layer, band=band, lang=lang, title=title,
-                          note=note, synthetic=synthetic)
+    texts = picture_texts(published, layer=layer, band=band, lang=lang,
+                          title=clean_text(title) if title else None,
+                          note=clean_text(note, limit=500), synthetic=synthetic)
     suffix = path.suffix.lower()
     if suffix not in _SIZES:
         msg = f"picture path must end in .png (projector) or .pdf (A4 print), not {path.name!r}"

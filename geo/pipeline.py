@@ -13,6 +13,7 @@ from geo._errors import InputError, UsageError
 from geo._progress import Steps
 from geo.analysis import Analysis, Settings, analyse
 from geo.area import StudyArea, default_area, extent_area, read_area
+from geo.gis import write_published
 from geo.maps import render_map
 from geo.picture import LAYERS, render_picture
 from geo.privacy import DEFAULT_K, MIN_COMMUNITY_K, publish
@@ -140,7 +141,8 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
           title: str | None = None, note: str = "", k: int = DEFAULT_K, tiles: bool = False,
           lang: str = "en", synthetic: bool = False, png: str | Path | None = None,
           pdf: str | Path | None = None, picture_layer: str = "incidents",
-          picture_band: str = "all",
+          picture_band: str = "all", audience: str = "community",
+          epsilon: float | None = None, noise_seed: int | None = None,
           rejects_dir: str | Path | None = None, gis: str | Path | None = None,
           progress: bool = False) -> BuildResult:
     """Analyse, pass the cells through the privacy gate, write the map, rejects and GIS files.
@@ -160,6 +162,11 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     png, pdf
         Also draw a projector picture (1920x1080 PNG) or a print page (A4 landscape PDF) of
         ``picture_layer`` (incidents, presence, hotspots, gaps) in ``picture_band``.
+    audience
+        ``community`` (suppressed counts, k >= 3) or ``analyst`` (restricted: any k, and the
+        GIS file holds the full analysis table).
+    epsilon
+        Add Laplace noise with this privacy budget to published counts.
     gis
         Also write the cell table as GeoPackage (``.gpkg``) or GeoParquet (``.parquet``).
     """
@@ -171,8 +178,16 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
             "(9 suits a town of ~10 km²)"
         )
         raise UsageError(msg)
-    if k < MIN_COMMUNITY_K:
-        msg = f"--k {k}: community maps hide counts below at least {MIN_COMMUNITY_K}"
+    if audience not in ("community", "analyst"):
+        msg = f"--audience {audience}: choose community or analyst"
+        raise UsageError(msg)
+    if k < (MIN_COMMUNITY_K if audience == "community" else 1):
+        msg = (f"--k {k}: community output hides counts below at least {MIN_COMMUNITY_K}; "
+               "use --audience analyst for a restricted view" if audience == "community"
+               else f"--k {k}: k is at least 1")
+        raise UsageError(msg)
+    if epsilon is not None and not epsilon > 0:
+        msg = f"--epsilon {epsilon}: the privacy budget must be positive"
         raise UsageError(msg)
     if (png or pdf) and picture_layer not in LAYERS:
         msg = f"--picture {picture_layer}: choose one of {', '.join(LAYERS)}"
@@ -196,7 +211,8 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
         sparse = any("sparse" in w.lower() for w in analysis.warnings)
         published = publish(analysis.table, k=k, posts=inputs.accepted("posts"),
                             reach_m=settings.reach_m, methods=_methods(settings, analysis),
-                            sparse=sparse)
+                            sparse=sparse, audience=audience, epsilon=epsilon,
+                            noise_seed=noise_seed)
         map_path = render_map(published, out, title=title, note=note, tiles=tiles, lang=lang,
                               synthetic=synthetic)
         pictures = [render_picture(published, target, layer=picture_layer, band=picture_band,
@@ -205,7 +221,11 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
         steps.next("writing files")
         folder = Path(rejects_dir) if rejects_dir else out.parent / "rejects"
         rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]
-        gis_path = analysis.table.write_gis(gis) if gis else None
+        gis_path = None
+        if gis and audience == "analyst":
+            gis_path = analysis.table.write_gis(gis, restricted=True)
+        elif gis:
+            gis_path = write_published(published, gis)
     summary = "\n".join([*(c.summary() for c in inputs.checked),
                          *(f"warning: {w}" for w in analysis.warnings)])
     return BuildResult(analysis=analysis, map_path=map_path, rejects=rejects, summary=summary,

@@ -1,31 +1,32 @@
 """The privacy gate: the only way from a cell table to something a renderer will draw.
 
 :func:`publish` turns a :class:`~geo.table.CellTable` into :class:`PublishedCells`, which only
-this module can make and which renderers alone accept. It holds no point, no unit id and no
-free text. Incident counts of 1..k-1 become "fewer than k" (primary suppression), and then,
-until nothing changes (secondary suppression):
-
-- in each band, when exactly one cell is hidden, the smallest shown cell is hidden too, so
-  the band's published total minus the shown cells cannot reveal it;
-- in each cell, when exactly one band of a partition of ``all`` (day + evening + night, or
-  weekday + weekend) is hidden while ``all`` is shown, the smallest other band of that
-  partition is hidden too (a non-zero one when there is one), so ``all`` minus the other
-  bands cannot reveal it; and when
-  ``all`` is hidden, every band of the cell is hidden.
+this function issues and which renderers alone accept (:func:`check_published`). It holds no
+point (only cells, the area outline and the declared fixed posts), no unit id, no free text,
+and no input path. Counts are suppressed as :mod:`geo._suppression` documents: 1..k-1 becomes
+"fewer than k", and further values are hidden ("not shown") until no published sum gives a
+small count back. Categories are published only as area totals per band, never per cell, so a
+sensitive category never appears at cell level. With ``epsilon``, Laplace noise is added to
+every count before suppression. Every text that reaches a page is stripped of control and
+direction-override characters (renderers still escape it).
 """
 
 from __future__ import annotations
 
+import math
+import re
+import secrets
 import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from geo._suppression import COMPLEMENT, SHOWN, SMALL, suppress_table
 from geo.table import CellTable
 
-__all__ = ["PublishedCells", "PublicPost", "publish", "check_published", "DEFAULT_K",
-           "MIN_COMMUNITY_K", "PARTITIONS"]
+__all__ = ["PublishedCells", "PublicPost", "publish", "check_published", "clean_text",
+           "DEFAULT_K", "MIN_COMMUNITY_K", "PARTITIONS", "SHOWN", "SMALL", "COMPLEMENT"]
 
 DEFAULT_K = 5
 MIN_COMMUNITY_K = 3
@@ -53,8 +54,10 @@ class PublishedCells:
     cells: np.ndarray
     bands: tuple[str, ...]
     incidents: dict[str, np.ndarray]
-    suppressed: dict[str, np.ndarray]
+    reason: dict[str, np.ndarray]
     totals: dict[str, int | None]
+    categories: tuple[str, ...]
+    category_totals: dict[str, np.ndarray]
     presence_hours: dict[str, np.ndarray] | None
     hot_bin: dict[str, np.ndarray]
     gap_class: dict[str, np.ndarray] | None
@@ -70,6 +73,7 @@ class PublishedCells:
     days: float
     methods: dict[str, float] = field(default_factory=dict)
     sparse: bool = False
+    epsilon: float | None = None
     _token: object = None
 
     def __post_init__(self) -> None:
@@ -84,75 +88,90 @@ class PublishedCells:
     __deepcopy__ = __copy__
 
     @property
+    def suppressed(self) -> dict[str, np.ndarray]:
+        """Per band, whether each cell's count is hidden (for any reason)."""
+        return {band: reason != SHOWN for band, reason in self.reason.items()}
+
+    @property
     def total_incidents(self) -> int | None:
         """All incidents in the area, or None when that total itself is too small to show."""
         return self.totals.get("all")
 
 
-def suppress(counts: dict[str, np.ndarray], k: int,
-             partitions=PARTITIONS) -> dict[str, np.ndarray]:
-    """Cells to hide per band: small counts, then complements until nothing can be recovered.
+_CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f"
+                      "\u202a-\u202e\u2060-\u206f\ufeff]")
 
-    >>> hidden = suppress({"all": np.array([7, 9]), "day": np.array([5, 9]),
-    ...                    "evening": np.array([2, 0]), "night": np.array([0, 0])}, 5)
-    >>> hidden["evening"].tolist(), hidden["day"].tolist(), hidden["night"].tolist()
-    ([True, True], [True, True], [False, False])
 
-    (Cell 0's evening count 2 is hidden, so its day count is hidden too; then the day band
-    has one hidden cell, so cell 1's day count goes, and with it cell 1's evening zero.)
+def clean_text(text: object, *, limit: int = 200) -> str:
+    r"""Text fit for a page: no control or direction-override characters, at most ``limit``.
+
+    >>> clean_text("\u202eevil\u202c  name\n")
+    'evil name'
     """
-    hidden = {band: (c > 0) & (c < k) for band, c in counts.items()}
-    groups = [group for group in partitions if all(b in counts for b in group)]
-    changed = True
-    while changed:
-        changed = False
-        for band, mask in hidden.items():  # one hidden cell per band: hide the next smallest
-            if mask.sum() == 1:
-                shown = np.flatnonzero(~mask & (counts[band] > 0))
-                if len(shown):
-                    mask[shown[np.argmin(counts[band][shown])]] = True
-                    changed = True
-        if "all" not in counts:
-            continue
-        for band, mask in hidden.items():  # a hidden total hides every band of the cell
-            spread = hidden["all"] & ~mask
-            if band != "all" and spread.any():
-                mask |= spread
-                changed = True
-        for group in groups:
-            stack = np.array([hidden[b] for b in group])
-            values = np.array([counts[b] for b in group], dtype=float)
-            lone = (stack.sum(axis=0) == 1) & ~hidden["all"]
-            for cell in np.flatnonzero(lone):
-                others = np.flatnonzero(~stack[:, cell])
-                positive = others[values[others, cell] > 0]
-                others = positive if len(positive) else others  # prefer hiding a real count
-                pick = others[np.argmin(values[others, cell])]
-                hidden[group[pick]][cell] = True
-                changed = True
-    return hidden
+    cleaned = _CONTROL.sub("", str(text))
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def band_memberships(bands) -> int:
+    """The most bands one incident can count in (the sensitivity of per-band counts)."""
+    hours = np.repeat(np.arange(0, 24, 0.25), 7)
+    days = np.tile(np.arange(7), len(hours) // 7)
+    inside = np.array([band.contains(hours, days) for band in bands])
+    return int(inside.sum(axis=0).max())
+
+
+def _noisy(counts: dict[str, np.ndarray], scale: float, rng) -> dict[str, np.ndarray]:
+    return {b: np.maximum(0, np.rint(c + rng.laplace(0.0, scale, len(c)))).astype(np.int64)
+            for b, c in counts.items()}
 
 
 def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community",
             posts: pd.DataFrame | None = None, reach_m: float = 400.0,
-            methods: dict | None = None, sparse: bool = False) -> PublishedCells:
+            methods: dict | None = None, sparse: bool = False,
+            epsilon: float | None = None, noise_seed: int | None = None) -> PublishedCells:
     """Make the publishable view of an analysed cell table.
 
-    Per-category counts are not published by this gate.
+    Parameters
+    ----------
+    k
+        Counts of 1..k-1 are hidden; at least 3 for community output. Analyst output may use
+        any k >= 1 and is marked restricted on every page.
+    epsilon
+        Add Laplace noise of scale (bands an incident counts in) / (epsilon / 2) to every cell
+        count, and the same with the other half of the budget to category totals, before
+        suppression. ``noise_seed`` is for tests only: a known seed lets anyone remove the
+        noise, so by default the seed is random.
     """
     if audience not in ("community", "analyst"):
         msg = f"audience must be 'community' or 'analyst', not {audience!r}"
         raise ValueError(msg)
-    if audience == "community" and k < MIN_COMMUNITY_K:
-        msg = f"k must be at least {MIN_COMMUNITY_K} for community output, not {k}"
+    if k < (MIN_COMMUNITY_K if audience == "community" else 1):
+        msg = (f"k must be at least {MIN_COMMUNITY_K} for community output, not {k}"
+               if audience == "community" else f"k must be at least 1, not {k}")
+        raise ValueError(msg)
+    if epsilon is not None and not (epsilon > 0 and math.isfinite(epsilon)):
+        msg = f"epsilon must be a positive number, not {epsilon}"
         raise ValueError(msg)
     frame = table.frame
     bands = tuple(table.band_names)
-    counts = {b: frame[f"incidents_{b}"].to_numpy() for b in bands}
-    hidden = suppress(counts, k)
-    incidents = {b: np.where(hidden[b], np.nan, counts[b]).astype(float) for b in bands}
-    totals = {b: (int(c.sum()) if c.sum() == 0 or c.sum() >= k else None)
-              for b, c in counts.items()}
+    counts = {b: frame[f"incidents_{b}"].to_numpy().astype(np.int64) for b in bands}
+    keys = list(table.categories)
+    by_category = {b: np.array([frame[f"cat_{key}_{b}"].sum() for key in keys], dtype=np.int64)
+                   for b in bands}
+    if epsilon is not None:
+        rng = np.random.default_rng(noise_seed if noise_seed is not None
+                                    else secrets.randbits(64))
+        scale = band_memberships(table.bands) / (epsilon / 2)
+        counts = _noisy(counts, scale, rng)
+        by_category = _noisy(by_category, scale, rng)
+    reason, totals = suppress_table(counts, k, PARTITIONS)
+    cat_reason, cat_totals = suppress_table(by_category, k, PARTITIONS)
+    totals = {b: totals[b] if cat_totals[b] is not None else None for b in bands}
+    incidents = {b: np.where(reason[b] != SHOWN, np.nan, counts[b]).astype(float) for b in bands}
+    categories = {b: np.where(cat_reason[b] == SMALL, -1.0,
+                              np.where(cat_reason[b] == COMPLEMENT, -2.0, by_category[b]))
+                  for b in bands}
     presence = None
     if any(f"presence_min_{b}" in frame or f"post_min_{b}" in frame for b in bands):
         presence = {}
@@ -171,16 +190,21 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         start, end = (pd.Timestamp(t).tz_convert("Europe/Belgrade") for t in table.period)
         period = (start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d"))
     public_posts = tuple(
-        PublicPost(lat=round(float(p.lat), 6), lng=round(float(p.lng), 6), name=str(p.post),
+        PublicPost(lat=round(float(p.lat), 6), lng=round(float(p.lng), 6),
+                   name=clean_text(p.post, limit=80),
                    hours=_hours(int(p.start_min), int(p.end_min)), reach_m=float(reach_m))
         for p in (posts.itertuples(index=False) if posts is not None else ()))
     published = PublishedCells(
-        cells=table.cells.copy(), bands=bands, incidents=incidents, suppressed=hidden,
-        totals=totals, presence_hours=presence, hot_bin=hot, gap_class=gaps,
-        posts=public_posts, k=k, audience=audience, res=table.res, area_name=table.area.name,
-        area_names=dict(table.area.names), area_lnglat=table.area.geometry,
-        area_approximate=table.area.approximate, period=period, days=table.days,
-        methods=dict(methods or {}), sparse=sparse, _token=_TOKEN,
+        cells=table.cells.copy(), bands=bands, incidents=incidents, reason=reason,
+        totals=totals, categories=tuple(clean_text(table.categories[key], limit=80)
+                                        for key in keys),
+        category_totals=categories, presence_hours=presence, hot_bin=hot, gap_class=gaps,
+        posts=public_posts, k=k, audience=audience, res=table.res,
+        area_name=clean_text(table.area.name, limit=120),
+        area_names={lang: clean_text(name, limit=120) for lang, name in table.area.names.items()},
+        area_lnglat=table.area.geometry, area_approximate=table.area.approximate,
+        period=period, days=table.days, methods=dict(methods or {}), sparse=sparse,
+        epsilon=epsilon, _token=_TOKEN,
     )
     _ISSUED[id(published)] = published
     return published

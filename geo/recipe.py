@@ -49,7 +49,8 @@ COLUMN_OPTIONS = ("lat_col", "lng_col", "x_col", "y_col", "time_col", "category_
 _SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area": dict,
              "map": dict, "analysis": dict, "columns": dict}
 _KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
-         "map": {"out", "res", "k", "tiles", "gis", "lang", "png", "pdf", "picture"},
+         "map": {"out", "res", "k", "tiles", "gis", "lang", "png", "pdf", "picture",
+                 "audience", "epsilon"},
          "analysis": {"bands", "categories", "k_ring", "permutations", "cap", "reach"},
          "columns": set(COLUMN_OPTIONS)}
 
@@ -98,6 +99,7 @@ def load_recipe(path: str | Path) -> dict:
         "k": map_.get("k"), "tiles": map_.get("tiles") is True, "lang": map_.get("lang"),
         "synthetic": data.get("synthetic") is True, "png": rel(map_.get("png")),
         "pdf": rel(map_.get("pdf")), "picture": map_.get("picture"),
+        "audience": map_.get("audience"), "epsilon": map_.get("epsilon"),
         "title": data.get("title"), "note": data.get("note"), "gis": rel(map_.get("gis")),
     }
     settings.update(data.get("analysis", {}))

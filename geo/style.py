@@ -7,7 +7,8 @@ import warnings
 import mapclassify
 import numpy as np
 
-__all__ = ["INCIDENT_COLOURS", "PRESENCE_COLOURS", "SUPPRESSED_COLOUR", "HOT_COLOURS",
+__all__ = ["INCIDENT_COLOURS", "PRESENCE_COLOURS", "SUPPRESSED_COLOUR", "COMPLEMENT_COLOUR",
+           "HOT_COLOURS",
            "BIVARIATE_COLOURS", "AREA_COLOUR", "POST_COLOUR", "class_breaks", "class_index"]
 
 INCIDENT_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
@@ -15,6 +16,9 @@ INCIDENT_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
 PRESENCE_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 """Five blues, light to dark (ColorBrewer Blues)."""
 SUPPRESSED_COLOUR = "#bdbdbd"
+"""Grey for "fewer than k"."""
+COMPLEMENT_COLOUR = "#e3e3e3"
+"""Lighter grey for counts not shown so that a small one cannot be worked out."""
 HOT_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", 0: None,
                -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
 """Gi* confidence bins: hot reds, cold blues, not significant left plain."""

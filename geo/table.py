@@ -83,10 +83,14 @@ class CellTable:
         return gpd.GeoDataFrame(self.to_frame(), geometry=cells_to_polygons(self.cells),
                                 crs=4326)
 
-    def write_gis(self, path: str | Path) -> Path:
-        """Write the table for QGIS: GeoPackage (``.gpkg``) or GeoParquet (``.parquet``)."""
+    def write_gis(self, path: str | Path, *, restricted: bool = True) -> Path:
+        """Write the whole analysis table for QGIS: GeoPackage (``.gpkg``) or GeoParquet
+        (``.parquet``). It holds exact small counts and categories per cell: analyst use only
+        (a ``restricted`` column says so); :func:`geo.gis.write_published` writes the
+        community version."""
         path = Path(path)
         gdf = self.to_geodataframe()
+        gdf["restricted"] = restricted
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix.lower() == ".gpkg":
             gdf.to_file(path, layer="cells", driver="GPKG", engine="pyogrio")

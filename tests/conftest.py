@@ -56,3 +56,30 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+_RENDERERS = (("geo.maps", "render_map"), ("geo.pipeline", "render_map"),
+              ("geo.picture", "render_picture"), ("geo.pipeline", "render_picture"),
+              ("geo.gis", "write_published"), ("geo.pipeline", "write_published"))
+
+
+@pytest.fixture(autouse=True)
+def audit_every_output(monkeypatch):
+    """Every community file a test makes passes ``patrolmap audit`` as soon as it is written."""
+    import importlib
+
+    from geo.audit import audit_file
+
+    def audited(render):
+        def wrapper(published, path, *args, **kwargs):
+            written = render(published, path, *args, **kwargs)
+            if getattr(published, "audience", "community") == "community":
+                result = audit_file(written)
+                assert result.ok, result.report()
+            return written
+        return wrapper
+
+    for module_name, name in _RENDERERS:
+        module = importlib.import_module(module_name)
+        monkeypatch.setattr(module, name, audited(getattr(module, name)))
+    yield

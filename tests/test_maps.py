@@ -103,7 +103,8 @@ def test_suppressed_counts_never_reach_the_page(published):
     for band, values in payload["layers"]["incidents"]["values"].items():
         shown = np.array(values)
         assert not ((shown > 0) & (shown < published.k)).any(), band
-        assert (shown[published.suppressed[band]] == -1).all()
+        assert (shown[published.reason[band] == 1] == -1).all()  # "fewer than k"
+        assert (shown[published.reason[band] == 2] == -2).all()  # "not shown"
         assert min(payload["layers"]["incidents"]["breaks"][band] or [published.k]) >= 5
 
 

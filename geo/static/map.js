@@ -10,7 +10,7 @@
   var D = JSON.parse(document.getElementById("pm-data").textContent);
   var map = window[D.map];
   var S = {lang: D.lang, band: D.bands[0].key};
-  var HIDDEN = -1;
+  var HIDDEN = -1, NOT_SHOWN = -2;
 
   // ------------------------------------------------------------ text
   function tr(key, fields) {
@@ -107,6 +107,7 @@
     incidents: function (i) {
       var L_ = D.layers.incidents, v = L_.values[S.band][i];
       if (v === HIDDEN) { return L_.suppressed_colour; }
+      if (v === NOT_SHOWN) { return L_.complement_colour; }
       var c = classOf(v, L_.breaks[S.band]);
       return c < 0 ? null : L_.palette[S.band][c];
     },
@@ -324,6 +325,9 @@
     incidents: function () {
       var layer = D.layers.incidents, rows = classLegend(layer, "", D.meta.k);
       rows.push(legendRow(layer.suppressed_colour, tr("fewer_than", {k: D.meta.k})));
+      if (layer.values[S.band].indexOf(NOT_SHOWN) >= 0) {
+        rows.push(legendRow(layer.complement_colour, tr("not_shown")));
+      }
       rows.push(legendRow(null, "0"));
       return rows;
     },
@@ -387,11 +391,25 @@
     note.appendChild(el("div", null, tr("suppressed_note", {k: D.meta.k, k1: D.meta.k - 1})));
     if (D.meta.approximate) { note.appendChild(el("div", null, tr("approximate_area"))); }
     if (D.meta.sparse) { note.appendChild(el("div", "pm-warn", tr("sparse"))); }
+    if (D.meta.epsilon !== null && D.meta.epsilon !== undefined) {
+      note.appendChild(el("div", null, tr("noise", {eps: D.meta.epsilon})));
+    }
     methods.textContent = "";
     methods.appendChild(el("b", null, tr("methods")));
     ["method_cells", "method_presence", "method_hotspots", "method_gaps"].forEach(function (key) {
       methods.appendChild(el("p", null, tr(key, D.meta.methods)));
     });
+    if (D.categories.names.length) {
+      methods.appendChild(el("b", null, tr("by_category") + " · " + bandLabel(band)));
+      var cats = el("table", "pm-cats"); cats.id = "pm-categories";
+      D.categories.names.forEach(function (names, c) {
+        var row = el("tr");
+        row.appendChild(el("td", null, names[S.lang] || names.en));
+        row.appendChild(el("td", "pm-num", countText(D.categories.totals[S.band][c])));
+        cats.appendChild(row);
+      });
+      methods.appendChild(cats);
+    }
     buttons.full.title = tr("fullscreen"); buttons.info.title = tr("methods");
     if (D.meta.restricted) { document.getElementById("pm-restricted").textContent = tr("restricted"); }
     document.documentElement.lang = S.lang;
@@ -408,10 +426,11 @@
   map.on("overlayadd overlayremove", renderLegends);
 
   // ------------------------------------------------------------ the cell's numbers
-  function incidentsText(band, i) {
-    var v = D.layers.incidents.values[band][i];
-    return v === HIDDEN ? tr("fewer_than", {k: D.meta.k}) : fmt(v);
+  function countText(v) {
+    if (v === HIDDEN) { return tr("fewer_than", {k: D.meta.k}); }
+    return v === NOT_SHOWN ? tr("not_shown") : fmt(v);
   }
+  function incidentsText(band, i) { return countText(D.layers.incidents.values[band][i]); }
   function showTip(e) {
     var anyHex = Object.keys(hexLayers).some(function (n) { return map.hasLayer(hexLayers[n]); });
     var i = anyHex ? cellAt(e.latlng) : -1;

@@ -1,0 +1,56 @@
+"""Write published cells for QGIS users: GeoPackage or GeoParquet, one hexagon per row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo._errors import UsageError
+from geo.cells import cells_to_polygons, cells_to_str
+from geo.privacy import COMPLEMENT, SMALL, PublishedCells, check_published
+
+__all__ = ["published_frame", "write_published"]
+
+
+def published_frame(published: PublishedCells) -> gpd.GeoDataFrame:
+    """The published cells as a GeoDataFrame in WGS84.
+
+    Hidden counts are empty (NaN) with ``incidents_<band>_shown_as`` saying why; the
+    ``suppression_k`` column records k for the audit; ``restricted`` marks analyst output.
+    """
+    check_published(published, "published_frame")
+    columns: dict[str, object] = {"cell": cells_to_str(published.cells)}
+    for band in published.bands:
+        reason = published.reason[band]
+        columns[f"incidents_{band}"] = published.incidents[band]
+        columns[f"incidents_{band}_shown_as"] = np.where(
+            reason == SMALL, f"fewer than {published.k}",
+            np.where(reason == COMPLEMENT, "not shown", ""))
+        if published.presence_hours is not None:
+            columns[f"presence_hours_{band}"] = published.presence_hours[band]
+        columns[f"hot_bin_{band}"] = published.hot_bin[band].astype(np.int16)
+        if published.gap_class is not None:
+            columns[f"gap_class_{band}"] = published.gap_class[band].astype(str)
+    columns["suppression_k"] = np.full(len(published.cells), published.k, dtype=np.int16)
+    columns["restricted"] = np.full(len(published.cells), published.audience == "analyst")
+    return gpd.GeoDataFrame(pd.DataFrame(columns), geometry=cells_to_polygons(published.cells),
+                            crs=4326)
+
+
+def write_published(published: PublishedCells, path: str | Path) -> Path:
+    """Write published cells as GeoPackage (``.gpkg``) or GeoParquet (``.parquet``)."""
+    path = Path(path)
+    frame = published_frame(published)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        frame.to_file(path, layer="cells", driver="GPKG", engine="pyogrio")
+    elif suffix in (".parquet", ".geoparquet"):
+        frame.to_parquet(path)
+    else:
+        msg = f"--gis {path}: use a .gpkg or .parquet file name"
+        raise UsageError(msg)
+    return path
