@@ -127,13 +127,27 @@ def test_hostile_text_never_runs(page, tmp_path):
     csv.write_text("lat,lon,time,category\n" + rows + "\n", encoding="utf-8")
     out = tmp_path / "h.html"
     rtl = "\u202eevil\u202c javascript:alert(3)"
-    assert main(["-q", "build", "--incidents", str(csv), "--out", str(out),
+    posts = tmp_path / "posts.csv"
+    posts.write_text(f'name,latitude,longitude\n"{hostile}",42.8895,20.8665\n', encoding="utf-8")
+    import geopandas as gpd
+
+    from geo.area import default_area
+
+    gpd.GeoDataFrame({"name": [hostile]}, geometry=[default_area().geometry],
+                     crs=4326).to_file(tmp_path / "area.geojson")
+    assert main(["-q", "build", "--incidents", str(csv), "--out", str(out), "--posts",
+                 str(posts), "--area", str(tmp_path / "area.geojson"),
                  "--title", hostile, "--note", rtl]) == 0
     _open(page, out)
     assert page.evaluate("() => window.__pwned === undefined")
     assert page.dialogs == [] and page.requests == []
     assert hostile in page.inner_text("#pm-title")  # shown as text, not run
     assert page.locator("#pm-title img, #pm-note img, #pm-title script").count() == 0
+    page.click(".pm-info")  # the methods panel lists the hostile category as text
+    assert hostile.replace('"', "") in page.inner_text("#pm-methods").replace('"', "")
+    page.select_option("#pm-lang", "sq")
+    page.mouse.move(640, 400)
+    assert page.evaluate("() => window.__pwned === undefined") and page.dialogs == []
 
 
 def test_methods_panel_and_full_screen_button(page, demo_map):

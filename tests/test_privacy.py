@@ -222,3 +222,12 @@ def test_suppression_leaves_no_sum_that_pins_a_small_count(rows, k):
     for band, c in counts.items():
         assert ((reason[band] == SMALL) == ((c > 0) & (c < k))).all()
         assert totals[band] is None or totals[band] == c.sum()
+
+
+def test_the_outputs_of_one_run_agree_cell_by_cell(adversarial):
+    out, _ = adversarial
+    values = _payload(out / "map.html")["layers"]["incidents"]["values"]
+    gis = gpd.read_file(out / "cells.gpkg")
+    for band, shown in values.items():
+        column = gis[f"incidents_{band}"].fillna(-1).astype(int).tolist()
+        assert [v if v >= 0 else -1 for v in shown] == column, band
