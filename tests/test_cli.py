@@ -178,3 +178,12 @@ def test_the_readme_recipe_is_a_valid_recipe(tmp_path):
     settings = load_recipe(write_text(tmp_path / "r.toml", block))
     assert settings["incidents"].endswith("incidents_2025_10.xlsx")
     assert settings["picture"] == "gaps:night" and settings["lang"] == "sr-Latn"
+
+
+def test_public_api_names_resolve():
+    import geo
+
+    for name in geo.__all__:
+        assert getattr(geo, name) is not None, name
+    with pytest.raises(AttributeError):
+        geo.nothing_here  # noqa: B018
