@@ -23,9 +23,9 @@ import pandas as pd
 from scipy.stats import binomtest, norm
 
 from geo._errors import UsageError
+from geo._stats import bh_adjust
 from geo._times import parse_day
 from geo.cells import cells_to_str, str_to_cells
-from geo.hotspots import _bh_adjust
 
 __all__ = ["RATE_DAYS", "rate_test", "wdd", "split_periods", "areas_from_cells"]
 
@@ -76,7 +76,7 @@ def rate_test(before: np.ndarray, after: np.ndarray, t_before: float, t_after: f
                                    return_inverse=True)
         pair_p = np.array([binomtest(int(k), int(m), p0).pvalue for k, m in pairs])
         p[tested] = pair_p[inverse.ravel()]
-    q = np.where(tested, _bh_adjust(np.where(tested, p, np.nan)), 1.0)
+    q = np.where(tested, bh_adjust(np.where(tested, p, np.nan)), 1.0)
     rate_before = before / t_before * RATE_DAYS
     rate_after = after / t_after * RATE_DAYS
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 from libpysal.weights import W
 
+from geo._stats import bh_adjust
 from geo.cells import cells_to_str, str_to_cells
 
 __all__ = ["MIN_NEIGHBOURHOOD_INCIDENTS", "HotSpots", "cell_weights", "hot_spots"]
@@ -97,18 +98,6 @@ def cell_weights(cells: np.ndarray, *, k: int = 1) -> W:
     neighbors = {i: m.indices[m.indptr[i]:m.indptr[i + 1]].tolist() for i in range(len(cells))}
     # W() and not W.from_sparse: from_sparse drops islands from the ids (libpysal 4.14)
     return W(neighbors, id_order=list(range(len(cells))), silence_warnings=True)
-
-
-def _bh_adjust(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q); NaN entries are not tests and stay NaN."""
-    q = np.full(p.shape, np.nan)
-    tested = np.flatnonzero(np.isfinite(p))
-    m = len(tested)
-    if m:
-        order = np.argsort(p[tested], kind="stable")
-        scaled = p[tested][order] * m / np.arange(1, m + 1)
-        q[tested[order]] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    return q
 
 
 def _bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -251,7 +240,7 @@ def hot_spots(counts: np.ndarray, cells: np.ndarray, *, k: int = 1, permutations
         z[untested], p[untested] = np.nan, np.nan
         notes += _caveats(y, islands, int(np.isfinite(p).sum()), permutations, k, fdr)
 
-    q = _bh_adjust(p)
+    q = bh_adjust(p)
     bins = _bins(z, q if fdr else p)
     hidden = sparse & (bins > 0)
     if hidden.any():

@@ -11,8 +11,9 @@ from esda import G_Local
 from libpysal.weights import W
 from scipy.stats import false_discovery_control
 
+from geo._stats import bh_adjust
 from geo.cells import str_to_cells
-from geo.hotspots import _bh_adjust, _bins, cell_weights, hot_spots
+from geo.hotspots import _bins, cell_weights, hot_spots
 
 CENTRE = h3.latlng_to_cell(42.8895, 20.8665, 9)
 FAR_NE = h3.latlng_to_cell(42.95, 20.95, 9)
@@ -171,7 +172,7 @@ def test_bh_matches_brute_force_and_scipy():
     rank = np.array([(p <= v).sum() for v in p])  # ties take the largest rank
     brute = np.array([min(1.0, min(m * p[j] / rank[j] for j in range(m) if p[j] >= v))
                       for v in p])
-    q = _bh_adjust(p)
+    q = bh_adjust(p)
     np.testing.assert_allclose(q, brute)
     np.testing.assert_allclose(q, false_discovery_control(p, method="bh"))
     assert (q >= p).all()
@@ -181,7 +182,7 @@ def test_bh_matches_brute_force_and_scipy():
 
 def test_bh_skips_untested_cells():
     p = np.array([0.01, np.nan, 0.02, 0.04])
-    q = _bh_adjust(p)
+    q = bh_adjust(p)
     assert np.isnan(q[1])
     np.testing.assert_allclose(q[[0, 2, 3]], false_discovery_control(p[[0, 2, 3]]))
 
