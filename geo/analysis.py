@@ -15,6 +15,7 @@ import pandas as pd
 from geo.area import StudyArea
 from geo.bands import DEFAULT_BANDS, Band
 from geo.cells import DEFAULT_RES
+from geo.decisions import Decisions, decide
 from geo.figures import concentration_summary
 from geo.gaps import bivariate_classes, demand_weighted_coverage, rank_gaps
 from geo.hotspots import hot_spots
@@ -39,6 +40,11 @@ class Settings:
     reach_m: float = 400.0
     covered_minutes_per_day: float = 1.0
     tz: str = "Europe/Belgrade"
+    change_date: str | None = None
+    slices: str = "month"
+    new_posts: int = 2
+    posts_band: str = "night"
+    decisions: bool = True
 
 
 @dataclass
@@ -51,6 +57,7 @@ class Analysis:
     gaps: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     presence: Presence | None = None
+    decisions: Decisions | None = None
 
 
 def select_categories(incidents: pd.DataFrame, categories: Sequence[str] | None
@@ -186,5 +193,15 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
     step("gaps and figures")
     gaps = add_gaps(table)
     figures, by_category = planner_figures(table)
+    decisions = None
+    if settings.decisions and len(incidents):
+        step("before/after, emerging hot spots, new posts")
+        decisions = decide(incidents, table, posts=posts, change_date=settings.change_date,
+                           slices=settings.slices, new_posts=settings.new_posts,
+                           posts_band=settings.posts_band, reach_m=settings.reach_m,
+                           permutations=min(settings.permutations or 999, 999),
+                           seed=settings.seed, tz=settings.tz)
+        warnings.extend(decisions.notes)
     return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,
-                    warnings=[*table.notes, *warnings], presence=presence)
+                    warnings=[*table.notes, *warnings], presence=presence,
+                    decisions=decisions)

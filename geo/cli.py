@@ -98,6 +98,14 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                        help="longest interval one ping stands for (default 120)")
     group.add_argument("--reach", type=float, metavar="METRES",
                        help="a fixed post covers cells within this distance (default 400)")
+    group.add_argument("--change-date", metavar="YYYY-MM-DD",
+                       help="compare before and after this local date (e.g. 2025-05-29)")
+    group.add_argument("--slices", choices=("month", "week"),
+                       help="time slices for emerging hot spots (default month)")
+    group.add_argument("--new-posts", type=int, metavar="P",
+                       help="suggest P new fixed posts (default 2; 0 to skip)")
+    group.add_argument("--posts-band", metavar="BAND",
+                       help="the band whose incidents new posts should cover (default night)")
 
 
 def _settings(values: dict) -> Settings:
@@ -123,6 +131,16 @@ def _settings(values: dict) -> Settings:
         raise UsageError(msg)
     if values.get("tz"):
         given["tz"] = values["tz"]
+    for key in ("change_date", "slices", "new_posts", "posts_band"):
+        if values.get(key) is not None:
+            given[key] = values[key]
+    if given.get("new_posts", 0) < 0:
+        msg = "--new-posts must be 0 or more"
+        raise UsageError(msg)
+    bands = {b.name for b in given.get("bands", Settings().bands)}
+    if given.get("posts_band", "night") not in bands:
+        msg = f"--posts-band {given['posts_band']}: bands are {', '.join(sorted(bands))}"
+        raise UsageError(msg)
     return Settings(**given)
 
 
@@ -287,7 +305,35 @@ def _figures_text(analysis) -> str:
     night = gaps[(gaps["band"] == "night") & (gaps["gap_class"] == "3-1")]
     if len(night):
         lines.append(f"night gaps (high need, low presence): {len(night)} cells")
+    lines.extend(_decisions_text(analysis.decisions))
     return "\n".join(lines)
+
+
+def _decisions_text(decisions) -> list[str]:
+    if decisions is None:
+        return []
+    lines = []
+    if decisions.change is not None:
+        lines += ["", "before/after   per 30 days before -> after   ratio   p (exact)   "
+                      "cells up/down (FDR)"]
+        for band, row in decisions.change.iterrows():
+            lines.append(f"{band:<14} {row['rate_before']:>10.1f} -> {row['rate_after']:<8.1f}"
+                         f" {row['ratio']:>6.2f}   {row['p']:<10.3g}  "
+                         f"{int(row['cells_up'])}/{int(row['cells_down'])}")
+    if decisions.emerging is not None:
+        counts = decisions.emerging.frame["category"].value_counts()
+        shown = ", ".join(f"{name}: {n}" for name, n in counts.items()
+                          if name != "no pattern detected")
+        lines += ["", f"emerging hot spots ({len(decisions.emerging.slices)} "
+                      f"slices): {shown or 'no pattern detected'}"]
+    if decisions.siting is not None and len(decisions.siting.sites):
+        s = decisions.siting
+        lines += ["", f"new posts for {s.band} (reach {s.reach_m:.0f} m): coverage "
+                      f"{s.baseline_coverage:.0%} now"]
+        for row in s.sites.itertuples():
+            lines.append(f"  post {row.rank}: near {row.lat:.5f}, {row.lng:.5f} "
+                         f"-> {row.coverage_after:.0%}")
+    return lines
 
 
 def _guess_kind(table) -> str:

@@ -51,7 +51,8 @@ _SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area
 _KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
          "map": {"out", "res", "k", "tiles", "gis", "lang", "png", "pdf", "picture",
                  "audience", "epsilon"},
-         "analysis": {"bands", "categories", "k_ring", "permutations", "cap", "reach"},
+         "analysis": {"bands", "categories", "k_ring", "permutations", "cap", "reach",
+                      "change_date", "slices", "new_posts", "posts_band"},
          "columns": set(COLUMN_OPTIONS)}
 
 
