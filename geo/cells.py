@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import h3
 import numpy as np
-import pandas as pd
 import shapely
 
 from geo.area import StudyArea
@@ -104,8 +103,3 @@ def cells_to_polygons(cells: np.ndarray) -> np.ndarray:
     rings = [[(lng, lat) for lat, lng in h3.cell_to_boundary(format(int(c), "x"))]
              for c in cells]
     return np.array([shapely.Polygon(r) for r in rings], dtype=object)
-
-
-def cells_frame(cells: np.ndarray, **columns) -> pd.DataFrame:
-    """A frame with a ``cell`` column of hexadecimal strings plus the given columns."""
-    return pd.DataFrame({"cell": cells_to_str(cells), **columns})
