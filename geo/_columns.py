@@ -94,3 +94,23 @@ def _shown(columns: list[str]) -> str:
 def shown_columns(columns: Iterable[str]) -> str:
     """The columns of a table as an error message lists them."""
     return _shown(list(columns))
+
+
+_KNOWN = set(LAT + LNG + X + Y + WKT + DATETIME + DATE + TIME + CATEGORY + UNIT
+             + STAFFED_FROM + STAFFED_TO)
+
+
+def header_row(rows: list[list[object]], *, look: int = 10) -> int:
+    """Index of the header among the first rows: the first naming at least two known columns.
+
+    Exports often put a title or a blank line above the header. Returns 0 when no row looks
+    like a header (the first row is then taken as it is).
+
+    >>> header_row([["Police report, June"], ["", ""], ["Datum", "Lat", "Lon"], [1, 2, 3]])
+    2
+    """
+    for i, row in enumerate(rows[:look]):
+        names = {fold(v) for v in row if isinstance(v, str) and v.strip()}
+        if len(names & _KNOWN) >= 2:
+            return i
+    return 0

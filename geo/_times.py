@@ -20,6 +20,8 @@ _DAYFIRST = (
     "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y. %H:%M", "%d.%m.%Y. %H:%M:%S",
     "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S",
     "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%d.%m.%Y %H.%M",
+    # a 12-hour clock with AM/PM comes from month-first (US-style) exports
+    "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p",
 )
 _DATE_ONLY = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%Y.", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo._columns import header_row
 from geo._errors import InputError
 
 __all__ = ["RawTable", "read_table", "detect_encoding"]
@@ -185,10 +186,14 @@ def _read_text(path: Path, *, encoding: str | None, delimiter: str | None) -> Ra
     lines: list[int] = []
     problems: list[str] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    skip = _title_lines(text, sep)
     try:
         for fields in reader:
             if not any(f.strip() for f in fields):
                 continue  # a blank line is not a row
+            if skip:
+                skip -= 1
+                continue
             if header is None:
                 header = [f.strip() for f in fields]
                 continue
@@ -224,6 +229,17 @@ def _read_text(path: Path, *, encoding: str | None, delimiter: str | None) -> Ra
                     note=f"{enc}, delimiter {sep!r}")
 
 
+def _title_lines(text: str, sep: str) -> int:
+    """Non-blank lines above the header (a report title, a date line)."""
+    first = []
+    for fields in csv.reader(io.StringIO(text[:20000], newline=""), delimiter=sep):
+        if any(f.strip() for f in fields):
+            first.append(fields)
+        if len(first) >= 10:
+            break
+    return header_row(first)
+
+
 def _unique(names: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -257,7 +273,8 @@ def _first_line(err: Exception) -> str:
 
 def _read_excel(path: Path, *, sheet: str | None) -> RawTable:
     try:
-        book = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+        book = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl",
+                             header=None)
     except Exception as err:  # openpyxl raises many types for a broken file
         msg = f"{path}: not a readable Excel .xlsx file ({_first_line(err)})"
         raise InputError(msg) from None
@@ -272,11 +289,16 @@ def _read_excel(path: Path, *, sheet: str | None) -> RawTable:
             msg = f"{path}: every sheet is empty"
             raise InputError(msg)
         name = filled[0]
-    frame = book[name]
-    frame = frame.dropna(how="all")
-    row = frame.index.to_numpy(dtype=np.int64) + 2  # header is spreadsheet row 1
+    grid = book[name].dropna(how="all")  # index = spreadsheet row - 1
+    at = header_row(grid.head(10).to_numpy().tolist())
+    header = ["" if pd.isna(v) else str(v).strip() for v in grid.iloc[at]]
+    frame = grid.iloc[at + 1:]
+    row = frame.index.to_numpy(dtype=np.int64) + 1
     frame = frame.reset_index(drop=True)
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = _unique(header)
+    keep = [c for c, h in zip(frame.columns, header, strict=True)
+            if h or frame[c].notna().any()]  # drop empty unnamed columns
+    frame = frame[keep]
     return RawTable(path=path, frame=frame, row=row, note=f"sheet {name!r}")
 
 
@@ -306,6 +328,8 @@ def _from_geodataframe(path: Path, gdf, *, row_word: str) -> RawTable:
 
     crs = gdf.crs.to_string() if gdf.crs is not None else None
     geom = gdf.geometry.to_numpy()
+    single = (shapely.get_type_id(geom) == 4) & (shapely.get_num_geometries(geom) == 1)
+    geom = np.where(single, shapely.get_geometry(geom, 0), geom)  # a one-point MultiPoint
     is_point = shapely.get_type_id(geom) == 0
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     frame["_x"] = np.where(is_point, shapely.get_x(np.where(is_point, geom, None)), np.nan)

@@ -150,3 +150,38 @@ def test_row_numbers_follow_the_file_lines(tmp_path):
             '42.8950,20.8600,2025-06-01 11:00\n')
     path = write_text(tmp_path / "gaps.csv", text)
     assert read_table(path).row.tolist() == [2, 4]
+
+
+def test_title_lines_above_the_header_are_skipped(tmp_path):
+    text = ("Policijska uprava - izveštaj;;;\n;;;\nDatum;Vreme;Latitude;Longitude\n"
+            + "".join(f"0{i}.06.2025;21:30;{lat};{lng}\n"
+                      for i, (lat, lng) in enumerate(INSIDE_LATLNG, start=1)))
+    path = write_text(tmp_path / "report.csv", text, encoding="cp1250")
+    checked = read_incidents(path)
+    assert len(checked.accepted) == 6 and checked.rows_read == 6
+    assert checked.accepted["row"].tolist()[0] == 4
+
+    frame = _frame()
+    xlsx = tmp_path / "report.xlsx"
+    with pd.ExcelWriter(xlsx) as writer:
+        pd.DataFrame([["Incidents, June 2025"]]).to_excel(writer, index=False, header=False)
+        frame.to_excel(writer, index=False, startrow=2)
+    checked = read_incidents(xlsx)
+    assert len(checked.accepted) == 6
+    assert checked.accepted["row"].tolist() == [4, 5, 6, 7, 8, 9]
+
+
+def test_twelve_hour_clock_and_one_point_multipoints(tmp_path):
+    frame = _frame().assign(time=[f"6/{i}/2025 9:30 PM" for i in range(1, 7)])
+    path = tmp_path / "us.csv"
+    frame.to_csv(path, index=False)
+    checked = read_incidents(path)
+    assert checked.accepted["time"].iloc[0] == pd.Timestamp("2025-06-01 19:30", tz="UTC")
+
+    from shapely.geometry import MultiPoint
+
+    gdf = gpd.GeoDataFrame({"time": frame["time"]},
+                           geometry=[MultiPoint([(lng, lat)]) for lat, lng in INSIDE_LATLNG],
+                           crs=4326)
+    gdf.to_file(tmp_path / "mp.geojson")
+    assert len(read_incidents(tmp_path / "mp.geojson").accepted) == 6
