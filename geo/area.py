@@ -106,6 +106,9 @@ def read_area(path: str | Path, *, name: str | None = None, layer: str | None = 
             msg = f"{path}: no layer {layer!r}; layers are {layers}"
             raise InputError(msg)
         gdf = gpd.read_file(path, layer=layer or layers[0])
+        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
+            msg = f"{path}: holds no geometry; a study area must be a polygon file"
+            raise InputError(msg)
     except InputError:
         raise
     except Exception as err:

@@ -130,7 +130,7 @@ def _settings(values: dict) -> Settings:
         msg = "--cap and --reach must be positive"
         raise UsageError(msg)
     if values.get("tz"):
-        given["tz"] = values["tz"]
+        given["tz"] = _zone(values["tz"])
     for key in ("change_date", "slices", "new_posts", "posts_band"):
         if values.get(key) is not None:
             given[key] = values[key]
@@ -236,7 +236,21 @@ def _say(args, text: str) -> None:
 
 def _options(values: dict) -> Options:
     kwargs = {k: values[k] for k in COLUMN_OPTIONS if values.get(k) is not None}
+    if "tz" in kwargs:
+        kwargs["tz"] = _zone(kwargs["tz"])
     return Options(**kwargs)
+
+
+def _zone(name: str) -> str:
+    """A time zone name pandas and the tz database know, or a usage error."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = f"--tz {name}: not a known time zone; use a name like Europe/Belgrade"
+        raise UsageError(msg) from None
+    return name
 
 
 # ------------------------------------------------------------------ commands
@@ -400,7 +414,7 @@ def _run_sample(args) -> int:
 def _run_build(args) -> int:
     from geo.pipeline import build, load_inputs
 
-    given = {k: v for k, v in vars(args).items() if v not in (None, False)}
+    given = {k: v for k, v in vars(args).items() if v is not None and v is not False}
     settings = load_recipe(args.recipe) if args.recipe else {}
     settings.update(given)
     if not settings.get("incidents"):

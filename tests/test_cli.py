@@ -187,3 +187,24 @@ def test_public_api_names_resolve():
         assert getattr(geo, name) is not None, name
     with pytest.raises(AttributeError):
         geo.nothing_here  # noqa: B018
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--tz", "Mars/Base"], "not a known time zone"),
+    (["--area", "INCIDENTS"], "holds no geometry"),
+    (["--k-ring", "0"], "--k-ring must be at least 1"),
+    (["--bands", "night=22-06,night=1-2"], "given twice"),
+    (["--epsilon", "-1"], "privacy budget must be positive"),
+])
+def test_odd_options_get_one_line_errors(sample_dir, tmp_path, capsys, extra, message):
+    extra = [str(sample_dir / "incidents.csv") if e == "INCIDENTS" else e for e in extra]
+    code = main(["build", "--recipe", str(sample_dir / "recipe.toml"), "--out",
+                 str(tmp_path / "m.html"), *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_zero_is_an_answer_not_a_missing_option(sample_dir, tmp_path, capsys):
+    assert main(["build", "--recipe", str(sample_dir / "recipe.toml"), "--out",
+                 str(tmp_path / "m.html"), "--new-posts", "0"]) == 0
+    assert "new posts for" not in capsys.readouterr().out
