@@ -299,7 +299,8 @@
     if (layerControl) { map.removeControl(layerControl); }
     var named = {};
     overlays.forEach(function (o) { named[tr(o[0])] = o[1]; });
-    layerControl = L.control.layers(null, named, {collapsed: false, sortLayers: false,
+    var narrow = container.clientWidth < 700;  // on a phone the list opens from an icon
+    layerControl = L.control.layers(null, named, {collapsed: narrow, sortLayers: false,
       position: "topright"}).addTo(map);
     map.removeControl(legendControl);
     legendControl.addTo(map);  // legends stay below the layer list
