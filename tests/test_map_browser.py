@@ -171,3 +171,22 @@ def test_tiles_only_when_asked(tmp_path):
     assert "tile.openstreetmap.org" in online
     for page in (offline, online):
         assert not re.search(r'<(script|link)[^>]+(src|href)="https?:', page)
+
+
+def test_on_a_phone_the_panels_do_not_cover_each_other(browser, demo_map):
+    page = browser.new_page(viewport={"width": 400, "height": 760})
+    page.route(lambda url: not url.startswith(("file:", "data:")), lambda r: r.abort())
+    _open(page, demo_map)
+    boxes = {sel: page.locator(sel).bounding_box()
+             for sel in ("#pm-title", "#pm-switch", "#pm-legends")}
+
+    def overlap(a, b):
+        return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                    or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+    assert not overlap(boxes["#pm-title"], boxes["#pm-switch"])
+    assert not overlap(boxes["#pm-switch"], boxes["#pm-legends"])
+    assert page.locator(".leaflet-control-layers-toggle").is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "north_mitrovica_phone.png"))
+    page.close()
