@@ -100,6 +100,8 @@ def add_presence(table: CellTable, pings: pd.DataFrame | None, posts: pd.DataFra
                                                    tz=settings.tz)
         for band in table.band_names:
             frame[f"post_min_{band}"] = post_min[band].to_numpy()
+    if presence is None and post_covered is None:
+        return None  # no patrol data: coverage and gaps are not known, not zero
     for band in table.band_names:
         covered = np.zeros(len(frame), dtype=bool)
         if f"presence_min_{band}" in frame:
@@ -134,8 +136,13 @@ def add_hot_spots(table: CellTable, *, settings: Settings = Settings()) -> list[
 
 
 def add_gaps(table: CellTable) -> pd.DataFrame:
-    """Add the 3x3 need x presence class per band; return the ranked gap cells of every band."""
+    """Add the 3x3 need x presence class per band; return the ranked gap cells of every band.
+
+    Without patrol pings or posts there is nothing to compare need with: no gap columns.
+    """
     frame = table.frame
+    if not any(c.startswith(("presence_min_", "post_min_")) for c in frame.columns):
+        return pd.DataFrame(columns=["cell", "band", "incidents", "gap_class"])
     ranked = []
     for band in table.band_names:
         presence = np.zeros(len(frame))

@@ -132,3 +132,10 @@ def test_synthetic_plan_adds_night_patrols():
     night_before = pings_to_presence(before, cells).minutes["night"].sum() / 14
     night_after = pings_to_presence(after, cells).minutes["night"].sum() / 16
     assert night_after > 1.3 * night_before
+
+
+def test_without_patrol_data_there_are_no_gaps_or_coverage(checked):
+    result = analyse(checked[0].accepted, AREA, settings=Settings(permutations=99))
+    columns = result.table.frame.columns
+    assert not any(c.startswith(("covered_", "gap_class_", "presence_min_")) for c in columns)
+    assert "coverage" not in result.figures.columns and result.gaps.empty
