@@ -28,10 +28,12 @@ from geo.style import (
     AREA_COLOUR,
     BIVARIATE_COLOURS,
     COMPLEMENT_COLOUR,
+    EMERGING_COLOURS,
     HOT_COLOURS,
     INCIDENT_COLOURS,
     POST_COLOUR,
     PRESENCE_COLOURS,
+    SUGGESTED_COLOUR,
     SUPPRESSED_COLOUR,
     class_breaks,
     palette_for,
@@ -122,6 +124,15 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
             codes[band] = "".join(chr(48 + int(v)) for v in (need - 1) * 3 + (pres - 1))
         layers["gaps"] = {"values": codes, "colours": [BIVARIATE_COLOURS[f"{n}-{p}"]
                                                          for n in (1, 2, 3) for p in (1, 2, 3)]}
+    if published.emerging is not None:
+        patterns = [c for c in EMERGING_COLOURS if c in set(published.emerging)]
+        codes = {c: i for i, c in enumerate(patterns)}
+        layers["emerging"] = {
+            "values": "".join(chr(48 + codes[c]) if c in codes else " "
+                              for c in published.emerging),
+            "patterns": [_pattern_key(c) for c in patterns],
+            "colours": [EMERGING_COLOURS[c] for c in patterns],
+        }
     i18n = {code: {key: texts[code] for key, texts in TEXT.items()} for code in LANGUAGES}
     for code in LANGUAGES:
         i18n[code].update({f"category_{k}": v[code] for k, v in CATEGORIES.items()})
@@ -137,8 +148,12 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
         "bands": [band_info(b) for b in bands], "layers": layers,
         "posts": [{"lat": p.lat, "lng": p.lng, "name": p.name, "hours": p.hours,
                    "reach": round(p.reach_m)} for p in published.posts],
+        "suggested": [{"lat": s.lat, "lng": s.lng, "rank": s.rank,
+                       "before": round(s.coverage_before * 100), "band": s.band,
+                       "after": round(s.coverage_after * 100), "reach": round(s.reach_m)}
+                      for s in published.suggested],
         "visible": list(DEFAULT_VISIBLE),
-        "style": {"area": AREA_COLOUR, "post": POST_COLOUR},
+        "style": {"area": AREA_COLOUR, "post": POST_COLOUR, "suggested": SUGGESTED_COLOUR},
         "categories": {
             "names": [{lang: category_name(c, lang) for lang in LANGUAGES}
                       for c in published.categories],
@@ -149,6 +164,12 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
                  "sparse": published.sparse, "methods": methods,
                  "restricted": published.audience == "analyst"},
     }
+
+
+def _pattern_key(pattern: str) -> str:
+    """The i18n key of an emerging hot spot pattern ("new hot spot" -> "ehs_new_hot")."""
+    word, _, kind = pattern.partition(" ")
+    return f"ehs_{word}_{'hot' if kind.startswith('hot') else 'cold'}"
 
 
 def _json_for_script(data: dict) -> str:

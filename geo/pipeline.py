@@ -212,7 +212,7 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
         published = publish(analysis.table, k=k, posts=inputs.accepted("posts"),
                             reach_m=settings.reach_m, methods=_methods(settings, analysis),
                             sparse=sparse, audience=audience, epsilon=epsilon,
-                            noise_seed=noise_seed)
+                            noise_seed=noise_seed, decisions=analysis.decisions)
         map_path = render_map(published, out, title=title, note=note, tiles=tiles, lang=lang,
                               synthetic=synthetic)
         pictures = [render_picture(published, target, layer=picture_layer, band=picture_band,

@@ -25,8 +25,9 @@ import pandas as pd
 from geo._suppression import COMPLEMENT, SHOWN, SMALL, suppress_table
 from geo.table import CellTable
 
-__all__ = ["PublishedCells", "PublicPost", "publish", "check_published", "clean_text",
-           "DEFAULT_K", "MIN_COMMUNITY_K", "PARTITIONS", "SHOWN", "SMALL", "COMPLEMENT"]
+__all__ = ["PublishedCells", "PublicPost", "SuggestedPost", "publish", "check_published",
+           "clean_text", "DEFAULT_K", "MIN_COMMUNITY_K", "PARTITIONS", "SHOWN", "SMALL",
+           "COMPLEMENT"]
 
 DEFAULT_K = 5
 MIN_COMMUNITY_K = 3
@@ -44,6 +45,19 @@ class PublicPost:
     lng: float
     name: str
     hours: str
+    reach_m: float
+
+
+@dataclass(frozen=True)
+class SuggestedPost:
+    """A suggested new post: a cell centre, its rank and the coverage it brings in a band."""
+
+    lat: float
+    lng: float
+    rank: int
+    coverage_before: float
+    coverage_after: float
+    band: str
     reach_m: float
 
 
@@ -74,6 +88,8 @@ class PublishedCells:
     methods: dict[str, float] = field(default_factory=dict)
     sparse: bool = False
     epsilon: float | None = None
+    emerging: np.ndarray | None = None
+    suggested: tuple[SuggestedPost, ...] = ()
     _token: object = None
 
     def __post_init__(self) -> None:
@@ -129,7 +145,8 @@ def _noisy(counts: dict[str, np.ndarray], scale: float, rng) -> dict[str, np.nda
 def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community",
             posts: pd.DataFrame | None = None, reach_m: float = 400.0,
             methods: dict | None = None, sparse: bool = False,
-            epsilon: float | None = None, noise_seed: int | None = None) -> PublishedCells:
+            epsilon: float | None = None, noise_seed: int | None = None,
+            decisions=None) -> PublishedCells:
     """Make the publishable view of an analysed cell table.
 
     Parameters
@@ -142,6 +159,9 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         count, and the same with the other half of the budget to category totals, before
         suppression. ``noise_seed`` is for tests only: a known seed lets anyone remove the
         noise, so by default the seed is random.
+    decisions
+        :class:`geo.decisions.Decisions`: its emerging hot spot pattern per cell (a
+        classification, not a count) and its suggested posts (cell centres) are published.
     """
     if audience not in ("community", "analyst"):
         msg = f"audience must be 'community' or 'analyst', not {audience!r}"
@@ -194,6 +214,7 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
                    name=clean_text(p.post, limit=80),
                    hours=_hours(int(p.start_min), int(p.end_min)), reach_m=float(reach_m))
         for p in (posts.itertuples(index=False) if posts is not None else ()))
+    emerging, suggested = _decision_parts(decisions, table.cells)
     published = PublishedCells(
         cells=table.cells.copy(), bands=bands, incidents=incidents, reason=reason,
         totals=totals, categories=tuple(clean_text(table.categories[key], limit=80)
@@ -204,10 +225,31 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         area_names={lang: clean_text(name, limit=120) for lang, name in table.area.names.items()},
         area_lnglat=table.area.geometry, area_approximate=table.area.approximate,
         period=period, days=table.days, methods=dict(methods or {}), sparse=sparse,
-        epsilon=epsilon, _token=_TOKEN,
+        epsilon=epsilon, emerging=emerging, suggested=suggested, _token=_TOKEN,
     )
     _ISSUED[id(published)] = published
     return published
+
+
+def _decision_parts(decisions, cells: np.ndarray):
+    """Emerging patterns per cell and suggested posts, as published."""
+    if decisions is None:
+        return None, ()
+    emerging = None
+    if decisions.emerging is not None:
+        emerging = decisions.emerging.frame["category"].reindex(cells).fillna(
+            "no pattern detected").to_numpy(dtype=object)
+    suggested: tuple[SuggestedPost, ...] = ()
+    siting = decisions.siting
+    if siting is not None and len(siting.sites):
+        before = [siting.baseline_coverage, *siting.sites["coverage_after"].tolist()[:-1]]
+        suggested = tuple(
+            SuggestedPost(lat=round(float(r.lat), 6), lng=round(float(r.lng), 6),
+                          rank=int(r.rank), coverage_before=float(b),
+                          coverage_after=float(r.coverage_after), band=siting.band,
+                          reach_m=float(siting.reach_m))
+            for r, b in zip(siting.sites.itertuples(), before, strict=True))
+    return emerging, suggested
 
 
 def check_published(published: object, renderer: str) -> PublishedCells:

@@ -28,6 +28,18 @@ BIVARIATE_COLOURS = {
     "1-2": "#b0d5df", "2-2": "#ad9ea5", "3-2": "#985356",
     "1-3": "#64acbe", "2-3": "#627f8c", "3-3": "#574249",
 }
+EMERGING_COLOURS = {
+    "new hot spot": "#e31a1c", "consecutive hot spot": "#fd8d3c",
+    "intensifying hot spot": "#800026", "persistent hot spot": "#bd0026",
+    "diminishing hot spot": "#fc9272", "sporadic hot spot": "#fed976",
+    "oscillating hot spot": "#c994c7", "historical hot spot": "#d9a3a3",
+    "new cold spot": "#2171b5", "consecutive cold spot": "#6baed6",
+    "intensifying cold spot": "#08306b", "persistent cold spot": "#08519c",
+    "diminishing cold spot": "#9ecae1", "sporadic cold spot": "#c6dbef",
+    "oscillating cold spot": "#9e9ac8", "historical cold spot": "#a3b8d9",
+}
+"""Emerging hot spot patterns: reds for hot, blues for cold; no pattern is left plain."""
+SUGGESTED_COLOUR = "#1b7837"
 AREA_COLOUR = "#222222"
 _JENKS_SAMPLE = 500
 POST_COLOUR = "#1a1a1a"

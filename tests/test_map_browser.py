@@ -57,10 +57,12 @@ def test_demo_map_works_offline_with_every_layer_and_legend(page, demo_map):
     labels = page.locator(".leaflet-control-layers-overlays label")
     names = [labels.nth(i).inner_text().strip() for i in range(labels.count())]
     assert names == ["Incidents per cell", "Hot spots (Gi*)", "Patrol presence (hours)",
-                     "Coverage gaps", "Fixed posts", "Study area"]
+                     "Coverage gaps", "Emerging hot spots", "Fixed posts",
+                     "Suggested new posts", "Study area"]
     legend_of = {"Incidents per cell": "incidents", "Hot spots (Gi*)": "hotspots",
                  "Patrol presence (hours)": "presence", "Coverage gaps": "gaps",
-                 "Fixed posts": "posts"}
+                 "Emerging hot spots": "emerging", "Fixed posts": "posts",
+                 "Suggested new posts": "suggested"}
     for i, name in enumerate(names):
         box = labels.nth(i).locator("input")
         before = box.is_checked()
@@ -113,7 +115,7 @@ def test_hovering_a_cell_shows_its_numbers_per_band(page, demo_map):
     tip = page.inner_text("#pm-tip")
     for band in ("All hours", "Day (06–18)", "Night (22–06)", "Weekend"):
         assert band in tip
-    assert "Hot spot" in tip and "Patrol hours" in tip
+    assert "Hot spot" in tip and "Patrol hours" in tip and "Emerging hot spots" in tip
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "north_mitrovica.png"))
 

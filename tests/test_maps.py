@@ -150,3 +150,24 @@ def test_only_published_cells_are_drawn(published, tmp_path):
 def test_unknown_language_is_refused(published, tmp_path):
     with pytest.raises(ValueError, match="choose one of en, sr-Cyrl, sr-Latn, sq"):
         render_map(published, tmp_path / "x.html", lang="de")
+
+
+def test_emerging_patterns_and_suggested_posts_reach_the_page(tmp_path):
+    from geo.sample import write_sample
+    from geo.validate import read_incidents, read_posts
+
+    files = write_sample(tmp_path / "s", days=120)
+    inc = read_incidents(files["incidents"], area=AREA).accepted
+    posts = read_posts(files["posts"], area=AREA).accepted
+    result = analyse(inc, AREA, posts=posts, settings=Settings(new_posts=2))
+    published = publish(result.table, k=5, posts=posts, decisions=result.decisions)
+    payload = map_payload(published)
+    emerging = payload["layers"]["emerging"]
+    assert len(emerging["values"]) == len(published.cells)
+    assert all(key in i18n.TEXT for key in emerging["patterns"])
+    assert [s["rank"] for s in payload["suggested"]] == [1, 2]
+    assert payload["suggested"][0]["after"] >= payload["suggested"][0]["before"]
+    for pattern in ("new hot spot", "persistent cold spot"):
+        from geo.maps import _pattern_key
+
+        assert _pattern_key(pattern) in i18n.TEXT

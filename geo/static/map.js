@@ -123,6 +123,10 @@
     gaps: function (i) {
       var code = D.layers.gaps.values[S.band].charCodeAt(i) - 48;
       return D.layers.gaps.colours[code];
+    },
+    emerging: function (i) {
+      var code = D.layers.emerging.values.charCodeAt(i) - 48;
+      return code >= 0 ? D.layers.emerging.colours[code] : null;
     }
   };
 
@@ -171,7 +175,7 @@
   });
 
   var hexLayers = {};
-  ["incidents", "presence", "hotspots", "gaps"].forEach(function (name) {
+  ["incidents", "presence", "hotspots", "gaps", "emerging"].forEach(function (name) {
     if (D.layers[name]) { hexLayers[name] = new HexLayer(name); }
   });
 
@@ -196,13 +200,31 @@
     });
   }
   buildPosts();
+  var suggestedLayer = L.featureGroup();
+  function buildSuggested() {
+    suggestedLayer.clearLayers();
+    D.suggested.forEach(function (site) {
+      L.circle([site.lat, site.lng], {radius: site.reach, color: D.style.suggested, weight: 2,
+        dashArray: "6 4", fillOpacity: 0.06, interactive: false}).addTo(suggestedLayer);
+      var tip = el("div", "pm-post-tip");
+      tip.appendChild(el("b", null, tr("suggested_post", {rank: site.rank,
+        before: site.before + " %", after: site.after + " %"})));
+      var band = D.bands.filter(function (b) { return b.key === site.band; })[0];
+      tip.appendChild(el("div", null, band ? bandLabel(band) : site.band));
+      L.circleMarker([site.lat, site.lng], {radius: 7, color: "#fff", weight: 2,
+        fillColor: D.style.suggested, fillOpacity: 1}).bindTooltip(tip).addTo(suggestedLayer);
+    });
+  }
+  buildSuggested();
 
   var overlays = [];  // [name key, layer], in control order
   if (hexLayers.incidents) { overlays.push(["layer_incidents", hexLayers.incidents]); }
   if (hexLayers.hotspots) { overlays.push(["layer_hotspots", hexLayers.hotspots]); }
   if (hexLayers.presence) { overlays.push(["layer_presence", hexLayers.presence]); }
   if (hexLayers.gaps) { overlays.push(["layer_gaps", hexLayers.gaps]); }
+  if (hexLayers.emerging) { overlays.push(["layer_emerging", hexLayers.emerging]); }
   if (D.posts.length) { overlays.push(["layer_posts", postsLayer]); }
+  if (D.suggested.length) { overlays.push(["layer_suggested", suggestedLayer]); }
   overlays.push(["layer_area", areaLayer]);
   D.visible.forEach(function (key) {
     overlays.forEach(function (o) { if (o[0] === key) { o[1].addTo(map); } });
@@ -355,11 +377,24 @@
       box.appendChild(yAxis); box.appendChild(gridBox); box.appendChild(xAxis);
       return [box, el("div", "pm-binote", tr("gap_note"))];
     },
-    posts: function () { return [legendRow(D.style.post, tr("post_reach", {m: D.posts[0].reach}))]; }
+    posts: function () { return [legendRow(D.style.post, tr("post_reach", {m: D.posts[0].reach}))]; },
+    emerging: function () {
+      var layer = D.layers.emerging;
+      return layer.patterns.map(function (key, i) { return legendRow(layer.colours[i], tr(key)); })
+        .concat([legendRow(null, tr("ehs_none"))]);
+    },
+    suggested: function () {
+      return D.suggested.map(function (site) {
+        return legendRow(D.style.suggested, tr("suggested_post", {rank: site.rank,
+          before: site.before + " %", after: site.after + " %"}));
+      });
+    }
   };
   var legendLayers = [["incidents", hexLayers.incidents, "layer_incidents"],
     ["hotspots", hexLayers.hotspots, "layer_hotspots"], ["presence", hexLayers.presence, "layer_presence"],
-    ["gaps", hexLayers.gaps, "layer_gaps"], ["posts", D.posts.length ? postsLayer : null, "layer_posts"]];
+    ["gaps", hexLayers.gaps, "layer_gaps"], ["emerging", hexLayers.emerging, "layer_emerging"],
+    ["posts", D.posts.length ? postsLayer : null, "layer_posts"],
+    ["suggested", D.suggested.length ? suggestedLayer : null, "layer_suggested"]];
 
   function renderLegends() {
     legends.textContent = "";
@@ -420,7 +455,7 @@
     Object.keys(hexLayers).forEach(function (name) {
       if (map.hasLayer(hexLayers[name])) { hexLayers[name].redraw(); }
     });
-    buildPosts();
+    buildPosts(); buildSuggested();
     renderSwitch(); renderLayerControl(); renderLegends(); renderPanels();
     tip.hidden = true;
   }
@@ -455,6 +490,11 @@
     tip.appendChild(table);
     var bin = D.layers.hotspots.values[S.band].charCodeAt(i) - 51;
     tip.appendChild(el("div", null, tr("hotspot") + ": " + tr("hot_" + bin)));
+    if (D.layers.emerging) {
+      var pattern = D.layers.emerging.values.charCodeAt(i) - 48;
+      tip.appendChild(el("div", null, tr("layer_emerging") + ": " +
+        (pattern >= 0 ? tr(D.layers.emerging.patterns[pattern]) : tr("ehs_none"))));
+    }
     if (D.layers.gaps) {
       var code = D.layers.gaps.values[S.band].charCodeAt(i) - 48;
       var words = ["low", "medium", "high"];
