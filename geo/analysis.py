@@ -143,7 +143,6 @@ def add_gaps(table: CellTable) -> pd.DataFrame:
     frame = table.frame
     if not any(c.startswith(("presence_min_", "post_min_")) for c in frame.columns):
         return pd.DataFrame(columns=["cell", "band", "incidents", "gap_class"])
-    ranked = []
     for band in table.band_names:
         presence = np.zeros(len(frame))
         for column in (f"presence_min_{band}", f"post_min_{band}"):
@@ -154,8 +153,9 @@ def add_gaps(table: CellTable) -> pd.DataFrame:
         frame[f"need_class_{band}"] = need_c
         frame[f"presence_class_{band}"] = pres_c
         frame[f"gap_class_{band}"] = label
-        ranked.append(rank_gaps(table.to_frame(), band=band, limit=None))
-    return pd.concat(ranked, ignore_index=True)
+    with_ids = table.to_frame()  # one copy with hexadecimal ids serves every band
+    return pd.concat([rank_gaps(with_ids, band=band, limit=None) for band in table.band_names],
+                     ignore_index=True)
 
 
 def planner_figures(table: CellTable) -> tuple[pd.DataFrame, pd.DataFrame]:

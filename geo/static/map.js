@@ -185,18 +185,22 @@
       fill: false, color: D.style.area, weight: 2.5, dashArray: "6 4", interactive: false
     });
   }));
+  // a post (or a suggested one): its dashed reach, and a dot that names it on hover
+  function addSite(group, site, colour, lines, heavy) {
+    L.circle([site.lat, site.lng], {radius: site.reach, color: colour, weight: heavy ? 2 : 1,
+      dashArray: heavy ? "6 4" : "3 4", fillOpacity: heavy ? 0.06 : 0.04,
+      interactive: false}).addTo(group);
+    var tip = el("div", "pm-post-tip");
+    lines.forEach(function (text, i) { tip.appendChild(el(i ? "div" : "b", null, text)); });
+    L.circleMarker([site.lat, site.lng], {radius: heavy ? 7 : 6, color: "#fff", weight: 2,
+      fillColor: colour, fillOpacity: 1}).bindTooltip(tip).addTo(group);
+  }
   var postsLayer = L.featureGroup();
   function buildPosts() {
     postsLayer.clearLayers();
     D.posts.forEach(function (post) {
-      L.circle([post.lat, post.lng], {radius: post.reach, color: D.style.post, weight: 1,
-        dashArray: "3 4", fillOpacity: 0.04, interactive: false}).addTo(postsLayer);
-      var tip = el("div", "pm-post-tip");
-      tip.appendChild(el("b", null, post.name));
-      tip.appendChild(el("div", null, tr("staffed", {hours: post.hours})));
-      tip.appendChild(el("div", null, tr("post_reach", {m: post.reach})));
-      L.circleMarker([post.lat, post.lng], {radius: 6, color: "#fff", weight: 2,
-        fillColor: D.style.post, fillOpacity: 1}).bindTooltip(tip).addTo(postsLayer);
+      addSite(postsLayer, post, D.style.post, [post.name, tr("staffed", {hours: post.hours}),
+        tr("post_reach", {m: post.reach})], false);
     });
   }
   buildPosts();
@@ -204,15 +208,10 @@
   function buildSuggested() {
     suggestedLayer.clearLayers();
     D.suggested.forEach(function (site) {
-      L.circle([site.lat, site.lng], {radius: site.reach, color: D.style.suggested, weight: 2,
-        dashArray: "6 4", fillOpacity: 0.06, interactive: false}).addTo(suggestedLayer);
-      var tip = el("div", "pm-post-tip");
-      tip.appendChild(el("b", null, tr("suggested_post", {rank: site.rank,
-        before: site.before + " %", after: site.after + " %"})));
       var band = D.bands.filter(function (b) { return b.key === site.band; })[0];
-      tip.appendChild(el("div", null, band ? bandLabel(band) : site.band));
-      L.circleMarker([site.lat, site.lng], {radius: 7, color: "#fff", weight: 2,
-        fillColor: D.style.suggested, fillOpacity: 1}).bindTooltip(tip).addTo(suggestedLayer);
+      addSite(suggestedLayer, site, D.style.suggested, [tr("suggested_post", {rank: site.rank,
+        before: site.before + " %", after: site.after + " %"}),
+        band ? bandLabel(band) : site.band], true);
     });
   }
   buildSuggested();
