@@ -13,17 +13,23 @@ import numpy as np
 import pandas as pd
 
 from geo.area import StudyArea
-from geo.bands import DEFAULT_BANDS, Band
-from geo.cells import DEFAULT_RES
+from geo.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, hour_of_week
+from geo.cells import DEFAULT_RES, cells_in_shape
 from geo.decisions import Decisions, decide
 from geo.figures import concentration_summary
 from geo.gaps import bivariate_classes, demand_weighted_coverage, rank_gaps
 from geo.hotspots import hot_spots
-from geo.presence import DEFAULT_CAP_S, Presence, pings_to_presence, posts_to_presence
+from geo.presence import (
+    DEFAULT_CAP_S,
+    Presence,
+    pings_to_presence,
+    posts_to_presence,
+    posts_week_hours,
+)
 from geo.table import CellTable, count_cells
 
 __all__ = ["Settings", "Analysis", "analyse", "add_presence", "add_hot_spots", "add_gaps",
-           "planner_figures"]
+           "planner_figures", "week_profile"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,11 @@ class Settings:
     new_posts: int = 2
     posts_band: str = "night"
     decisions: bool = True
+    target: StudyArea | None = None
+    """The area a before/after WDD evaluates; None: cells near posts started on change_date."""
+    buffer_k: int = 1
+    candidates: tuple[tuple[float, float], ...] | None = None
+    """(lat, lng) sites new posts may take; None: every cell centre."""
 
 
 @dataclass
@@ -58,6 +69,9 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     presence: Presence | None = None
     decisions: Decisions | None = None
+    week: pd.DataFrame | None = None
+    """Per local hour of the week: ``incidents`` and ``patrol_hours`` (NaN without patrol
+    data), from :func:`week_profile`."""
 
 
 def select_categories(incidents: pd.DataFrame, categories: Sequence[str] | None
@@ -177,6 +191,28 @@ def planner_figures(table: CellTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     return figures, by_category
 
 
+def week_profile(incidents: pd.DataFrame, *, presence: Presence | None = None,
+                 posts: pd.DataFrame | None = None, period: tuple | None = None,
+                 tz: str = "Europe/Belgrade") -> pd.DataFrame:
+    """Incidents and patrol hours (pings plus staffed posts) per local hour of the week.
+
+    Rows are hours of the week, Monday 00-01 first; columns ``weekday`` (0 = Monday),
+    ``hour``, ``incidents`` and ``patrol_hours`` (NaN when there is no patrol data).
+    """
+    counts = np.bincount(hour_of_week(incidents["time"], tz=tz), minlength=HOURS_OF_WEEK)
+    hours = np.full(HOURS_OF_WEEK, np.nan)
+    has_posts = posts is not None and len(posts) and period is not None
+    if presence is not None or has_posts:
+        hours = np.zeros(HOURS_OF_WEEK)
+        if presence is not None:
+            hours += presence.week_minutes / 60.0
+        if has_posts:
+            hours += posts_week_hours(posts, period=period, tz=tz)
+    slots = np.arange(HOURS_OF_WEEK)
+    return pd.DataFrame({"weekday": slots // 24, "hour": slots % 24,
+                         "incidents": counts.astype(np.int64), "patrol_hours": hours})
+
+
 def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | None = None,
             posts: pd.DataFrame | None = None, settings: Settings = Settings(),
             on_step: Callable[[str], None] | None = None) -> Analysis:
@@ -200,15 +236,26 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
     step("gaps and figures")
     gaps = add_gaps(table)
     figures, by_category = planner_figures(table)
+    week = week_profile(incidents, presence=presence, posts=posts, period=table.period,
+                        tz=settings.tz) if len(incidents) else None
     decisions = None
     if settings.decisions and len(incidents):
         step("before/after, emerging hot spots, new posts")
+        target = (cells_in_shape(table.cells, settings.target.geometry)
+                  if settings.target is not None else None)
+        if target is not None and not target.any():
+            warnings.append(f"the target area {settings.target.name!r} holds no cell of the "
+                            "study area: no WDD")
         decisions = decide(incidents, table, posts=posts, change_date=settings.change_date,
                            slices=settings.slices, new_posts=settings.new_posts,
                            posts_band=settings.posts_band, reach_m=settings.reach_m,
                            permutations=min(settings.permutations or 999, 999),
-                           seed=settings.seed, tz=settings.tz)
+                           seed=settings.seed, tz=settings.tz, target=target,
+                           target_label=settings.target.name if settings.target else "",
+                           buffer_k=settings.buffer_k,
+                           candidates_latlng=(np.array(settings.candidates, dtype=float)
+                                              if settings.candidates else None))
         warnings.extend(decisions.notes)
     return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,
                     warnings=[*table.notes, *warnings], presence=presence,
-                    decisions=decisions)
+                    decisions=decisions, week=week)

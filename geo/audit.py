@@ -2,6 +2,9 @@
 
 For each file it reports problems a community output must not have:
 
+- HTML reports: counts of 1..k-1 among the counts the page lists, coordinates that are not
+  H3 cell centres or declared candidate sites, markup beyond text, tables and charts, any
+  script, a page marked restricted, and file paths;
 - HTML maps: counts of 1..k-1 anywhere in the data (cells, totals, categories, legend
   breaks), coordinates that are not the corners of the map's own H3 cells, the study area
   outline or a declared fixed post, markup where only text belongs (event handlers,
@@ -93,8 +96,10 @@ def _small(values, k: int) -> np.ndarray:
 
 
 def _audit_html(path: Path) -> AuditResult:
-    result = AuditResult(path, "HTML map")
     text = path.read_text(encoding="utf-8", errors="replace")
+    if 'id="pm-report"' in text:
+        return _audit_report(path, text)
+    result = AuditResult(path, "HTML map")
     match = re.search(r'<script type="application/json" id="pm-data">(.*?)</script>', text,
                       re.S)
     if not match:
@@ -130,6 +135,88 @@ def _audit_html(path: Path) -> AuditResult:
     result.notes.append(f"{data['geom']['n']:,} cells, k={k}, {len(data['posts'])} declared "
                         "fixed posts")
     return result
+
+
+_REPORT_TAGS = {"html", "head", "body", "meta", "title", "style", "main", "h1", "h2", "p", "dl",
+                "dt", "dd", "div", "table", "thead", "tbody", "tr", "th", "td", "figure", "ol",
+                "li", "script", "svg", "g", "path", "defs", "use", "clippath", "rect", "text",
+                "pattern", "polyline", "line", "circle", "tspan"}
+
+
+class _ReportElements(_Elements):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        names = dict(attrs)
+        if tag == "script":
+            if names.get("type") == "application/json" and names.get("id") == "pm-report":
+                self.scripts += 1
+            else:
+                self.bad.append("a <script> that is not the report's data block")
+        for name, value in attrs:
+            if name.lower().startswith("on"):
+                self.bad.append(f"<{tag}> has an event handler {name}=")
+            if value and re.match(r"\s*(javascript|vbscript|data:text/html)", value, re.I):
+                self.bad.append(f"<{tag}> has a {value.split(':')[0]}: URL")
+            if name.lower() in ("href", "src", "xlink:href") and value and \
+                    not value.startswith("#"):
+                self.bad.append(f"<{tag}> links outside the page ({name}=)")
+        if tag not in _REPORT_TAGS:
+            self.bad.append(f"unexpected <{tag}> element")
+
+
+def _audit_report(path: Path, text: str) -> AuditResult:
+    result = AuditResult(path, "HTML report")
+    match = re.search(r'<script type="application/json" id="pm-report">(.*?)</script>', text,
+                      re.S)
+    if not match or "<" in match.group(1):
+        result.problems.append("no clean patrolmap data block: cannot vouch for this report")
+        return result
+    data = json.loads(match.group(1))
+    k = int(data["k"])
+    if data.get("restricted"):
+        result.problems.append("marked restricted (analyst output): not for a community "
+                               "meeting")
+    for where, values in data["counts"].items():
+        small = _small(values, k)
+        if len(small):
+            result.problems.append(f"{len(small)} count(s) below k={k} in {where}")
+    parser = _ReportElements()
+    parser.feed(text)
+    result.problems.extend(sorted(set(parser.bad)))
+    if parser.scripts != 1:
+        result.problems.append("the data block appears more than once")
+    visible = re.sub(r"<[^>]*>", " ", text[: match.start()])
+    result.problems.extend(_report_coordinates(visible, int(data["res"]), data["places"]))
+    if _PATH.search(text.encode("utf-8")):
+        result.problems.append("a file path appears in the page")
+    result.notes.append(f"k={k}, {sum(len(v) for v in data['counts'].values())} counts shown, "
+                        f"{len(data['places'])} declared candidate sites")
+    return result
+
+
+def _report_coordinates(visible: str, res: int, places: list) -> list[str]:
+    """Coordinate pairs in the text must be cell centres or declared candidate sites."""
+    number = r"-?\d{1,3}\.\d{4,}"
+    pairs = re.findall(rf"(?<![\w.])({number}),\s*({number})(?![\w.])", visible)
+    declared = np.asarray(places, dtype=float).reshape(-1, 2)
+    for lat_text, lng_text in pairs:
+        lat, lng = float(lat_text), float(lng_text)
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            return [f"a coordinate-like pair {lat_text}, {lng_text} that is no position"]
+        centre = h3.cell_to_latlng(h3.latlng_to_cell(lat, lng, res))
+        if max(abs(centre[0] - lat), abs(centre[1] - lng)) <= 1e-5:
+            continue
+        if len(declared) and np.abs(declared - [lat, lng]).max(axis=1).min() <= 1e-6:
+            continue
+        return [f"a position {lat_text}, {lng_text} that is neither a cell centre nor a "
+                "declared candidate site"]
+    alone = re.sub(rf"{number},\s*{number}", " ", visible)
+    if re.search(rf"(?<![\w.]){number}(?![\w.])", alone):
+        return ["a coordinate-like number outside a position pair"]
+    return []
 
 
 def _decode_rings(geom: dict) -> list[np.ndarray]:

@@ -17,7 +17,11 @@ import pandas as pd
 
 from geo._errors import UsageError
 
-__all__ = ["Band", "DEFAULT_BANDS", "parse_bands", "local_clock", "band_masks", "band_info"]
+__all__ = ["Band", "DEFAULT_BANDS", "parse_bands", "local_clock", "band_masks", "band_info",
+           "hour_of_week", "HOURS_OF_WEEK"]
+
+HOURS_OF_WEEK = 168
+"""Monday 00-01 is hour 0, Sunday 23-24 is hour 167."""
 
 _WEEKDAYS = frozenset(range(5))
 _WEEKEND = frozenset({5, 6})
@@ -121,6 +125,16 @@ def local_clock(times_utc: pd.Series | pd.DatetimeIndex, *, tz: str = "Europe/Be
     hour = (wall % day_us) / 3_600_000_000
     weekday = ((wall // day_us) + 3) % 7  # 1970-01-01 was a Thursday (3)
     return hour, weekday.astype(np.int8)
+
+
+def hour_of_week(times_utc, *, tz: str = "Europe/Belgrade") -> np.ndarray:
+    """Local hour of the week, ``weekday * 24 + hour`` (0 = Monday 00:00-00:59).
+
+    >>> hour_of_week(pd.Series(pd.to_datetime(["2025-06-02 21:30"], utc=True))).tolist()
+    [23]
+    """
+    hour, weekday = local_clock(times_utc, tz=tz)
+    return weekday.astype(np.int64) * 24 + np.floor(hour).astype(np.int64)
 
 
 def band_masks(times_utc, bands: Sequence[Band] = DEFAULT_BANDS, *,

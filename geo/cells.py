@@ -16,7 +16,8 @@ import shapely
 from geo.area import StudyArea
 
 __all__ = ["DEFAULT_RES", "points_to_cells", "area_to_cells", "count_in_cells",
-           "cells_to_str", "str_to_cells", "cells_to_polygons", "cells_to_latlng"]
+           "cells_to_str", "str_to_cells", "cells_to_polygons", "cells_to_latlng",
+           "cells_in_shape"]
 
 DEFAULT_RES = 9
 """Resolution 9: cells of about 0.1 km² (edge ~200 m), about 110 cells over North Mitrovica."""
@@ -96,6 +97,18 @@ def cells_to_latlng(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     centres = [h3.cell_to_latlng(format(int(c), "x")) for c in cells]
     arr = np.array(centres, dtype=float).reshape(-1, 2)
     return arr[:, 0], arr[:, 1]
+
+
+def cells_in_shape(cells: np.ndarray, geometry) -> np.ndarray:
+    """Whether each cell belongs to a polygon (lng, lat): its centre lies inside, or, for a
+    shape too small to hold any centre, the cell overlaps it."""
+    if len(cells) == 0:
+        return np.zeros(0, dtype=bool)
+    lat, lng = cells_to_latlng(cells)
+    inside = shapely.contains_xy(geometry, lng, lat)
+    if not inside.any():
+        inside = shapely.intersects(cells_to_polygons(cells), geometry)
+    return np.asarray(inside, dtype=bool)
 
 
 def cells_to_polygons(cells: np.ndarray) -> np.ndarray:

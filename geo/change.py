@@ -102,7 +102,8 @@ def _counts(values: np.ndarray, name: str) -> np.ndarray:
 def wdd(target_before: float, target_after: float, buffer_before: float | None,
         buffer_after: float | None, control_before: float, control_after: float, *,
         scale_after: float = 1.0, buffer_control_before: float | None = None,
-        buffer_control_after: float | None = None) -> dict:
+        buffer_control_after: float | None = None, control_weight: float = 1.0,
+        buffer_control_weight: float | None = None) -> dict:
     """Weighted displacement difference (Wheeler & Ratcliffe 2018) with a normal test.
 
     ``WDD = dT - dCt + dD - dCd``, each ``d`` an after-minus-before count in the target
@@ -117,6 +118,13 @@ def wdd(target_before: float, target_after: float, buffer_before: float | None,
     the periods differ in length), so changes are in before-period units; the variance of a
     scaled count ``a X`` is ``a**2 X`` (Wheeler 2021, "The WDD test with different pre/post
     time periods"). Counts should be of similar size in each area and its control.
+
+    When a control is much larger than its area (the rest of a town against a few streets),
+    ``control_weight`` (and ``buffer_control_weight``, by default the same) scales the control's
+    change to the area's size, e.g. ``target_before / control_before``: the control then says
+    how the target would have changed, not how many incidents changed elsewhere. The weights
+    are taken as fixed, so a weighted control enters the variance times the weight squared;
+    weights of 1 give the paper's test.
 
     Returns
     -------
@@ -149,27 +157,33 @@ def wdd(target_before: float, target_after: float, buffer_before: float | None,
         """Scaled change and its Poisson variance."""
         return a * after - before, before + a * a * after
 
+    w_t = float(control_weight)
+    w_d = w_t if buffer_control_weight is None else float(buffer_control_weight)
+    if not all(np.isfinite(w) and w > 0 for w in (w_t, w_d)):
+        msg = f"control weights must be positive numbers, not {(w_t, w_d)}"
+        raise ValueError(msg)
     d_t, v_t = change(target_before, target_after)
     d_c, v_c = change(control_before, control_after)
-    local = d_t - d_c
+    local = d_t - w_t * d_c
     if buffer_before is None or buffer_after is None:
-        d_d, displacement, variance = 0.0, 0.0, v_t + v_c
+        d_d, displacement, variance = 0.0, 0.0, v_t + w_t**2 * v_c
     elif buffer_control_before is None or buffer_control_after is None:
         d_d, v_d = change(buffer_before, buffer_after)
-        displacement = d_d - d_c
-        variance = v_t + v_d + 4 * v_c  # Var(dT + dD - 2 dC)
+        displacement = d_d - w_d * d_c
+        variance = v_t + v_d + (w_t + w_d) ** 2 * v_c  # Var(dT + dD - (w_t + w_d) dC)
     else:
         d_d, v_d = change(buffer_before, buffer_after)
         d_cd, v_cd = change(buffer_control_before, buffer_control_after)
-        displacement = d_d - d_cd
-        variance = v_t + v_c + v_d + v_cd
+        displacement = d_d - w_d * d_cd
+        variance = v_t + w_t**2 * v_c + v_d + w_d**2 * v_cd
     total = local + displacement
     se = float(np.sqrt(variance))
     z = total / se if se > 0 else float("nan")
     p = float(2 * norm.sf(abs(z))) if se > 0 else 1.0
     result = {"wdd": float(total), "se": se, "z": float(z), "p": p, "local": float(local),
               "displacement": float(displacement), "target_change": float(d_t),
-              "buffer_change": float(d_d), "control_change": float(d_c)}
+              "buffer_change": float(d_d), "control_change": float(d_c),
+              "expected_change": float(w_t * d_c)}
     result["interpretation"] = _interpret(result, has_buffer=buffer_before is not None)
     return result
 

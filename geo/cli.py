@@ -83,6 +83,10 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gis", metavar="FILE",
                         help="also write the cell table as GeoPackage (.gpkg) or GeoParquet "
                              "(.parquet) for QGIS")
+    parser.add_argument("--no-report", action="store_true",
+                        help="do not write the planner's report (<map>_report.html and .pdf)")
+    parser.add_argument("--no-report-pdf", action="store_true",
+                        help="write the report as HTML only")
     group = parser.add_argument_group("analysis")
     group.add_argument("--bands", metavar="SPEC",
                        help="time bands, e.g. 'day=06-18,evening=18-22,night=22-06,"
@@ -106,6 +110,15 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                        help="suggest P new fixed posts (default 2; 0 to skip)")
     group.add_argument("--posts-band", metavar="BAND",
                        help="the band whose incidents new posts should cover (default night)")
+    group.add_argument("--candidates", metavar="FILE",
+                       help="places new posts may take (points, read like a posts file; "
+                            "default: every cell centre)")
+    group.add_argument("--target", metavar="FILE",
+                       help="the area the plan targeted (a polygon file), for the weighted "
+                            "displacement difference (default: cells within --reach of posts "
+                            "active from --change-date)")
+    group.add_argument("--buffer-rings", type=int, metavar="K",
+                       help="the WDD buffer: cells within K steps of the target (default 1)")
 
 
 def _settings(values: dict) -> Settings:
@@ -134,6 +147,19 @@ def _settings(values: dict) -> Settings:
     for key in ("change_date", "slices", "new_posts", "posts_band"):
         if values.get(key) is not None:
             given[key] = values[key]
+    if values.get("buffer_rings") is not None:
+        if values["buffer_rings"] < 1:
+            msg = "--buffer-rings must be at least 1"
+            raise UsageError(msg)
+        given["buffer_k"] = values["buffer_rings"]
+    if values.get("target"):
+        from geo.area import read_area
+
+        given["target"] = read_area(values["target"])
+    if values.get("candidates"):
+        from geo.pipeline import read_candidates
+
+        given["candidates"] = read_candidates(values["candidates"])
     if given.get("new_posts", 0) < 0:
         msg = "--new-posts must be 0 or more"
         raise UsageError(msg)
@@ -270,6 +296,7 @@ def _run_demo(args) -> int:
                        k=_k(vars(args)), synthetic=True, lang=args.lang or "en",
                        audience=args.audience or "community", epsilon=args.epsilon,
                        tiles=args.tiles, gis=args.gis, progress=show,
+                       report=not args.no_report, report_pdf=not args.no_report_pdf,
                        **_pictures(vars(args), out / "north_mitrovica.html"))
     _report(args, result)
     return 0
@@ -301,6 +328,8 @@ def _report(args, result) -> None:
         _say(args, f"cell table: {result.gis_path}")
     for picture in result.pictures:
         _say(args, f"picture: {picture}")
+    for report in result.reports:
+        _say(args, f"report: {report}")
     _say(args, f"map: {result.map_path}")
 
 
@@ -334,6 +363,14 @@ def _decisions_text(decisions) -> list[str]:
             lines.append(f"{band:<14} {row['rate_before']:>10.1f} -> {row['rate_after']:<8.1f}"
                          f" {row['ratio']:>6.2f}   {row['p']:<10.3g}  "
                          f"{int(row['cells_up'])}/{int(row['cells_down'])}")
+    if decisions.wdd is not None:
+        first = decisions.wdd.iloc[0]
+        lines += ["", f"WDD: target {decisions.target} ({first['target_cells']} cells, buffer "
+                      f"{first['buffer_cells']}); control: the rest, scaled to the target",
+                  "band           WDD ± SE        z       p"]
+        for band, row in decisions.wdd.iterrows():
+            lines.append(f"{band:<14} {row['wdd']:>6.1f} ± {row['se']:<6.1f} {row['z']:>6.2f} "
+                         f"{row['p']:>7.3g}")
     if decisions.emerging is not None:
         counts = decisions.emerging.frame["category"].value_counts()
         shown = ", ".join(f"{name}: {n}" for name, n in counts.items()
@@ -435,7 +472,9 @@ def _run_build(args) -> int:
                    tiles=bool(settings.get("tiles")), rejects_dir=settings.get("rejects_dir"),
                    lang=settings.get("lang") or "en", synthetic=bool(settings.get("synthetic")),
                    **_pictures(settings, Path(out)),
-                   gis=settings.get("gis"), progress=show)
+                   gis=settings.get("gis"), progress=show,
+                   report=not settings.get("no_report"),
+                   report_pdf=not settings.get("no_report_pdf"))
     _report(args, result)
     return 0
 

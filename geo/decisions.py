@@ -12,12 +12,13 @@ from scipy.stats import binomtest
 
 from geo.bands import band_masks
 from geo.cells import points_to_cells
-from geo.change import rate_test, split_periods
+from geo.change import areas_from_cells, rate_test, split_periods, wdd
 from geo.emerging import EmergingHotSpots, emerging_hot_spots
+from geo.presence import cells_within
 from geo.siting import Siting, suggest_posts
 from geo.table import CellTable
 
-__all__ = ["Decisions", "decide", "change_summary"]
+__all__ = ["Decisions", "decide", "change_summary", "plan_target", "area_wdd"]
 
 
 @dataclass
@@ -29,6 +30,10 @@ class Decisions:
     emerging: EmergingHotSpots | None = None
     siting: Siting | None = None
     notes: list[str] = field(default_factory=list)
+    wdd: pd.DataFrame | None = None
+    """Per band: counts before and after in the target, buffer and control, and the WDD."""
+    target: str = ""
+    """What the WDD's target area is, in words."""
 
 
 def change_summary(before: np.ndarray, after: np.ndarray, t_before: float,
@@ -44,11 +49,56 @@ def change_summary(before: np.ndarray, after: np.ndarray, t_before: float,
             "ratio": rate_after / rate_before if rate_before else float("nan"), "p": p}
 
 
+def plan_target(posts: pd.DataFrame | None, cells: np.ndarray, *, change_date: str,
+                reach_m: float) -> np.ndarray | None:
+    """Cells within reach of the posts that became active on or after ``change_date``: where
+    a plan that added posts should show first. None when no post started then."""
+    if posts is None or not len(posts):
+        return None
+    start = pd.Timestamp(change_date)
+    new = posts[posts["active_from"].notna() & (posts["active_from"] >= start)]
+    if not len(new):
+        return None
+    near = cells_within(cells, new["lat"].to_numpy(float), new["lng"].to_numpy(float),
+                        reach_m=reach_m).any(axis=0)
+    return near if near.any() else None
+
+
+def area_wdd(before: np.ndarray, after: np.ndarray, target: np.ndarray, *, t_before: float,
+             t_after: float, buffer_k: int = 1, cells: np.ndarray) -> dict:
+    """WDD of a target (mask over ``cells``) with a ``buffer_k``-ring buffer, against the rest
+    of the area as control, scaled to the target's and the buffer's before-period counts.
+
+    Returns the eight counts (``target_before`` ...) and :func:`geo.change.wdd`'s result.
+    """
+    t_mask, b_mask, c_mask = areas_from_cells(cells, target, buffer_k=buffer_k)
+    counts = {f"{name}_{when}": int(values[mask].sum())
+              for name, mask in (("target", t_mask), ("buffer", b_mask), ("control", c_mask))
+              for when, values in (("before", before), ("after", after))}
+    control = counts["control_before"]
+    w_t = counts["target_before"] / control if control else 1.0
+    w_d = counts["buffer_before"] / control if control else 1.0
+    result = wdd(counts["target_before"], counts["target_after"], counts["buffer_before"],
+                 counts["buffer_after"], counts["control_before"], counts["control_after"],
+                 scale_after=t_before / t_after, control_weight=max(w_t, 1e-9),
+                 buffer_control_weight=max(w_d, 1e-9))
+    return {**counts, "target_cells": int(t_mask.sum()), "buffer_cells": int(b_mask.sum()),
+            "control_cells": int(c_mask.sum()), **result}
+
+
 def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | None,
            change_date: str | None, slices: str = "month", new_posts: int = 2,
            posts_band: str = "night", reach_m: float = 400.0, permutations: int = 999,
-           seed: int | None = 2025, tz: str = "Europe/Belgrade") -> Decisions:
-    """Run the decision analyses on accepted incidents (``lat``, ``lng``, ``time``)."""
+           seed: int | None = 2025, tz: str = "Europe/Belgrade",
+           target: np.ndarray | None = None, target_label: str = "", buffer_k: int = 1,
+           candidates_latlng: np.ndarray | None = None) -> Decisions:
+    """Run the decision analyses on accepted incidents (``lat``, ``lng``, ``time``).
+
+    ``target`` (a mask over the table's cells, described by ``target_label``) is the area
+    the WDD evaluates; without it, the cells within reach of posts that started on the
+    change date. ``candidates_latlng`` are the sites new posts may take (cell centres when
+    None).
+    """
     decisions = Decisions()
     cells = table.cells
     idx = np.searchsorted(cells, points_to_cells(incidents["lat"].to_numpy(),
@@ -57,10 +107,11 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
     if change_date:
         before, after, t_before, t_after = split_periods(incidents["time"],
                                                          change_date=change_date, tz=tz)
-        rows = []
+        rows, split = [], {}
         for band in table.band_names:
             b = np.bincount(idx[masks[band] & before], minlength=len(cells))
             a = np.bincount(idx[masks[band] & after], minlength=len(cells))
+            split[band] = b, a
             cells_test = rate_test(b, a, t_before, t_after)
             decisions.change_cells[band] = cells_test
             rows.append({"band": band, **change_summary(b, a, t_before, t_after),
@@ -69,6 +120,21 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
                          "cells_down": int((cells_test["significant"]
                                             & (cells_test["direction"] == "down")).sum())})
         decisions.change = pd.DataFrame(rows).set_index("band")
+        if target is None:
+            target = plan_target(posts, cells, change_date=change_date, reach_m=reach_m)
+            target_label = (f"cells within {reach_m:.0f} m of the posts active from "
+                            f"{change_date}")
+        if target is not None and target.any():
+            decisions.target = target_label
+            wdd_rows = []
+            for band, (b, a) in split.items():
+                wdd_rows.append({"band": band, **area_wdd(b, a, target, t_before=t_before,
+                                                          t_after=t_after, buffer_k=buffer_k,
+                                                          cells=cells)})
+            decisions.wdd = pd.DataFrame(wdd_rows).set_index("band")
+        else:
+            decisions.notes.append("no target area for the weighted displacement difference: "
+                                   "give --target FILE, or posts active from the change date")
     emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices,
                                   permutations=permutations, seed=seed or 0)
     decisions.emerging = emerging
@@ -77,7 +143,8 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
         existing = _active_posts(posts, table)
         demand = np.bincount(idx[masks[posts_band]], minlength=len(cells))
         decisions.siting = suggest_posts(demand, cells, existing_latlng=existing, p=new_posts,
-                                         reach_m=reach_m, band=posts_band)
+                                         reach_m=reach_m, band=posts_band,
+                                         candidates_latlng=candidates_latlng)
     return decisions
 
 

@@ -7,7 +7,8 @@ translations in :data:`CATEGORIES`; others are shown as the data give them.
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "TEXT", "CATEGORIES", "t", "category_name", "check_complete"]
+__all__ = ["LANGUAGES", "TEXT", "REPORT_TEXT", "CATEGORIES", "t", "category_name",
+           "check_complete", "to_latin", "number"]
 
 LANGUAGES = ("en", "sr-Cyrl", "sr-Latn", "sq")
 """English, Serbian in Cyrillic, Serbian in Latin script, Albanian."""
@@ -217,6 +218,276 @@ TEXT: dict[str, dict[str, str]] = {
     "hours_unit": {"en": "h", "sr-Cyrl": "ч", "sr-Latn": "č", "sq": "orë"},
 }
 
+_CYRILLIC_TO_LATIN = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ђ": "đ", "е": "e", "ж": "ž", "з": "z",
+    "и": "i", "ј": "j", "к": "k", "л": "l", "љ": "lj", "м": "m", "н": "n", "њ": "nj", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "ћ": "ć", "у": "u", "ф": "f", "х": "h", "ц": "c",
+    "ч": "č", "џ": "dž", "ш": "š", "А": "A", "Б": "B", "В": "V", "Г": "G", "Д": "D", "Ђ": "Đ",
+    "Е": "E", "Ж": "Ž", "З": "Z", "И": "I", "Ј": "J", "К": "K", "Л": "L", "Љ": "Lj", "М": "M",
+    "Н": "N", "Њ": "Nj", "О": "O", "П": "P", "Р": "R", "С": "S", "Т": "T", "Ћ": "Ć", "У": "U",
+    "Ф": "F", "Х": "H", "Ц": "C", "Ч": "Č", "Џ": "Dž", "Ш": "Š"})
+
+
+def to_latin(text: str) -> str:
+    """Serbian Cyrillic written in Serbian Latin script (one letter for one, as the standard
+    alphabets pair them).
+
+    >>> to_latin("Ноћна жаришта у Северној Митровици")
+    'Noćna žarišta u Severnoj Mitrovici'
+    """
+    return text.translate(_CYRILLIC_TO_LATIN)
+
+
+def _w(en: str, sr: str, sq: str) -> dict[str, str]:
+    """A text in English, Serbian Cyrillic (Latin derived from it) and Albanian."""
+    return {"en": en, "sr-Cyrl": sr, "sr-Latn": to_latin(sr), "sq": sq}
+
+
+REPORT_TEXT: dict[str, dict[str, str]] = {
+    "report_title": _w("{area}: planner's report", "{area}: извештај за планере",
+                       "{area}: raport për planifikuesit"),
+    "report_period": _w("{start} – {end}, {days} days", "{start} – {end}, {days} дана",
+                        "{start} – {end}, {days} ditë"),
+    "report_map_note": _w(
+        "The interactive map of the same data is the HTML file beside this report.",
+        "Интерактивна мапа истих података је HTML датотека поред овог извештаја.",
+        "Harta interaktive e të njëjtave të dhëna është skedari HTML pranë këtij raporti."),
+    "sec_headline": _w("Headline figures", "Кључни подаци", "Shifrat kryesore"),
+    "fig_incidents": _w("Incidents, {band}", "Инциденти, {band}", "Incidente, {band}"),
+    "fig_cells": _w("Hexagon cells in the study area", "Шестоугаоних ћелија у подручју",
+                    "Qeliza gjashtëkëndore në zonë"),
+    "fig_hot_cells": _w("Hot spot cells, {band} (90 % or more)",
+                        "Ћелије жаришта, {band} (90 % или више)",
+                        "Qeliza me pika të nxehta, {band} (90 % e më shumë)"),
+    "fig_gap_cells": _w("Gap cells, {band} (high need, low presence)",
+                        "Ћелије празнина, {band} (висока потреба, мало присуство)",
+                        "Qeliza boshllëku, {band} (nevojë e lartë, prani e ulët)"),
+    "fig_coverage": _w("Incidents in covered cells, {band}",
+                       "Инциденти у покривеним ћелијама, {band}",
+                       "Incidente në qeliza të mbuluara, {band}"),
+    "fig_half": _w("Share of cells holding half of all incidents",
+                   "Удео ћелија са половином свих инцидената",
+                   "Pjesa e qelizave me gjysmën e të gjitha incidenteve"),
+    "fig_gini": _w("Concentration (Gini, 0 = even, 1 = all in one cell)",
+                   "Концентрација (Gini, 0 = равномерно, 1 = све у једној ћелији)",
+                   "Përqendrimi (Gini, 0 = njëtrajtshëm, 1 = gjithçka në një qelizë)"),
+    "sec_when": _w("When: incidents and patrol presence by hour and weekday",
+                   "Када: инциденти и присуство патрола по сату и дану",
+                   "Kur: incidentet dhe prania e patrullave sipas orës dhe ditës"),
+    "when_note": _w(
+        "Darker means more. Hatched squares are hidden to protect small counts. Patrol hours "
+        "are the average per week, GPS patrols and staffed posts together.",
+        "Тамније значи више. Шрафирана поља су скривена да би се заштитили мали бројеви. "
+        "Сати патрола су просек по недељи, GPS патроле и пунктови заједно.",
+        "Më e errët do të thotë më shumë. Katrorët me viza janë fshehur për të mbrojtur numrat "
+        "e vegjël. Orët e patrullimit janë mesatarja javore, patrullat GPS dhe postet së "
+        "bashku."),
+    "chart_incidents": _w("Incidents", "Инциденти", "Incidente"),
+    "chart_patrol": _w("Patrol hours per week", "Сати патрола недељно",
+                       "Orë patrullimi në javë"),
+    "chart_hours": _w("Share per hour of the day: where the lines part, need and presence "
+                      "do not match", "Удео по сату: где се линије размичу, потреба и "
+                      "присуство се не поклапају", "Pjesa për çdo orë: ku vijat ndahen, "
+                      "nevoja dhe prania nuk përputhen"),
+    "share_incidents": _w("Share of incidents", "Удео инцидената", "Pjesa e incidenteve"),
+    "share_patrol": _w("Share of patrol time", "Удео времена патроле",
+                       "Pjesa e kohës së patrullimit"),
+    "hour": _w("Hour", "Сат", "Ora"),
+    "day_0": _w("Mon", "пон", "Hën"), "day_1": _w("Tue", "уто", "Mar"),
+    "day_2": _w("Wed", "сре", "Mër"), "day_3": _w("Thu", "чет", "Enj"),
+    "day_4": _w("Fri", "пет", "Pre"), "day_5": _w("Sat", "суб", "Sht"),
+    "day_6": _w("Sun", "нед", "Die"),
+    "sec_where": _w("Where: how concentrated incidents are", "Где: колико су инциденти "
+                    "концентрисани", "Ku: sa të përqendruara janë incidentet"),
+    "lorenz_note": _w(
+        "Lorenz curve: the share of incidents in the busiest share of cells. The further the "
+        "curve bows from the diagonal, the more a few places matter.",
+        "Лоренцова крива: удео инцидената у најоптерећенијем уделу ћелија. Што је крива даље "
+        "од дијагонале, то је неколико места важније.",
+        "Kurba e Lorencit: pjesa e incidenteve në pjesën më të ngarkuar të qelizave. Sa më "
+        "larg diagonales, aq më shumë kanë rëndësi disa vende."),
+    "share_cells": _w("Share of cells, busiest first", "Удео ћелија, најоптерећеније прво",
+                      "Pjesa e qelizave, më të ngarkuarat së pari"),
+    "even_line": _w("Even spread", "Равномерно", "Shpërndarje e njëtrajtshme"),
+    "pai_line": _w("Predictive accuracy index of the busiest 5 / 10 / 20 % of the area: "
+                   "{a} / {b} / {c}.",
+                   "Индекс тачности предвиђања за најоптерећенијих 5 / 10 / 20 % подручја: "
+                   "{a} / {b} / {c}.",
+                   "Indeksi i saktësisë së parashikimit për 5 / 10 / 20 % më të ngarkuar të "
+                   "zonës: {a} / {b} / {c}."),
+    "sec_gaps": _w("Top gap cells, {band}", "Главне празнине, {band}",
+                   "Boshllëqet kryesore, {band}"),
+    "gaps_note": _w(
+        "Cells with high need and low patrol presence, most incidents first; the numbers are "
+        "the map's. The small map shows where each lies.",
+        "Ћелије са високом потребом и малим присуством патрола, прво оне са највише "
+        "инцидената; бројеви су исти као на мапи. Мала мапа показује где је која.",
+        "Qeliza me nevojë të lartë dhe prani të ulët patrullimi, së pari ato me më shumë "
+        "incidente; numrat janë ata të hartës. Harta e vogël tregon ku ndodhet secila."),
+    "no_gaps": _w("No gap cells in this band.", "Нема празнина у овом периоду.",
+                  "Nuk ka boshllëqe në këtë brez kohor."),
+    "no_patrol": _w("No patrol data were given: presence and gaps are unknown.",
+                    "Нису дати подаци о патролама: присуство и празнине нису познати.",
+                    "Nuk u dhanë të dhëna patrullimi: prania dhe boshllëqet janë të panjohura."),
+    "col_rank": _w("#", "#", "#"),
+    "col_cell": _w("Cell (H3)", "Ћелија (H3)", "Qeliza (H3)"),
+    "col_incidents": _w("Incidents", "Инциденти", "Incidente"),
+    "col_patrol_hours": _w("Patrol hours", "Сати патрола", "Orë patrullimi"),
+    "col_hot": _w("Hot spot", "Жариште", "Pikë e nxehtë"),
+    "sec_change": _w("Before and after {date}", "Пре и после {date}", "Para dhe pas {date}"),
+    "change_note": _w(
+        "Incidents per 30 days before ({before} days) and after ({after} days), with 95 % "
+        "intervals. p: exact test that the rate stayed the same. Cells up / down: cells whose "
+        "change is significant after false discovery rate correction.",
+        "Инциденти на 30 дана пре ({before} дана) и после ({after} дана), са интервалима од "
+        "95 %. p: тачан тест да је стопа остала иста. Ћелије горе / доле: ћелије чија је "
+        "промена значајна после корекције стопе лажних открића.",
+        "Incidente për 30 ditë para ({before} ditë) dhe pas ({after} ditë), me intervale 95 %. "
+        "p: testi i saktë që norma mbeti e njëjtë. Qeliza lart / poshtë: qeliza ndryshimi i të "
+        "cilave është i rëndësishëm pas korrigjimit të shkallës së zbulimeve të rreme."),
+    "no_change": _w("Give a change date (--change-date) to compare before and after.",
+                    "Задајте датум промене (--change-date) да бисте поредили пре и после.",
+                    "Jepni një datë ndryshimi (--change-date) për të krahasuar para dhe pas."),
+    "noisy_left_out": _w(
+        "Left out: with added noise, before/after figures and post gains would need exact "
+        "counts.",
+        "Изостављено: уз додати шум, подаци пре/после и добит од пунктова захтевали би тачне "
+        "бројеве.",
+        "Lënë jashtë: me zhurmën e shtuar, shifrat para/pas dhe fitimet nga postet do të "
+        "kërkonin numra të saktë."),
+    "col_band": _w("Time band", "Период", "Brezi kohor"),
+    "col_before": _w("Before", "Пре", "Para"),
+    "col_after": _w("After", "После", "Pas"),
+    "col_rate": _w("Per 30 days, before → after", "На 30 дана, пре → после",
+                   "Për 30 ditë, para → pas"),
+    "col_ratio": _w("Ratio", "Однос", "Raporti"),
+    "col_p": _w("p", "p", "p"),
+    "col_cells_updown": _w("Cells up / down", "Ћелије горе / доле", "Qeliza lart / poshtë"),
+    "too_few": _w("too few to compare", "премало за поређење", "shumë pak për krahasim"),
+    "chart_rates": _w("Incidents per 30 days with 95 % intervals",
+                      "Инциденти на 30 дана са интервалима од 95 %",
+                      "Incidente për 30 ditë me intervale 95 %"),
+    "sec_wdd": _w("Did incidents just move? Weighted displacement difference",
+                  "Да ли су се инциденти само преместили? Пондерисана разлика померања",
+                  "A thjesht u zhvendosën incidentet? Diferenca e ponderuar e zhvendosjes"),
+    "wdd_note": _w(
+        "Target: {target} ({cells} cells). Buffer: the {buffer} cells around it, where "
+        "incidents could move. Control: the rest of the area, scaled to the target's and the "
+        "buffer's counts before. WDD below 0 means fewer incidents in target and buffer than "
+        "the control predicts; SE is its standard error.",
+        "Циљ: {target} ({cells} ћелија). Појас: {buffer} ћелија око њега, куда би се "
+        "инциденти могли преместити. Контрола: остатак подручја, сразмерно бројевима циља и "
+        "појаса пре. WDD испод 0 значи мање инцидената у циљу и појасу него што контрола "
+        "предвиђа; SE је његова стандардна грешка.",
+        "Objektivi: {target} ({cells} qeliza). Brezi: {buffer} qelizat përreth tij, ku "
+        "incidentet mund të zhvendosen. Kontrolli: pjesa tjetër e zonës, në përpjesëtim me "
+        "numrat e objektivit dhe brezit më parë. WDD nën 0 do të thotë më pak incidente në "
+        "objektiv dhe brez nga sa parashikon kontrolli; SE është gabimi i tij standard."),
+    "wdd_target_posts": _w("cells within {m} m of the posts active from {date}",
+                           "ћелије до {m} m од пунктова активних од {date}",
+                           "qelizat brenda {m} m nga postet aktive që nga {date}"),
+    "col_target": _w("Target before → after", "Циљ пре → после", "Objektivi para → pas"),
+    "col_buffer": _w("Buffer before → after", "Појас пре → после", "Brezi para → pas"),
+    "col_control": _w("Control before → after", "Контрола пре → после",
+                      "Kontrolli para → pas"),
+    "col_wdd": _w("WDD ± SE", "WDD ± SE", "WDD ± SE"),
+    "col_reading": _w("Reading", "Тумачење", "Leximi"),
+    "wdd_fewer": _w("fewer than expected", "мање од очекиваног", "më pak se e pritshmja"),
+    "wdd_more": _w("more than expected", "више од очекиваног", "më shumë se e pritshmja"),
+    "wdd_chance": _w("within chance", "у границама случаја", "brenda rastësisë"),
+    "sec_emerging": _w("What is getting worse: emerging hot spots",
+                       "Шта се погоршава: жаришта у настајању",
+                       "Çfarë po përkeqësohet: pika të nxehta në zhvillim"),
+    "emerging_note": _w(
+        "Gi* in each of {n} time slices and a Mann-Kendall trend per cell, classified as in "
+        "the emerging hot spot method. Cells per pattern:",
+        "Gi* у сваком од {n} временских одсечака и Mann-Kendall тренд по ћелији, разврстано "
+        "као у методи жаришта у настајању. Ћелије по обрасцу:",
+        "Gi* në secilën nga {n} periudhat kohore dhe trendi Mann-Kendall për qelizë, të "
+        "klasifikuara si në metodën e pikave të nxehta në zhvillim. Qeliza sipas modelit:"),
+    "col_pattern": _w("Pattern", "Образац", "Modeli"),
+    "col_cells": _w("Cells", "Ћелије", "Qeliza"),
+    "sec_siting": _w("Where the next posts help most, {band}",
+                     "Где би следећи пунктови највише помогли, {band}",
+                     "Ku ndihmojnë më shumë postet e ardhshme, {band}"),
+    "siting_note": _w(
+        "Maximal covering location model: existing posts stay, each new post reaches {m} m, "
+        "and the aim is to cover the most incidents of the band. Coverage here counts fixed "
+        "posts only. Coverage by existing posts: {base}.",
+        "Модел максималног покривања: постојећи пунктови остају, сваки нови досеже {m} m, а "
+        "циљ је покрити највише инцидената у периоду. Покривеност овде рачуна само сталне "
+        "пунктове. Покривеност постојећим пунктовима: {base}.",
+        "Modeli i mbulimit maksimal: postet ekzistuese mbeten, çdo post i ri arrin {m} m, dhe "
+        "synimi është të mbulohen sa më shumë incidente të brezit. Mbulimi këtu numëron "
+        "vetëm postet fikse. Mbulimi nga postet ekzistuese: {base}."),
+    "col_post": _w("New post", "Нови пункт", "Post i ri"),
+    "col_where": _w("Location (lat, lng)", "Локација (шир., дуж.)",
+                    "Vendndodhja (gjer., gjat.)"),
+    "col_gain": _w("Incidents added", "Додатно покривених инцидената", "Incidente të shtuara"),
+    "col_coverage": _w("Coverage after", "Покривеност после", "Mbulimi pas"),
+    "sec_quality": _w("Data quality", "Квалитет података", "Cilësia e të dhënave"),
+    "quality_note": _w(
+        "Every row read is either accepted or rejected with a reason; rejected rows are "
+        "listed in the rejects files for the analyst.",
+        "Сваки прочитани ред је прихваћен или одбијен уз разлог; одбијени редови су наведени "
+        "у датотекама одбијених редова за аналитичара.",
+        "Çdo rresht i lexuar ose pranohet ose refuzohet me një arsye; rreshtat e refuzuar "
+        "renditen në skedarët e refuzimeve për analistin."),
+    "col_file": _w("File", "Датотека", "Skedari"),
+    "col_kind": _w("Kind", "Врста", "Lloji"),
+    "col_read": _w("Rows read", "Прочитано редова", "Rreshta të lexuar"),
+    "col_accepted": _w("Accepted", "Прихваћено", "Të pranuar"),
+    "col_rejected": _w("Rejected", "Одбијено", "Të refuzuar"),
+    "col_reasons": _w("Why rejected", "Зашто одбијено", "Pse u refuzuan"),
+    "kind_incidents": _w("incidents", "инциденти", "incidente"),
+    "kind_pings": _w("patrol pings", "GPS сигнали патрола", "sinjale GPS të patrullave"),
+    "kind_posts": _w("fixed posts", "стални пунктови", "poste fikse"),
+    "intervals_note": _w(
+        "Ping intervals: {a} up to 10 s, {b} 10–30 s, {c} 30–60 s, {d} from 60 s to the cap, "
+        "{e} over the {cap} s cap (each counted as {cap} s, so presence there is understated).",
+        "Интервали сигнала: {a} до 10 s, {b} 10–30 s, {c} 30–60 s, {d} од 60 s до границе, "
+        "{e} преко границе од {cap} s (сваки се рачуна као {cap} s, па је присуство ту "
+        "потцењено).",
+        "Intervalet e sinjaleve: {a} deri në 10 s, {b} 10–30 s, {c} 30–60 s, {d} nga 60 s deri "
+        "te kufiri, {e} mbi kufirin prej {cap} s (secili numërohet si {cap} s, ndaj prania "
+        "atje është nënvlerësuar)."),
+    "sec_methods": _w("Methods and references", "Методе и литература",
+                      "Metodat dhe referencat"),
+    "method_change": _w(
+        "Before/after: exact conditional binomial test of equal rates per band and cell, with "
+        "false discovery rate correction over cells; weighted displacement difference for the "
+        "target area.",
+        "Пре/после: тачан условни биномни тест једнаких стопа по периоду и ћелији, са "
+        "корекцијом стопе лажних открића; пондерисана разлика померања за циљно подручје.",
+        "Para/pas: test i saktë binomial i kushtëzuar i normave të barabarta për brez dhe "
+        "qelizë, me korrigjim të shkallës së zbulimeve të rreme; diferenca e ponderuar e "
+        "zhvendosjes për zonën objektiv."),
+    "method_siting": _w(
+        "New posts: maximal covering location problem solved exactly (PySAL spopt), existing "
+        "posts fixed.",
+        "Нови пунктови: проблем максималног покривања решен тачно (PySAL spopt), постојећи "
+        "пунктови фиксни.",
+        "Poste të reja: problemi i mbulimit maksimal i zgjidhur saktë (PySAL spopt), postet "
+        "ekzistuese të fiksuara."),
+    "method_privacy": _w(
+        "Privacy: counts of 1 to {k1} are shown as fewer than {k}, and further values are "
+        "hidden where a total would give them back. No point, address or note is in this "
+        "report.",
+        "Приватност: бројеви од 1 до {k1} приказани су као мање од {k}, а даље вредности су "
+        "скривене где би их неки збир открио. У извештају нема тачака, адреса ни белешки.",
+        "Privatësia: numrat nga 1 deri në {k1} shfaqen si më pak se {k}, dhe vlera të tjera "
+        "fshihen kur një shumë do t'i zbulonte. Në këtë raport nuk ka pika, adresa apo "
+        "shënime."),
+    "unknown": _w("unknown", "непознато", "e panjohur"),
+    "col_hot_cells": _w("Hot spot cells", "Ћелије жаришта", "Qeliza të nxehta"),
+    "col_gap_cells": _w("Gap cells", "Ћелије празнина", "Qeliza boshllëku"),
+    "col_coverage_band": _w("Coverage", "Покривеност", "Mbulimi"),
+    "col_half": _w("Cells with half the incidents", "Ћелије са пола инцидената",
+                   "Qeliza me gjysmën e incidenteve"),
+    "col_gini": _w("Gini", "Gini", "Gini"),
+}
+"""The planner's report's words."""
+
 CATEGORIES: dict[str, dict[str, str]] = {
     "verbal sexual harassment": {"en": "verbal sexual harassment",
                                  "sr-Cyrl": "вербално сексуално узнемиравање",
@@ -231,6 +502,22 @@ CATEGORIES: dict[str, dict[str, str]] = {
     "property damage": {"en": "property damage", "sr-Cyrl": "оштећење имовине",
                         "sr-Latn": "oštećenje imovine", "sq": "dëmtim prone"},
 }
+
+
+TEXT.update(REPORT_TEXT)
+
+
+def number(value: float, lang: str = "en", *, decimals: int = 1) -> str:
+    """A number as pages write it in ``lang``: grouped thousands, at most ``decimals``.
+
+    >>> number(12345.5, "sr-Latn"), number(12345.0, "en"), number(0.25, "sq", decimals=2)
+    ('12.345,5', '12,345', '0,25')
+    """
+    text = f"{value:,.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".")
+    group = {"en": ",", "sq": "\u202f"}.get(lang, ".")
+    return text if lang == "en" else text.replace(",", " ").replace(".", ",").replace(" ", group)
 
 
 def t(key: str, lang: str = "en", **fields) -> str:

@@ -17,7 +17,7 @@ import shapely
 from geo.area import utm_crs_for
 from geo.bands import band_info
 from geo.cells import cells_to_polygons
-from geo.i18n import LANGUAGES, t
+from geo.i18n import LANGUAGES, number, t
 from geo.privacy import (
     COMPLEMENT,
     SMALL,
@@ -64,19 +64,13 @@ class PictureTexts:
     notes: tuple[tuple[str, bool], ...]
 
 
-def _fmt(value: float, lang: str) -> str:
-    """A number as the map's page writes it: grouped thousands, at most one decimal."""
-    text = f"{value:,.1f}".removesuffix(".0")
-    group = {"en": ",", "sq": "\u202f"}.get(lang, ".")
-    return text if lang == "en" else text.replace(",", " ").replace(".", ",").replace(" ", group)
-
-
 def _class_rows(breaks: list[float], palette: list[str], low: float, step: float,
                 unit: str, lang: str) -> list[tuple[str | None, str]]:
     """Legend rows "lower–upper" per class, as the HTML legend writes them."""
     rows, lower = [], low
     for upper, colour in zip(breaks, palette, strict=True):
-        text = _fmt(upper, lang) if lower >= upper else f"{_fmt(lower, lang)}–{_fmt(upper, lang)}"
+        text = (number(upper, lang) if lower >= upper
+                else f"{number(lower, lang)}–{number(upper, lang)}")
         rows.append((colour, text + unit))
         lower = round(upper + step, 1)
     return rows
@@ -140,7 +134,7 @@ def picture_texts(published: PublishedCells, *, layer: str = "incidents", band: 
     subtitle = [t("period", lang, start=published.period[0], end=published.period[1])
                 if published.period else "",
                 label + (f" ({info['hours']})" if info["hours"] else ""),
-                t("total_incidents", lang, n=_fmt(total, lang))
+                t("total_incidents", lang, n=number(total, lang))
                 if (total := published.totals.get(band)) is not None else ""]
     notes = [(t("restricted", lang), True)] if published.audience == "analyst" else []
     notes += [(t("synthetic", lang), True)] if synthetic else []
@@ -177,7 +171,7 @@ def _wrap(text: str, width_pt: float, size: float, weight: str = "normal") -> st
     return "\n".join(lines)
 
 
-def _project(published: PublishedCells) -> tuple[list, list, np.ndarray, np.ndarray]:
+def project_shapes(published: PublishedCells) -> tuple[list, list, np.ndarray, np.ndarray]:
     """Hexagon and area rings, and post positions, in metres; and the (x0, x1, y0, y1) limits
     of the map, with room below for the scale bar."""
     cx, cy = shapely.centroid(published.area_lnglat).coords[0]
@@ -193,7 +187,7 @@ def _project(published: PublishedCells) -> tuple[list, list, np.ndarray, np.ndar
     return [np.asarray(x.exterior.coords) for x in hexes], rings, posts, limits
 
 
-def _draw_map(ax, shapes: tuple, faces: list[str], posts: tuple[PublicPost, ...], *,
+def draw_map(ax, shapes: tuple, faces: list[str], posts: tuple[PublicPost, ...], *,
               s: float, lang: str) -> None:
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Circle
@@ -336,13 +330,13 @@ def render_picture(published: PublishedCells, path: str | Path, *, layer: str = 
             size = min(size, size * 0.96 * width * 72 / _text_width(text, size, weight))
             fig.text(0.02, y, text, fontsize=size, fontweight=weight, va="top",
                      color="black" if weight == "bold" else _GREY)
-        shapes = _project(published)
+        shapes = project_shapes(published)
         x0, x1, y0, y1 = shapes[3]
         fit = min((0.95 - _PANEL) * width / (x1 - x0), (_TOP - 0.02) * height / (y1 - y0))
         map_w, map_h = (x1 - x0) * fit / width, (y1 - y0) * fit / height
         ax = fig.add_axes((0.02, _TOP - map_h, map_w, map_h))
         posts = published.posts if layer in ("incidents", "gaps") else ()
-        _draw_map(ax, shapes, _colours(published, layer, band, lang)[0], posts, s=s, lang=lang)
+        draw_map(ax, shapes, _colours(published, layer, band, lang)[0], posts, s=s, lang=lang)
         panel_x = 0.02 + map_w + 0.03
         panel_pt = (0.98 - panel_x) * width * 72
         bottom = _draw_legend(fig, texts, layer, posts, panel_x, panel_pt, s, lang)

@@ -16,11 +16,12 @@ from geo.area import StudyArea, default_area, extent_area, read_area
 from geo.gis import write_published
 from geo.maps import render_map
 from geo.picture import LAYERS, render_picture
-from geo.privacy import DEFAULT_K, MIN_COMMUNITY_K, publish
+from geo.privacy import DEFAULT_K, MIN_COMMUNITY_K, ReportInputs, publish
+from geo.report import render_report, render_report_pdf
 from geo.table import CellTable
 from geo.validate import Checked, Options, read_checked
 
-__all__ = ["Inputs", "BuildResult", "load_inputs", "build"]
+__all__ = ["Inputs", "BuildResult", "load_inputs", "build", "read_candidates"]
 
 
 @dataclass
@@ -58,6 +59,7 @@ class BuildResult:
     summary: str
     gis_path: Path | None = None
     pictures: list[Path] = field(default_factory=list)
+    reports: list[Path] = field(default_factory=list)
 
     @property
     def table(self) -> CellTable:
@@ -70,6 +72,37 @@ def _methods(settings: Settings, analysis: Analysis) -> dict:
     cells = len(analysis.table.frame)
     perms = settings.permutations or (9_999 if cells <= 2_000 else 999)
     return {"cap": round(settings.cap_s), "reach": round(settings.reach_m), "perms": perms}
+
+
+def report_inputs(inputs: Inputs, analysis: Analysis, settings: Settings) -> ReportInputs:
+    """What the report needs beyond the cell table: the week profile, data quality, pings."""
+    intervals = None
+    if analysis.presence is not None and analysis.presence.intervals:
+        p = analysis.presence
+        intervals = {"counts": [int(c) for c in p.interval_counts], "cap_s": float(p.cap_s),
+                     "total": int(p.intervals)}
+    return ReportInputs(week=analysis.week, quality=[c.quality() for c in inputs.checked],
+                        intervals=intervals, posts_band=settings.posts_band,
+                        change_date=settings.change_date)
+
+
+def read_candidates(path: str | Path, *, options: Options | None = None
+                    ) -> tuple[tuple[float, float], ...]:
+    """(lat, lng) of the places new posts may take, from any point file a posts file may be.
+
+    Every row must be a usable point: a candidate file is short and chosen by hand, so a bad
+    row is an error naming it, not a reject.
+    """
+    checked = read_checked(path, "posts", options=options)
+    if checked.judged.rejected:
+        first = checked.rejects.iloc[0]
+        msg = (f"{path}: row {first['row']}, column {first['column']}: {first['reason']} "
+               f"({checked.judged.rejected} candidate row(s) unusable; fix them or remove them)")
+        raise InputError(msg)
+    if not len(checked.accepted):
+        msg = f"{path}: no candidate sites in the file"
+        raise InputError(msg)
+    return tuple((float(a), float(b)) for a, b in checked.accepted[["lat", "lng"]].to_numpy())
 
 
 def _as_list(value) -> list:
@@ -144,6 +177,7 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
           picture_band: str = "all", audience: str = "community",
           epsilon: float | None = None, noise_seed: int | None = None,
           rejects_dir: str | Path | None = None, gis: str | Path | None = None,
+          report: bool = True, report_pdf: bool = True,
           progress: bool = False) -> BuildResult:
     """Analyse, pass the cells through the privacy gate, write the map, rejects and GIS files.
 
@@ -169,6 +203,9 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
         Add Laplace noise with this privacy budget to published counts.
     gis
         Also write the cell table as GeoPackage (``.gpkg``) or GeoParquet (``.parquet``).
+    report, report_pdf
+        Write the planner's report beside the map, ``<map>_report.html`` and
+        ``<map>_report.pdf``, from the same published values.
     """
     settings = settings or Settings()
     out = Path(out)
@@ -203,7 +240,7 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     if out.suffix.lower() not in (".html", ".htm"):
         msg = f"--out {out}: the map file must end in .html"
         raise UsageError(msg)
-    with Steps(7, progress) as steps:
+    with Steps(8, progress) as steps:
         analysis = analyse(inputs.accepted("incidents"), inputs.area,
                            pings=inputs.accepted("pings"), posts=inputs.accepted("posts"),
                            settings=settings, on_step=steps.next)
@@ -212,12 +249,22 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
         published = publish(analysis.table, k=k, posts=inputs.accepted("posts"),
                             reach_m=settings.reach_m, methods=_methods(settings, analysis),
                             sparse=sparse, audience=audience, epsilon=epsilon,
-                            noise_seed=noise_seed, decisions=analysis.decisions)
+                            noise_seed=noise_seed, decisions=analysis.decisions,
+                            report=report_inputs(inputs, analysis, settings))
         map_path = render_map(published, out, title=title, note=note, tiles=tiles, lang=lang,
                               synthetic=synthetic)
         pictures = [render_picture(published, target, layer=picture_layer, band=picture_band,
                                    lang=lang, title=title, note=note, synthetic=synthetic)
                     for target in (png, pdf) if target]
+        steps.next("writing the report")
+        stem = out.with_name(f"{out.stem}_report")
+        reports = []
+        if report:
+            reports.append(render_report(published, stem.with_suffix(".html"), lang=lang,
+                                         note=note, synthetic=synthetic))
+        if report and report_pdf:
+            reports.append(render_report_pdf(published, stem.with_suffix(".pdf"), lang=lang,
+                                             note=note, synthetic=synthetic))
         steps.next("writing files")
         folder = Path(rejects_dir) if rejects_dir else out.parent / "rejects"
         rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]
@@ -229,4 +276,4 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     summary = "\n".join([*(c.summary() for c in inputs.checked),
                          *(f"warning: {w}" for w in analysis.warnings)])
     return BuildResult(analysis=analysis, map_path=map_path, rejects=rejects, summary=summary,
-                       gis_path=gis_path, pictures=pictures)
+                       gis_path=gis_path, pictures=pictures, reports=reports)

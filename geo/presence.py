@@ -25,14 +25,19 @@ import pandas as pd
 import pyproj
 
 from geo._arrays import sorted_by_key_time
-from geo.bands import DEFAULT_BANDS, Band, band_masks
+from geo.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, local_clock
 from geo.cells import DEFAULT_RES, cells_to_latlng, points_to_cells
 
-__all__ = ["Presence", "pings_to_presence", "posts_to_presence", "DEFAULT_CAP_S"]
+__all__ = ["Presence", "pings_to_presence", "posts_to_presence", "posts_week_hours",
+           "cells_within",
+           "DEFAULT_CAP_S", "INTERVAL_EDGES_S"]
 
 DEFAULT_CAP_S = 120.0
 """Two minutes: twice the longest normal interval of the devices in the field (10-60 s)."""
 STOP_MINUTES = (10.0, 16.0)
+INTERVAL_EDGES_S = (10.0, 30.0, 60.0)
+"""Ping intervals are counted in classes: up to 10 s, 10-30 s, 30-60 s, 60 s to the cap, over
+the cap."""
 _M_PER_DEG_LAT = 111_132.0
 
 
@@ -47,6 +52,10 @@ class Presence:
     capped: int = 0
     cap_s: float = DEFAULT_CAP_S
     notes: list[str] = field(default_factory=list)
+    week_minutes: np.ndarray = field(default_factory=lambda: np.zeros(HOURS_OF_WEEK))
+    """Presence minutes in the whole area per local hour of the week (Monday 00-01 first)."""
+    interval_counts: np.ndarray = field(default_factory=lambda: np.zeros(5, np.int64))
+    """Ping intervals per class of :data:`INTERVAL_EDGES_S` (the last class: over the cap)."""
 
     @property
     def capped_share(self) -> float:
@@ -84,6 +93,8 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
     shape = (len(bands), len(cells))
     totals = {"minutes": np.zeros(shape), "visits": np.zeros(shape), "stops": np.zeros(shape)}
     intervals = n_capped = 0
+    week = np.zeros(HOURS_OF_WEEK)
+    interval_counts = np.zeros(5, np.int64)
     if n:
         unit_code, _ = pd.factorize(pings["unit"], sort=False)
         t_us = pd.DatetimeIndex(pings["time"]).as_unit("us").asi8
@@ -101,6 +112,8 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
                 totals[key] += part[key]
             intervals += part["intervals"]
             n_capped += part["capped"]
+            week += part["week"]
+            interval_counts += part["interval_counts"]
     frames = {key: pd.DataFrame(value.T, index=pd.Index(cells, name="cell_id"),
                                 columns=[b.name for b in bands])
               for key, value in totals.items()}
@@ -111,7 +124,7 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
                      f"{cap_s:.0f} s cap and count only {cap_s:.0f} s: presence is understated "
                      "where devices report rarely.")
     return Presence(frames["minutes"], frames["visits"], frames["stops"], intervals, n_capped,
-                    cap_s, notes)
+                    cap_s, notes, week / 60.0, interval_counts)
 
 
 def _slices(unit_starts: np.ndarray, n: int, chunk: int):
@@ -140,6 +153,8 @@ def _presence_of_units(unit_code, t_us, lat, lng, cells, *, res, bands, cap_s, s
     dwell = np.zeros(n)
     dwell[:-1] = np.where(same_next, (t_us[1:] - t_us[:-1]) / 1e6, 0.0)
     capped = dwell > cap_s
+    edges = np.array([*np.minimum(INTERVAL_EDGES_S, cap_s), cap_s])
+    interval_class = np.searchsorted(edges, dwell[:-1][same_next], side="left")
     np.minimum(dwell, cap_s, out=dwell)
 
     # visits: runs of one unit in one cell, broken by a gap over the cap
@@ -152,8 +167,11 @@ def _presence_of_units(unit_code, t_us, lat, lng, cells, *, res, bands, cap_s, s
     stop_first, stop_dur = _stationary_runs(still, dwell, lat, lng, stop_radius_m)
     is_stop = (stop_dur >= STOP_MINUTES[0] * 60) & (stop_dur <= STOP_MINUTES[1] * 60)
 
-    masks = band_masks(pd.DatetimeIndex(t_us.astype("datetime64[us]")).tz_localize("UTC"),
-                       bands, tz=tz)
+    hour, weekday = local_clock(
+        pd.DatetimeIndex(t_us.astype("datetime64[us]")).tz_localize("UTC"), tz=tz)
+    masks = {band.name: band.contains(hour, weekday) for band in bands}
+    week_hour = weekday.astype(np.int64) * 24 + hour.astype(np.int64)
+    del hour, weekday
     first = np.flatnonzero(start)
     stop_at = stop_first[is_stop & inside[stop_first]]
     out = {key: np.zeros((len(bands), len(cells))) for key in ("minutes", "visits", "stops")}
@@ -167,6 +185,9 @@ def _presence_of_units(unit_code, t_us, lat, lng, cells, *, res, bands, cap_s, s
         out["stops"][b] = np.bincount(idx[stop_keep], minlength=len(cells))
     out["intervals"] = int(same_next.sum())
     out["capped"] = int(capped.sum())
+    out["week"] = np.bincount(week_hour[inside], weights=dwell[inside],
+                              minlength=HOURS_OF_WEEK)
+    out["interval_counts"] = np.bincount(interval_class, minlength=5)
     return out
 
 
@@ -202,6 +223,23 @@ def _stationary_runs(still: np.ndarray, dwell: np.ndarray, lat, lng, radius_m: f
     return first, duration
 
 
+def cells_within(cells: np.ndarray, lat: np.ndarray, lng: np.ndarray, *, reach_m: float
+                 ) -> np.ndarray:
+    """Whether each cell's centre lies within ``reach_m`` metres of each point (points x cells),
+    measured in the cells' UTM zone."""
+    from geo.area import utm_crs_for
+
+    if len(cells) == 0 or len(lat) == 0:
+        return np.zeros((len(lat), len(cells)), dtype=bool)
+    c_lat, c_lng = cells_to_latlng(cells)
+    crs = utm_crs_for(float(np.mean(c_lat)), float(np.mean(c_lng)))
+    to_m = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    cx, cy = to_m.transform(c_lng, c_lat)
+    px, py = to_m.transform(np.asarray(lng, float), np.asarray(lat, float))
+    return np.hypot(cx[None, :] - np.asarray(px)[:, None],
+                    cy[None, :] - np.asarray(py)[:, None]) <= reach_m
+
+
 def posts_to_presence(posts: pd.DataFrame, cells: np.ndarray, *, period: tuple, reach_m=400.0,
                       bands: Sequence[Band] = DEFAULT_BANDS,
                       tz: str = "Europe/Belgrade") -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -220,32 +258,51 @@ def posts_to_presence(posts: pd.DataFrame, cells: np.ndarray, *, period: tuple, 
     minutes = _empty(cells, bands)
     if posts is None or len(posts) == 0 or len(cells) == 0:
         return minutes, minutes.astype(bool)
-    from geo.area import utm_crs_for
-
-    c_lat, c_lng = cells_to_latlng(cells)
-    crs = utm_crs_for(float(np.mean(c_lat)), float(np.mean(c_lng)))
-    to_m = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
-    cx, cy = to_m.transform(c_lng, c_lat)
-    px, py = to_m.transform(posts["lng"].to_numpy(float), posts["lat"].to_numpy(float))
-    near = np.hypot(cx[None, :] - px[:, None], cy[None, :] - py[:, None]) <= reach_m
-    first_day = pd.Timestamp(period[0]).tz_convert(tz).normalize().tz_localize(None)
-    last_day = pd.Timestamp(period[1]).tz_convert(tz).normalize().tz_localize(None)
-    days = pd.date_range(first_day, last_day, freq="D")
+    near = cells_within(cells, posts["lat"].to_numpy(float), posts["lng"].to_numpy(float),
+                        reach_m=reach_m)
     clock = np.arange(1440) / 60.0
     for p, post in enumerate(posts.itertuples(index=False)):
         staffed = _staffed_minutes(int(post.start_min), int(post.end_min))
-        active = np.ones(len(days), dtype=bool)
-        if pd.notna(post.active_from):
-            active &= days >= pd.Timestamp(post.active_from)
-        if pd.notna(post.active_to):
-            active &= days <= pd.Timestamp(post.active_to)
-        day_counts = np.bincount(days[active].day_of_week.to_numpy(), minlength=7)
+        day_counts = np.bincount(_active_days(post, period, tz).day_of_week.to_numpy(),
+                                 minlength=7)
         for band in bands:
             in_band = band.in_hours(clock) & staffed
             per_day = in_band.sum()
             total = sum(day_counts[d] for d in band.days) * per_day
             minutes.loc[near[p], band.name] += float(total)
     return minutes, minutes > 0
+
+
+def _active_days(post, period: tuple, tz: str) -> pd.DatetimeIndex:
+    """The local days of the period on which a post was active."""
+    first_day = pd.Timestamp(period[0]).tz_convert(tz).normalize().tz_localize(None)
+    last_day = pd.Timestamp(period[1]).tz_convert(tz).normalize().tz_localize(None)
+    days = pd.date_range(first_day, last_day, freq="D")
+    active = np.ones(len(days), dtype=bool)
+    if pd.notna(post.active_from):
+        active &= days >= pd.Timestamp(post.active_from)
+    if pd.notna(post.active_to):
+        active &= days <= pd.Timestamp(post.active_to)
+    return days[active]
+
+
+def posts_week_hours(posts: pd.DataFrame | None, *, period: tuple,
+                     tz: str = "Europe/Belgrade") -> np.ndarray:
+    """Staffed post hours summed over posts, per local hour of the week (168 values).
+
+    A post staffed 22:00-06:00 on every day of a one-week period adds 1 hour to each of the
+    hours 22, 23, 0, ..., 5 of every weekday.
+    """
+    week = np.zeros(HOURS_OF_WEEK)
+    if posts is None or not len(posts):
+        return week
+    for post in posts.itertuples(index=False):
+        staffed = _staffed_minutes(int(post.start_min), int(post.end_min))
+        per_hour = staffed.reshape(24, 60).sum(axis=1) / 60.0
+        day_counts = np.bincount(_active_days(post, period, tz).day_of_week.to_numpy(),
+                                 minlength=7)
+        week += np.outer(day_counts, per_hour).ravel()
+    return week
 
 
 def _staffed_minutes(start: int, end: int) -> np.ndarray:

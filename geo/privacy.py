@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from geo._report_facts import ReportFacts, ReportInputs, report_facts
 from geo._suppression import COMPLEMENT, SHOWN, SMALL, suppress_table
 from geo.table import CellTable
 
-__all__ = ["PublishedCells", "PublicPost", "SuggestedPost", "publish", "check_published",
+__all__ = ["PublishedCells", "PublicPost", "SuggestedPost", "ReportInputs", "ReportFacts",
+           "publish", "check_published",
            "clean_text", "DEFAULT_K", "MIN_COMMUNITY_K", "PARTITIONS", "SHOWN", "SMALL",
            "COMPLEMENT"]
 
@@ -90,6 +92,7 @@ class PublishedCells:
     epsilon: float | None = None
     emerging: np.ndarray | None = None
     suggested: tuple[SuggestedPost, ...] = ()
+    report: ReportFacts | None = None
     _token: object = None
 
     def __post_init__(self) -> None:
@@ -146,7 +149,7 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
             posts: pd.DataFrame | None = None, reach_m: float = 400.0,
             methods: dict | None = None, sparse: bool = False,
             epsilon: float | None = None, noise_seed: int | None = None,
-            decisions=None) -> PublishedCells:
+            decisions=None, report: ReportInputs | None = None) -> PublishedCells:
     """Make the publishable view of an analysed cell table.
 
     Parameters
@@ -155,13 +158,17 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         Counts of 1..k-1 are hidden; at least 3 for community output. Analyst output may use
         any k >= 1 and is marked restricted on every page.
     epsilon
-        Add Laplace noise of scale (bands an incident counts in) / (epsilon / 2) to every cell
-        count, and the same with the other half of the budget to category totals, before
+        Add Laplace noise of scale (bands an incident counts in) / (epsilon / 3) to every cell
+        count, the same with another third of the budget to category totals, and noise of
+        scale 1 / (epsilon / 3) to incidents per hour of the week (the report's chart), before
         suppression. ``noise_seed`` is for tests only: a known seed lets anyone remove the
         noise, so by default the seed is random.
     decisions
         :class:`geo.decisions.Decisions`: its emerging hot spot pattern per cell (a
         classification, not a count) and its suggested posts (cell centres) are published.
+    report
+        What the planner's report needs beyond the table (:class:`ReportInputs`); its
+        publishable part becomes ``PublishedCells.report``.
     """
     if audience not in ("community", "analyst"):
         msg = f"audience must be 'community' or 'analyst', not {audience!r}"
@@ -179,12 +186,16 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
     keys = list(table.categories)
     by_category = {b: np.array([frame[f"cat_{key}_{b}"].sum() for key in keys], dtype=np.int64)
                    for b in bands}
+    week_counts = None
     if epsilon is not None:
         rng = np.random.default_rng(noise_seed if noise_seed is not None
                                     else secrets.randbits(64))
-        scale = band_memberships(table.bands) / (epsilon / 2)
+        scale = band_memberships(table.bands) / (epsilon / 3)
         counts = _noisy(counts, scale, rng)
         by_category = _noisy(by_category, scale, rng)
+        if report is not None and report.week is not None:
+            week_counts = _noisy({"week": report.week["incidents"].to_numpy()},
+                                 1 / (epsilon / 3), rng)["week"]
     reason, totals = suppress_table(counts, k, PARTITIONS)
     cat_reason, cat_totals = suppress_table(by_category, k, PARTITIONS)
     totals = {b: totals[b] if cat_totals[b] is not None else None for b in bands}
@@ -227,6 +238,10 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         period=period, days=table.days, methods=dict(methods or {}), sparse=sparse,
         epsilon=epsilon, emerging=emerging, suggested=suggested, _token=_TOKEN,
     )
+    if report is not None:
+        facts = report_facts(published, table, report, decisions, counts=counts,
+                             week_counts=week_counts, noisy=epsilon is not None)
+        object.__setattr__(published, "report", facts)  # made here, before it is issued
     _ISSUED[id(published)] = published
     return published
 

@@ -50,9 +50,10 @@ _SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area
              "map": dict, "analysis": dict, "columns": dict}
 _KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
          "map": {"out", "res", "k", "tiles", "gis", "lang", "png", "pdf", "picture",
-                 "audience", "epsilon"},
+                 "audience", "epsilon", "no_report", "no_report_pdf"},
          "analysis": {"bands", "categories", "k_ring", "permutations", "cap", "reach",
-                      "change_date", "slices", "new_posts", "posts_band"},
+                      "change_date", "slices", "new_posts", "posts_band", "candidates",
+                      "target", "buffer_rings"},
          "columns": set(COLUMN_OPTIONS)}
 
 
@@ -103,7 +104,13 @@ def load_recipe(path: str | Path) -> dict:
         "audience": map_.get("audience"), "epsilon": map_.get("epsilon"),
         "title": data.get("title"), "note": data.get("note"), "gis": rel(map_.get("gis")),
     }
-    settings.update(data.get("analysis", {}))
+    analysis = dict(data.get("analysis", {}))
+    for key in ("candidates", "target"):
+        if key in analysis:
+            analysis[key] = rel(analysis[key])
+    settings.update(analysis)
+    settings.update({key: map_[key] is True for key in ("no_report", "no_report_pdf")
+                     if key in map_})
     settings.update(data.get("columns", {}))
     return settings
 

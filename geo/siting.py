@@ -56,6 +56,8 @@ class Siting:
     reach_m: float
     band: str
     notes: list[str] = field(default_factory=list)
+    demand_total: float = float("nan")
+    """Incidents in the band: the shares' denominator."""
 
 
 def suggest_posts(demand: np.ndarray, cells: np.ndarray, *,
@@ -153,7 +155,8 @@ def suggest_posts(demand: np.ndarray, cells: np.ndarray, *,
         notes.append("the best sets of fewer posts are not all part of the suggested set: "
                      "coverage lists each optimum, the table ranks the suggested set's posts "
                      "by what each adds in turn.")
-    return Siting(sites, float(baseline), [float(c) for c in coverage], reach_m, band, notes)
+    return Siting(sites, float(baseline), [float(c) for c in coverage], reach_m, band, notes,
+                  total)
 
 
 def _latlng_array(points, name: str) -> np.ndarray:

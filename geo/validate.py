@@ -74,6 +74,13 @@ class Checked:
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
 
+    def quality(self) -> dict:
+        """Counts for a data quality table: file name (no folder), kind, rows read, accepted,
+        rejected, and (reason, rows) pairs, most common first. No row numbers, no values."""
+        return {"file": self.path.name, "kind": self.kind, "rows_read": self.rows_read,
+                "accepted": len(self.accepted), "rejected": self.judged.rejected,
+                "reasons": tuple((str(r), int(n)) for r, n in self.reasons().items())}
+
     def write_rejects(self, folder: str | Path) -> Path | None:
         """Write the rejects as CSV (row, column, reason, value) into ``folder``; None if none."""
         if self.judged.rejected == 0:
