@@ -145,6 +145,7 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
         decisions.siting = suggest_posts(demand, cells, existing_latlng=existing, p=new_posts,
                                          reach_m=reach_m, band=posts_band,
                                          candidates_latlng=candidates_latlng)
+        decisions.notes.extend(f"new posts: {n}" for n in decisions.siting.notes)
     return decisions
 
 

@@ -16,7 +16,7 @@ from geo.area import StudyArea, default_area, extent_area, read_area
 from geo.gis import write_published
 from geo.maps import render_map
 from geo.picture import LAYERS, render_picture
-from geo.privacy import DEFAULT_K, MIN_COMMUNITY_K, ReportInputs, publish
+from geo.privacy import DEFAULT_K, MIN_COMMUNITY_K, PublishedCells, ReportInputs, publish
 from geo.report import render_report, render_report_pdf
 from geo.table import CellTable
 from geo.validate import Checked, Options, read_checked
@@ -60,6 +60,8 @@ class BuildResult:
     gis_path: Path | None = None
     pictures: list[Path] = field(default_factory=list)
     reports: list[Path] = field(default_factory=list)
+    published: PublishedCells | None = None
+    """What the privacy gate let through: every file written draws from it."""
 
     @property
     def table(self) -> CellTable:
@@ -276,4 +278,5 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     summary = "\n".join([*(c.summary() for c in inputs.checked),
                          *(f"warning: {w}" for w in analysis.warnings)])
     return BuildResult(analysis=analysis, map_path=map_path, rejects=rejects, summary=summary,
-                       gis_path=gis_path, pictures=pictures, reports=reports)
+                       gis_path=gis_path, pictures=pictures, reports=reports,
+                       published=published)

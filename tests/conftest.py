@@ -60,7 +60,9 @@ def browser():
 
 _RENDERERS = (("geo.maps", "render_map"), ("geo.pipeline", "render_map"),
               ("geo.picture", "render_picture"), ("geo.pipeline", "render_picture"),
-              ("geo.gis", "write_published"), ("geo.pipeline", "write_published"))
+              ("geo.gis", "write_published"), ("geo.pipeline", "write_published"),
+              ("geo.report", "render_report"), ("geo.pipeline", "render_report"),
+              ("geo.report", "render_report_pdf"), ("geo.pipeline", "render_report_pdf"))
 
 
 @pytest.fixture(autouse=True)

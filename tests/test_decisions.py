@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from scipy.stats import binom
@@ -61,3 +63,56 @@ def test_decision_options_on_the_command_line(tmp_path, capsys):
                  "--posts-band", "lunch"]) == 2
     assert main(["build", "--recipe", str(files["recipe"]), "--out", str(out),
                  "--change-date", "2030-01-01"]) == 2
+
+
+def test_a_scaled_control_says_what_the_target_would_have_done():
+    from geo.change import wdd
+
+    # the control doubled; scaled to a target a tenth its size it predicts +10, not +100
+    r = wdd(100, 95, None, None, 1000, 2000, control_weight=0.1)
+    assert r["expected_change"] == pytest.approx(100)
+    assert r["wdd"] == pytest.approx(-5 - 100)
+    assert r["se"] ** 2 == pytest.approx(195 + 0.01 * 3000)
+    plain = wdd(100, 95, None, None, 1000, 2000)
+    assert plain["wdd"] == pytest.approx(-1005) and plain["se"] ** 2 == pytest.approx(3195)
+
+
+def test_the_default_target_is_the_reach_of_posts_started_on_the_change_date(year):
+    from geo.cells import area_to_cells
+    from geo.decisions import plan_target
+    from geo.presence import cells_within
+
+    _, posts = year
+    cells = area_to_cells(AREA)
+    target = plan_target(posts, cells, change_date="2025-05-29", reach_m=400)
+    new = posts[posts["active_from"] >= "2025-05-29"]
+    assert len(new) == 2
+    near = cells_within(cells, new["lat"].to_numpy(), new["lng"].to_numpy(), reach_m=400)
+    assert np.array_equal(target, near.any(axis=0)) and 0 < target.sum() < len(cells) / 4
+    assert plan_target(posts, cells, change_date="2026-01-01", reach_m=400) is None
+
+
+def test_target_and_candidate_files_on_the_command_line(tmp_path, capsys):
+    files = write_sample(tmp_path / "s", start="2025-04-01", days=90)
+    target = tmp_path / "target.geojson"
+    target.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"name": "Bridge area"},
+        "geometry": {"type": "Polygon", "coordinates": [[
+            [20.862, 42.885], [20.872, 42.885], [20.872, 42.892], [20.862, 42.892],
+            [20.862, 42.885]]]}}]}), encoding="utf-8")
+    candidates = tmp_path / "candidates.csv"
+    candidates.write_text("name,lat,lon\nschool,42.8935,20.8650\nmarket,42.9003,20.8451\n",
+                          encoding="utf-8")
+    out = tmp_path / "m.html"
+    assert main(["build", "--recipe", str(files["recipe"]), "--out", str(out), "--no-report",
+                 "--change-date", "2025-05-29", "--target", str(target), "--buffer-rings", "2",
+                 "--candidates", str(candidates), "--new-posts", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "WDD: target Bridge area" in text
+    assert "post 1: near 42.90030, 20.84510" in text  # the candidate that reaches a gap
+    candidates.write_text("name,lat,lon\nschool,42.8935,20.8650\nnowhere,,20.87\n",
+                          encoding="utf-8")
+    assert main(["build", "--recipe", str(files["recipe"]), "--out", str(out), "--no-report",
+                 "--candidates", str(candidates)]) == 2
+    err = capsys.readouterr().err
+    assert "candidates.csv: row 3" in err and len(err.strip().splitlines()) == 1

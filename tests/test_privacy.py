@@ -233,3 +233,40 @@ def test_the_outputs_of_one_run_agree_cell_by_cell(adversarial):
     for band, shown in values.items():
         column = gis[f"incidents_{band}"].fillna(-1).astype(int).tolist()
         assert [v if v >= 0 else -1 for v in shown] == column, band
+
+
+def test_the_report_hides_what_the_map_hides(adversarial):
+    out, hostile = adversarial
+    html = (out / "map_report.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="pm-report">(.*?)</script>', html, re.S).group(1))
+    for where, counts in data["counts"].items():
+        assert not any(0 < c < K for c in counts), where
+    assert "<script>alert" not in html and "<img src=x" not in html and "\u202e" not in html
+    assert "fewer than 5" in html  # the lone night incident's hour, at least, is hidden
+
+
+def test_the_audit_catches_tampered_reports(adversarial, tmp_path):
+    out, _ = adversarial
+    html = (out / "map_report.html").read_text(encoding="utf-8")
+    block = re.search(r'id="pm-report">(.*?)</script>', html, re.S).group(1)
+    data = json.loads(block)
+    data["counts"]["week"].append(2)
+    cases = {
+        "small.html": (html.replace(block, json.dumps(data)), "below k=5 in week"),
+        "script.html": (html.replace("</main>", "<script>fetch('x')</script></main>"),
+                        "<script>"),
+        "handler.html": (html.replace("<h2>", '<h2 onclick="alert(1)">', 1), "event handler"),
+        "point.html": (html.replace("</main>", "<p>42.905012, 20.850044</p></main>"),
+                       "neither a cell centre"),
+        "lone.html": (html.replace("</main>", "<p>at 42.905012</p></main>"),
+                      "coordinate-like"),
+        "path.html": (html.replace("</main>", "<p>/home/ana/incidents.csv</p></main>"),
+                      "file path"),
+        "link.html": (html.replace("</main>", '<div><a href="http://x.org">x</a></div></main>'),
+                      "<a>"),
+    }
+    for name, (text, problem) in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        result = audit_file(path)
+        assert any(problem in p for p in result.problems), (name, result.problems)

@@ -1,0 +1,206 @@
+"""The planner's report: its numbers are the cell table's, it hides what the map hides, and it
+reads in every language, in HTML and as PDF."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo._report_facts import _week_facts, _week_groups, suppress_linked
+from geo._suppression import SHOWN, SMALL, _pinned
+from geo.analysis import Settings
+from geo.bands import DEFAULT_BANDS, HOURS_OF_WEEK, hour_of_week, parse_bands
+from geo.change import split_periods
+from geo.cli import main
+from geo.i18n import LANGUAGES, REPORT_TEXT, check_complete, to_latin
+from geo.pipeline import build, load_inputs
+from geo.presence import posts_week_hours
+from geo.report import render_report, report_blocks
+from geo.sample import PLAN_DATE, write_sample
+
+K = 5
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    files = write_sample(folder / "s", start="2025-04-01", days=120)
+    inputs = load_inputs(files["incidents"], patrols=files["patrols"], posts=files["posts"])
+    result = build(inputs, folder / "maps" / "town.html", synthetic=True,
+                   settings=Settings(change_date=PLAN_DATE, permutations=999))
+    return inputs, result
+
+
+def _block(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    return json.loads(re.search(r'id="pm-report">(.*?)</script>', text, re.S).group(1))
+
+
+def test_report_is_written_beside_the_map_as_html_and_pdf(run):
+    _, result = run
+    html, pdf = result.reports
+    assert html == result.map_path.with_name("town_report.html")
+    assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes())) >= 4
+    text = html.read_text(encoding="utf-8")
+    assert "<script src" not in text and "http" not in text.replace("http://www.w3.org", "")
+    for heading in ("Headline figures", "When: incidents", "Top gap cells, Night",
+                    "Before and after 2025-05-29", "Weighted displacement difference",
+                    "emerging hot spots", "Where the next posts help most, Night",
+                    "Data quality", "Methods and references"):
+        assert heading in text, heading
+
+
+def test_report_numbers_are_the_cell_tables(run):
+    inputs, result = run
+    frame = result.table.frame
+    facts = result.published.report
+    data = _block(result.reports[0])
+    for band in result.published.bands:
+        assert facts.figures[band]["total"] == frame[f"incidents_{band}"].sum()
+    assert data["counts"]["totals"][0] == frame["incidents_all"].sum()
+    # the week grid adds up to the same incidents, hour by hour
+    incidents = inputs.accepted("incidents")
+    expected = np.bincount(hour_of_week(incidents["time"]), minlength=HOURS_OF_WEEK)
+    shown = facts.week_reason == SHOWN
+    assert np.array_equal(facts.week_incidents[shown], expected[shown])
+    assert expected.sum() == frame["incidents_all"].sum()
+    hours = expected.reshape(7, 24).sum(axis=0)
+    assert np.array_equal(facts.hour_incidents[facts.hour_reason == SHOWN],
+                          hours[facts.hour_reason == SHOWN])
+    # gap cells: the map's numbers, in the report's table
+    text = result.reports[0].read_text(encoding="utf-8")
+    for gap in facts.top_gaps:
+        cell = int(gap["cell"], 16)
+        assert frame.loc[cell, "gap_class_night"] == "3-1"
+        if gap["reason"] == SHOWN:
+            assert gap["incidents"] == frame.loc[cell, "incidents_night"]
+            assert re.search(rf"{gap['cell']}</td><td class=\"n\">{int(gap['incidents'])}<",
+                             text)
+    # before/after: the incidents on each side of the change date
+    before, after, _, _ = split_periods(incidents["time"], change_date=PLAN_DATE)
+    change = {row["band"]: row for row in facts.change}
+    assert (change["all"]["before"], change["all"]["after"]) == (before.sum(), after.sum())
+    # coverage: the share of night incidents in covered cells
+    covered = frame["covered_night"].to_numpy()
+    share = frame["incidents_night"][covered].sum() / frame["incidents_night"].sum()
+    assert facts.figures["night"]["coverage"] == pytest.approx(share, abs=5e-4)
+
+
+def test_wdd_in_the_main_job_targets_the_new_posts(run):
+    _, result = run
+    decisions = result.analysis.decisions
+    assert decisions.target.startswith("cells within 400 m of the posts active from")
+    wdd = decisions.wdd.loc["all"]
+    assert wdd["target_before"] + wdd["buffer_before"] + wdd["control_before"] == \
+        decisions.change.loc["all", "before"]
+    weight = wdd["target_before"] / wdd["control_before"]
+    assert wdd["expected_change"] == pytest.approx(weight * wdd["control_change"])
+    facts = result.published.report
+    assert facts.wdd[0]["wdd"] == pytest.approx(wdd["wdd"])
+
+
+def test_report_reads_in_every_language(run, tmp_path):
+    _, result = run
+    assert check_complete() == []
+    for lang in LANGUAGES:
+        path = render_report(result.published, tmp_path / f"r_{lang}.html", lang=lang)
+        text = path.read_text(encoding="utf-8")
+        assert f'lang="{lang}"' in text
+        if lang != "en":
+            for key in ("sec_headline", "sec_when", "sec_quality", "col_incidents"):
+                assert REPORT_TEXT[key]["en"] not in text, (lang, key)
+    assert "Ноћ" in (tmp_path / "r_sr-Cyrl.html").read_text(encoding="utf-8")
+    assert "Noć" in (tmp_path / "r_sr-Latn.html").read_text(encoding="utf-8")
+    assert to_latin("Љубљана, Џеп, ђак") == "Ljubljana, Džep, đak"
+
+
+def test_report_refuses_anything_but_the_gates_output(run):
+    _, result = run
+    import dataclasses
+
+    forged = object.__new__(type(result.published))
+    with pytest.raises(TypeError):
+        report_blocks(forged)
+    copy = dataclasses.replace(result.published)  # looks the same, was never issued
+    with pytest.raises(TypeError):
+        report_blocks(copy)
+
+
+def test_report_on_the_command_line_and_its_audit(tmp_path, capsys):
+    files = write_sample(tmp_path / "s", start="2025-04-01", days=60)
+    out = tmp_path / "m.html"
+    assert main(["build", "--recipe", str(files["recipe"]), "--out", str(out), "--lang", "sq",
+                 "--no-report-pdf"]) == 0
+    printed = capsys.readouterr().out
+    report = tmp_path / "m_report.html"
+    assert f"report: {report}" in printed and not (tmp_path / "m_report.pdf").exists()
+    assert "Shifrat kryesore" in report.read_text(encoding="utf-8")
+    assert main(["audit", str(report)]) == 0
+    assert "HTML report: ok" in capsys.readouterr().out
+    assert main(["build", "--recipe", str(files["recipe"]), "--out", str(tmp_path / "n.html"),
+                 "--no-report"]) == 0
+    assert not (tmp_path / "n_report.html").exists()
+
+
+def test_noise_leaves_out_what_needs_exact_counts(run, tmp_path):
+    inputs, _ = run
+    result = build(inputs, tmp_path / "noisy.html", epsilon=1.0, noise_seed=3,
+                   settings=Settings(change_date=PLAN_DATE, permutations=99), report_pdf=False)
+    facts = result.published.report
+    assert facts.noisy and facts.change == () and facts.wdd == () and facts.siting is None
+    text = result.reports[0].read_text(encoding="utf-8")
+    assert "Left out: with added noise" in text and "ε = 1.0" in text
+
+
+def test_posts_week_hours_known_answer():
+    posts = pd.DataFrame({"start_min": [22 * 60], "end_min": [6 * 60],
+                          "active_from": [pd.NaT], "active_to": [pd.NaT]})
+    period = (pd.Timestamp("2025-06-02 00:00", tz="Europe/Belgrade").tz_convert("UTC"),
+              pd.Timestamp("2025-06-08 23:00", tz="Europe/Belgrade").tz_convert("UTC"))
+    week = posts_week_hours(posts, period=period).reshape(7, 24)
+    assert week.sum() == 7 * 8
+    assert (week[:, 22:] == 1).all() and (week[:, :6] == 1).all() and (week[:, 6:22] == 0).all()
+
+
+def test_week_groups_follow_whole_hours():
+    groups = _week_groups(DEFAULT_BANDS, {b.name: 10 for b in DEFAULT_BANDS})
+    sizes = sorted(len(members) for members, _ in groups)
+    assert sizes == [28, 48, 56, 84, 120, 168]  # evening, weekend, night, day, weekday, all
+    odd = _week_groups(parse_bands("late=22:30-02"), {"all": 10, "late": 3})
+    assert len(odd) == 1  # a band edge inside an hour is no sum of hour counts
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 12), min_size=HOURS_OF_WEEK, max_size=HOURS_OF_WEEK),
+       st.sampled_from([3, 5]))
+def test_no_published_sum_pins_a_hidden_hour(counts, k):
+    week = pd.DataFrame({"incidents": np.array(counts)})
+    totals = {b.name: int(week["incidents"].to_numpy()[m].sum())
+              for b, (m, _) in zip(DEFAULT_BANDS, _week_groups(DEFAULT_BANDS, {}), strict=True)}
+    totals = {b: (t if t == 0 or t >= k else None) for b, t in totals.items()}
+    values, reason, hours, hour_reason = _week_facts(week, DEFAULT_BANDS, totals, k)
+    counts = np.array(counts, dtype=float)
+    assert not ((reason == SHOWN) & (counts > 0) & (counts < k)).any()
+    sums = counts.reshape(7, 24).sum(axis=0)
+    groups = _week_groups(DEFAULT_BANDS, totals)
+    groups += [(np.arange(h, HOURS_OF_WEEK, 24), sums[h]) for h in range(24)
+               if hour_reason[h] == SHOWN]
+    for members, total in groups:
+        if total is not None:
+            assert not _pinned(total, counts[members], reason[members].copy(), k)
+    if totals["all"] is not None:
+        assert not _pinned(totals["all"], sums, hour_reason.copy(), k)
+    assert np.isnan(values[reason != SHOWN]).all()
+
+
+def test_suppress_linked_hides_the_partner_of_a_small_count():
+    reason = suppress_linked(np.array([9, 2, 7]), [(np.array([0, 1, 2]), 18)], 5)
+    assert reason.tolist() == [SHOWN, SMALL, 2]
