@@ -479,6 +479,7 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         "fshihen kur një shumë do t'i zbulonte. Në këtë raport nuk ka pika, adresa apo "
         "shënime."),
     "unknown": _w("unknown", "непознато", "e panjohur"),
+    "not_shown_short": _w("not shown", "није приказано", "nuk shfaqet"),
     "col_hot_cells": _w("Hot spot cells", "Ћелије жаришта", "Qeliza të nxehta"),
     "col_gap_cells": _w("Gap cells", "Ћелије празнина", "Qeliza boshllëku"),
     "col_coverage_band": _w("Coverage", "Покривеност", "Mbulimi"),

@@ -70,7 +70,7 @@ def _count(value: float | None, reason: int, k: int, lang: str) -> str:
     if reason == SMALL:
         return t("fewer_than", lang, k=k)
     if reason == COMPLEMENT or value is None or (isinstance(value, float) and math.isnan(value)):
-        return t("not_shown", lang)
+        return t("not_shown_short", lang)
     return number(float(value), lang, decimals=0)
 
 
@@ -375,7 +375,7 @@ h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 .3rem; }
 h2 { font-size: 1.35rem; margin: 2.4rem 0 .6rem; border-bottom: 2px solid #ddd;
      padding-bottom: .2rem; }
 .note { background: #fff4e5; border-left: 5px solid #d9822b; padding: .4rem .8rem; }
-.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr));
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr));
            gap: .8rem; margin: 1rem 0; }
 .figures div { border: 1px solid #ddd; border-radius: 6px; padding: .6rem .8rem; }
 .figures dt { font-size: .85rem; color: #555; }
@@ -386,9 +386,11 @@ th, td { padding: .35rem .6rem; border-bottom: 1px solid #e3e3e3; text-align: le
          vertical-align: top; }
 th { background: #f4f4f4; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-figure { margin: 1rem 0; }
+figure { margin: 1rem 0; overflow-x: auto; }
+figure.wide svg { min-width: 40rem; }
 figure svg { max-width: 100%; height: auto; display: block; }
 ol.refs { font-size: .9rem; color: #444; }
+@media (max-width: 40rem) { body { font-size: 15px; } .figures dd { font-size: 1.35rem; } }
 @media print { h2 { break-after: avoid; } figure, table { break-inside: avoid; }
                main { max-width: none; } }
 """
@@ -417,7 +419,8 @@ def _html_block(block: Block) -> str:
         return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table></div>")
     if block.kind == "chart":
-        return f"<figure>{charts.to_svg(block.chart, block.name)}</figure>"
+        wide = ' class="wide"' if block.chart.get_size_inches()[0] > 8 else ""
+        return f"<figure{wide}>{charts.to_svg(block.chart, block.name)}</figure>"
     if block.kind == "list":
         return '<ol class="refs">' + "".join(f"<li>{esc(r[0])}</li>" for r in block.rows) + \
             "</ol>"

@@ -192,3 +192,30 @@ def test_on_a_phone_the_panels_do_not_cover_each_other(browser, demo_map):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "north_mitrovica_phone.png"))
     page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_the_report_reads_offline_on_a_laptop_and_a_phone(browser, demo_map, width):
+    report = demo_map.with_name("north_mitrovica_report.html")
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route(lambda url: not url.startswith(("file:", "data:")),
+               lambda r: (requests.append(r.request.url), r.abort()))
+    page.goto(report.as_uri())
+    assert errors == [] and requests == []
+    assert page.locator("h2").count() >= 8
+    charts = page.locator("figure svg")
+    assert charts.count() >= 4
+    for i in range(charts.count()):  # every chart is drawn, wide ones readable on a phone
+        box = charts.nth(i).bounding_box()
+        assert box["width"] > 300 and box["height"] > 150
+        assert page.locator("figure").nth(i).bounding_box()["width"] <= width
+    # the page itself never scrolls sideways; wide tables scroll in their own box
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert re.fullmatch(r"[\d,]+", page.locator(".figures dd").first.inner_text())
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"north_mitrovica_report_{width}.png"),
+                    full_page=True)
+    page.close()
