@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo._suppression import COMPLEMENT, SHOWN, SMALL, protect_sum
+from geo._suppression import COMPLEMENT, SHOWN, SMALL, _pinned, protect_sum
 from geo.bands import HOURS_OF_WEEK, Band
 from geo.cells import cells_to_str
 from geo.figures import concentration_summary
@@ -76,6 +76,14 @@ def speakable(values: list[float | None], k: int) -> bool:
     return all(v is None or v == 0 or v >= k for v in values)
 
 
+def sum_is_safe(published, band: str, cells: np.ndarray, total: float) -> bool:
+    """Whether publishing ``total``, the incidents of ``band`` in the masked ``cells``, leaves
+    every hidden small cell count of the map unpinned."""
+    reason = published.reason[band][cells].copy()
+    shown = np.nan_to_num(published.incidents[band][cells])
+    return not _pinned(float(total), shown, reason, published.k)
+
+
 def suppress_linked(values: np.ndarray, groups: list[tuple[np.ndarray, float | None]], k: int,
                     reason: np.ndarray | None = None) -> np.ndarray:
     """Reasons (shown, small, complement) for counts tied by published sums.
@@ -123,15 +131,15 @@ def _week_facts(week: pd.DataFrame, bands, totals, k: int):
     # hour sums: hidden when small, and protected against the area total
     hour_reason = suppress_linked(hours, [(np.arange(24), totals.get("all"))], k)
     reason = np.where((counts > 0) & (counts < k), SMALL, SHOWN).astype(np.int8)
-    for members, total in groups:  # a withheld band total must not come back as a sum
-        positive = members[counts[members] > 0]
-        if total is None and len(positive) and (reason[members] == SHOWN).all():
-            reason[positive[np.argmin(counts[positive])]] = COMPLEMENT
+    hour_groups = [(np.arange(h, HOURS_OF_WEEK, 24),
+                    None if hour_reason[h] != SHOWN else hours[h]) for h in range(24)]
     changed = True
     while changed:
-        hour_groups = [(np.arange(h, HOURS_OF_WEEK, 24),
-                        None if hour_reason[h] != SHOWN else hours[h]) for h in range(24)]
         before = reason.copy()
+        for members, total in groups + hour_groups:  # a withheld sum must not come back
+            positive = members[counts[members] > 0]
+            if total is None and len(positive) and (reason[members] == SHOWN).all():
+                reason[positive[np.argmin(counts[positive])]] = COMPLEMENT
         reason = suppress_linked(counts, groups + hour_groups, k, reason)
         changed = not np.array_equal(before, reason)
     return (np.where(reason == SHOWN, counts, np.nan), reason,
@@ -151,7 +159,8 @@ def _lorenz(counts: np.ndarray, total: int | None, k: int) -> tuple[np.ndarray, 
     return x, np.maximum.accumulate(y)
 
 
-def _figures(counts: dict[str, np.ndarray], table, k: int, totals) -> dict[str, dict]:
+def _figures(counts: dict[str, np.ndarray], table, k: int, totals, published
+             ) -> dict[str, dict]:
     """Concentration figures and coverage per band, from the counts the gate published."""
     out = {}
     for band, values in counts.items():
@@ -167,7 +176,9 @@ def _figures(counts: dict[str, np.ndarray], table, k: int, totals) -> dict[str, 
         if f"covered_{band}" in table.frame:
             covered = table.frame[f"covered_{band}"].to_numpy()
             inside, outside = int(values[covered].sum()), int(values[~covered].sum())
-            if totals.get(band) and speakable([inside, outside], k):
+            if totals.get(band) and speakable([inside, outside], k) and \
+                    sum_is_safe(published, band, covered, inside) and \
+                    sum_is_safe(published, band, ~covered, outside):
                 entry["coverage"] = round(inside / values.sum(), 3)
             entry["cells_covered"] = int(covered.sum())
         out[str(band)] = entry
@@ -213,13 +224,18 @@ _WDD_COUNTS = ("target_before", "target_after", "buffer_before", "buffer_after",
                "control_before", "control_after")
 
 
-def _wdd(decisions, k: int) -> tuple[tuple[dict, ...], str]:
+def _wdd(decisions, published) -> tuple[tuple[dict, ...], str]:
     if decisions is None or decisions.wdd is None:
         return (), ""
+    k = published.k
     rows = []
     for band, row in decisions.wdd.iterrows():
         counts = [int(row[c]) for c in _WDD_COUNTS]
-        entry = {"band": str(band), "shown": speakable(counts, k),
+        # each area's before + after is a sum of the map's cells: it must pin no hidden one
+        safe = band in published.bands and all(
+            sum_is_safe(published, band, mask, counts[2 * i] + counts[2 * i + 1])
+            for i, mask in enumerate(decisions.wdd_areas))
+        entry = {"band": str(band), "shown": speakable(counts, k) and safe,
                  "target_cells": int(row["target_cells"]),
                  "buffer_cells": int(row["buffer_cells"])}
         if entry["shown"]:
@@ -230,21 +246,28 @@ def _wdd(decisions, k: int) -> tuple[tuple[dict, ...], str]:
     return tuple(rows), decisions.target
 
 
-def _siting(decisions, k: int) -> dict | None:
+def _siting(decisions, published) -> dict | None:
     if decisions is None or decisions.siting is None:
         return None
+    k = published.k
     s = decisions.siting
+
+    def safe(i: int, value: float) -> bool:
+        """The i-th covered-cell sum pins no hidden cell of the map."""
+        return s.band in published.bands and i < len(s.covered_cells) and \
+            sum_is_safe(published, s.band, s.covered_cells[i], value)
+
     total = s.demand_total
     baseline = s.baseline_coverage
     out = {"band": s.band, "reach_m": float(s.reach_m), "baseline": None, "sites": []}
     if np.isfinite(total) and np.isfinite(baseline):
         covered = round(baseline * total)
-        if speakable([covered, total - covered], k):
+        if speakable([covered, total - covered], k) and safe(0, covered):
             out["baseline"] = float(baseline)
     hidden = out["baseline"] is None
-    for r in s.sites.itertuples():
+    for i, r in enumerate(s.sites.itertuples(), start=1):
         gain = int(r.covered_incidents_added)
-        hidden = hidden or not speakable([gain], k)
+        hidden = hidden or not speakable([gain], k) or not safe(i, gain)
         out["sites"].append({"rank": int(r.rank), "lat": round(float(r.lat), 6),
                              "lng": round(float(r.lng), 6),
                              "gain": None if hidden else gain,
@@ -283,7 +306,7 @@ def report_facts(published, table, inputs: ReportInputs, decisions, *,
     gaps_band = inputs.posts_band if inputs.posts_band in published.bands else "all"
     exact = None if noisy else decisions
     change, change_period = _change(exact, totals, k)
-    wdd_rows, target = _wdd(exact, k)
+    wdd_rows, target = _wdd(exact, published)
     emerging: dict[str, int] = {}
     slices = 0
     if decisions is not None and decisions.emerging is not None:
@@ -293,9 +316,9 @@ def report_facts(published, table, inputs: ReportInputs, decisions, *,
     return ReportFacts(
         week_incidents=w_inc, week_reason=w_reason, hour_incidents=h_inc, hour_reason=h_reason,
         week_patrol_hours=patrol, weeks=table.days / 7.0, lorenz=lorenz,
-        figures=_figures(counts, table, k, totals), hot_cells=hot, gap_cells=gap_cells,
+        figures=_figures(counts, table, k, totals, published), hot_cells=hot, gap_cells=gap_cells,
         top_gaps=_top_gaps(published, gaps_band, inputs.gap_rows), gaps_band=gaps_band,
         change=change, change_period=change_period, wdd=wdd_rows, wdd_target=target,
-        emerging=emerging, emerging_slices=slices, siting=_siting(exact, k),
+        emerging=emerging, emerging_slices=slices, siting=_siting(exact, published),
         quality=tuple(inputs.quality), intervals=inputs.intervals, noisy=noisy,
         change_date=inputs.change_date)

@@ -34,6 +34,8 @@ class Decisions:
     """Per band: counts before and after in the target, buffer and control, and the WDD."""
     target: str = ""
     """What the WDD's target area is, in words."""
+    wdd_areas: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    """Target, buffer and control masks over the table's cells."""
 
 
 def change_summary(before: np.ndarray, after: np.ndarray, t_before: float,
@@ -126,6 +128,7 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
                             f"{change_date}")
         if target is not None and target.any():
             decisions.target = target_label
+            decisions.wdd_areas = areas_from_cells(cells, target, buffer_k=buffer_k)
             wdd_rows = []
             for band, (b, a) in split.items():
                 wdd_rows.append({"band": band, **area_wdd(b, a, target, t_before=t_before,

@@ -58,6 +58,9 @@ class Siting:
     notes: list[str] = field(default_factory=list)
     demand_total: float = float("nan")
     """Incidents in the band: the shares' denominator."""
+    covered_cells: list[np.ndarray] = field(default_factory=list)
+    """Masks over the cells: those existing posts cover (first), then those each new post adds,
+    in rank order (cells with incidents only)."""
 
 
 def suggest_posts(demand: np.ndarray, cells: np.ndarray, *,
@@ -135,6 +138,13 @@ def suggest_posts(demand: np.ndarray, cells: np.ndarray, *,
 
     order, gains = _greedy_order(reach_cand[:, chosen], weight, covered0)
     chosen = chosen[order]
+    need_at = np.flatnonzero(need)
+    masks, so_far = [], np.zeros(len(weight), dtype=bool)
+    for added in [covered0, *(reach_cand[:, j] for j in chosen)]:
+        mask = np.zeros(len(cells), dtype=bool)
+        mask[need_at[added & ~so_far]] = True
+        masks.append(mask)
+        so_far |= added
     after = baseline + np.cumsum(gains) / total
     sites = _sites_frame(list(zip(range(1, len(chosen) + 1), cells_to_str(cand_cells[chosen]),
                                   cand[chosen, 0], cand[chosen, 1], gains, after, strict=True)))
@@ -156,7 +166,7 @@ def suggest_posts(demand: np.ndarray, cells: np.ndarray, *,
                      "coverage lists each optimum, the table ranks the suggested set's posts "
                      "by what each adds in turn.")
     return Siting(sites, float(baseline), [float(c) for c in coverage], reach_m, band, notes,
-                  total)
+                  total, masks)
 
 
 def _latlng_array(points, name: str) -> np.ndarray:

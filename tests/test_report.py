@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo._report_facts import _week_facts, _week_groups, suppress_linked
+from geo._report_facts import _week_facts, _week_groups, sum_is_safe, suppress_linked
 from geo._suppression import SHOWN, SMALL, _pinned
 from geo.analysis import Settings
 from geo.bands import DEFAULT_BANDS, HOURS_OF_WEEK, hour_of_week, parse_bands
@@ -198,9 +198,40 @@ def test_no_published_sum_pins_a_hidden_hour(counts, k):
             assert not _pinned(total, counts[members], reason[members].copy(), k)
     if totals["all"] is not None:
         assert not _pinned(totals["all"], sums, hour_reason.copy(), k)
+    for h in np.flatnonzero(hour_reason != SHOWN):  # a hidden hour sum cannot be added up
+        column = np.arange(h, HOURS_OF_WEEK, 24)
+        assert sums[h] == 0 or (reason[column] != SHOWN).any()
     assert np.isnan(values[reason != SHOWN]).all()
 
 
 def test_suppress_linked_hides_the_partner_of_a_small_count():
     reason = suppress_linked(np.array([9, 2, 7]), [(np.array([0, 1, 2]), 18)], 5)
     assert reason.tolist() == [SHOWN, SMALL, 2]
+
+
+def test_a_sum_over_some_cells_may_not_give_a_hidden_cell_back():
+    from types import SimpleNamespace
+
+    published = SimpleNamespace(k=5, reason={"all": np.array([SHOWN, SMALL, SHOWN])},
+                                incidents={"all": np.array([10.0, np.nan, 7.0])})
+    every = np.ones(3, dtype=bool)
+    assert not sum_is_safe(published, "all", every, 19)  # 19 - 10 - 7 = 2
+    assert sum_is_safe(published, "all", np.array([True, False, True]), 17)
+    published.reason["all"][2] = 2  # its partner hidden too: 19 - 10 = 9 = 2 + 7, or 4 + 5 ...
+    assert sum_is_safe(published, "all", every, 19)
+
+
+def test_siting_sums_and_wdd_areas_are_the_cells_the_report_checks(run):
+    _, result = run
+    decisions = result.analysis.decisions
+    frame = result.table.frame
+    s = decisions.siting
+    night = frame["incidents_night"].to_numpy()
+    assert night[s.covered_cells[0]].sum() == pytest.approx(s.baseline_coverage * night.sum())
+    for mask, gain in zip(s.covered_cells[1:], s.sites["covered_incidents_added"], strict=True):
+        assert night[mask].sum() == gain
+    target, buffer, control = decisions.wdd_areas
+    assert not (target & buffer).any() and (target | buffer | control).all()
+    row = decisions.wdd.loc["all"]
+    assert frame["incidents_all"].to_numpy()[target].sum() == \
+        row["target_before"] + row["target_after"]
