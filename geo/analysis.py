@@ -29,7 +29,7 @@ from geo.presence import (
 from geo.table import CellTable, count_cells
 
 __all__ = ["Settings", "Analysis", "analyse", "add_presence", "add_hot_spots", "add_gaps",
-           "planner_figures", "week_profile"]
+           "planner_figures", "week_profile", "add_decision_columns"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,11 @@ class Settings:
     covered_minutes_per_day: float = 1.0
     tz: str = "Europe/Belgrade"
     change_date: str | None = None
+    before: tuple[str, str] | None = None
+    """Explicit before period (first, last local day); default: start to the change date."""
+    after: tuple[str, str] | None = None
+    """Explicit after period; default: the change date to the end. It gives the change date
+    when none is set."""
     slices: str = "month"
     new_posts: int = 2
     posts_band: str = "night"
@@ -191,6 +196,22 @@ def planner_figures(table: CellTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     return figures, by_category
 
 
+def add_decision_columns(table: CellTable, decisions: Decisions) -> None:
+    """Add per-cell before/after (``before_<band>``, ``after_<band>``, ``change_q_<band>``,
+    ``change_<band>``: up, down or none significant) and the emerging hot spot ``emerging``
+    pattern with its ``emerging_trend_z``, for the analyst's GIS file."""
+    frame = table.frame
+    for band, cells in decisions.change_cells.items():
+        frame[f"before_{band}"] = cells["before"].to_numpy()
+        frame[f"after_{band}"] = cells["after"].to_numpy()
+        frame[f"change_q_{band}"] = cells["q"].to_numpy()
+        frame[f"change_{band}"] = np.where(cells["significant"], cells["direction"], "none")
+    if decisions.emerging is not None:
+        found = decisions.emerging.frame.reindex(frame.index)
+        frame["emerging"] = found["category"].fillna("no pattern detected").to_numpy(object)
+        frame["emerging_trend_z"] = found["trend_z"].to_numpy(float)
+
+
 def week_profile(incidents: pd.DataFrame, *, presence: Presence | None = None,
                  posts: pd.DataFrame | None = None, period: tuple | None = None,
                  tz: str = "Europe/Belgrade") -> pd.DataFrame:
@@ -246,7 +267,9 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
         if target is not None and not target.any():
             warnings.append(f"the target area {settings.target.name!r} holds no cell of the "
                             "study area: no WDD")
-        decisions = decide(incidents, table, posts=posts, change_date=settings.change_date,
+        decisions = decide(incidents, table, posts=posts,
+                           change_date=settings.change_date or (settings.after or (None,))[0],
+                           periods=(settings.before, settings.after),
                            slices=settings.slices, new_posts=settings.new_posts,
                            posts_band=settings.posts_band, reach_m=settings.reach_m,
                            permutations=min(settings.permutations or 999, 999),
@@ -256,6 +279,7 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
                            candidates_latlng=(np.array(settings.candidates, dtype=float)
                                               if settings.candidates else None))
         warnings.extend(decisions.notes)
+        add_decision_columns(table, decisions)
     return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,
                     warnings=[*table.notes, *warnings], presence=presence,
                     decisions=decisions, week=week)

@@ -104,6 +104,12 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                        help="a fixed post covers cells within this distance (default 400)")
     group.add_argument("--change-date", metavar="YYYY-MM-DD",
                        help="compare before and after this local date (e.g. 2025-05-29)")
+    group.add_argument("--before", metavar="FIRST,LAST",
+                       help="the before period, two local dates (default: from the start to "
+                            "the day before --change-date)")
+    group.add_argument("--after", metavar="FIRST,LAST",
+                       help="the after period, two local dates (default: from --change-date "
+                            "to the end; it sets the change date when none is given)")
     group.add_argument("--slices", choices=("month", "week"),
                        help="time slices for emerging hot spots (default month)")
     group.add_argument("--new-posts", type=int, metavar="P",
@@ -147,6 +153,12 @@ def _settings(values: dict) -> Settings:
     for key in ("change_date", "slices", "new_posts", "posts_band"):
         if values.get(key) is not None:
             given[key] = values[key]
+    for key in ("before", "after"):
+        if values.get(key):
+            given[key] = _period(values[key], key)
+    if given.get("before") and not (given.get("after") or given.get("change_date")):
+        msg = "--before needs --after or --change-date (where the after period starts)"
+        raise UsageError(msg)
     if values.get("buffer_rings") is not None:
         if values["buffer_rings"] < 1:
             msg = "--buffer-rings must be at least 1"
@@ -168,6 +180,16 @@ def _settings(values: dict) -> Settings:
         msg = f"--posts-band {given['posts_band']}: bands are {', '.join(sorted(bands))}"
         raise UsageError(msg)
     return Settings(**given)
+
+
+def _period(value, name: str) -> tuple[str, str]:
+    """Two dates from "FIRST,LAST" text or a two-item list (recipes)."""
+    parts = [p.strip() for p in value.split(",")] if isinstance(value, str) else list(value)
+    if len(parts) != 2 or not all(parts):
+        msg = (f"--{name} {value}: give two dates, the first and last day, like "
+               "2025-03-01,2025-05-28")
+        raise UsageError(msg)
+    return parts[0], parts[1]
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -93,13 +93,16 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
            posts_band: str = "night", reach_m: float = 400.0, permutations: int = 999,
            seed: int | None = 2025, tz: str = "Europe/Belgrade",
            target: np.ndarray | None = None, target_label: str = "", buffer_k: int = 1,
-           candidates_latlng: np.ndarray | None = None) -> Decisions:
+           candidates_latlng: np.ndarray | None = None,
+           periods: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None)
+           ) -> Decisions:
     """Run the decision analyses on accepted incidents (``lat``, ``lng``, ``time``).
 
     ``target`` (a mask over the table's cells, described by ``target_label``) is the area
     the WDD evaluates; without it, the cells within reach of posts that started on the
     change date. ``candidates_latlng`` are the sites new posts may take (cell centres when
-    None).
+    None). ``periods`` gives the before and after periods explicitly (first and last local
+    day each), instead of everything before and after the change date.
     """
     decisions = Decisions()
     cells = table.cells
@@ -107,8 +110,9 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
                                                  incidents["lng"].to_numpy(), res=table.res))
     masks = band_masks(incidents["time"], table.bands, tz=tz)
     if change_date:
-        before, after, t_before, t_after = split_periods(incidents["time"],
-                                                         change_date=change_date, tz=tz)
+        before, after, t_before, t_after = split_periods(
+            incidents["time"], change_date=change_date, tz=tz, before=periods[0],
+            after=periods[1])
         rows, split = [], {}
         for band in table.band_names:
             b = np.bincount(idx[masks[band] & before], minlength=len(cells))

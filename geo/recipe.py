@@ -53,7 +53,7 @@ _KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
                  "audience", "epsilon", "no_report", "no_report_pdf"},
          "analysis": {"bands", "categories", "k_ring", "permutations", "cap", "reach",
                       "change_date", "slices", "new_posts", "posts_band", "candidates",
-                      "target", "buffer_rings"},
+                      "target", "buffer_rings", "before", "after"},
          "columns": set(COLUMN_OPTIONS)}
 
 

@@ -116,3 +116,29 @@ def test_target_and_candidate_files_on_the_command_line(tmp_path, capsys):
                  "--candidates", str(candidates)]) == 2
     err = capsys.readouterr().err
     assert "candidates.csv: row 3" in err and len(err.strip().splitlines()) == 1
+
+
+def test_two_explicit_periods_and_per_cell_columns_for_the_analyst(year):
+    incidents, posts = year
+    settings = Settings(before=("2025-03-01", "2025-05-28"), after=("2025-05-29", "2025-08-25"))
+    result = analyse(incidents, AREA, posts=posts, settings=settings)
+    change = result.decisions.change
+    days = incidents["time"].dt.tz_convert("Europe/Belgrade").dt.strftime("%Y-%m-%d")
+    in_before = days.between("2025-03-01", "2025-05-28").sum()
+    in_after = days.between("2025-05-29", "2025-08-25").sum()
+    assert (change.loc["all", "before"], change.loc["all", "after"]) == (in_before, in_after)
+    assert (change.loc["all", "days_before"], change.loc["all", "days_after"]) == (89, 89)
+    frame = result.table.frame
+    assert frame["before_all"].sum() == in_before and frame["after_all"].sum() == in_after
+    assert set(frame["change_night"]) <= {"up", "down", "none"}
+    assert frame["emerging"].notna().all()
+
+
+def test_periods_on_the_command_line(tmp_path):
+    files = write_sample(tmp_path / "s", start="2025-04-01", days=90)
+    out = tmp_path / "m.html"
+    base = ["build", "--recipe", str(files["recipe"]), "--out", str(out), "--no-report"]
+    assert main([*base, "--after", "2025-05-29,2025-06-28", "--before",
+                 "2025-04-28,2025-05-28"]) == 0
+    assert main([*base, "--before", "2025-04-28,2025-05-28"]) == 2
+    assert main([*base, "--after", "2025-05-29"]) == 2
