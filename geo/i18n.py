@@ -8,7 +8,7 @@ translations in :data:`CATEGORIES`; others are shown as the data give them.
 from __future__ import annotations
 
 __all__ = ["LANGUAGES", "TEXT", "REPORT_TEXT", "CATEGORIES", "t", "category_name",
-           "check_complete", "to_latin", "number"]
+           "check_complete", "to_latin", "number", "REASONS", "reason_text"]
 
 LANGUAGES = ("en", "sr-Cyrl", "sr-Latn", "sq")
 """English, Serbian in Cyrillic, Serbian in Latin script, Albanian."""
@@ -489,6 +489,79 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
 }
 """The planner's report's words."""
 
+REASONS: dict[str, dict[str, str]] = {
+    "missing geometry": _w("missing geometry", "нема геометрије", "mungon gjeometria"),
+    "geometry is not a point": _w("geometry is not a point", "геометрија није тачка",
+                                  "gjeometria nuk është pikë"),
+    "missing latitude": _w("missing latitude", "нема географске ширине",
+                           "mungon gjerësia gjeografike"),
+    "missing longitude": _w("missing longitude", "нема географске дужине",
+                            "mungon gjatësia gjeografike"),
+    "latitude is not a number": _w("latitude is not a number", "ширина није број",
+                                   "gjerësia nuk është numër"),
+    "longitude is not a number": _w("longitude is not a number", "дужина није број",
+                                    "gjatësia nuk është numër"),
+    "missing x coordinate": _w("missing x coordinate", "нема x координате",
+                               "mungon koordinata x"),
+    "missing y coordinate": _w("missing y coordinate", "нема y координате",
+                               "mungon koordinata y"),
+    "x is not a number": _w("x is not a number", "x није број", "x nuk është numër"),
+    "y is not a number": _w("y is not a number", "y није број", "y nuk është numër"),
+    "geometry is not a WKT point": _w("geometry is not a WKT point",
+                                      "геометрија није WKT тачка",
+                                      "gjeometria nuk është pikë WKT"),
+    "latitude and longitude look swapped": _w(
+        "latitude and longitude look swapped", "ширина и дужина изгледају замењено",
+        "gjerësia dhe gjatësia duken të ndërruara"),
+    "latitude out of range (-90..90)": _w("latitude out of range (-90..90)",
+                                          "ширина ван опсега (-90..90)",
+                                          "gjerësia jashtë kufijve (-90..90)"),
+    "longitude out of range (-180..180)": _w("longitude out of range (-180..180)",
+                                             "дужина ван опсега (-180..180)",
+                                             "gjatësia jashtë kufijve (-180..180)"),
+    "coordinates are 0, 0 (no position)": _w("coordinates are 0, 0 (no position)",
+                                             "координате су 0, 0 (нема положаја)",
+                                             "koordinatat janë 0, 0 (pa pozicion)"),
+    "outside the study area": _w("outside the study area", "ван подручја анализе",
+                                 "jashtë zonës së studimit"),
+    "missing date or time": _w("missing date or time", "нема датума или времена",
+                               "mungon data ose ora"),
+    "time is not a date and time": _w("time is not a date and time",
+                                      "време није датум и час",
+                                      "koha nuk është datë dhe orë"),
+    "time of day missing (date only)": _w("time of day missing (date only)",
+                                          "нема доба дана (само датум)",
+                                          "mungon ora e ditës (vetëm data)"),
+    "time is in the future": _w("time is in the future", "време је у будућности",
+                                "koha është në të ardhmen"),
+    "missing unit id": _w("missing unit id", "нема ознаке јединице",
+                          "mungon identifikuesi i njësisë"),
+    "duplicate ping (same unit and time)": _w(
+        "duplicate ping (same unit and time)", "двоструки сигнал (иста јединица и време)",
+        "sinjal i dyfishtë (e njëjta njësi dhe kohë)"),
+    "staffed hour is not a time like 18:00": _w(
+        "staffed hour is not a time like 18:00", "сат дежурства није време као 18:00",
+        "ora e shërbimit nuk është kohë si 18:00"),
+    "not a date like 2025-05-29": _w("not a date like 2025-05-29",
+                                     "није датум као 2025-05-29",
+                                     "nuk është datë si 2025-05-29"),
+    "row has more fields than the header": _w(
+        "row has more fields than the header", "ред има више поља од заглавља",
+        "rreshti ka më shumë fusha se koka"),
+}
+"""Why a row was rejected, as the checks say it in English, in every language."""
+
+
+def reason_text(reason: str, lang: str = "en") -> str:
+    """A reject reason in ``lang`` when known, else as the checks give it.
+
+    >>> reason_text("outside the study area", "sq")
+    'jashtë zonës së studimit'
+    """
+    known = REASONS.get(reason)
+    return known[lang] if known else reason
+
+
 CATEGORIES: dict[str, dict[str, str]] = {
     "verbal sexual harassment": {"en": "verbal sexual harassment",
                                  "sr-Cyrl": "вербално сексуално узнемиравање",
@@ -543,7 +616,7 @@ def category_name(name: str, lang: str = "en") -> str:
 def check_complete() -> list[str]:
     """Keys missing or empty in any language, as ``"key: lang"`` lines (empty when complete)."""
     missing = []
-    for table in (TEXT, CATEGORIES):
+    for table in (TEXT, CATEGORIES, REASONS):
         for key, texts in table.items():
             missing.extend(f"{key}: {lang}" for lang in _L if not texts.get(lang, "").strip())
     return missing

@@ -19,7 +19,7 @@ import numpy as np
 
 from geo import _charts as charts
 from geo.bands import band_info
-from geo.i18n import LANGUAGES, category_name, number, t
+from geo.i18n import LANGUAGES, category_name, number, reason_text, t
 from geo.privacy import COMPLEMENT, SHOWN, SMALL, PublishedCells, check_published, clean_text
 
 __all__ = ["render_report", "render_report_pdf", "report_blocks", "Block", "REFERENCES"]
@@ -295,7 +295,8 @@ def _quality(published: PublishedCells, lang: str) -> list[Block]:
     rows = [[clean_text(q["file"], limit=60), t(f"kind_{q['kind']}", lang),
              number(q["rows_read"], lang, decimals=0), number(q["accepted"], lang, decimals=0),
              number(q["rejected"], lang, decimals=0),
-             "; ".join(f"{clean_text(r, limit=80)}: {number(n, lang, decimals=0)}"
+             "; ".join(f"{clean_text(reason_text(r, lang), limit=80)}: "
+                       f"{number(n, lang, decimals=0)}"
                        for r, n in q["reasons"]) or "–"]
             for q in facts.quality]
     head = [t("col_file", lang), t("col_kind", lang), t("col_read", lang),

@@ -235,3 +235,19 @@ def test_siting_sums_and_wdd_areas_are_the_cells_the_report_checks(run):
     row = decisions.wdd.loc["all"]
     assert frame["incidents_all"].to_numpy()[target].sum() == \
         row["target_before"] + row["target_after"]
+
+
+def test_every_reject_reason_the_checks_give_is_translated():
+    import ast
+
+    from geo.i18n import REASONS
+
+    found = set()
+    for module in ("validate", "_positions"):
+        source = (Path(__file__).parents[1] / "geo" / f"{module}.py").read_text()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "fail":
+                reason = node.args[2]
+                if isinstance(reason, ast.Constant):
+                    found.add(reason.value)
+    assert len(found) >= 20 and found <= set(REASONS), found - set(REASONS)
