@@ -236,6 +236,7 @@ def _wdd(decisions, published) -> tuple[tuple[dict, ...], str]:
             sum_is_safe(published, band, mask, counts[2 * i] + counts[2 * i + 1])
             for i, mask in enumerate(decisions.wdd_areas))
         entry = {"band": str(band), "shown": speakable(counts, k) and safe,
+                 "small": not speakable(counts, k),
                  "target_cells": int(row["target_cells"]),
                  "buffer_cells": int(row["buffer_cells"])}
         if entry["shown"]:
@@ -267,10 +268,11 @@ def _siting(decisions, published) -> dict | None:
     hidden = out["baseline"] is None
     for i, r in enumerate(s.sites.itertuples(), start=1):
         gain = int(r.covered_incidents_added)
-        hidden = hidden or not speakable([gain], k) or not safe(i, gain)
+        small = not speakable([gain], k)
+        hidden = hidden or small or not safe(i, gain)
         out["sites"].append({"rank": int(r.rank), "lat": round(float(r.lat), 6),
                              "lng": round(float(r.lng), 6),
-                             "gain": None if hidden else gain,
+                             "gain": None if hidden else gain, "small": small,
                              "coverage_after": None if hidden else float(r.coverage_after)})
     return out
 

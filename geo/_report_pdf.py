@@ -14,7 +14,7 @@ _MARGIN = 0.7
 _MAX_CHART_H = 5.0
 _WIDTH = _PAGE[0] - 2 * _MARGIN
 _SIZES = {"h1": 17.0, "h2": 13.0, "p": 9.5, "note": 9.5, "list": 8.0, "table": 8.0}
-_CHAR_IN = 0.55 / 72  # average DejaVu Sans character width per point of size, in inches
+_CHAR_IN = 0.62 / 72  # average DejaVu Sans character width per point of size, in inches
 _METADATA = {"Creator": "patrolmap", "Producer": None, "CreationDate": None}
 
 

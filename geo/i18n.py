@@ -480,6 +480,10 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         "shënime."),
     "unknown": _w("unknown", "непознато", "e panjohur"),
     "not_shown_short": _w("not shown", "није приказано", "nuk shfaqet"),
+    "wdd_hidden": _w("not shown: its area totals would give a hidden cell count back",
+                     "није приказано: збирови подручја открили би скривени број у ћелији",
+                     "nuk shfaqet: shumat e zonave do të zbulonin një numër të fshehur "
+                     "qelize"),
     "col_hot_cells": _w("Hot spot cells", "Ћелије жаришта", "Qeliza të nxehta"),
     "col_gap_cells": _w("Gap cells", "Ћелије празнина", "Qeliza boshllëku"),
     "col_coverage_band": _w("Coverage", "Покривеност", "Mbulimi"),

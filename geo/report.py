@@ -231,7 +231,8 @@ def _wdd(published: PublishedCells, lang: str) -> list[Block]:
     rows = []
     for row in facts.wdd:
         if not row["shown"]:
-            rows.append([_band(row["band"], lang), t("too_few", lang), "", "", "", ""])
+            why = t("too_few", lang) if row["small"] else t("wdd_hidden", lang)
+            rows.append([_band(row["band"], lang), why, "", "", "", ""])
             continue
         pair = [f"{number(row[f'{a}_before'], lang, decimals=0)} → "
                 f"{number(row[f'{a}_after'], lang, decimals=0)}"
@@ -278,7 +279,8 @@ def _siting(published: PublishedCells, lang: str) -> list[Block]:
               Block("p", t("siting_note", lang, m=number(s["reach_m"], lang, decimals=0),
                            base=_pct(s["baseline"], lang)))]
     rows = [[f"P{site['rank']}", f"{site['lat']:.5f}, {site['lng']:.5f}",
-             t("fewer_than", lang, k=published.k) if site["gain"] is None
+             (t("fewer_than", lang, k=published.k) if site["small"] else
+              t("not_shown_short", lang)) if site["gain"] is None
              else number(site["gain"], lang, decimals=0), _pct(site["coverage_after"], lang)]
             for site in s["sites"]]
     if rows:
