@@ -27,7 +27,8 @@ from geo.bands import HOURS_OF_WEEK, Band
 from geo.cells import cells_to_str
 from geo.figures import concentration_summary
 
-__all__ = ["ReportInputs", "ReportFacts", "report_facts", "suppress_linked", "speakable"]
+__all__ = ["ReportInputs", "ReportFacts", "report_facts", "suppress_linked", "speakable",
+           "siting_facts", "sum_is_safe"]
 
 
 @dataclass
@@ -247,7 +248,10 @@ def _wdd(decisions, published) -> tuple[tuple[dict, ...], str]:
     return tuple(rows), decisions.target
 
 
-def _siting(decisions, published) -> dict | None:
+def siting_facts(decisions, published) -> dict | None:
+    """Suggested posts as they may be published: places always, the baseline coverage and each
+    post's gain and coverage only while no count they give back is small or pins a hidden
+    cell (a hidden gain hides every later coverage)."""
     if decisions is None or decisions.siting is None:
         return None
     k = published.k
@@ -321,6 +325,6 @@ def report_facts(published, table, inputs: ReportInputs, decisions, *,
         figures=_figures(counts, table, k, totals, published), hot_cells=hot, gap_cells=gap_cells,
         top_gaps=_top_gaps(published, gaps_band, inputs.gap_rows), gaps_band=gaps_band,
         change=change, change_period=change_period, wdd=wdd_rows, wdd_target=target,
-        emerging=emerging, emerging_slices=slices, siting=_siting(exact, published),
+        emerging=emerging, emerging_slices=slices, siting=siting_facts(exact, published),
         quality=tuple(inputs.quality), intervals=inputs.intervals, noisy=noisy,
         change_date=inputs.change_date)

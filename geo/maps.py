@@ -149,8 +149,8 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
         "posts": [{"lat": p.lat, "lng": p.lng, "name": p.name, "hours": p.hours,
                    "reach": round(p.reach_m)} for p in published.posts],
         "suggested": [{"lat": s.lat, "lng": s.lng, "rank": s.rank,
-                       "before": round(s.coverage_before * 100), "band": s.band,
-                       "after": round(s.coverage_after * 100), "reach": round(s.reach_m)}
+                       "before": _percent(s.coverage_before), "band": s.band,
+                       "after": _percent(s.coverage_after), "reach": round(s.reach_m)}
                       for s in published.suggested],
         "visible": list(DEFAULT_VISIBLE),
         "style": {"area": AREA_COLOUR, "post": POST_COLOUR, "suggested": SUGGESTED_COLOUR},
@@ -164,6 +164,10 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
                  "sparse": published.sparse, "methods": methods,
                  "restricted": published.audience == "analyst"},
     }
+
+
+def _percent(share: float | None) -> int | None:
+    return None if share is None or not np.isfinite(share) else round(share * 100)
 
 
 def _pattern_key(pattern: str) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo._report_facts import ReportFacts, ReportInputs, report_facts
+from geo._report_facts import ReportFacts, ReportInputs, report_facts, siting_facts
 from geo._suppression import COMPLEMENT, SHOWN, SMALL, suppress_table
 from geo.table import CellTable
 
@@ -52,13 +52,14 @@ class PublicPost:
 
 @dataclass(frozen=True)
 class SuggestedPost:
-    """A suggested new post: a cell centre, its rank and the coverage it brings in a band."""
+    """A suggested new post: a cell centre (or a candidate site), its rank and the coverage it
+    brings in a band (None where that would give a small count back)."""
 
     lat: float
     lng: float
     rank: int
-    coverage_before: float
-    coverage_after: float
+    coverage_before: float | None
+    coverage_after: float | None
     band: str
     reach_m: float
 
@@ -225,7 +226,6 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
                    name=clean_text(p.post, limit=80),
                    hours=_hours(int(p.start_min), int(p.end_min)), reach_m=float(reach_m))
         for p in (posts.itertuples(index=False) if posts is not None else ()))
-    emerging, suggested = _decision_parts(decisions, table.cells)
     published = PublishedCells(
         cells=table.cells.copy(), bands=bands, incidents=incidents, reason=reason,
         totals=totals, categories=tuple(clean_text(table.categories[key], limit=80)
@@ -236,35 +236,44 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         area_names={lang: clean_text(name, limit=120) for lang, name in table.area.names.items()},
         area_lnglat=table.area.geometry, area_approximate=table.area.approximate,
         period=period, days=table.days, methods=dict(methods or {}), sparse=sparse,
-        epsilon=epsilon, emerging=emerging, suggested=suggested, _token=_TOKEN,
+        epsilon=epsilon, emerging=_emerging(decisions, table.cells), _token=_TOKEN,
     )
+    # made here, before the object is issued: both need the published cells to check sums
+    object.__setattr__(published, "suggested",
+                       _suggested(decisions, published, noisy=epsilon is not None))
     if report is not None:
         facts = report_facts(published, table, report, decisions, counts=counts,
                              week_counts=week_counts, noisy=epsilon is not None)
-        object.__setattr__(published, "report", facts)  # made here, before it is issued
+        object.__setattr__(published, "report", facts)
     _ISSUED[id(published)] = published
     return published
 
 
-def _decision_parts(decisions, cells: np.ndarray):
-    """Emerging patterns per cell and suggested posts, as published."""
-    if decisions is None:
-        return None, ()
-    emerging = None
-    if decisions.emerging is not None:
-        emerging = decisions.emerging.frame["category"].reindex(cells).fillna(
-            "no pattern detected").to_numpy(dtype=object)
-    suggested: tuple[SuggestedPost, ...] = ()
-    siting = decisions.siting
-    if siting is not None and len(siting.sites):
-        before = [siting.baseline_coverage, *siting.sites["coverage_after"].tolist()[:-1]]
-        suggested = tuple(
-            SuggestedPost(lat=round(float(r.lat), 6), lng=round(float(r.lng), 6),
-                          rank=int(r.rank), coverage_before=float(b),
-                          coverage_after=float(r.coverage_after), band=siting.band,
-                          reach_m=float(siting.reach_m))
-            for r, b in zip(siting.sites.itertuples(), before, strict=True))
-    return emerging, suggested
+def _emerging(decisions, cells: np.ndarray) -> np.ndarray | None:
+    """The emerging hot spot pattern of each cell, as published."""
+    if decisions is None or decisions.emerging is None:
+        return None
+    return decisions.emerging.frame["category"].reindex(cells).fillna(
+        "no pattern detected").to_numpy(dtype=object)
+
+
+def _suggested(decisions, published: PublishedCells, *, noisy: bool
+               ) -> tuple[SuggestedPost, ...]:
+    """Suggested posts with the coverage :func:`siting_facts` lets through (none with noise:
+    coverage needs exact counts)."""
+    siting = decisions.siting if decisions is not None else None
+    if siting is None or not len(siting.sites):
+        return ()
+    facts = siting_facts(decisions, published)
+    before = None if noisy else facts["baseline"]
+    suggested = []
+    for site in facts["sites"]:
+        after = None if noisy else site["coverage_after"]
+        suggested.append(SuggestedPost(lat=site["lat"], lng=site["lng"], rank=site["rank"],
+                                       coverage_before=before, coverage_after=after,
+                                       band=siting.band, reach_m=float(siting.reach_m)))
+        before = after
+    return tuple(suggested)
 
 
 def check_published(published: object, renderer: str) -> PublishedCells:

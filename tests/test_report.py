@@ -251,3 +251,18 @@ def test_every_reject_reason_the_checks_give_is_translated():
                 if isinstance(reason, ast.Constant):
                     found.add(reason.value)
     assert len(found) >= 20 and found <= set(REASONS), found - set(REASONS)
+
+
+def test_the_map_shows_no_post_coverage_the_report_hides(run):
+    from geo.maps import map_payload
+
+    _, result = run
+    published = result.published
+    sites = published.report.siting["sites"]
+    payload = map_payload(published)
+    assert len(payload["suggested"]) == len(sites) > 0
+    for shown, site in zip(payload["suggested"], sites, strict=True):
+        expected = site["coverage_after"]
+        assert shown["after"] == (None if expected is None else round(expected * 100))
+        if site["gain"] is None:
+            assert shown["after"] is None

@@ -23,6 +23,7 @@
     }
     return text;
   }
+  function percent(value) { return value === null ? "–" : value + " %"; }
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) { node.className = cls; }
@@ -210,7 +211,7 @@
     D.suggested.forEach(function (site) {
       var band = D.bands.filter(function (b) { return b.key === site.band; })[0];
       addSite(suggestedLayer, site, D.style.suggested, [tr("suggested_post", {rank: site.rank,
-        before: site.before + " %", after: site.after + " %"}),
+        before: percent(site.before), after: percent(site.after)}),
         band ? bandLabel(band) : site.band], true);
     });
   }
@@ -385,7 +386,7 @@
     suggested: function () {
       return D.suggested.map(function (site) {
         return legendRow(D.style.suggested, tr("suggested_post", {rank: site.rank,
-          before: site.before + " %", after: site.after + " %"}));
+          before: percent(site.before), after: percent(site.after)}));
       });
     }
   };
