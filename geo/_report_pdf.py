@@ -14,7 +14,8 @@ _MARGIN = 0.7
 _MAX_CHART_H = 5.0
 _WIDTH = _PAGE[0] - 2 * _MARGIN
 _SIZES = {"h1": 17.0, "h2": 13.0, "p": 9.5, "note": 9.5, "list": 8.0, "table": 8.0}
-_CHAR_IN = 0.62 / 72  # average DejaVu Sans character width per point of size, in inches
+_CHAR_IN = 0.56 / 72  # average DejaVu Sans character width per point of size, in inches
+_BOLD_IN = 0.66 / 72  # the same for bold text, Cyrillic included, with room to spare
 _METADATA = {"Creator": "patrolmap", "Producer": None, "CreationDate": None}
 
 
@@ -67,12 +68,19 @@ def _paragraph(pages: _Pages, text: str, kind: str) -> None:
 def _table(pages: _Pages, head: list[str] | None, rows: list[list[str]], size: float) -> None:
     every = [head, *rows] if head else rows
     columns = len(every[0])
-    lengths = [max(len(str(r[i])) for r in every) for i in range(columns)]
-    total = sum(min(n, 40) + 2 for n in lengths)
-    widths = [_WIDTH * (min(n, 40) + 2) / total for n in lengths]
+    # each column at least as wide as its longest word (header words bold), the rest of the
+    # width shared by how long the column's texts are
+    least = [0.1 + size * max(
+        [len(w) * _BOLD_IN for w in (str(head[i]).split() if head else [])] +
+        [len(w) * _CHAR_IN for r in rows for w in str(r[i]).split()] + [0.0])
+        for i in range(columns)]
+    lengths = [min(max(len(str(r[i])) for r in every), 40) + 2 for i in range(columns)]
+    spare = max(0.0, _WIDTH - sum(least))
+    widths = [low + spare * n / sum(lengths) for low, n in zip(least, lengths, strict=True)]
     line_h = size * 1.4 / 72
     for index, row in enumerate(every):
-        cells = [_wrap(str(c), size, w - 0.05) for c, w in zip(row, widths, strict=True)]
+        cells = [_wrap(str(c), size * (_BOLD_IN if index == 0 and head else _CHAR_IN)
+                       / _CHAR_IN, w - 0.05) for c, w in zip(row, widths, strict=True)]
         height = line_h * max(len(c) for c in cells) + 0.04
         pages.need(height)
         x = _MARGIN
