@@ -144,7 +144,9 @@ def test_analyst_output_is_restricted_and_the_audit_says_so(tmp_path, adversaria
                  "--audience", "analyst", "--gis", str(tmp_path / "full.gpkg")]) == 0
     values = _payload(out)["layers"]["incidents"]["values"]["all"]
     assert 1 in values  # exact small counts, for analysts only
-    for path in (out, tmp_path / "full.gpkg"):
+    report = tmp_path / "analyst_report.html"
+    assert "Restricted: analyst view" in report.read_text(encoding="utf-8")
+    for path in (out, tmp_path / "full.gpkg", report):
         result = audit_file(path)
         assert not result.ok and any("restricted" in p for p in result.problems)
     assert main(["-q", "build", "--incidents", str(folder / "incidents.csv"), "--out",
