@@ -479,6 +479,13 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         "fshihen kur një shumë do t'i zbulonte. Në këtë raport nuk ka pika, adresa apo "
         "shënime."),
     "unknown": _w("unknown", "непознато", "e panjohur"),
+    "locator_note": _w(
+        "Red: the gap cells by rank. Black dots in dashed circles: fixed posts and their reach. "
+        "Green stars: suggested new posts (P1, P2 ...).",
+        "Црвено: празнине по рангу. Црне тачке у испрекиданим круговима: стални пунктови и "
+        "њихов домет. Зелене звезде: предложени нови пунктови (P1, P2 ...).",
+        "E kuqe: boshllëqet sipas renditjes. Pikat e zeza në rrathë me vija: postet fikse dhe "
+        "shtrirja e tyre. Yjet e gjelbër: postet e reja të sugjeruara (P1, P2 ...)."),
     "not_shown_short": _w("not shown", "није приказано", "nuk shfaqet"),
     "wdd_hidden": _w("not shown: its area totals would give a hidden cell count back",
                      "није приказано: збирови подручја открили би скривени број у ћелији",

@@ -179,7 +179,8 @@ def _gaps(published: PublishedCells, lang: str) -> list[Block]:
     suggested = facts.siting["sites"] if facts.siting else []
     return [*blocks, Block("p", t("gaps_note", lang)), Block("table", head=head, rows=rows),
             Block("chart", chart=charts.locator_chart(published, facts.top_gaps, suggested,
-                                                      lang), name="locator")]
+                                                      lang), name="locator"),
+            Block("p", t("locator_note", lang))]
 
 
 def _change(published: PublishedCells, lang: str) -> list[Block]:
