@@ -14,6 +14,7 @@ from pathlib import Path
 from geo import __version__
 from geo._errors import InputError, PatrolmapError, UsageError
 from geo._progress import wanted
+from geo._summary import analysis_text
 from geo.analysis import Settings
 from geo.bands import parse_bands
 from geo.cells import DEFAULT_RES
@@ -343,7 +344,7 @@ def _pictures(values: dict, out: Path) -> dict:
 
 def _report(args, result) -> None:
     _say(args, result.summary)
-    _say(args, _figures_text(result.analysis))
+    _say(args, analysis_text(result.analysis))
     for path in result.rejects:
         _say(args, f"rejects: {path}")
     if result.gis_path:
@@ -353,60 +354,6 @@ def _report(args, result) -> None:
     for report in result.reports:
         _say(args, f"report: {report}")
     _say(args, f"map: {result.map_path}")
-
-
-def _figures_text(analysis) -> str:
-    figures = analysis.figures
-    lines = ["", "band        incidents  cells for 50%  Gini (kind)       PAI 5/10/20%       "
-             "coverage"]
-    for band, row in figures.iterrows():
-        coverage = f"{row['coverage']:.0%}" if "coverage" in row and row["coverage"] == \
-            row["coverage"] else "-"
-        lines.append(
-            f"{band:<11} {int(row['incidents']):>9,}  {row['share_cells_50']:>12.0%}  "
-            f"{row['gini']:.2f} ({row['gini_kind']:<11}) "
-            f"{row['pai_5']:>5.1f} {row['pai_10']:>5.1f} {row['pai_20']:>5.1f}  {coverage:>8}")
-    gaps = analysis.gaps
-    night = gaps[(gaps["band"] == "night") & (gaps["gap_class"] == "3-1")]
-    if len(night):
-        lines.append(f"night gaps (high need, low presence): {len(night)} cells")
-    lines.extend(_decisions_text(analysis.decisions))
-    return "\n".join(lines)
-
-
-def _decisions_text(decisions) -> list[str]:
-    if decisions is None:
-        return []
-    lines = []
-    if decisions.change is not None:
-        lines += ["", "before/after   per 30 days before -> after   ratio   p (exact)   "
-                      "cells up/down (FDR)"]
-        for band, row in decisions.change.iterrows():
-            lines.append(f"{band:<14} {row['rate_before']:>10.1f} -> {row['rate_after']:<8.1f}"
-                         f" {row['ratio']:>6.2f}   {row['p']:<10.3g}  "
-                         f"{int(row['cells_up'])}/{int(row['cells_down'])}")
-    if decisions.wdd is not None:
-        first = decisions.wdd.iloc[0]
-        lines += ["", f"WDD: target {decisions.target} ({first['target_cells']} cells, buffer "
-                      f"{first['buffer_cells']}); control: the rest, scaled to the target",
-                  "band           WDD ± SE        z       p"]
-        for band, row in decisions.wdd.iterrows():
-            lines.append(f"{band:<14} {row['wdd']:>6.1f} ± {row['se']:<6.1f} {row['z']:>6.2f} "
-                         f"{row['p']:>7.3g}")
-    if decisions.emerging is not None:
-        counts = decisions.emerging.frame["category"].value_counts()
-        shown = ", ".join(f"{name}: {n}" for name, n in counts.items()
-                          if name != "no pattern detected")
-        lines += ["", f"emerging hot spots ({len(decisions.emerging.slices)} "
-                      f"slices): {shown or 'no pattern detected'}"]
-    if decisions.siting is not None and len(decisions.siting.sites):
-        s = decisions.siting
-        lines += ["", f"new posts for {s.band} (reach {s.reach_m:.0f} m): coverage "
-                      f"{s.baseline_coverage:.0%} now"]
-        for row in s.sites.itertuples():
-            lines.append(f"  post {row.rank}: near {row.lat:.5f}, {row.lng:.5f} "
-                         f"-> {row.coverage_after:.0%}")
-    return lines
 
 
 def _guess_kind(table) -> str:
