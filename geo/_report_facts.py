@@ -86,28 +86,37 @@ def sum_is_safe(published, band: str, cells: np.ndarray, total: float) -> bool:
 
 
 def suppress_linked(values: np.ndarray, groups: list[tuple[np.ndarray, float | None]], k: int,
-                    reason: np.ndarray | None = None) -> np.ndarray:
-    """Reasons (shown, small, complement) for counts tied by published sums.
+                    reason: np.ndarray | None = None) -> tuple[np.ndarray, list[int]]:
+    """Reasons (shown, small, complement) for counts tied by published sums, and the groups
+    whose total must be withheld.
 
     ``groups`` are (member indices, published total or None); no published total may pin a
-    hidden small member. Members are hidden until none does; a group with nothing left to
-    hide has its total hidden by the caller (here: the function hides nothing more).
+    hidden small member. Members are hidden until none does. When every member of a group is
+    hidden and its total still pins one (two hidden 4s under a total of 8, with k = 5), the
+    group's index is returned: its total must not be published.
 
-    >>> suppress_linked(np.array([9, 2, 7]), [(np.array([0, 1, 2]), 18)], 5).tolist()
-    [0, 1, 2]
+    >>> reason, withheld = suppress_linked(np.array([9, 2, 7]), [(np.array([0, 1, 2]), 18)], 5)
+    >>> reason.tolist(), withheld
+    ([0, 1, 2], [])
     """
     values = np.asarray(values, dtype=float)
     if reason is None:
         reason = np.where((values > 0) & (values < k), SMALL, SHOWN).astype(np.int8)
+    withheld: list[int] = []
     changed = True
     while changed:
         changed = False
-        for members, total in groups:
+        for index, (members, total) in enumerate(groups):
+            if index in withheld:
+                continue
             part = reason[members].copy()
-            if protect_sum(total, values[members], part, k) == "hid":
+            result = protect_sum(total, values[members], part, k)
+            if result == "hid":
                 reason[members] = part
                 changed = True
-    return reason
+            elif result == "withhold":
+                withheld.append(index)
+    return reason, withheld
 
 
 def _week_groups(bands: tuple[Band, ...], totals: dict[str, int | None]
@@ -130,19 +139,30 @@ def _week_facts(week: pd.DataFrame, bands, totals, k: int):
     groups = _week_groups(bands, totals)
     hours = counts.reshape(7, 24).sum(axis=0)
     # hour sums: hidden when small, and protected against the area total
-    hour_reason = suppress_linked(hours, [(np.arange(24), totals.get("all"))], k)
+    hour_reason, withheld = suppress_linked(hours, [(np.arange(24), totals.get("all"))], k)
+    positive = np.flatnonzero(hours > 0)
+    if (withheld or totals.get("all") is None) and len(positive) and \
+            (hour_reason[positive] == SHOWN).all():  # a withheld total must not come back
+        hour_reason[positive[np.argmin(hours[positive])]] = COMPLEMENT
     reason = np.where((counts > 0) & (counts < k), SMALL, SHOWN).astype(np.int8)
-    hour_groups = [(np.arange(h, HOURS_OF_WEEK, 24),
-                    None if hour_reason[h] != SHOWN else hours[h]) for h in range(24)]
     changed = True
     while changed:
-        before = reason.copy()
+        before = (reason.copy(), hour_reason.copy())
+        hour_groups = [(np.arange(h, HOURS_OF_WEEK, 24),
+                        None if hour_reason[h] != SHOWN else hours[h]) for h in range(24)]
         for members, total in groups + hour_groups:  # a withheld sum must not come back
             positive = members[counts[members] > 0]
             if total is None and len(positive) and (reason[members] == SHOWN).all():
                 reason[positive[np.argmin(counts[positive])]] = COMPLEMENT
-        reason = suppress_linked(counts, groups + hour_groups, k, reason)
-        changed = not np.array_equal(before, reason)
+        reason, withheld = suppress_linked(counts, groups + hour_groups, k, reason)
+        for index in withheld:
+            if index >= len(groups):  # an hour sum that still pins its hidden hours goes
+                hour_reason[index - len(groups)] = COMPLEMENT
+            else:  # a band total is the map's and stays: its hours stop saying "1 or more"
+                members = groups[index][0]
+                reason[members[reason[members] == SMALL]] = COMPLEMENT
+        changed = not (np.array_equal(before[0], reason)
+                       and np.array_equal(before[1], hour_reason))
     return (np.where(reason == SHOWN, counts, np.nan), reason,
             np.where(hour_reason == SHOWN, hours, np.nan), hour_reason)
 

@@ -204,9 +204,28 @@ def test_no_published_sum_pins_a_hidden_hour(counts, k):
     assert np.isnan(values[reason != SHOWN]).all()
 
 
+def test_a_band_total_over_only_small_hours_does_not_pin_them():
+    counts = np.zeros(HOURS_OF_WEEK)
+    counts[5 * 24 + 20:5 * 24 + 24] = 1  # four single Saturday evening incidents ...
+    counts[6 * 24 + 20:6 * 24 + 24] = 1  # ... and four on Sunday: a weekend total of 8
+    counts[:5 * 24:3] = 9  # weekdays busy enough
+    week = pd.DataFrame({"incidents": counts})
+    groups = _week_groups(DEFAULT_BANDS, {})
+    totals = {b.name: int(counts[m].sum()) for b, (m, _) in
+              zip(DEFAULT_BANDS, groups, strict=True)}
+    totals = {b: (v if v == 0 or v >= K else None) for b, v in totals.items()}
+    _, reason, _, _ = _week_facts(week, DEFAULT_BANDS, totals, K)
+    weekend = groups[5][0]
+    assert totals["weekend"] == 8
+    assert not _pinned(8, counts[weekend], reason[weekend].copy(), K)
+
+
 def test_suppress_linked_hides_the_partner_of_a_small_count():
-    reason = suppress_linked(np.array([9, 2, 7]), [(np.array([0, 1, 2]), 18)], 5)
-    assert reason.tolist() == [SHOWN, SMALL, 2]
+    reason, withheld = suppress_linked(np.array([9, 2, 7]), [(np.array([0, 1, 2]), 18)], 5)
+    assert reason.tolist() == [SHOWN, SMALL, 2] and withheld == []
+    # two hidden 4s under a published 8: nothing left to hide, so the 8 must go
+    reason, withheld = suppress_linked(np.array([4, 4]), [(np.array([0, 1]), 8)], 5)
+    assert withheld == [0]
 
 
 def test_a_sum_over_some_cells_may_not_give_a_hidden_cell_back():
