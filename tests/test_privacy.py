@@ -153,6 +153,15 @@ def test_analyst_output_is_restricted_and_the_audit_says_so(tmp_path, adversaria
                  str(tmp_path / "x.html"), "--k", "2"]) == 2
 
 
+def _assert_caught(cases: dict[str, tuple[str, str]], folder: Path) -> None:
+    """Write each tampered page and check the audit names the expected problem."""
+    for name, (text, problem) in cases.items():
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        result = audit_file(path)
+        assert any(problem in p for p in result.problems), (name, result.problems)
+
+
 def test_the_audit_catches_tampered_files(adversarial, tmp_path):
     out, _ = adversarial
     html = (out / "map.html").read_text(encoding="utf-8")
@@ -169,11 +178,7 @@ def test_the_audit_catches_tampered_files(adversarial, tmp_path):
         "path.html": (html.replace("</body>", "<div>/home/ana/incidents.csv</div></body>"),
                       "file path"),
     }
-    for name, (text, problem) in cases.items():
-        path = tmp_path / name
-        path.write_text(text, encoding="utf-8")
-        result = audit_file(path)
-        assert any(problem in p for p in result.problems), (name, result.problems)
+    _assert_caught(cases, tmp_path)
     assert main(["audit", str(out / "map.html")]) == 0
     assert main(["audit", str(tmp_path / "small.html")]) == 1
     assert main(["audit", str(tmp_path / "missing.html")]) == 2
@@ -267,8 +272,4 @@ def test_the_audit_catches_tampered_reports(adversarial, tmp_path):
         "link.html": (html.replace("</main>", '<div><a href="http://x.org">x</a></div></main>'),
                       "<a>"),
     }
-    for name, (text, problem) in cases.items():
-        path = tmp_path / name
-        path.write_text(text, encoding="utf-8")
-        result = audit_file(path)
-        assert any(problem in p for p in result.problems), (name, result.problems)
+    _assert_caught(cases, tmp_path)
