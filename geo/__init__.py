@@ -11,8 +11,9 @@ The names below are the public API, for notebooks::
 They are imported on first use, so ``import geo`` (and the command line) starts quickly.
 """
 
-from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+
+from geo._lazy import lazy_exports
 
 try:
     __version__ = version("patrolmap")
@@ -20,28 +21,20 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 _PUBLIC = {
-    "default_area": "geo.area", "read_area": "geo.area", "extent_area": "geo.area",
-    "StudyArea": "geo.area",
-    "read_incidents": "geo.validate", "read_pings": "geo.validate",
-    "read_posts": "geo.validate", "Options": "geo.validate",
-    "points_to_cells": "geo.cells", "area_to_cells": "geo.cells",
-    "count_cells": "geo.table", "CellTable": "geo.table",
-    "pings_to_presence": "geo.presence", "posts_to_presence": "geo.presence",
-    "hot_spots": "geo.hotspots", "concentration_summary": "geo.figures",
-    "analyse": "geo.analysis", "Settings": "geo.analysis", "parse_bands": "geo.bands",
-    "publish": "geo.privacy", "render_map": "geo.maps", "render_picture": "geo.picture",
-    "write_published": "geo.gis", "audit_file": "geo.audit",
+    "default_area": "geo.inputs.area", "read_area": "geo.inputs.area",
+    "extent_area": "geo.inputs.area", "StudyArea": "geo.inputs.area",
+    "read_incidents": "geo.inputs.validate", "read_pings": "geo.inputs.validate",
+    "read_posts": "geo.inputs.validate", "Options": "geo.inputs.validate",
+    "points_to_cells": "geo.analysis.cells", "area_to_cells": "geo.analysis.cells",
+    "count_cells": "geo.analysis.table", "CellTable": "geo.analysis.table",
+    "pings_to_presence": "geo.analysis.presence", "posts_to_presence": "geo.analysis.presence",
+    "hot_spots": "geo.analysis.hotspots", "concentration_summary": "geo.analysis.figures",
+    "analyse": "geo.analysis.steps", "Settings": "geo.analysis.steps",
+    "parse_bands": "geo.analysis.bands",
+    "publish": "geo.privacy.gate", "audit_file": "geo.privacy.audit",
+    "render_map": "geo.outputs.maps", "render_picture": "geo.outputs.picture",
+    "render_report": "geo.outputs.report", "write_published": "geo.outputs.gis",
     "load_inputs": "geo.pipeline", "build": "geo.pipeline",
 }
 __all__ = ["__version__", *_PUBLIC]
-
-
-def __getattr__(name: str):
-    if name in _PUBLIC:
-        return getattr(import_module(_PUBLIC[name]), name)
-    msg = f"module 'geo' has no attribute {name!r}"
-    raise AttributeError(msg)
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)

@@ -15,13 +15,13 @@ from geo import __version__
 from geo._errors import InputError, PatrolmapError, UsageError
 from geo._progress import wanted
 from geo._summary import analysis_text
-from geo.analysis import Settings
-from geo.bands import parse_bands
-from geo.cells import DEFAULT_RES
+from geo.analysis.bands import parse_bands
+from geo.analysis.cells import DEFAULT_RES
+from geo.analysis.steps import Settings
 from geo.i18n import LANGUAGES
-from geo.privacy import DEFAULT_K
+from geo.inputs.validate import Options
+from geo.privacy.gate import DEFAULT_K
 from geo.recipe import COLUMN_OPTIONS, load_recipe
-from geo.validate import Options
 
 __all__ = ["main"]
 
@@ -166,7 +166,7 @@ def _settings(values: dict) -> Settings:
             raise UsageError(msg)
         given["buffer_k"] = values["buffer_rings"]
     if values.get("target"):
-        from geo.area import read_area
+        from geo.inputs.area import read_area
 
         given["target"] = read_area(values["target"])
     if values.get("candidates"):
@@ -357,8 +357,8 @@ def _report(args, result) -> None:
 
 
 def _guess_kind(table) -> str:
-    from geo import _columns as names
-    from geo._columns import find_column
+    from geo.inputs import _columns as names
+    from geo.inputs._columns import find_column
 
     cols = table.frame.columns
     if table.row_word == "point":
@@ -371,9 +371,9 @@ def _guess_kind(table) -> str:
 
 
 def _run_check(args) -> int:
-    from geo.area import default_area, read_area
-    from geo.readers import read_table
-    from geo.validate import check_incidents, check_pings, check_posts
+    from geo.inputs.area import default_area, read_area
+    from geo.inputs.readers import read_table
+    from geo.inputs.validate import check_incidents, check_pings, check_posts
 
     opts = _options(vars(args))
     if args.area == "extent":
@@ -457,7 +457,7 @@ def _slug(name: str) -> str:
 
 
 def _run_audit(args) -> int:
-    from geo.audit import audit_file
+    from geo.privacy.audit import audit_file
 
     worst = 0
     for file in args.files:

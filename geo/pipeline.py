@@ -11,15 +11,15 @@ import pandas as pd
 
 from geo._errors import InputError, UsageError
 from geo._progress import Steps
-from geo.analysis import Analysis, Settings, analyse
-from geo.area import StudyArea, default_area, extent_area, read_area
-from geo.gis import write_published
-from geo.maps import render_map
-from geo.picture import LAYERS, render_picture
-from geo.privacy import DEFAULT_K, MIN_COMMUNITY_K, PublishedCells, ReportInputs, publish
-from geo.report import render_report, render_report_pdf
-from geo.table import CellTable
-from geo.validate import Checked, Options, read_checked
+from geo.analysis.steps import Analysis, Settings, analyse
+from geo.analysis.table import CellTable
+from geo.inputs.area import StudyArea, default_area, extent_area, read_area
+from geo.inputs.validate import Checked, Options, read_checked
+from geo.outputs.gis import write_published
+from geo.outputs.maps import render_map
+from geo.outputs.picture import LAYERS, render_picture
+from geo.outputs.report import render_report, render_report_pdf
+from geo.privacy.gate import DEFAULT_K, MIN_COMMUNITY_K, PublishedCells, ReportInputs, publish
 
 __all__ = ["Inputs", "BuildResult", "load_inputs", "build", "read_candidates"]
 

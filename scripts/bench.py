@@ -6,9 +6,10 @@ writes them to Parquet, and in this one process times:
 
 - baseline A: a per-point ``h3.latlng_to_cell`` loop over the same points;
 - baseline B: one bare call of the bulk binding (h3ronpy ``coordinates_to_cells``);
-- patrolmap's cell assignment (``geo.cells.points_to_cells``);
+- patrolmap's cell assignment (``geo.analysis.cells.points_to_cells``);
 - patrolmap's whole presence path: read Parquet, check rows, cells, sort, dwell, per-cell
-  per-band sums (``geo.validate.read_pings`` then ``geo.presence.pings_to_presence``).
+  per-band sums (``geo.inputs.validate.read_pings`` then
+  ``geo.analysis.presence.pings_to_presence``).
 
 Peak memory of the presence path is measured in a fresh child process. Prints each figure and
 ratio; exits 1 when a target is missed:
@@ -62,10 +63,10 @@ def make_pings(n: int, *, units: int = 24, seed: int = 7) -> pd.DataFrame:
 
 def presence_path(path: str, res: int) -> tuple[float, int]:
     """patrolmap's own path from a Parquet file to presence sums; (seconds, cells)."""
-    from geo.area import default_area
-    from geo.cells import area_to_cells
-    from geo.presence import pings_to_presence
-    from geo.validate import read_pings
+    from geo.analysis.cells import area_to_cells
+    from geo.analysis.presence import pings_to_presence
+    from geo.inputs.area import default_area
+    from geo.inputs.validate import read_pings
 
     area = default_area()
     start = time.perf_counter()
@@ -98,7 +99,7 @@ def main() -> int:
     import h3
     from h3ronpy.vector import coordinates_to_cells
 
-    from geo.cells import points_to_cells
+    from geo.analysis.cells import points_to_cells
 
     folder = Path(args.keep or tempfile.mkdtemp(prefix="patrolmap-bench-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ READY = "() => window.patrolmap !== undefined || window.__empty_ready === true"
 
 def empty_leaflet_page(path: Path) -> Path:
     """The same inlined Leaflet, one map, nothing drawn: the baseline."""
-    from geo.maps import _leaflet
+    from geo.outputs.maps import _leaflet
 
     script, style = _leaflet()
     script = script.replace("</script", "<\\/script")
@@ -58,11 +58,11 @@ def default_map(folder: Path) -> Path:
 
 def region_map(folder: Path, cells_wanted: int, name: str) -> tuple[Path, int]:
     """A map of about ``cells_wanted`` res-11 cells with every layer and band filled."""
-    from geo.analysis import Settings, add_gaps, add_hot_spots
-    from geo.area import extent_area
-    from geo.maps import render_map
-    from geo.privacy import publish
-    from geo.table import count_cells
+    from geo.analysis.steps import Settings, add_gaps, add_hot_spots
+    from geo.analysis.table import count_cells
+    from geo.inputs.area import extent_area
+    from geo.outputs.maps import render_map
+    from geo.privacy.gate import publish
 
     side_km = np.sqrt(cells_wanted * 1.08 * 0.00215)  # res-11 cell ~0.00215 km², + edge loss
     dlat = side_km / 111.0 / 2

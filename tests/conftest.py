@@ -58,11 +58,11 @@ def browser():
         chromium.close()
 
 
-_RENDERERS = (("geo.maps", "render_map"), ("geo.pipeline", "render_map"),
-              ("geo.picture", "render_picture"), ("geo.pipeline", "render_picture"),
-              ("geo.gis", "write_published"), ("geo.pipeline", "write_published"),
-              ("geo.report", "render_report"), ("geo.pipeline", "render_report"),
-              ("geo.report", "render_report_pdf"), ("geo.pipeline", "render_report_pdf"))
+_RENDERERS = (("geo.outputs.maps", "render_map"), ("geo.pipeline", "render_map"),
+              ("geo.outputs.picture", "render_picture"), ("geo.pipeline", "render_picture"),
+              ("geo.outputs.gis", "write_published"), ("geo.pipeline", "write_published"),
+              ("geo.outputs.report", "render_report"), ("geo.pipeline", "render_report"),
+              ("geo.outputs.report", "render_report_pdf"), ("geo.pipeline", "render_report_pdf"))
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +70,7 @@ def audit_every_output(monkeypatch):
     """Every community file a test makes passes ``patrolmap audit`` as soon as it is written."""
     import importlib
 
-    from geo.audit import audit_file
+    from geo.privacy.audit import audit_file
 
     def audited(render):
         def wrapper(published, path, *args, **kwargs):

@@ -8,12 +8,17 @@ import pandas as pd
 import pytest
 
 from geo._errors import UsageError
-from geo.analysis import Settings, analyse
-from geo.area import default_area
-from geo.cells import area_to_cells
-from geo.gaps import GAP_ORDER, bivariate_classes, demand_weighted_coverage, tercile_classes
+from geo.analysis.cells import area_to_cells
+from geo.analysis.gaps import (
+    GAP_ORDER,
+    bivariate_classes,
+    demand_weighted_coverage,
+    tercile_classes,
+)
+from geo.analysis.steps import Settings, analyse
+from geo.inputs.area import default_area
+from geo.inputs.validate import read_incidents, read_pings, read_posts
 from geo.sample import make_incidents, make_pings, make_posts, write_sample
-from geo.validate import read_incidents, read_pings, read_posts
 
 AREA = default_area()
 
@@ -126,7 +131,7 @@ def test_synthetic_plan_adds_night_patrols():
     assert len(make_posts()) >= 4 and len(inc) > 0
     before = pings[pings["time"] < pd.Timestamp("2025-05-29", tz="Europe/Belgrade")]
     after = pings[pings["time"] >= pd.Timestamp("2025-05-29", tz="Europe/Belgrade")]
-    from geo.presence import pings_to_presence
+    from geo.analysis.presence import pings_to_presence
 
     cells = area_to_cells(AREA, res=9)
     night_before = pings_to_presence(before, cells).minutes["night"].sum() / 14

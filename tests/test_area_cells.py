@@ -13,15 +13,15 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
 from geo._errors import InputError
-from geo.area import default_area, extent_area, read_area
-from geo.cells import (
+from geo.analysis.cells import (
     area_to_cells,
     cells_to_str,
     count_in_cells,
     points_to_cells,
     str_to_cells,
 )
-from geo.table import count_cells
+from geo.analysis.table import count_cells
+from geo.inputs.area import default_area, extent_area, read_area
 
 AREA = default_area()
 

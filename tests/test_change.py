@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from scipy.stats import false_discovery_control, norm
 
 from geo._errors import UsageError
-from geo.cells import str_to_cells
-from geo.change import areas_from_cells, rate_test, split_periods, wdd
+from geo.analysis.cells import str_to_cells
+from geo.analysis.change import areas_from_cells, rate_test, split_periods, wdd
 
 CENTRE = h3.latlng_to_cell(42.8895, 20.8665, 9)
 

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from geo.analysis import Settings, analyse
-from geo.area import default_area
+from geo.analysis.decisions import change_summary
+from geo.analysis.steps import Settings, analyse
 from geo.cli import main
-from geo.decisions import change_summary
+from geo.inputs.area import default_area
+from geo.inputs.validate import read_incidents, read_posts
 from geo.sample import write_sample
-from geo.validate import read_incidents, read_posts
 
 AREA = default_area()
 
@@ -66,7 +66,7 @@ def test_decision_options_on_the_command_line(tmp_path, capsys):
 
 
 def test_a_scaled_control_says_what_the_target_would_have_done():
-    from geo.change import wdd
+    from geo.analysis.change import wdd
 
     # the control doubled; scaled to a target a tenth its size it predicts +10, not +100
     r = wdd(100, 95, None, None, 1000, 2000, control_weight=0.1)
@@ -78,9 +78,9 @@ def test_a_scaled_control_says_what_the_target_would_have_done():
 
 
 def test_the_default_target_is_the_reach_of_posts_started_on_the_change_date(year):
-    from geo.cells import area_to_cells
-    from geo.decisions import plan_target
-    from geo.presence import cells_within
+    from geo.analysis.cells import area_to_cells
+    from geo.analysis.decisions import plan_target
+    from geo.analysis.presence import cells_within
 
     _, posts = year
     cells = area_to_cells(AREA)

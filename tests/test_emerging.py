@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from geo._errors import UsageError
-from geo.cells import str_to_cells
-from geo.emerging import (
+from geo.analysis.cells import str_to_cells
+from geo.analysis.emerging import (
     CATEGORIES,
     classify,
     emerging_hot_spots,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.figures import (
+from geo.analysis.figures import (
     concentration_gini,
     concentration_summary,
     generalized_gini,

@@ -11,9 +11,9 @@ from esda import G_Local
 from libpysal.weights import W
 from scipy.stats import false_discovery_control
 
-from geo._stats import bh_adjust
-from geo.cells import str_to_cells
-from geo.hotspots import _bins, cell_weights, hot_spots
+from geo.analysis._stats import bh_adjust
+from geo.analysis.cells import str_to_cells
+from geo.analysis.hotspots import _bins, cell_weights, hot_spots
 
 CENTRE = h3.latlng_to_cell(42.8895, 20.8665, 9)
 FAR_NE = h3.latlng_to_cell(42.95, 20.95, 9)

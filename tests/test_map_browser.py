@@ -133,7 +133,7 @@ def test_hostile_text_never_runs(page, tmp_path):
     posts.write_text(f'name,latitude,longitude\n"{hostile}",42.8895,20.8665\n', encoding="utf-8")
     import geopandas as gpd
 
-    from geo.area import default_area
+    from geo.inputs.area import default_area
 
     gpd.GeoDataFrame({"name": [hostile]}, geometry=[default_area().geometry],
                      crs=4326).to_file(tmp_path / "area.geojson")

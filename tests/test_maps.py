@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from geo import i18n
-from geo.analysis import Settings, analyse
-from geo.area import default_area
-from geo.cells import area_to_cells
-from geo.maps import encode_cells, map_payload, render_map
-from geo.privacy import publish
+from geo.analysis.cells import area_to_cells
+from geo.analysis.steps import Settings, analyse
+from geo.inputs.area import default_area
+from geo.outputs.maps import encode_cells, map_payload, render_map
+from geo.privacy.gate import publish
 
 AREA = default_area()
 
@@ -53,7 +53,7 @@ def test_a_missing_translation_is_caught(monkeypatch):
 
 
 def test_every_word_the_page_asks_for_exists():
-    script = files("geo.static").joinpath("map.js").read_text(encoding="utf-8")
+    script = files("geo.outputs.static").joinpath("map.js").read_text(encoding="utf-8")
     asked = set(re.findall(r'\btr\("([a-z_]+)"[,)]', script))
     asked |= set(re.findall(r'"(layer_[a-z]+)"', script))
     asked |= {f"hot_{b}" for b in range(-3, 4)} | {f"band_{b}" for b in
@@ -115,8 +115,8 @@ def test_bytes_per_cell_stay_small(tmp_path):
                         "lng": rng.uniform(20.840, 20.890, 20000),
                         "time": pd.Timestamp("2025-05-01", tz="UTC"), "category": "x"})
     inc = inc[AREA.contains_latlng(inc["lat"].to_numpy(), inc["lng"].to_numpy())]
-    from geo.analysis import add_gaps, add_hot_spots
-    from geo.table import count_cells
+    from geo.analysis.steps import add_gaps, add_hot_spots
+    from geo.analysis.table import count_cells
 
     table = count_cells(inc.reset_index(drop=True), AREA, res=11)
     for band in table.band_names:
@@ -153,8 +153,8 @@ def test_unknown_language_is_refused(published, tmp_path):
 
 
 def test_emerging_patterns_and_suggested_posts_reach_the_page(tmp_path):
+    from geo.inputs.validate import read_incidents, read_posts
     from geo.sample import write_sample
-    from geo.validate import read_incidents, read_posts
 
     files = write_sample(tmp_path / "s", days=120)
     inc = read_incidents(files["incidents"], area=AREA).accepted
@@ -168,6 +168,6 @@ def test_emerging_patterns_and_suggested_posts_reach_the_page(tmp_path):
     assert [s["rank"] for s in payload["suggested"]] == [1, 2]
     assert payload["suggested"][0]["after"] >= payload["suggested"][0]["before"]
     for pattern in ("new hot spot", "persistent cold spot"):
-        from geo.maps import _pattern_key
+        from geo.outputs.maps import _pattern_key
 
         assert _pattern_key(pattern) in i18n.TEXT

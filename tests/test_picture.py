@@ -15,15 +15,15 @@ import shapely
 from matplotlib.colors import to_rgb
 from PIL import Image
 
-from geo.analysis import Settings, analyse
-from geo.area import StudyArea, default_area
+from geo.analysis.steps import Settings, analyse
+from geo.analysis.table import count_cells
 from geo.i18n import LANGUAGES, t
-from geo.picture import LAYERS, picture_texts, render_picture
-from geo.privacy import publish
+from geo.inputs.area import StudyArea, default_area
+from geo.inputs.validate import read_incidents, read_pings, read_posts
+from geo.outputs.picture import LAYERS, picture_texts, render_picture
+from geo.outputs.style import BIVARIATE_COLOURS, HOT_COLOURS, INCIDENT_COLOURS, SUPPRESSED_COLOUR
+from geo.privacy.gate import publish
 from geo.sample import write_sample
-from geo.style import BIVARIATE_COLOURS, HOT_COLOURS, INCIDENT_COLOURS, SUPPRESSED_COLOUR
-from geo.table import count_cells
-from geo.validate import read_incidents, read_pings, read_posts
 
 MAP_RIGHT = 1300  # pixels left of this belong to the map, not the legend panel (1920 wide)
 
@@ -169,7 +169,7 @@ def test_multipolygon_area(inputs, tmp_path):
 
 def test_copies_of_published_cells_are_refused(published, tmp_path):
     changed = dataclasses.replace(published, k=1)
-    with pytest.raises(TypeError, match="made by geo.privacy.publish"):
+    with pytest.raises(TypeError, match="made by geo.privacy.gate.publish"):
         render_picture(changed, tmp_path / "x.png")
     with pytest.raises(TypeError):
         copy.copy(published)

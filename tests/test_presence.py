@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo._errors import UsageError
-from geo.area import default_area
-from geo.bands import Band, band_masks, local_clock, parse_bands
-from geo.cells import area_to_cells, points_to_cells
-from geo.presence import pings_to_presence, posts_to_presence
+from geo.analysis.bands import Band, band_masks, local_clock, parse_bands
+from geo.analysis.cells import area_to_cells, points_to_cells
+from geo.analysis.presence import pings_to_presence, posts_to_presence
+from geo.inputs.area import default_area
 
 AREA = default_area()
 CELLS = area_to_cells(AREA, res=9)
@@ -123,7 +123,7 @@ def test_posts_cover_cells_within_reach_during_staffed_hours():
     assert minutes.loc[centre, "evening"] == 10 * 240  # 18:00-22:00
     assert minutes.loc[centre, "day"] == 0
     assert minutes.loc[centre, "weekend"] == 3 * 480  # Sun 1, Sat 7, Sun 8 June
-    from geo.cells import cells_to_latlng
+    from geo.analysis.cells import cells_to_latlng
 
     lat, lng = cells_to_latlng(CELLS)
     dy = (lat - X[0]) * 111_132

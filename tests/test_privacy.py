@@ -13,10 +13,10 @@ from conftest import write_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo._suppression import COMPLEMENT, SHOWN, SMALL, _pinned, suppress_table
-from geo.audit import audit_file
 from geo.cli import main
-from geo.privacy import PARTITIONS, clean_text
+from geo.privacy._suppression import COMPLEMENT, SHOWN, SMALL, _pinned, suppress_table
+from geo.privacy.audit import audit_file
+from geo.privacy.gate import PARTITIONS, clean_text
 
 K = 5
 CENTRE = [(42.8895, 20.8665), (42.8898, 20.8662), (42.8893, 20.8668)]
@@ -185,10 +185,10 @@ def test_the_audit_catches_tampered_files(adversarial, tmp_path):
 
 
 def test_noise_is_stated_seeded_for_tests_and_random_otherwise(adversarial, tmp_path):
-    from geo.analysis import analyse
-    from geo.area import default_area
-    from geo.privacy import publish
-    from geo.validate import read_incidents
+    from geo.analysis.steps import analyse
+    from geo.inputs.area import default_area
+    from geo.inputs.validate import read_incidents
+    from geo.privacy.gate import publish
 
     folder = adversarial[0].parent
     inc = read_incidents(folder / "incidents.csv", area=default_area()).accepted

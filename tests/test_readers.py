@@ -12,8 +12,8 @@ from conftest import INSIDE_LATLNG, write_text
 from shapely.geometry import Point
 
 from geo._errors import InputError
-from geo.readers import detect_encoding, read_table
-from geo.validate import read_incidents, read_pings
+from geo.inputs.readers import detect_encoding, read_table
+from geo.inputs.validate import read_incidents, read_pings
 
 
 def _frame() -> pd.DataFrame:

@@ -13,16 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo._report_facts import _week_facts, _week_groups, sum_is_safe, suppress_linked
-from geo._suppression import SHOWN, SMALL, _pinned
-from geo.analysis import Settings
-from geo.bands import DEFAULT_BANDS, HOURS_OF_WEEK, hour_of_week, parse_bands
-from geo.change import split_periods
+from geo.analysis.bands import DEFAULT_BANDS, HOURS_OF_WEEK, hour_of_week, parse_bands
+from geo.analysis.change import split_periods
+from geo.analysis.presence import posts_week_hours
+from geo.analysis.steps import Settings
 from geo.cli import main
 from geo.i18n import LANGUAGES, REPORT_TEXT, check_complete, to_latin
+from geo.outputs.report import render_report, report_blocks
 from geo.pipeline import build, load_inputs
-from geo.presence import posts_week_hours
-from geo.report import render_report, report_blocks
+from geo.privacy._report_facts import _week_facts, _week_groups, sum_is_safe, suppress_linked
+from geo.privacy._suppression import SHOWN, SMALL, _pinned
 from geo.sample import PLAN_DATE, write_sample
 
 K = 5
@@ -263,7 +263,7 @@ def test_every_reject_reason_the_checks_give_is_translated():
 
     found = set()
     for module in ("validate", "_positions"):
-        source = (Path(__file__).parents[1] / "geo" / f"{module}.py").read_text()
+        source = (Path(__file__).parents[1] / "geo" / "inputs" / f"{module}.py").read_text()
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "fail":
                 reason = node.args[2]
@@ -273,7 +273,7 @@ def test_every_reject_reason_the_checks_give_is_translated():
 
 
 def test_the_map_shows_no_post_coverage_the_report_hides(run):
-    from geo.maps import map_payload
+    from geo.outputs.maps import map_payload
 
     _, result = run
     published = result.published

@@ -9,8 +9,8 @@ import numpy as np
 import pyproj
 import pytest
 
-from geo.cells import str_to_cells
-from geo.siting import SITE_COLUMNS, suggest_posts
+from geo.analysis.cells import str_to_cells
+from geo.analysis.siting import SITE_COLUMNS, suggest_posts
 
 TO_UTM = pyproj.Transformer.from_crs(4326, 32634, always_xy=True)  # independent of the module
 A = h3.latlng_to_cell(42.8895, 20.8665, 9)  # city centre

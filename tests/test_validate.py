@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo._errors import InputError
-from geo.area import default_area
-from geo.validate import Options, read_incidents, read_pings, read_posts
+from geo.inputs.area import default_area
+from geo.inputs.validate import Options, read_incidents, read_pings, read_posts
 
 AREA = default_area()
 

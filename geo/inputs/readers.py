@@ -3,7 +3,7 @@
 One reader per format family: delimited text, Excel, vector GIS files (GeoJSON, GeoPackage,
 Shapefile, GeoParquet), plain Parquet and GPX. Readers do not judge rows; they only make a
 table. Files that cannot be read as a table at all raise :class:`~geo._errors.InputError` with
-a one-line message naming the file and the fix. Row checks live in :mod:`geo.validate`.
+a one-line message naming the file and the fix. Row checks live in :mod:`geo.inputs.validate`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo._columns import header_row
 from geo._errors import InputError
+from geo.inputs._columns import header_row
 
 __all__ = ["RawTable", "read_table", "detect_encoding"]
 

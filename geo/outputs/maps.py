@@ -20,11 +20,8 @@ import h3
 import numpy as np
 from branca.element import Element
 
-from geo.bands import band_info
-from geo.cells import cells_to_latlng
 from geo.i18n import CATEGORIES, LANGUAGES, TEXT, category_name
-from geo.privacy import COMPLEMENT, SMALL, PublishedCells, check_published, clean_text
-from geo.style import (
+from geo.outputs.style import (
     AREA_COLOUR,
     BIVARIATE_COLOURS,
     COMPLEMENT_COLOUR,
@@ -38,6 +35,7 @@ from geo.style import (
     class_breaks,
     palette_for,
 )
+from geo.privacy.gate import COMPLEMENT, SMALL, PublishedCells, check_published, clean_text
 
 __all__ = ["render_map", "map_payload", "encode_cells"]
 
@@ -55,7 +53,7 @@ def encode_cells(cells: np.ndarray) -> dict:
     n = len(cells)
     if n == 0:
         return {"n": 0, "scale": SCALE, "c": [], "tpl": [], "v": [], "x": {}}
-    lat, lng = cells_to_latlng(cells)
+    lat, lng = np.array([h3.cell_to_latlng(format(int(c), "x")) for c in cells]).T
     c_lat = np.round(lat * SCALE).astype(np.int64)
     c_lng = np.round(lng * SCALE).astype(np.int64)
     offsets = []
@@ -145,7 +143,7 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
         "i18n": i18n, "title": clean_text(title) if title else None,
         "note": clean_text(note, limit=500), "area_names": area_names,
         "geom": encode_cells(published.cells), "area": _area_rings(published.area_lnglat),
-        "bands": [band_info(b) for b in bands], "layers": layers,
+        "bands": [published.band_info(b) for b in bands], "layers": layers,
         "posts": [{"lat": p.lat, "lng": p.lng, "name": p.name, "hours": p.hours,
                    "reach": round(p.reach_m)} for p in published.posts],
         "suggested": [{"lat": s.lat, "lng": s.lng, "rank": s.rank,
@@ -199,7 +197,7 @@ def _leaflet() -> tuple[str, str]:
 
 
 def _own(name: str) -> str:
-    return files("geo.static").joinpath(name).read_text(encoding="utf-8")
+    return files("geo.outputs.static").joinpath(name).read_text(encoding="utf-8")
 
 
 def render_map(published: PublishedCells, path: str | Path, *, title: str | None = None,
@@ -210,7 +208,7 @@ def render_map(published: PublishedCells, path: str | Path, *, title: str | None
     Parameters
     ----------
     published
-        The output of :func:`geo.privacy.publish`; nothing else is accepted.
+        The output of :func:`geo.privacy.gate.publish`; nothing else is accepted.
     title, note
         Shown on the page as text, never as markup. Without a title, a translated one with
         the area's name is used.

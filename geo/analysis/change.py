@@ -23,9 +23,9 @@ import pandas as pd
 from scipy.stats import binomtest, norm
 
 from geo._errors import UsageError
-from geo._stats import bh_adjust
-from geo._times import parse_day
-from geo.cells import cells_to_str, str_to_cells
+from geo.analysis._stats import bh_adjust
+from geo.analysis.cells import cells_to_str, str_to_cells
+from geo.inputs._times import parse_day
 
 __all__ = ["RATE_DAYS", "rate_test", "wdd", "split_periods", "areas_from_cells"]
 

@@ -14,19 +14,8 @@ import numpy as np
 import pyproj
 import shapely
 
-from geo.area import utm_crs_for
-from geo.bands import band_info
-from geo.cells import cells_to_polygons
 from geo.i18n import LANGUAGES, number, t
-from geo.privacy import (
-    COMPLEMENT,
-    SMALL,
-    PublicPost,
-    PublishedCells,
-    check_published,
-    clean_text,
-)
-from geo.style import (
+from geo.outputs.style import (
     AREA_COLOUR,
     BIVARIATE_COLOURS,
     COMPLEMENT_COLOUR,
@@ -38,6 +27,14 @@ from geo.style import (
     class_breaks,
     class_index,
     palette_for,
+)
+from geo.privacy.gate import (
+    COMPLEMENT,
+    SMALL,
+    PublicPost,
+    PublishedCells,
+    check_published,
+    clean_text,
 )
 
 __all__ = ["LAYERS", "PictureTexts", "picture_texts", "render_picture"]
@@ -129,7 +126,7 @@ def picture_texts(published: PublishedCells, *, layer: str = "incidents", band: 
     """Every word of the picture :func:`render_picture` would draw, checked as it checks."""
     _check(published, layer, band, lang)
     area = published.area_names.get(lang, published.area_name)
-    info = band_info(band)
+    info = published.band_info(band)
     label = t(info["label_key"], lang) if "label_key" in info else band
     subtitle = [t("period", lang, start=published.period[0], end=published.period[1])
                 if published.period else "",
@@ -174,10 +171,9 @@ def _wrap(text: str, width_pt: float, size: float, weight: str = "normal") -> st
 def project_shapes(published: PublishedCells) -> tuple[list, list, np.ndarray, np.ndarray]:
     """Hexagon and area rings, and post positions, in metres; and the (x0, x1, y0, y1) limits
     of the map, with room below for the scale bar."""
-    cx, cy = shapely.centroid(published.area_lnglat).coords[0]
-    to_m = pyproj.Transformer.from_crs(4326, utm_crs_for(cy, cx), always_xy=True)
+    to_m = pyproj.Transformer.from_crs(4326, published.metric_crs(), always_xy=True)
     hexes, area = (shapely.transform(g, lambda xy: np.column_stack(to_m.transform(*xy.T)))
-                   for g in (cells_to_polygons(published.cells), published.area_lnglat))
+                   for g in (published.cell_polygons(), published.area_lnglat))
     rings = [np.asarray(r.coords) for p in getattr(area, "geoms", [area])
              for r in [p.exterior, *p.interiors]]
     posts = np.array([to_m.transform(p.lng, p.lat) for p in published.posts]).reshape(-1, 2)
@@ -290,7 +286,7 @@ def render_picture(published: PublishedCells, path: str | Path, *, layer: str = 
     Parameters
     ----------
     published
-        The output of :func:`geo.privacy.publish`; nothing else is accepted.
+        The output of :func:`geo.privacy.gate.publish`; nothing else is accepted.
     path
         Where to write: ``.png`` for a projector, ``.pdf`` (vector) for print.
     layer

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geo import _columns as names
-from geo._columns import find_column, shown_columns
 from geo._errors import InputError
-from geo._judge import Judge, Options
-from geo.area import StudyArea
-from geo.readers import RawTable
+from geo.inputs import _columns as names
+from geo.inputs._columns import find_column, shown_columns
+from geo.inputs._judge import Judge, Options
+from geo.inputs.area import StudyArea
+from geo.inputs.readers import RawTable
 
 
 def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

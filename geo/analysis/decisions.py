@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from geo.bands import band_masks
-from geo.cells import points_to_cells
-from geo.change import areas_from_cells, rate_test, split_periods, wdd
-from geo.emerging import EmergingHotSpots, emerging_hot_spots
-from geo.presence import cells_within
-from geo.siting import Siting, suggest_posts
-from geo.table import CellTable
+from geo.analysis.bands import band_masks
+from geo.analysis.cells import points_to_cells
+from geo.analysis.change import areas_from_cells, rate_test, split_periods, wdd
+from geo.analysis.emerging import EmergingHotSpots, emerging_hot_spots
+from geo.analysis.presence import cells_within
+from geo.analysis.siting import Siting, suggest_posts
+from geo.analysis.table import CellTable
 
 __all__ = ["Decisions", "decide", "change_summary", "plan_target", "area_wdd"]
 
@@ -71,7 +71,7 @@ def area_wdd(before: np.ndarray, after: np.ndarray, target: np.ndarray, *, t_bef
     """WDD of a target (mask over ``cells``) with a ``buffer_k``-ring buffer, against the rest
     of the area as control, scaled to the target's and the buffer's before-period counts.
 
-    Returns the eight counts (``target_before`` ...) and :func:`geo.change.wdd`'s result.
+    Returns the eight counts (``target_before`` ...) and :func:`geo.analysis.change.wdd`'s result.
     """
     t_mask, b_mask, c_mask = areas_from_cells(cells, target, buffer_k=buffer_k)
     counts = {f"{name}_{when}": int(values[mask].sum())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.readers import RawTable
+from geo.inputs.readers import RawTable
 
 LOCAL_TZ = "Europe/Belgrade"
 

@@ -13,7 +13,7 @@ import h3
 import numpy as np
 import shapely
 
-from geo.area import StudyArea
+from geo.inputs.area import StudyArea
 
 __all__ = ["DEFAULT_RES", "points_to_cells", "area_to_cells", "count_in_cells",
            "cells_to_str", "str_to_cells", "cells_to_polygons", "cells_to_latlng",

@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.area import StudyArea
-from geo.bands import DEFAULT_BANDS, Band, band_masks
-from geo.cells import (
+from geo.analysis.bands import DEFAULT_BANDS, Band, band_masks
+from geo.analysis.cells import (
     DEFAULT_RES,
     area_to_cells,
     cells_to_polygons,
@@ -26,6 +25,7 @@ from geo.cells import (
     count_in_cells,
     points_to_cells,
 )
+from geo.inputs.area import StudyArea
 
 __all__ = ["CellTable", "count_cells", "slug"]
 
@@ -86,7 +86,7 @@ class CellTable:
     def write_gis(self, path: str | Path, *, restricted: bool = True) -> Path:
         """Write the whole analysis table for QGIS: GeoPackage (``.gpkg``) or GeoParquet
         (``.parquet``). It holds exact small counts and categories per cell: analyst use only
-        (a ``restricted`` column says so); :func:`geo.gis.write_published` writes the
+        (a ``restricted`` column says so); :func:`geo.outputs.gis.write_published` writes the
         community version."""
         path = Path(path)
         gdf = self.to_geodataframe()
@@ -116,7 +116,7 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
 
     Examples
     --------
-    >>> from geo.area import default_area
+    >>> from geo.inputs.area import default_area
     >>> df = pd.DataFrame({"lat": [42.8895, 42.8896], "lng": [20.8665, 20.8664],
     ...                    "time": pd.to_datetime(["2025-06-01 20:00", "2025-06-02 08:00"],
     ...                                           utc=True), "category": ["fight", "theft"]})

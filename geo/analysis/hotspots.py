@@ -28,8 +28,8 @@ import pandas as pd
 import scipy.sparse as sp
 from libpysal.weights import W
 
-from geo._stats import bh_adjust
-from geo.cells import cells_to_str, str_to_cells
+from geo.analysis._stats import bh_adjust
+from geo.analysis.cells import cells_to_str, str_to_cells
 
 __all__ = ["MIN_NEIGHBOURHOOD_INCIDENTS", "HotSpots", "cell_weights", "hot_spots"]
 

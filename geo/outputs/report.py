@@ -1,6 +1,6 @@
 """The planner's report: one self-contained HTML page, and the same content as an A4 PDF.
 
-It is drawn from :class:`~geo.privacy.PublishedCells` alone (its ``report`` part holds the
+It is drawn from :class:`~geo.privacy.gate.PublishedCells` alone (its ``report`` part holds the
 week profile, figures, before/after, WDD, emerging patterns, suggested posts and data
 quality that the gate let through), in one language. The page needs no network: charts are
 inline SVG, styles are inline, and it runs no script. A JSON block lists every count the
@@ -17,11 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from geo import _charts as charts
-from geo._report_html import CSS, html_block
-from geo.bands import band_info
 from geo.i18n import LANGUAGES, category_name, number, reason_text, t
-from geo.privacy import COMPLEMENT, SHOWN, SMALL, PublishedCells, check_published, clean_text
+from geo.outputs import _charts as charts
+from geo.outputs._report_html import CSS, html_block
+from geo.privacy.gate import COMPLEMENT, SHOWN, SMALL, PublishedCells, check_published, clean_text
 
 __all__ = ["render_report", "render_report_pdf", "report_blocks", "Block", "REFERENCES"]
 
@@ -63,7 +62,7 @@ class Block:
 
 
 def _band(band: str, lang: str) -> str:
-    info = band_info(band)
+    info = PublishedCells.band_info(band)
     return t(info["label_key"], lang) if "label_key" in info else band
 
 
@@ -262,7 +261,7 @@ def _emerging(published: PublishedCells, lang: str) -> list[Block]:
     facts = published.report
     if not facts.emerging:
         return []
-    from geo.maps import _pattern_key
+    from geo.outputs.maps import _pattern_key
 
     rows = [[t(_pattern_key(name), lang) if name != "no pattern detected" else
              t("ehs_none", lang), number(n, lang, decimals=0)]
@@ -403,7 +402,7 @@ def render_report(published: PublishedCells, path: str | Path, *, lang: str = "e
                   title: str | None = None, note: str = "", synthetic: bool = False) -> Path:
     """Write the planner's report as one self-contained HTML page (no script, no request).
 
-    ``published`` must come from :func:`geo.privacy.publish` with report inputs.
+    ``published`` must come from :func:`geo.privacy.gate.publish` with report inputs.
     """
     blocks = report_blocks(published, lang=lang, title=title, note=note, synthetic=synthetic)
     body = "\n".join(html_block(b) for b in blocks)
@@ -426,7 +425,7 @@ def render_report_pdf(published: PublishedCells, path: str | Path, *, lang: str 
                       title: str | None = None, note: str = "", synthetic: bool = False
                       ) -> Path:
     """Write the same report as an A4 portrait PDF (text as text, charts as pictures)."""
-    from geo._report_pdf import write_pdf
+    from geo.outputs._report_pdf import write_pdf
 
     blocks = report_blocks(published, lang=lang, title=title, note=note, synthetic=synthetic)
     return write_pdf(blocks, Path(path))

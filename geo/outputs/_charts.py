@@ -13,10 +13,9 @@ import re
 import numpy as np
 from scipy.stats import chi2
 
-from geo.bands import HOURS_OF_WEEK
 from geo.i18n import number, t
-from geo.picture import draw_map, project_shapes
-from geo.style import (
+from geo.outputs.picture import draw_map, project_shapes
+from geo.outputs.style import (
     INCIDENT_COLOURS,
     PRESENCE_COLOURS,
     SUGGESTED_COLOUR,
@@ -91,7 +90,7 @@ def week_chart(facts, lang: str):
           t("chart_incidents", lang), fig)
     if with_patrol:
         per_week = facts.week_patrol_hours / max(facts.weeks, 1e-9)
-        _heat(axes[1], per_week, np.zeros(HOURS_OF_WEEK, bool), PRESENCE_COLOURS, lang,
+        _heat(axes[1], per_week, np.zeros(np.shape(per_week), bool), PRESENCE_COLOURS, lang,
               t("chart_patrol", lang), fig)
     axes[-1].set_xlabel(t("hour", lang))
     fig.tight_layout()
@@ -198,11 +197,7 @@ def locator_chart(published, gaps: tuple[dict, ...], suggested: list[dict], lang
     if suggested:
         import pyproj
 
-        from geo.area import utm_crs_for
-
-        lat0 = float(np.mean([s["lat"] for s in suggested]))
-        lng0 = float(np.mean([s["lng"] for s in suggested]))
-        to_m = pyproj.Transformer.from_crs(4326, utm_crs_for(lat0, lng0), always_xy=True)
+        to_m = pyproj.Transformer.from_crs(4326, published.metric_crs(), always_xy=True)
         for s in suggested:
             x, y = to_m.transform(s["lng"], s["lat"])
             ax.plot(x, y, marker="*", ms=22, color=SUGGESTED_COLOUR, mec="white", zorder=6)

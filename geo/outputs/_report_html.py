@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from geo import _charts as charts
+from geo.outputs import _charts as charts
 
 __all__ = ["CSS", "html_block"]
 

@@ -25,8 +25,8 @@ import pandas as pd
 import pyproj
 
 from geo._arrays import sorted_by_key_time
-from geo.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, local_clock
-from geo.cells import DEFAULT_RES, cells_to_latlng, points_to_cells
+from geo.analysis.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, local_clock
+from geo.analysis.cells import DEFAULT_RES, cells_to_latlng, points_to_cells
 
 __all__ = ["Presence", "pings_to_presence", "posts_to_presence", "posts_week_hours",
            "cells_within",
@@ -227,7 +227,7 @@ def cells_within(cells: np.ndarray, lat: np.ndarray, lng: np.ndarray, *, reach_m
                  ) -> np.ndarray:
     """Whether each cell's centre lies within ``reach_m`` metres of each point (points x cells),
     measured in the cells' UTM zone."""
-    from geo.area import utm_crs_for
+    from geo.inputs.area import utm_crs_for
 
     if len(cells) == 0 or len(lat) == 0:
         return np.zeros((len(lat), len(cells)), dtype=bool)

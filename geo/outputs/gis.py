@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import UsageError
-from geo.cells import cells_to_polygons, cells_to_str
-from geo.privacy import COMPLEMENT, SMALL, PublishedCells, check_published
+from geo.privacy.gate import COMPLEMENT, SMALL, PublishedCells, check_published
 
 __all__ = ["published_frame", "write_published"]
 
@@ -22,7 +21,7 @@ def published_frame(published: PublishedCells) -> gpd.GeoDataFrame:
     ``suppression_k`` column records k for the audit; ``restricted`` marks analyst output.
     """
     check_published(published, "published_frame")
-    columns: dict[str, object] = {"cell": cells_to_str(published.cells)}
+    columns: dict[str, object] = {"cell": published.cell_ids()}
     for band in published.bands:
         reason = published.reason[band]
         columns[f"incidents_{band}"] = published.incidents[band]
@@ -36,7 +35,7 @@ def published_frame(published: PublishedCells) -> gpd.GeoDataFrame:
             columns[f"gap_class_{band}"] = published.gap_class[band].astype(str)
     columns["suppression_k"] = np.full(len(published.cells), published.k, dtype=np.int16)
     columns["restricted"] = np.full(len(published.cells), published.audience == "analyst")
-    return gpd.GeoDataFrame(pd.DataFrame(columns), geometry=cells_to_polygons(published.cells),
+    return gpd.GeoDataFrame(pd.DataFrame(columns), geometry=published.cell_polygons(),
                             crs=4326)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from geo import _charts as charts
+from geo.outputs import _charts as charts
 
 __all__ = ["write_pdf"]
 
@@ -136,7 +136,7 @@ def _scale(width: float, height: float) -> float:
 
 
 def write_pdf(blocks: list, path: Path) -> Path:
-    """Write ``blocks`` (from :func:`geo.report.report_blocks`) as A4 pages to ``path``."""
+    """Write ``blocks`` (from :func:`geo.outputs.report.report_blocks`) as A4 pages to ``path``."""
     import matplotlib as mpl
     from matplotlib.backends.backend_pdf import PdfPages
 

@@ -1,7 +1,7 @@
 """Emerging hot spots: Gi* per time slice, a Mann-Kendall trend per cell, and Esri's classes.
 
 Incidents are counted per H3 cell and per local week or month. Each slice gets its own Gi*
-hot spot test (:func:`geo.hotspots.hot_spots`: k-ring neighbours, conditional permutation,
+hot spot test (:func:`geo.analysis.hotspots.hot_spots`: k-ring neighbours, conditional permutation,
 Benjamini-Hochberg FDR, bins -3..3). Each cell's series of Gi* z-scores is then tested for a
 monotonic trend with Mann-Kendall, and the bins and the trend together put the cell into one of
 the classes of Esri's Emerging Hot Spot Analysis (new, consecutive, intensifying, persistent,
@@ -48,8 +48,8 @@ import pandas as pd
 from scipy.special import ndtr
 
 from geo._errors import UsageError
-from geo.cells import count_in_cells, points_to_cells
-from geo.hotspots import hot_spots
+from geo.analysis.cells import count_in_cells, points_to_cells
+from geo.analysis.hotspots import hot_spots
 
 __all__ = ["CATEGORIES", "MIN_SLICES", "NO_PATTERN", "EmergingHotSpots", "classify",
            "emerging_hot_spots", "mann_kendall", "mann_kendall_many", "slice_times"]
@@ -257,7 +257,7 @@ def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
     freq
         ``"week"`` or ``"month"`` in local time (Europe/Belgrade).
     k, permutations
-        Gi* neighbourhood radius and permutations, passed to :func:`geo.hotspots.hot_spots`
+        Gi* neighbourhood radius and permutations, passed to :func:`geo.analysis.hotspots.hot_spots`
         (with FDR); slice ``t`` uses seed ``seed + t``.
     alpha, min_bin
         Significance of the trend, and the smallest Gi* bin that makes a slice a hot (cold)

@@ -1,14 +1,14 @@
 """The privacy gate: the only way from a cell table to something a renderer will draw.
 
-:func:`publish` turns a :class:`~geo.table.CellTable` into :class:`PublishedCells`, which only
-this function issues and which renderers alone accept (:func:`check_published`). It holds no
-point (only cells, the area outline and the declared fixed posts), no unit id, no free text,
-and no input path. Counts are suppressed as :mod:`geo._suppression` documents: 1..k-1 becomes
-"fewer than k", and further values are hidden ("not shown") until no published sum gives a
-small count back. Categories are published only as area totals per band, never per cell, so a
-sensitive category never appears at cell level. With ``epsilon``, Laplace noise is added to
-every count before suppression. Every text that reaches a page is stripped of control and
-direction-override characters (renderers still escape it).
+:func:`publish` turns a :class:`~geo.analysis.table.CellTable` into :class:`PublishedCells`,
+which only this function issues and which renderers alone accept (:func:`check_published`). It
+holds no point (only cells, the area outline and the declared fixed posts), no unit id, no free
+text, and no input path. Counts are suppressed as :mod:`geo.privacy._suppression` documents:
+1..k-1 becomes "fewer than k", and further values are hidden ("not shown") until no published
+sum gives a small count back. Categories are published only as area totals per band, never per
+cell, so a sensitive category never appears at cell level. With ``epsilon``, Laplace noise is
+added to every count before suppression. Every text that reaches a page is stripped of control
+and direction-override characters (renderers still escape it).
 """
 
 from __future__ import annotations
@@ -22,14 +22,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo._report_facts import ReportFacts, ReportInputs, report_facts, siting_facts
-from geo._suppression import COMPLEMENT, SHOWN, SMALL, suppress_table
-from geo.table import CellTable
+from geo.analysis.bands import HOURS_OF_WEEK, band_info
+from geo.analysis.cells import cells_to_latlng, cells_to_polygons, cells_to_str
+from geo.analysis.table import CellTable
+from geo.inputs.area import utm_crs_for
+from geo.privacy._report_facts import ReportFacts, ReportInputs, report_facts, siting_facts
+from geo.privacy._suppression import COMPLEMENT, SHOWN, SMALL, suppress_table
 
 __all__ = ["PublishedCells", "PublicPost", "SuggestedPost", "ReportInputs", "ReportFacts",
            "publish", "check_published",
            "clean_text", "DEFAULT_K", "MIN_COMMUNITY_K", "PARTITIONS", "SHOWN", "SMALL",
-           "COMPLEMENT"]
+           "COMPLEMENT", "HOURS_OF_WEEK"]
 
 DEFAULT_K = 5
 MIN_COMMUNITY_K = 3
@@ -98,7 +101,7 @@ class PublishedCells:
 
     def __post_init__(self) -> None:
         if self._token is not _TOKEN:
-            msg = "PublishedCells is made only by geo.privacy.publish()"
+            msg = "PublishedCells is made only by geo.privacy.gate.publish()"
             raise TypeError(msg)
 
     def __copy__(self):
@@ -116,6 +119,32 @@ class PublishedCells:
     def total_incidents(self) -> int | None:
         """All incidents in the area, or None when that total itself is too small to show."""
         return self.totals.get("all")
+
+    # Geometry and labels for renderers, so that they need nothing from the analysis room.
+
+    def cell_ids(self) -> np.ndarray:
+        """The cells as hexadecimal H3 strings."""
+        return cells_to_str(self.cells)
+
+    def cell_centres_latlng(self) -> tuple[np.ndarray, np.ndarray]:
+        """The cells' centres as (lat, lng) arrays."""
+        return cells_to_latlng(self.cells)
+
+    def cell_polygons(self) -> np.ndarray:
+        """The cells as shapely hexagons (lng, lat order)."""
+        return cells_to_polygons(self.cells)
+
+    def metric_crs(self):
+        """The UTM zone CRS of the area's centre, for drawing in metres."""
+        import shapely
+
+        lng, lat = shapely.centroid(self.area_lnglat).coords[0]
+        return utm_crs_for(lat, lng)
+
+    @staticmethod
+    def band_info(band: str) -> dict:
+        """How renderers label a band (see :func:`geo.analysis.bands.band_info`)."""
+        return band_info(band)
 
 
 _CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f"
@@ -165,7 +194,7 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         suppression. ``noise_seed`` is for tests only: a known seed lets anyone remove the
         noise, so by default the seed is random.
     decisions
-        :class:`geo.decisions.Decisions`: its emerging hot spot pattern per cell (a
+        :class:`geo.analysis.decisions.Decisions`: its emerging hot spot pattern per cell (a
         classification, not a count) and its suggested posts (cell centres) are published.
     report
         What the planner's report needs beyond the table (:class:`ReportInputs`); its
@@ -282,7 +311,7 @@ def check_published(published: object, renderer: str) -> PublishedCells:
     A copy made with ``dataclasses.replace`` passes ``isinstance`` but was never issued.
     """
     if not isinstance(published, PublishedCells) or _ISSUED.get(id(published)) is not published:
-        msg = f"{renderer} draws only PublishedCells made by geo.privacy.publish()"
+        msg = f"{renderer} draws only PublishedCells made by geo.privacy.gate.publish()"
         raise TypeError(msg)
     return published
 

@@ -1,4 +1,5 @@
-"""What the planner's report may say, made by the privacy gate alone (:func:`geo.privacy.publish`).
+"""What the planner's report may say, made by the privacy gate alone
+(:func:`geo.privacy.gate.publish`).
 
 Every number here is either a count that passed small-count suppression, a figure that does
 not give a count back, or a count of cells or input rows (not of incidents). The rules:
@@ -22,10 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo._suppression import COMPLEMENT, SHOWN, SMALL, _pinned, protect_sum
-from geo.bands import HOURS_OF_WEEK, Band
-from geo.cells import cells_to_str
-from geo.figures import concentration_summary
+from geo.analysis.bands import HOURS_OF_WEEK, Band
+from geo.analysis.cells import cells_to_str
+from geo.analysis.figures import concentration_summary
+from geo.privacy._suppression import COMPLEMENT, SHOWN, SMALL, _pinned, protect_sum
 
 __all__ = ["ReportInputs", "ReportFacts", "report_facts", "suppress_linked", "speakable",
            "siting_facts", "sum_is_safe"]

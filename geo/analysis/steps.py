@@ -1,7 +1,7 @@
 """The analysis, step by step: counts, presence, hot spots, gaps and the figures planners quote.
 
 Each step is a function a notebook user can call alone; :func:`analyse` runs them all and adds
-their columns to one :class:`~geo.table.CellTable`.
+their columns to one :class:`~geo.analysis.table.CellTable`.
 """
 
 from __future__ import annotations
@@ -12,21 +12,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo.area import StudyArea
-from geo.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, hour_of_week
-from geo.cells import DEFAULT_RES, cells_in_shape
-from geo.decisions import Decisions, decide
-from geo.figures import concentration_summary
-from geo.gaps import bivariate_classes, demand_weighted_coverage, rank_gaps
-from geo.hotspots import hot_spots
-from geo.presence import (
+from geo.analysis.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, hour_of_week
+from geo.analysis.cells import DEFAULT_RES, cells_in_shape
+from geo.analysis.decisions import Decisions, decide
+from geo.analysis.figures import concentration_summary
+from geo.analysis.gaps import bivariate_classes, demand_weighted_coverage, rank_gaps
+from geo.analysis.hotspots import hot_spots
+from geo.analysis.presence import (
     DEFAULT_CAP_S,
     Presence,
     pings_to_presence,
     posts_to_presence,
     posts_week_hours,
 )
-from geo.table import CellTable, count_cells
+from geo.analysis.table import CellTable, count_cells
+from geo.inputs.area import StudyArea
 
 __all__ = ["Settings", "Analysis", "analyse", "add_presence", "add_hot_spots", "add_gaps",
            "planner_figures", "week_profile", "add_decision_columns"]
@@ -242,7 +242,7 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
     Parameters
     ----------
     incidents, pings, posts
-        Accepted rows from :mod:`geo.validate` (``Checked.accepted``).
+        Accepted rows from :mod:`geo.inputs.validate` (``Checked.accepted``).
     on_step
         Called with the name of each step as it starts (for a progress bar).
     """

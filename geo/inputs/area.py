@@ -13,8 +13,8 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from geo._columns import fold
 from geo._errors import InputError
+from geo.inputs._columns import fold
 
 __all__ = ["StudyArea", "default_area", "read_area", "extent_area", "utm_crs_for"]
 

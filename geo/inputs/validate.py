@@ -14,15 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo import _columns as names
 from geo._arrays import sorted_by_key_time
-from geo._columns import find_column, shown_columns
 from geo._errors import InputError
-from geo._judge import Judge, Options
-from geo._positions import judge_position, locate, outside_note
-from geo._times import parse_times
-from geo.area import StudyArea
-from geo.readers import RawTable, read_table
+from geo.inputs import _columns as names
+from geo.inputs._columns import find_column, shown_columns
+from geo.inputs._judge import Judge, Options
+from geo.inputs._positions import judge_position, locate, outside_note
+from geo.inputs._times import parse_times
+from geo.inputs.area import StudyArea
+from geo.inputs.readers import RawTable, read_table
 
 __all__ = ["Options", "Checked", "check_incidents", "check_pings", "check_posts",
            "read_incidents", "read_pings", "read_posts"]
@@ -224,7 +224,7 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
     """Check fixed posts: position and staffed hours. Accepted rows are
     ``row, post, lat, lng, start_min, end_min, active_from, active_to`` (minutes after local
     midnight; ``end_min`` may be smaller than ``start_min`` for a shift past midnight)."""
-    from geo._times import parse_clock, parse_day
+    from geo.inputs._times import parse_clock, parse_day
 
     opts = options or Options()
     judge, used = Judge(table), {}

@@ -1,9 +1,10 @@
 """Where to add posts: the maximal covering location problem, with existing posts kept.
 
-Demand points are cell centres weighted by the band's incidents; a post covers the demand
-points within ``reach_m`` metres (straight line in the area's UTM zone, as in
-:func:`geo.presence.posts_to_presence`). Existing posts are fixed facilities of PySAL spopt's
-MCLP, which then chooses ``p`` new ones among the candidates to cover the most incidents.
+Demand points are cell centres weighted by the band's incidents; a post covers the demand points
+within ``reach_m`` metres (straight line in the area's UTM zone, as in
+:func:`geo.analysis.presence.posts_to_presence`). Existing posts are fixed facilities of PySAL
+spopt's MCLP, which then chooses ``p`` new ones among the candidates to cover the most
+incidents.
 
 The best set of k posts need not be part of the best set of k + 1, so the model is solved
 once for each k = 1..p: ``coverage[k]`` is the optimum with k new posts. The ``sites`` table
@@ -31,8 +32,8 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geo.area import utm_crs_for
-from geo.cells import cells_to_latlng, cells_to_str, points_to_cells
+from geo.analysis.cells import cells_to_latlng, cells_to_str, points_to_cells
+from geo.inputs.area import utm_crs_for
 
 __all__ = ["Siting", "suggest_posts"]
 
