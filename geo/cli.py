@@ -57,8 +57,19 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                         help="community (default: small counts hidden, safe to show) or "
                              "analyst (restricted: exact counts, marked on every page)")
     parser.add_argument("--epsilon", type=float, metavar="E",
-                        help="add Laplace noise to published counts with privacy budget E "
-                             "(e.g. 1.0; smaller is more private)")
+                        help="publish counts with discrete Laplace noise of privacy budget E "
+                             "(0.01-10, e.g. 1.0; smaller is more private) instead of exact "
+                             "suppressed counts")
+    parser.add_argument("--epsilon-budget", type=float, metavar="B",
+                        help="most privacy budget the releases of one area may spend on one "
+                             "year's incidents (default 2.0; the ledger adds them up)")
+    parser.add_argument("--ledger", metavar="FILE",
+                        help="the release ledger (default: one per study area in "
+                             "~/.local/share/patrolmap/ledgers)")
+    parser.add_argument("--taxonomy", metavar="FILE",
+                        help="category names a community output may print (CSV: category, "
+                             "en, sr-Cyrl, sr-Latn, sq, sensitive, aliases); default: the "
+                             "bundled list")
     parser.add_argument("--res", type=int, metavar="N",
                         help=f"H3 resolution 0-15 (default {DEFAULT_RES}: cells of ~0.1 km²)")
     parser.add_argument("--k", type=int, metavar="K",
@@ -233,7 +244,18 @@ def _parser() -> argparse.ArgumentParser:
                            description="Check maps, pictures and GIS files for small counts, "
                                        "point coordinates, markup and file paths. Exit code "
                                        "0: all clean; 1: problems; 2: unreadable.")
-    audit.add_argument("files", nargs="+", metavar="FILE")
+    audit.add_argument("files", nargs="+", metavar="FILE|DIR")
+
+    ledger = sub.add_parser("ledger", help="list the community releases recorded for an area",
+                            description="List the releases in a ledger: what each published "
+                                        "and when. --delete forgets them all: do it only when "
+                                        "no earlier release is in anyone's hands.")
+    ledger.add_argument("--ledger", metavar="FILE",
+                        help="the ledger file (default: the bundled area's)")
+    _add_area_options(ledger)
+    ledger.add_argument("--synthetic", action="store_true",
+                        help="the ledger of the synthetic demo")
+    ledger.add_argument("--delete", action="store_true", help="delete the ledger file")
 
     build = sub.add_parser("build", help="build the map from your files",
                            description="Build the map from your own files, from options or a "
@@ -318,11 +340,25 @@ def _run_demo(args) -> int:
         result = build(inputs, out / "north_mitrovica.html", settings=_settings(vars(args)),
                        k=_k(vars(args)), synthetic=True, lang=args.lang or "en",
                        audience=args.audience or "community", epsilon=args.epsilon,
-                       tiles=args.tiles, gis=args.gis, progress=show,
+                       tiles=args.tiles, gis=args.gis, progress=show, **_privacy(vars(args)),
                        report=not args.no_report, report_pdf=not args.no_report_pdf,
                        **_pictures(vars(args), out / "north_mitrovica.html"))
     _report(args, result)
     return 0
+
+
+def _privacy(values: dict) -> dict:
+    """The ledger, budget and taxonomy options, for build()."""
+    found = {}
+    if values.get("ledger"):
+        found["ledger"] = values["ledger"]
+    if values.get("epsilon_budget") is not None:
+        found["epsilon_budget"] = float(values["epsilon_budget"])
+    if values.get("taxonomy"):
+        from geo.inputs.taxonomy import read_taxonomy
+
+        found["taxonomy"] = read_taxonomy(values["taxonomy"])
+    return found
 
 
 def _k(values: dict) -> int:
@@ -436,7 +472,7 @@ def _run_build(args) -> int:
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
     result = build(inputs, out, settings=_settings(settings), k=_k(settings),
                    audience=settings.get("audience") or "community",
-                   epsilon=settings.get("epsilon"),
+                   epsilon=settings.get("epsilon"), **_privacy(settings),
                    title=settings.get("title"), note=settings.get("note") or "",
                    tiles=bool(settings.get("tiles")), rejects_dir=settings.get("rejects_dir"),
                    lang=settings.get("lang") or "en", synthetic=bool(settings.get("synthetic")),
@@ -457,29 +493,53 @@ def _slug(name: str) -> str:
 
 
 def _run_audit(args) -> int:
-    from geo.privacy.audit import audit_file
+    from geo.privacy.audit import audit_paths
 
     worst = 0
-    for file in args.files:
-        if not Path(file).is_file():
-            print(f"patrolmap: error: {file}: file not found", file=sys.stderr)
+    present = []
+    for item in args.files:
+        if not Path(item).exists():
+            print(f"patrolmap: error: {item}: file not found", file=sys.stderr)
             worst = 2
-            continue
-        try:
-            result = audit_file(file)
-        except Exception as err:  # a broken file is a finding, not a crash
-            print(f"patrolmap: error: {file}: cannot be read ({_one_line(err)})",
-                  file=sys.stderr)
-            worst = 2
-            continue
+        else:
+            present.append(item)
+    try:
+        results = audit_paths(present)
+    except Exception as err:  # a broken file is a finding, not a crash
+        print(f"patrolmap: error: cannot be read ({_one_line(err)})", file=sys.stderr)
+        return 2
+    for result in results:
         print(result.report())
-        if not result.ok:
+        if result.unreadable:
+            worst = 2
+        elif not result.ok:
             worst = max(worst, 1)
     return worst
 
 
+def _run_ledger(args) -> int:
+    from geo.inputs.area import default_area, read_area
+    from geo.privacy.ledger import Ledger, area_slug, default_ledger_path
+
+    if args.ledger:
+        book = Ledger(args.ledger)
+    else:
+        area = read_area(args.area, name=args.area_name) if args.area else default_area()
+        slug = area_slug(area.name, area.geometry.wkb) + ("-synthetic" if args.synthetic else "")
+        book = Ledger(default_ledger_path(slug))
+    if args.delete:
+        gone = book.delete()
+        print(f"deleted {book.path}" if gone else f"no ledger at {book.path}")
+        return 0
+    entries = book.entries()
+    print(f"{book.path}: {len(entries)} release(s)")
+    for entry in entries:
+        print("  " + entry.line())
+    return 0
+
+
 _COMMANDS = {"demo": _run_demo, "check": _run_check, "sample": _run_sample,
-             "build": _run_build, "audit": _run_audit}
+             "build": _run_build, "audit": _run_audit, "ledger": _run_ledger}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -55,10 +55,17 @@ TEXT: dict[str, dict[str, str]] = {
                   "sr-Cyrl": "није приказано (штити мали број)",
                   "sr-Latn": "nije prikazano (štiti mali broj)",
                   "sq": "nuk shfaqet (mbron një numër të vogël)"},
-    "noise": {"en": "Counts include random noise for privacy (ε = {eps}).",
-              "sr-Cyrl": "Бројеви садрже случајни шум ради приватности (ε = {eps}).",
-              "sr-Latn": "Brojevi sadrže slučajni šum radi privatnosti (ε = {eps}).",
-              "sq": "Numrat përmbajnë zhurmë të rastësishme për privatësi (ε = {eps})."},
+    "noise": {"en": "Counts include random noise for privacy (ε = {eps}): no count tells "
+                    "whether any one incident is in the data. Patrol presence has no noise.",
+              "sr-Cyrl": "Бројеви садрже случајни шум ради приватности (ε = {eps}): ниједан "
+                         "број не открива да ли је неки појединачни инцидент у подацима. "
+                         "Присуство патрола нема шум.",
+              "sr-Latn": "Brojevi sadrže slučajni šum radi privatnosti (ε = {eps}): nijedan "
+                         "broj ne otkriva da li je neki pojedinačni incident u podacima. "
+                         "Prisustvo patrola nema šum.",
+              "sq": "Numrat përmbajnë zhurmë të rastësishme për privatësi (ε = {eps}): asnjë "
+                    "numër nuk tregon nëse një incident i vetëm është në të dhëna. Prania e "
+                    "patrullave nuk ka zhurmë."},
     "by_category": {"en": "Incidents by category, whole area",
                     "sr-Cyrl": "Инциденти по врсти, цело подручје",
                     "sr-Latn": "Incidenti po vrsti, celo područje",
@@ -348,6 +355,16 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
     "no_change": _w("Give a change date (--change-date) to compare before and after.",
                     "Задајте датум промене (--change-date) да бисте поредили пре и после.",
                     "Jepni një datë ndryshimi (--change-date) për të krahasuar para dhe pas."),
+    "emerging_left_out": _w(
+        "Left out of this community report: emerging hot spot patterns are worked out from "
+        "each cell's incidents month by month, and those counts are mostly too small to "
+        "publish safely. The analyst view has them.",
+        "Изостављено из овог извештаја за заједницу: нови и трајни обрасци жаришта рачунају "
+        "се из инцидената сваке ћелије по месецима, а ти бројеви су углавном премали да би се "
+        "безбедно објавили. Аналитички приказ их садржи.",
+        "Mbetur jashtë këtij raporti për komunitetin: modelet e pikave të nxehta që shfaqen "
+        "llogariten nga incidentet e çdo qelize muaj pas muaji, dhe këta numra janë kryesisht "
+        "shumë të vegjël për t'u publikuar në mënyrë të sigurt. Pamja e analistit i ka."),
     "noisy_left_out": _w(
         "Left out: with added noise, before/after figures and post gains would need exact "
         "counts.",
@@ -586,6 +603,7 @@ CATEGORIES: dict[str, dict[str, str]] = {
     "theft": {"en": "theft", "sr-Cyrl": "крађа", "sr-Latn": "krađa", "sq": "vjedhje"},
     "property damage": {"en": "property damage", "sr-Cyrl": "оштећење имовине",
                         "sr-Latn": "oštećenje imovine", "sq": "dëmtim prone"},
+    "other": {"en": "other", "sr-Cyrl": "остало", "sr-Latn": "ostalo", "sq": "tjetër"},
 }
 
 

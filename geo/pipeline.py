@@ -19,7 +19,17 @@ from geo.outputs.gis import write_published
 from geo.outputs.maps import render_map
 from geo.outputs.picture import LAYERS, render_picture
 from geo.outputs.report import render_report, render_report_pdf
-from geo.privacy.gate import DEFAULT_K, MIN_COMMUNITY_K, PublishedCells, ReportInputs, publish
+from geo.privacy.derived import DeriveSettings
+from geo.privacy.gate import (
+    DEFAULT_K,
+    MAX_COMMUNITY_RES,
+    MIN_COMMUNITY_K,
+    PublishedCells,
+    ReportInputs,
+    publish,
+    restricted_record,
+)
+from geo.privacy.ledger import Ledger, area_slug, default_ledger_path
 
 __all__ = ["Inputs", "BuildResult", "load_inputs", "build", "read_candidates"]
 
@@ -62,6 +72,9 @@ class BuildResult:
     reports: list[Path] = field(default_factory=list)
     published: PublishedCells | None = None
     """What the privacy gate let through: every file written draws from it."""
+    ledger: Path | None = None
+    release: int | None = None
+    """The release's number in the ledger (community output only)."""
 
     @property
     def table(self) -> CellTable:
@@ -177,16 +190,18 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
           lang: str = "en", synthetic: bool = False, png: str | Path | None = None,
           pdf: str | Path | None = None, picture_layer: str = "incidents",
           picture_band: str = "all", audience: str = "community",
-          epsilon: float | None = None, noise_seed: int | None = None,
+          epsilon: float | None = None, epsilon_budget: float = 2.0,
           rejects_dir: str | Path | None = None, gis: str | Path | None = None,
-          report: bool = True, report_pdf: bool = True,
+          report: bool = True, report_pdf: bool = True, taxonomy=None,
+          ledger: str | Path | None = None, period: tuple[str, str] | None = None,
           progress: bool = False) -> BuildResult:
     """Analyse, pass the cells through the privacy gate, write the map, rejects and GIS files.
 
     Parameters
     ----------
     out
-        The HTML map to write; rejects go to ``<out folder>/rejects`` unless ``rejects_dir``.
+        The HTML map to write; rejects go to ``<out folder>-restricted/rejects`` unless
+        ``rejects_dir`` (they hold offending values: never beside community files).
     note
         A data-source note shown on the map, as given.
     tiles
@@ -201,8 +216,18 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     audience
         ``community`` (suppressed counts, k >= 3) or ``analyst`` (restricted: any k, and the
         GIS file holds the full analysis table).
-    epsilon
-        Add Laplace noise with this privacy budget to published counts.
+    epsilon, epsilon_budget
+        Publish counts with discrete Laplace noise of this privacy budget; the ledger adds up
+        the budgets spent on each year of the area and refuses a release past
+        ``epsilon_budget``.
+    taxonomy
+        A :class:`geo.inputs.taxonomy.Taxonomy` (the bundled one when None).
+    ledger
+        The release ledger (default: one per study area in the user's data directory; a
+        synthetic sample has its own).
+    period
+        The period the release covers (first, last local day); default the whole months the
+        incidents fall in.
     gis
         Also write the cell table as GeoPackage (``.gpkg``) or GeoParquet (``.parquet``).
     report, report_pdf
@@ -225,8 +250,17 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
                "use --audience analyst for a restricted view" if audience == "community"
                else f"--k {k}: k is at least 1")
         raise UsageError(msg)
-    if epsilon is not None and not epsilon > 0:
-        msg = f"--epsilon {epsilon}: the privacy budget must be positive"
+    if epsilon is not None:
+        from geo.privacy.noise import check_epsilon
+
+        try:
+            epsilon = check_epsilon(epsilon)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+    if audience == "community" and settings.res > MAX_COMMUNITY_RES:
+        msg = (f"--res {settings.res}: community output uses cells of at most res "
+               f"{MAX_COMMUNITY_RES} (street-block size); a finer grid would place single "
+               "incidents. Use --res 9 or 10, or --audience analyst")
         raise UsageError(msg)
     if (png or pdf) and picture_layer not in LAYERS:
         msg = f"--picture {picture_layer}: choose one of {', '.join(LAYERS)}"
@@ -248,11 +282,19 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
                            settings=settings, on_step=steps.next)
         steps.next("drawing the map")
         sparse = any("sparse" in w.lower() for w in analysis.warnings)
+        book = _ledger(inputs, ledger, synthetic)
+        earlier = book.earlier() if audience == "community" else []
+        if epsilon is not None and audience == "community":
+            _check_budget(book, analysis.table, epsilon, epsilon_budget, period)
         published = publish(analysis.table, k=k, posts=inputs.accepted("posts"),
                             reach_m=settings.reach_m, methods=_methods(settings, analysis),
                             sparse=sparse, audience=audience, epsilon=epsilon,
-                            noise_seed=noise_seed, decisions=analysis.decisions,
-                            report=report_inputs(inputs, analysis, settings))
+                            decisions=analysis.decisions,
+                            report=report_inputs(inputs, analysis, settings),
+                            taxonomy=taxonomy, categories=settings.categories, period=period,
+                            change_date=settings.change_date or (settings.after or (None,))[0],
+                            before=settings.before, after=settings.after,
+                            derive=_derive(settings, inputs), earlier=earlier)
         map_path = render_map(published, out, title=title, note=note, tiles=tiles, lang=lang,
                               synthetic=synthetic)
         pictures = [render_picture(published, target, layer=picture_layer, band=picture_band,
@@ -268,15 +310,74 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
             reports.append(render_report_pdf(published, stem.with_suffix(".pdf"), lang=lang,
                                              note=note, synthetic=synthetic))
         steps.next("writing files")
-        folder = Path(rejects_dir) if rejects_dir else out.parent / "rejects"
+        folder = Path(rejects_dir) if rejects_dir else restricted_folder(out) / "rejects"
         rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]
         gis_path = None
         if gis and audience == "analyst":
             gis_path = analysis.table.write_gis(gis, restricted=True)
         elif gis:
             gis_path = write_published(published, gis)
+    release = None
+    if audience == "community":
+        written = [map_path, *pictures, *reports, *([gis_path] if gis_path else [])]
+        release = _record(book, published, written)
     summary = "\n".join([*(c.summary() for c in inputs.checked),
                          *(f"warning: {w}" for w in analysis.warnings)])
     return BuildResult(analysis=analysis, map_path=map_path, rejects=rejects, summary=summary,
                        gis_path=gis_path, pictures=pictures, reports=reports,
-                       published=published)
+                       published=published, ledger=book.path, release=release)
+
+
+def restricted_folder(out: Path) -> Path:
+    """The folder beside a map's folder for files not to be shown (``maps-restricted``)."""
+    folder = Path(out).resolve().parent
+    return folder.with_name(f"{folder.name}-restricted")
+
+
+def _ledger(inputs: Inputs, ledger, synthetic: bool) -> Ledger:
+    if ledger is not None:
+        return Ledger(ledger)
+    slug = area_slug(inputs.area.name, inputs.area.geometry.wkb)
+    return Ledger(default_ledger_path(slug + ("-synthetic" if synthetic else "")))
+
+
+def _check_budget(book: Ledger, table: CellTable, epsilon: float, budget: float,
+                  period) -> None:
+    import datetime as dt
+
+    from geo.privacy.release import area_key
+    from geo.analysis.cells import cells_to_str
+
+    area = area_key(cells_to_str(table.cells), table.res)
+    days = table.events["day"] if table.events is not None and len(table.events) else []
+    years = ({int(period[0][:4]), int(period[1][:4])} if period else
+             {dt.date.fromordinal(int(d)).year for d in (min(days), max(days))} if len(days)
+             else set())
+    for year in sorted(years):
+        spent = book.spent(area, year)
+        if spent + epsilon > budget + 1e-9:
+            msg = (f"--epsilon {epsilon:g}: the releases of this area already spent "
+                   f"{spent:g} of the {budget:g} privacy budget for {year}; this one would "
+                   f"pass it. Wait for the next year, publish without --epsilon, or raise "
+                   f"--epsilon-budget knowingly")
+            raise UsageError(msg)
+
+
+def _record(book: Ledger, published: PublishedCells, written: list[Path]) -> int | None:
+    record = restricted_record(published)
+    if record is None:
+        return None
+    return book.record(record["spec"], record["rows"], record["labels"], record["shown"],
+                       record["events"], epsilon=record["epsilon"],
+                       files=[Path(p).name for p in written])
+
+
+def _derive(settings: Settings, inputs: Inputs) -> DeriveSettings:
+    posts = inputs.accepted("posts")
+    existing = (tuple(map(tuple, posts[["lat", "lng"]].to_numpy(float)))
+                if posts is not None and len(posts) else None)
+    return DeriveSettings(k_ring=settings.k_ring,
+                          permutations=min(settings.permutations or 999, 9_999),
+                          seed=settings.seed, new_posts=settings.new_posts,
+                          posts_band=settings.posts_band, reach_m=settings.reach_m,
+                          candidates=settings.candidates, existing=existing)

@@ -50,7 +50,8 @@ _SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area
              "map": dict, "analysis": dict, "columns": dict}
 _KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
          "map": {"out", "res", "k", "tiles", "gis", "lang", "png", "pdf", "picture",
-                 "audience", "epsilon", "no_report", "no_report_pdf"},
+                 "audience", "epsilon", "epsilon_budget", "no_report", "no_report_pdf",
+                 "ledger", "taxonomy"},
          "analysis": {"bands", "categories", "k_ring", "permutations", "cap", "reach",
                       "change_date", "slices", "new_posts", "posts_band", "candidates",
                       "target", "buffer_rings", "before", "after"},
@@ -102,6 +103,8 @@ def load_recipe(path: str | Path) -> dict:
         "synthetic": data.get("synthetic") is True, "png": rel(map_.get("png")),
         "pdf": rel(map_.get("pdf")), "picture": map_.get("picture"),
         "audience": map_.get("audience"), "epsilon": map_.get("epsilon"),
+        "epsilon_budget": map_.get("epsilon_budget"), "ledger": rel(map_.get("ledger")),
+        "taxonomy": rel(map_.get("taxonomy")),
         "title": data.get("title"), "note": data.get("note"), "gis": rel(map_.get("gis")),
     }
     analysis = dict(data.get("analysis", {}))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# release ledgers of module- and session-scoped fixtures stay out of the user's data directory
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="patrolmap-test-data-")
 
 # points inside the bundled North Mitrovica area (lat, lng)
 INSIDE_LATLNG = [(42.8895, 20.8665), (42.8950, 20.8600), (42.9000, 20.8700),
@@ -63,6 +67,12 @@ _RENDERERS = (("geo.outputs.maps", "render_map"), ("geo.pipeline", "render_map")
               ("geo.outputs.gis", "write_published"), ("geo.pipeline", "write_published"),
               ("geo.outputs.report", "render_report"), ("geo.pipeline", "render_report"),
               ("geo.outputs.report", "render_report_pdf"), ("geo.pipeline", "render_report_pdf"))
+
+
+@pytest.fixture(autouse=True)
+def own_ledgers(monkeypatch, tmp_path):
+    """Each test has its own data directory, so release ledgers never cross tests."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
 
 
 @pytest.fixture(autouse=True)

@@ -73,7 +73,9 @@ def test_build_from_the_sample_recipe_in_another_folder(sample_dir, tmp_path):
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "monthly.html").read_text()
     assert "Synthetic sample" in html
-    assert (tmp_path / "rejects" / "incidents_rejects.csv").exists()
+    restricted = tmp_path.with_name(f"{tmp_path.name}-restricted")
+    assert (restricted / "rejects" / "incidents_rejects.csv").exists()
+    assert not (tmp_path / "rejects").exists()  # never beside the community files
 
 
 def test_demo_from_any_folder_writes_the_map(tmp_path):
@@ -194,7 +196,7 @@ def test_public_api_names_resolve():
     (["--area", "INCIDENTS"], "holds no geometry"),
     (["--k-ring", "0"], "--k-ring must be at least 1"),
     (["--bands", "night=22-06,night=1-2"], "given twice"),
-    (["--epsilon", "-1"], "privacy budget must be positive"),
+    (["--epsilon", "-1"], "privacy budget must be a number from 0.01"),
 ])
 def test_odd_options_get_one_line_errors(sample_dir, tmp_path, capsys, extra, message):
     extra = [str(sample_dir / "incidents.csv") if e == "INCIDENTS" else e for e in extra]

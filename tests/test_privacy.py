@@ -1,22 +1,23 @@
-"""Adversarial tests of the privacy gate: small counts, differencing, leaks, markup, the audit."""
+"""Adversarial tests of a community release, read as an attacker reads it: every file of a
+folder together, beside earlier releases, and tampered with."""
 
 from __future__ import annotations
 
 import json
 import re
+import zlib
 from pathlib import Path
 
 import geopandas as gpd
+import h3
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import write_text
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from geo.cli import main
-from geo.privacy._suppression import COMPLEMENT, SHOWN, SMALL, _pinned, suppress_table
-from geo.privacy.audit import audit_file
-from geo.privacy.gate import PARTITIONS, clean_text
+from geo.privacy.audit import audit_file, audit_paths
+from geo.privacy.gate import clean_text
 
 K = 5
 CENTRE = [(42.8895, 20.8665), (42.8898, 20.8662), (42.8893, 20.8668)]
@@ -25,30 +26,13 @@ LONELY = (42.9050, 20.8500)  # a quiet residential cell in the north-west
 
 def _payload(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
-    block = re.search(r'id="pm-data">(.*?)</script>', text, re.S).group(1)
-    return json.loads(block)
+    return json.loads(re.search(r'id="pm-data">(.*?)</script>', text, re.S).group(1))
 
 
-def _attack(values: dict[str, list], totals: dict, k: int) -> list[str]:
-    """Every additive relation a reader can form from a published map: what it pins down."""
-    found = []
-    reason = {b: np.where(np.array(v) == -1, SMALL, np.where(np.array(v) == -2, COMPLEMENT,
-                                                             SHOWN)) for b, v in values.items()}
-    shown = {b: np.where(np.array(v) < 0, 0, np.array(v)).astype(float)
-             for b, v in values.items()}
-    for band in values:  # area total minus the shown cells
-        if totals.get(band) is not None and _pinned(totals[band], shown[band], reason[band], k):
-            found.append(f"band {band}: area total pins a hidden cell")
-    for group in PARTITIONS:  # a cell's all minus its other bands
-        n = len(values["all"])
-        for cell in range(n):
-            if reason["all"][cell] != SHOWN:
-                continue
-            vals = np.array([shown[b][cell] for b in group])
-            rs = np.array([reason[b][cell] for b in group])
-            if _pinned(shown["all"][cell], vals, rs, k):
-                found.append(f"cell {cell}: {group} pins a hidden band")
-    return found
+def _joint(folder: Path) -> list[str]:
+    """What the audit's attacker pins when it reads the whole folder."""
+    return [p for r in audit_paths([folder]) if r.kind == "disclosure model"
+            for p in r.problems]
 
 
 @pytest.fixture(scope="module")
@@ -74,22 +58,25 @@ def adversarial(tmp_path_factory):
     out = folder / "out"
     code = main(["-q", "build", "--incidents", str(incidents), "--patrols", str(pings),
                  "--posts", str(posts), "--out", str(out / "map.html"), "--png", "--pdf",
-                 "--gis", str(out / "cells.gpkg"), "--title", hostile, "--note", hostile])
+                 "--gis", str(out / "cells.gpkg"), "--title", hostile, "--note", hostile,
+                 "--ledger", str(folder / "ledger.sqlite")])
     assert code == 0
     return out, hostile
 
 
-def test_every_output_passes_the_audit(adversarial):
+def test_every_output_and_the_folder_pass_the_audit(adversarial):
     out, _ = adversarial
-    for path in sorted(out.glob("*.*")):
-        result = audit_file(path)
+    results = audit_paths([out])
+    assert {r.kind for r in results} >= {"HTML map", "HTML report", "PNG picture",
+                                         "PDF document", "GIS cell table", "disclosure model"}
+    for result in results:
         assert result.ok, result.report()
+    assert main(["audit", str(out)]) == 0
 
 
 def test_a_single_incident_in_a_cell_is_hidden_everywhere(adversarial):
     out, _ = adversarial
-    data = _payload(out / "map.html")
-    values = data["layers"]["incidents"]["values"]
+    values = _payload(out / "map.html")["layers"]["incidents"]["values"]
     for band, shown in values.items():
         assert not any(0 < v < K for v in shown), band
     assert -1 in values["all"]
@@ -98,38 +85,52 @@ def test_a_single_incident_in_a_cell_is_hidden_everywhere(adversarial):
     assert len(lonely) >= 1 and lonely["incidents_all"].isna().all()
 
 
-def test_no_small_count_can_be_recovered_by_subtraction(adversarial):
-    out, _ = adversarial
-    data = _payload(out / "map.html")
-    assert _attack(data["layers"]["incidents"]["values"], data["meta"]["totals"], K) == []
-
-
-def test_a_category_with_k_minus_one_cases_is_protected(adversarial):
-    out, _ = adversarial
+def test_categories_are_taxonomy_words_and_small_ones_are_merged(adversarial):
+    out, hostile = adversarial
     data = _payload(out / "map.html")
     names = [n["en"] for n in data["categories"]["names"]]
-    totals = data["categories"]["totals"]["all"]
-    assert totals[names.index("domestic violence")] == -1  # 4 cases: fewer than 5
-    rest = data["meta"]["totals"]["all"]
-    if rest is not None:  # the area total minus the other categories must not give 4 back
-        shown = np.array([max(v, 0) for v in totals], dtype=float)
-        reason = np.array([SMALL if v == -1 else COMPLEMENT if v == -2 else SHOWN
-                           for v in totals])
-        assert not _pinned(rest, shown, reason, K)
+    assert names == ["fight", "other"]  # 4 domestic violence cases join the hostile text
+    other = data["categories"]["totals"]["all"][names.index("other")]
+    assert other == 20
+    from geo.inputs.taxonomy import default_taxonomy
+
+    groups = data["release"]["spec"]["groups"]
+    words = set(default_taxonomy().keys)
+    assert set(groups) <= words and all(set(m) <= words for m in groups.values())
 
 
 def test_nothing_else_leaks(adversarial):
     out, hostile = adversarial
     for path in out.glob("*.*"):
         data = path.read_bytes()
+        if path.suffix == ".pdf":
+            data += zlib.decompress(data) if data.startswith(b"x\x9c") else b""
         for secret in (b"SECRET_FOLDER_NAME", b"OFFICER_JOVANOVIC", "Petrović".encode(),
                        b"Kralja Petra", b"the only one here"):
             assert secret not in data, (path.name, secret)
-        # the lone incident's own coordinates (cell centres nearby are fine)
         assert not re.search(rb"42\.905(?!\d)|20\.85(?!\d)", data), path.name
     html = (out / "map.html").read_text(encoding="utf-8")
-    assert "<script>alert" not in html and "<img src=x" not in html
-    assert "\u202e" not in html
+    assert "<script>alert" not in html and "<img src=x" not in html and "\u202e" not in html
+    # the period is the whole month, not the first and last incident's days
+    assert _payload(out / "map.html")["meta"]["period"] == ["2025-06-01", "2025-06-30"]
+
+
+def test_the_outputs_of_one_run_agree_cell_by_cell(adversarial):
+    out, _ = adversarial
+    values = _payload(out / "map.html")["layers"]["incidents"]["values"]
+    gis = gpd.read_file(out / "cells.gpkg")
+    for band, shown in values.items():
+        column = gis[f"incidents_{band}"].fillna(-1).astype(int).tolist()
+        assert [v if v >= 0 else -1 for v in shown] == column, band
+
+
+def test_the_report_hides_what_the_map_hides(adversarial):
+    out, _ = adversarial
+    html = (out / "map_report.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="pm-report">(.*?)</script>', html, re.S).group(1))
+    for where, counts in data["counts"].items():
+        assert not any(0 < c < K for c in counts), where
+    assert "<script>alert" not in html and "<img src=x" not in html and "\u202e" not in html
 
 
 def test_clean_text_strips_controls_and_overrides():
@@ -153,30 +154,84 @@ def test_analyst_output_is_restricted_and_the_audit_says_so(tmp_path, adversaria
                  str(tmp_path / "x.html"), "--k", "2"]) == 2
 
 
-def _assert_caught(cases: dict[str, tuple[str, str]], folder: Path) -> None:
-    """Write each tampered page and check the audit names the expected problem."""
-    for name, (text, problem) in cases.items():
+# ---------------------------------------------------------------- places and words
+
+def test_places_are_cells(adversarial, tmp_path, capsys):
+    folder = adversarial[0].parent
+    incidents = str(folder / "incidents.csv")
+    # an extent area: the outline is whole cells, never the data's padded box
+    assert main(["-q", "build", "--incidents", incidents, "--area", "extent", "--out",
+                 str(tmp_path / "e" / "m.html"), "--no-report"]) == 0
+    data = _payload(tmp_path / "e" / "m.html")
+    from geo.privacy._audit_files import _cells_of
+
+    cells, ok = _cells_of(data["geom"], 9)
+    corners = np.array([(a / 1e6, b / 1e6) for ring in data["area"] for a, b in ring])
+    cell_corners = np.array([p for cell in cells for p in h3.cell_to_boundary(cell)])
+    nearest = np.abs(corners[:, None, :] - cell_corners[None, :, :]).max(axis=2).min(axis=1)
+    assert ok and nearest.max() < 2e-6
+    assert audit_file(tmp_path / "e" / "m.html").ok
+    # a grid finer than street blocks is refused for community output
+    assert main(["-q", "build", "--incidents", incidents, "--res", "11", "--out",
+                 str(tmp_path / "f.html")]) == 2
+    assert "street-block" in capsys.readouterr().err
+    # candidate sites are published at cell centres, never as given
+    cands = write_text(tmp_path / "cands.csv", "name,latitude,longitude\nA,42.88952,20.86651\n"
+                       "B,42.90481,20.85012\n")
+    assert main(["-q", "build", "--incidents", incidents, "--candidates", str(cands),
+                 "--out", str(tmp_path / "c" / "m.html")]) == 0
+    text = "".join(p.read_text(errors="replace") for p in (tmp_path / "c").glob("*.html"))
+    assert "42.88952" not in text and "42.90481" not in text
+
+
+# ---------------------------------------------------------------- tampering
+
+def _tamper_map(html: str, data: dict, edit) -> str:
+    block = re.search(r'id="pm-data">(.*?)</script>', html, re.S).group(1)
+    edit(data)
+    return html.replace(block, json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"))
+
+
+def _assert_caught(cases: dict[str, tuple[str | bytes, str]], folder: Path) -> None:
+    for name, (content, problem) in cases.items():
         path = folder / name
-        path.write_text(text, encoding="utf-8")
-        result = audit_file(path)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        result = audit_paths([path])[0]
         assert any(problem in p for p in result.problems), (name, result.problems)
 
 
-def test_the_audit_catches_tampered_files(adversarial, tmp_path):
+def test_the_audit_catches_tampered_maps(adversarial, tmp_path):
     out, _ = adversarial
     html = (out / "map.html").read_text(encoding="utf-8")
-    data = _payload(out / "map.html")
-    data["layers"]["incidents"]["values"]["all"][0] = 2
-    tampered = html.replace(re.search(r'id="pm-data">(.*?)</script>', html, re.S).group(1),
-                            json.dumps(data).replace("<", "\\u003c"))
+    fresh = lambda: _payload(out / "map.html")  # noqa: E731
+
+    def small(d):
+        d["layers"]["incidents"]["values"]["all"][0] = 2
+
+    def lower_k(d):
+        d["meta"]["k"] = 3
+
     cases = {
-        "small.html": (tampered, "below k=5"),
-        "markup.html": (html.replace("</body>", '<img src=x onerror="alert(1)"></body>'),
-                        "event handler"),
-        "point.html": (html.replace("</body>", "<div>42.905012, 20.850044</div></body>"),
-                       "coordinate-like"),
+        "small.html": (_tamper_map(html, fresh(), small), "below k=5"),
+        "lower_k.html": (_tamper_map(html, fresh(), lower_k), "differs from the release"),
+        "script.html": (html.replace("</body>", "<script>fetch('//x')</script></body>"),
+                        "differs from what the renderer writes"),
+        "refresh.html": (html.replace("<head>", '<head><meta http-equiv="refresh" '
+                                      'content="0;url=http://x.org">'), "differs"),
+        "css.html": (html.replace("</head>", "<style>body{background:url(http://x/a)}</style>"
+                                  "</head>"), "differs"),
+        "hidden.html": (html.replace("</body>", '<div hidden>cell 8928: 2</div></body>'),
+                        "differs"),
+        "decoy.html": (html.replace("</body>", "<!-- " + html[html.index('<script type="app'):
+                                                          html.index("</script>", html.index(
+                                                              '<script type="app')) + 9]
+                                    + " --></body>"), "not one patrolmap data block"),
+        "dms.html": (html.replace("<title>", "<title>42°54'18\"N ", 1), "coordinate-like"),
         "path.html": (html.replace("</body>", "<div>/home/ana/incidents.csv</div></body>"),
-                      "file path"),
+                      "differs"),
     }
     _assert_caught(cases, tmp_path)
     assert main(["audit", str(out / "map.html")]) == 0
@@ -184,92 +239,182 @@ def test_the_audit_catches_tampered_files(adversarial, tmp_path):
     assert main(["audit", str(tmp_path / "missing.html")]) == 2
 
 
-def test_noise_is_stated_seeded_for_tests_and_random_otherwise(adversarial, tmp_path):
-    from geo.analysis.steps import analyse
-    from geo.inputs.area import default_area
-    from geo.inputs.validate import read_incidents
-    from geo.privacy.gate import publish
-
-    folder = adversarial[0].parent
-    inc = read_incidents(folder / "incidents.csv", area=default_area()).accepted
-    table = analyse(inc, default_area()).table
-
-    def counts(**kw):
-        return publish(table, k=5, epsilon=1.0, **kw).incidents["all"]
-
-    a, b = counts(noise_seed=1), counts(noise_seed=1)
-    np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(np.nan_to_num(counts(noise_seed=1)),
-                              np.nan_to_num(counts(noise_seed=2)))
-    runs = [np.nan_to_num(counts()) for _ in range(3)]
-    assert not all(np.array_equal(runs[0], r) for r in runs[1:])
-    out = tmp_path / "noisy.html"
-    assert main(["-q", "build", "--incidents", str(folder / "incidents.csv"), "--out",
-                 str(out), "--epsilon", "0.5"]) == 0
-    assert _payload(out)["meta"]["epsilon"] == 0.5
-    assert audit_file(out).ok
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8), st.integers(0, 8),
-                          st.integers(0, 8), st.integers(0, 8)), min_size=1, max_size=12),
-       st.integers(3, 6))
-def test_suppression_leaves_no_sum_that_pins_a_small_count(rows, k):
-    day = np.array([r[0] for r in rows])
-    evening = np.array([r[1] for r in rows])
-    night = np.array([r[2] for r in rows])
-    weekday = np.array([r[3] for r in rows])
-    total = day + evening + night
-    weekday = np.minimum(weekday, total)
-    counts = {"all": total, "day": day, "evening": evening, "night": night,
-              "weekday": weekday, "weekend": total - weekday}
-    reason, totals = suppress_table(counts, k, PARTITIONS)
-    values = {b: np.where(reason[b] == SMALL, -1, np.where(reason[b] == COMPLEMENT, -2,
-                                                           counts[b])).tolist()
-              for b in counts}
-    assert _attack(values, totals, k) == []
-    for band, c in counts.items():
-        assert ((reason[band] == SMALL) == ((c > 0) & (c < k))).all()
-        assert totals[band] is None or totals[band] == c.sum()
-
-
-def test_the_outputs_of_one_run_agree_cell_by_cell(adversarial):
-    out, _ = adversarial
-    values = _payload(out / "map.html")["layers"]["incidents"]["values"]
-    gis = gpd.read_file(out / "cells.gpkg")
-    for band, shown in values.items():
-        column = gis[f"incidents_{band}"].fillna(-1).astype(int).tolist()
-        assert [v if v >= 0 else -1 for v in shown] == column, band
-
-
-def test_the_report_hides_what_the_map_hides(adversarial):
-    out, hostile = adversarial
-    html = (out / "map_report.html").read_text(encoding="utf-8")
-    data = json.loads(re.search(r'id="pm-report">(.*?)</script>', html, re.S).group(1))
-    for where, counts in data["counts"].items():
-        assert not any(0 < c < K for c in counts), where
-    assert "<script>alert" not in html and "<img src=x" not in html and "\u202e" not in html
-    assert "fewer than 5" in html  # the lone night incident's hour, at least, is hidden
-
-
-def test_the_audit_catches_tampered_reports(adversarial, tmp_path):
+def test_the_audit_catches_tampered_reports_pictures_and_gis(adversarial, tmp_path):
     out, _ = adversarial
     html = (out / "map_report.html").read_text(encoding="utf-8")
     block = re.search(r'id="pm-report">(.*?)</script>', html, re.S).group(1)
     data = json.loads(block)
     data["counts"]["week"].append(2)
+    png = (out / "map.png").read_bytes()
+    pdf = (out / "map.pdf").read_bytes()
+    end = png.rindex(b"IEND") - 4
+    extra = b"tEXt" + b"Author\x00ana"
+    chunk = len(extra[4:]).to_bytes(4, "big") + extra + zlib.crc32(extra).to_bytes(4, "big")
     cases = {
         "small.html": (html.replace(block, json.dumps(data)), "below k=5 in week"),
         "script.html": (html.replace("</main>", "<script>fetch('x')</script></main>"),
                         "<script>"),
-        "handler.html": (html.replace("<h2>", '<h2 onclick="alert(1)">', 1), "event handler"),
+        "refresh.html": (html.replace("<head>", '<head><meta http-equiv="refresh" '
+                                      'content="0">'), "<meta>"),
+        "handler.html": (html.replace("<h2>", '<h2 onclick="alert(1)">', 1), "attribute"),
+        "hidden.html": (html.replace("</main>", '<p style="display:none">cell: 2</p></main>'),
+                        "hides"),
+        "css.html": (html.replace("</style>", "p{background:url(http://x)}</style>", 1),
+                     "style sheet"),
+        "comment.html": (html.replace("</main>", "<!-- counts: 1 2 --></main>"), "comment"),
         "point.html": (html.replace("</main>", "<p>42.905012, 20.850044</p></main>"),
                        "neither a cell centre"),
-        "lone.html": (html.replace("</main>", "<p>at 42.905012</p></main>"),
-                      "coordinate-like"),
-        "path.html": (html.replace("</main>", "<p>/home/ana/incidents.csv</p></main>"),
-                      "file path"),
         "link.html": (html.replace("</main>", '<div><a href="http://x.org">x</a></div></main>'),
                       "<a>"),
+        "meta.png": (png[:end] + chunk + png[end:], "metadata"),
+        "cut.png": (png[: len(png) // 2], "truncated"),
+        "cut.pdf": (pdf[: len(pdf) // 2], "truncated"),
     }
     _assert_caught(cases, tmp_path)
+    gis = gpd.read_file(out / "cells.gpkg")
+    gis["latitude"] = 42.9
+    gis.to_file(tmp_path / "lat.gpkg", driver="GPKG")
+    assert any("latitude" in p for p in audit_file(tmp_path / "lat.gpkg").problems)
+
+
+def test_restricted_files_do_not_belong_in_a_meeting_folder(adversarial, tmp_path):
+    out, _ = adversarial
+    rejects = out.parent / "out-restricted" / "rejects"
+    assert not (out / "rejects").exists()
+    meeting = tmp_path / "meeting"
+    meeting.mkdir()
+    for name in ("map.html", "map_report.html"):
+        (meeting / name).write_bytes((out / name).read_bytes())
+    assert main(["audit", str(meeting)]) == 0
+    (meeting / "incidents_rejects.csv").write_text("row,column,reason,value\n")
+    assert main(["audit", str(meeting)]) == 1
+    del rejects
+
+
+# ---------------------------------------------------------------- releases compared
+
+def _sample_incidents(tmp_path, days=181):
+    from geo.sample import write_sample
+
+    files = write_sample(tmp_path / "s", start="2025-01-01", days=days)
+    frame = pd.read_csv(files["incidents"], sep=";")
+    return files, frame
+
+
+def _write(frame, path):
+    frame.to_csv(path, sep=";", index=False)
+    return path
+
+
+@pytest.mark.slow
+def test_a_longer_period_beside_an_earlier_one(tmp_path):
+    from geo.pipeline import build, load_inputs
+
+    files, frame = _sample_incidents(tmp_path)
+    may = frame[pd.to_datetime(frame["date_time"], errors="coerce") < "2025-06-01"]
+    folder = tmp_path / "meeting"
+    ledger = tmp_path / "ledger.sqlite"
+    first = load_inputs(_write(may, tmp_path / "jan_may.csv"))
+    build(first, folder / "jan_may.html", ledger=ledger, report=False,
+          period=("2025-01-01", "2025-05-31"))
+    both = load_inputs(files["incidents"])
+    try:
+        build(both, folder / "jan_jun.html", ledger=ledger, report=False,
+              period=("2025-01-01", "2025-06-30"))
+    except Exception as refused:  # refusing is one safe answer
+        assert "overlaps" in str(refused)
+    assert _joint(folder) == []
+    # the same second map made without the ledger gives June's small counts back
+    alone = tmp_path / "alone"
+    (alone).mkdir()
+    (alone / "jan_may.html").write_bytes((folder / "jan_may.html").read_bytes())
+    build(both, alone / "jan_jun.html", ledger=tmp_path / "other.sqlite", report=False,
+          period=("2025-01-01", "2025-06-30"))
+    assert _joint(alone), "differencing should pin June counts without the ledger"
+
+
+@pytest.mark.slow
+def test_a_re_export_with_one_more_record_gives_nothing_back(tmp_path):
+    from geo.pipeline import build, load_inputs
+
+    files, frame = _sample_incidents(tmp_path, days=31)
+    ledger = tmp_path / "ledger.sqlite"
+    folder = tmp_path / "meeting"
+    first = load_inputs(_write(frame.iloc[1:], tmp_path / "a.csv"))
+    build(first, folder / "a.html", ledger=ledger, report=False)
+    second = load_inputs(_write(frame, tmp_path / "b.csv"))
+    try:
+        build(second, folder / "b.html", ledger=ledger, report=False)
+    except Exception as refused:  # refusing is one safe answer
+        assert "overlaps" in str(refused)
+        return
+    # else every count both maps show is the same, or differs by k or more: the late record
+    # cannot be found by subtraction
+    a, b = _payload(folder / "a.html"), _payload(folder / "b.html")
+    for band, values in a["layers"]["incidents"]["values"].items():
+        for x, y in zip(values, b["layers"]["incidents"]["values"][band], strict=True):
+            assert x < 0 or y < 0 or x == y or abs(x - y) >= K
+    for band, total in a["meta"]["totals"].items():
+        other = b["meta"]["totals"][band]
+        assert total is None or other is None or total == other or abs(total - other) >= K
+    for band, cats in a["categories"]["totals"].items():
+        for x, y in zip(cats, b["categories"]["totals"][band], strict=True):
+            assert x < 0 or y < 0 or x == y or abs(x - y) >= K
+
+
+@pytest.mark.slow
+def test_all_categories_beside_all_but_one(tmp_path):
+    from geo.analysis.steps import Settings
+    from geo.pipeline import build, load_inputs
+
+    files, frame = _sample_incidents(tmp_path, days=61)
+    ledger = tmp_path / "ledger.sqlite"
+    folder = tmp_path / "meeting"
+    inputs = load_inputs(files["incidents"])
+    build(inputs, folder / "all.html", ledger=ledger, report=False)
+    rest = [c for c in sorted(frame["category"].dropna().unique())
+            if c != "verbal sexual harassment"][:5]
+    try:
+        build(inputs, folder / "rest.html", ledger=ledger, report=False,
+              settings=Settings(categories=tuple(rest)))
+    except Exception as refused:
+        assert "overlaps" in str(refused)
+    assert _joint(folder) == []
+
+
+def test_noise_spends_a_budget_that_the_ledger_adds_up(adversarial, tmp_path, capsys):
+    folder = adversarial[0].parent
+    args = ["-q", "build", "--incidents", str(folder / "incidents.csv"), "--no-report",
+            "--ledger", str(tmp_path / "l.sqlite"), "--epsilon", "1"]
+    assert main([*args, "--out", str(tmp_path / "a.html")]) == 0
+    assert main([*args, "--out", str(tmp_path / "b.html")]) == 0
+    a = _payload(tmp_path / "a.html")["layers"]["incidents"]["values"]["all"]
+    b = _payload(tmp_path / "b.html")["layers"]["incidents"]["values"]["all"]
+    assert a != b  # no seed: every release draws fresh noise
+    capsys.readouterr()
+    assert main([*args, "--out", str(tmp_path / "c.html")]) == 2  # 3 > the budget of 2
+    assert "budget" in capsys.readouterr().err
+    for bad in ("inf", "1e-300", "0", "-1", "nan"):
+        assert main([*args, "--epsilon", bad, "--out", str(tmp_path / "x.html")]) == 2
+    assert main(["ledger", "--ledger", str(tmp_path / "l.sqlite")]) == 0
+    listing = capsys.readouterr().out
+    assert "2 release(s)" in listing and "epsilon 1" in listing
+    assert main(["ledger", "--ledger", str(tmp_path / "l.sqlite"), "--delete"]) == 0
+    assert not (tmp_path / "l.sqlite").exists()
+
+
+def test_noise_keeps_totals_equal_to_their_parts(adversarial, tmp_path):
+    folder = adversarial[0].parent
+    assert main(["-q", "build", "--incidents", str(folder / "incidents.csv"), "--no-report",
+                 "--ledger", str(tmp_path / "l.sqlite"), "--epsilon", "0.5",
+                 "--out", str(tmp_path / "n.html")]) == 0
+    data = _payload(tmp_path / "n.html")
+    assert data["meta"]["epsilon"] == 0.5 and audit_file(tmp_path / "n.html").ok
+    names = [n["en"] for n in data["categories"]["names"]]
+    totals = data["meta"]["totals"]
+    for band in ("all", "night"):
+        cats = data["categories"]["totals"][band]
+        if totals[band] is not None and min(cats) >= 0:
+            assert sum(cats) == totals[band], (band, names)
+    values = np.array(data["layers"]["incidents"]["values"]["all"])
+    assert (values >= -2).all()

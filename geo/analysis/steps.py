@@ -25,7 +25,7 @@ from geo.analysis.presence import (
     posts_to_presence,
     posts_week_hours,
 )
-from geo.analysis.table import CellTable, count_cells
+from geo.analysis.table import CellTable, count_cells, incident_events
 from geo.inputs.area import StudyArea
 
 __all__ = ["Settings", "Analysis", "analyse", "add_presence", "add_hot_spots", "add_gaps",
@@ -248,8 +248,10 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
     """
     step = on_step or (lambda _: None)
     step("counting incidents per cell")
+    events = incident_events(incidents, res=settings.res, tz=settings.tz)
     incidents = select_categories(incidents, settings.categories)
     table = count_cells(incidents, area, res=settings.res, bands=settings.bands, tz=settings.tz)
+    table.events = events  # every category: the gate links releases of other categories
     step("patrol presence")
     presence = add_presence(table, pings, posts, settings=settings)
     step("hot spots")

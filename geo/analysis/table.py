@@ -27,7 +27,7 @@ from geo.analysis.cells import (
 )
 from geo.inputs.area import StudyArea
 
-__all__ = ["CellTable", "count_cells", "slug"]
+__all__ = ["CellTable", "count_cells", "incident_events", "slug"]
 
 
 def slug(text: str) -> str:
@@ -52,6 +52,9 @@ class CellTable:
     categories: dict[str, str]
     period: tuple[pd.Timestamp, pd.Timestamp] | None
     notes: list[str] = field(default_factory=list)
+    events: pd.DataFrame | None = None
+    """Incidents grouped by cell, local minute of the week, local day and category (see
+    :func:`incident_events`): what the privacy gate builds every published count from."""
 
     @property
     def cells(self) -> np.ndarray:
@@ -146,7 +149,40 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
     if len(incidents):
         period = (incidents["time"].min(), incidents["time"].max())
     return CellTable(frame=frame, res=res, area=area, bands=tuple(bands),
-                     categories=dict(zip(keys, names, strict=True)), period=period)
+                     categories=dict(zip(keys, names, strict=True)), period=period,
+                     events=incident_events(incidents, res=res, tz=tz))
+
+
+def incident_events(incidents: pd.DataFrame, *, res: int, tz: str = "Europe/Belgrade"
+                    ) -> pd.DataFrame:
+    """Incidents grouped by H3 cell (hexadecimal), local minute of the week (Monday 00:00 is
+    0), local day (proleptic Gregorian ordinal) and category as written, with their ``count``
+    (a ``count`` column's weights, else 1 each). No position finer than the cell is kept.
+
+    >>> df = pd.DataFrame({"lat": [42.8895], "lng": [20.8665], "category": ["fight"],
+    ...                    "time": pd.to_datetime(["2025-06-02 21:30"], utc=True)})
+    >>> incident_events(df, res=9)[["minute", "day", "count"]].values.tolist()
+    [[1410, 739404, 1]]
+    """
+    columns = ["cell", "minute", "day", "category", "count"]
+    if not len(incidents):
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("cell", "category") else
+                                          np.int64) for c in columns})
+    cells = cells_to_str(points_to_cells(incidents["lat"].to_numpy(),
+                                         incidents["lng"].to_numpy(), res=res))
+    index = pd.DatetimeIndex(incidents["time"])
+    if index.tz is None:
+        index = index.tz_localize("UTC")
+    wall = index.tz_convert(tz).tz_localize(None).to_numpy().astype("datetime64[m]")
+    minutes = wall.astype(np.int64)
+    days = minutes // 1440
+    weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
+    count = incidents["count"].to_numpy(np.int64) if "count" in incidents else \
+        np.ones(len(incidents), np.int64)
+    frame = pd.DataFrame({"cell": cells, "minute": weekday * 1440 + minutes % 1440,
+                          "day": days + 719_163, "category": incidents["category"].astype(str)
+                          .to_numpy(), "count": count})
+    return frame.groupby(columns[:4], as_index=False, sort=True)["count"].sum()
 
 
 def _category_keys(names: list[str]) -> list[str]:

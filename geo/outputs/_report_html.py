@@ -4,38 +4,13 @@ from __future__ import annotations
 
 import html
 
+from geo._page import report_css
 from geo.outputs import _charts as charts
 
 __all__ = ["CSS", "html_block"]
 
-CSS = """
-:root { color-scheme: light; }
-body { font: 17px/1.5 "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: #222; margin: 0;
-       background: #fff; }
-main { max-width: 62rem; margin: 0 auto; padding: 1.5rem 1.2rem 4rem; }
-h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 .3rem; }
-h2 { font-size: 1.35rem; margin: 2.4rem 0 .6rem; border-bottom: 2px solid #ddd;
-     padding-bottom: .2rem; }
-.note { background: #fff4e5; border-left: 5px solid #d9822b; padding: .4rem .8rem; }
-.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr));
-           gap: .8rem; margin: 1rem 0; }
-.figures div { border: 1px solid #ddd; border-radius: 6px; padding: .6rem .8rem; }
-.figures dt { font-size: .85rem; color: #555; }
-.figures dd { margin: .2rem 0 0; font-size: 1.7rem; font-weight: bold; }
-.scroll { overflow-x: auto; margin: .8rem 0; }
-table { border-collapse: collapse; min-width: 100%; font-size: .95rem; }
-th, td { padding: .35rem .6rem; border-bottom: 1px solid #e3e3e3; text-align: left;
-         vertical-align: top; }
-th { background: #f4f4f4; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-figure { margin: 1rem 0; overflow-x: auto; }
-figure.wide svg { min-width: 40rem; }
-figure svg { max-width: 100%; height: auto; display: block; }
-ol.refs { font-size: .9rem; color: #444; }
-@media (max-width: 40rem) { body { font-size: 15px; } .figures dd { font-size: 1.35rem; } }
-@media print { h2 { break-after: avoid; } figure, table { break-inside: avoid; }
-               main { max-width: none; } }
-"""
+CSS = report_css()
+"""The report's style sheet (a package file, so that the audit can hold a page to it)."""
 
 
 def _numeric(cell: str) -> bool:

@@ -34,6 +34,8 @@ def published_frame(published: PublishedCells) -> gpd.GeoDataFrame:
         if published.gap_class is not None:
             columns[f"gap_class_{band}"] = published.gap_class[band].astype(str)
     columns["suppression_k"] = np.full(len(published.cells), published.k, dtype=np.int16)
+    columns["release"] = np.full(len(published.cells),
+                                 published.release_record(with_cells=False)["fingerprint"])
     columns["restricted"] = np.full(len(published.cells), published.audience == "analyst")
     return gpd.GeoDataFrame(pd.DataFrame(columns), geometry=published.cell_polygons(),
                             crs=4326)

@@ -1,4 +1,4 @@
-"""Render published cells as one self-contained interactive HTML map (folium / Leaflet).
+"""Render published cells as one self-contained interactive HTML map (Leaflet).
 
 The page holds Leaflet, patrolmap's own script and style, and one JSON block of data: the cell
 geometry once (centres and vertex offsets as integers of 1e-6 degrees, about 0.1 m), then per
@@ -8,19 +8,14 @@ leaves the page unless basemap tiles are asked for.
 
 from __future__ import annotations
 
-import base64
-import html
 import json
-import re
-from importlib.resources import files
 from pathlib import Path
 
-import folium
 import h3
 import numpy as np
-from branca.element import Element
 
-from geo.i18n import CATEGORIES, LANGUAGES, TEXT, category_name
+from geo._page import map_page
+from geo.i18n import CATEGORIES, LANGUAGES, TEXT
 from geo.outputs.style import (
     AREA_COLOUR,
     BIVARIATE_COLOURS,
@@ -153,9 +148,10 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
         "visible": list(DEFAULT_VISIBLE),
         "style": {"area": AREA_COLOUR, "post": POST_COLOUR, "suggested": SUGGESTED_COLOUR},
         "categories": {
-            "names": [{lang: category_name(c, lang) for lang in LANGUAGES}
-                      for c in published.categories],
+            "names": [{lang: published.category_label(i, lang) for lang in LANGUAGES}
+                      for i in range(len(published.categories))],
             "totals": {b: published.category_totals[b].astype(int).tolist() for b in bands}},
+        "release": published.release_record(with_cells=False),
         "meta": {"k": published.k, "period": published.period, "totals": published.totals,
                  "epsilon": published.epsilon,
                  "synthetic": synthetic, "approximate": published.area_approximate,
@@ -178,26 +174,6 @@ def _json_for_script(data: dict) -> str:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # inside <script>, "<" could close the element or open a comment: escape it
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
-def _leaflet() -> tuple[str, str]:
-    from xstatic.pkg import leaflet
-
-    base = Path(leaflet.BASE_DIR)
-    script = (base / "leaflet.js").read_text(encoding="utf-8")
-    style = (base / "leaflet.css").read_text(encoding="utf-8")
-
-    def data_uri(match: re.Match) -> str:
-        image = base / "images" / match.group(1)
-        if not image.exists():
-            return "none"
-        return "url(data:image/png;base64," + base64.b64encode(image.read_bytes()).decode() + ")"
-
-    return script, re.sub(r"url\(images/([\w.-]+)\)", data_uri, style)
-
-
-def _own(name: str) -> str:
-    return files("geo.outputs.static").joinpath(name).read_text(encoding="utf-8")
 
 
 def render_map(published: PublishedCells, path: str | Path, *, title: str | None = None,
@@ -230,24 +206,9 @@ def render_map(published: PublishedCells, path: str | Path, *, title: str | None
     corners = np.concatenate([np.asarray(r) for r in payload["area"]]) / SCALE
     miny, minx = (round(float(v), 6) for v in corners.min(axis=0))
     maxy, maxx = (round(float(v), 6) for v in corners.max(axis=0))
-    fmap = folium.Map(location=[round((miny + maxy) / 2, 6), round((minx + maxx) / 2, 6)],
-                      zoom_start=14,
-                      tiles="OpenStreetMap" if tiles else None, control_scale=True,
-                      prefer_canvas=True)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    fmap.default_js = []
-    fmap.default_css = []
-    payload["map"] = fmap.get_name()
-    script, style = _leaflet()
-    script = script.replace("</script", "<\\/script")
-    root = fmap.get_root()
-    root.header.add_child(Element(
-        f"<style>{style}</style><style>{_own('map.css')}</style><script>{script}</script>"
-        f"<title>{html.escape(title or published.area_name)}</title>"), name="pm_head", index=0)
-    root.html.add_child(Element(
-        f'<script type="application/json" id="pm-data">{_json_for_script(payload)}</script>'))
-    root.script.add_child(Element(
-        "window.addEventListener('load', function () {\n" + _own("map.js") + "\n});"))
+    payload["view"] = [[miny, minx], [maxy, maxx]]
+    payload["tiles"] = bool(tiles)
+    page = map_page(title or published.area_name, lang, _json_for_script(payload))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmap.save(str(path))
+    path.write_text(page, encoding="utf-8")
     return path

@@ -185,9 +185,6 @@ def _gaps(published: PublishedCells, lang: str) -> list[Block]:
 def _change(published: PublishedCells, lang: str) -> list[Block]:
     facts = published.report
     change_date = facts.change_date
-    if facts.noisy:
-        return [Block("h2", t("sec_change", lang, date=change_date or "")),
-                Block("p", t("noisy_left_out", lang))]
     if not facts.change:
         return [Block("h2", t("sec_change", lang, date="…")), Block("p", t("no_change", lang))]
     period = facts.change_period
@@ -196,7 +193,8 @@ def _change(published: PublishedCells, lang: str) -> list[Block]:
                            after=number(period["days_after"], lang)))]
     rows, shown = [], []
     for row in facts.change:
-        updown = f"{row['cells_up']} / {row['cells_down']}"
+        updown = ("–" if row["cells_up"] is None else
+                  f"{row['cells_up']} / {row['cells_down']}")
         if not row["shown"]:
             rows.append([_band(row["band"], lang), t("too_few", lang), "", "", "", "", updown])
             continue
@@ -260,6 +258,9 @@ def _target(label: str, lang: str) -> str:
 def _emerging(published: PublishedCells, lang: str) -> list[Block]:
     facts = published.report
     if not facts.emerging:
+        if "emerging_left_out" in published.notes:
+            return [Block("h2", t("sec_emerging", lang)),
+                    Block("p", t("emerging_left_out", lang))]
         return []
     from geo.outputs.maps import _pattern_key
 
@@ -274,7 +275,7 @@ def _emerging(published: PublishedCells, lang: str) -> list[Block]:
 def _siting(published: PublishedCells, lang: str) -> list[Block]:
     facts = published.report
     s = facts.siting
-    if facts.noisy or not s:
+    if not s:
         return []
     blocks = [Block("h2", t("sec_siting", lang, band=_band(s["band"], lang))),
               Block("p", t("siting_note", lang, m=number(s["reach_m"], lang, decimals=0),
@@ -408,7 +409,8 @@ def render_report(published: PublishedCells, path: str | Path, *, lang: str = "e
     body = "\n".join(html_block(b) for b in blocks)
     data = {"k": published.k, "restricted": published.audience == "analyst",
             "epsilon": published.epsilon, "lang": lang, "res": published.res,
-            "places": _declared_places(published), "counts": shown_counts(published)}
+            "places": _declared_places(published), "counts": shown_counts(published),
+            "release": published.release_record(with_cells=True)}
     block = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
     page = (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

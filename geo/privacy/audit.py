@@ -1,48 +1,52 @@
-"""``patrolmap audit``: check produced files before they are shown to anyone.
+"""``patrolmap audit``: check produced files before they are shown to anyone, from the files
+alone.
 
-For each file it reports problems a community output must not have:
-
-- HTML reports: counts of 1..k-1 among the counts the page lists, coordinates that are not
-  H3 cell centres or declared candidate sites, markup beyond text, tables and charts, any
-  script, a page marked restricted, and file paths;
-- HTML maps: counts of 1..k-1 anywhere in the data (cells, totals, categories, legend
-  breaks), coordinates that are not the corners of the map's own H3 cells, the study area
-  outline or a declared fixed post, markup where only text belongs (event handlers,
-  ``javascript:`` URLs, unexpected elements), a page marked restricted, and file paths;
-- PNG and PDF pictures: file paths or tool names in their metadata;
-- GeoPackage and GeoParquet files: counts of 1..k-1, geometry other than H3 cells, and
-  columns that should never leave the analysis (units, notes, names, raw points).
+Each file is held to what its renderer writes (:mod:`geo.privacy._audit_files`): an allowlist
+of structure, words and metadata, no small count, no position but cells, declared posts and
+cell-centre sites, no path. Then the files of a folder are read together, as an attacker
+would: every count that a map, report or GIS file of any release in the folder publishes
+goes into one disclosure model (:mod:`geo.privacy.model`), and the audit fails with every
+hidden count of 1..k-1 the joint system pins (:mod:`geo.privacy.attack`), within one release
+or across releases (last month's map beside this month's). A restricted file (analyst output,
+rejects, a ledger) in a folder meant for a meeting is a problem too.
 
 Exit code 0 when every file is clean, 1 when any has a problem, 2 when a file cannot be read.
 """
 
 from __future__ import annotations
 
-import json
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
-import h3
 import numpy as np
 
-__all__ = ["AuditResult", "audit_file"]
+from geo.privacy._audit_files import (
+    Finding,
+    audit_gis,
+    audit_map,
+    audit_pdf,
+    audit_png,
+    audit_report,
+)
+from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, ReleaseSpec, cell_rows, expand_spec
 
-_PATH = re.compile(rb"(?:/(?:home|tmp|root|Users|mnt|var)/|[A-Za-z]:\\\\|file://)")
-_FORBIDDEN_COLUMNS = re.compile(r"unit|note|name|officer|address|lat$|lon$|lng$|row$",
-                                re.IGNORECASE)
-_ALLOWED_TAGS = {"html", "head", "body", "meta", "title", "style", "script", "div", "link"}
+__all__ = ["AuditResult", "audit_file", "audit_paths", "OUTPUT_SUFFIXES"]
+
+OUTPUT_SUFFIXES = (".html", ".htm", ".png", ".pdf", ".gpkg", ".parquet", ".geoparquet")
+_RESTRICTED_SUFFIXES = (".sqlite", ".db", ".csv", ".xlsx", ".gpx")
 
 
 @dataclass
 class AuditResult:
-    """Problems found in one file; ``ok`` when there are none."""
+    """Problems found in one file (or a folder's joint model); ``ok`` when there are none."""
 
     path: Path
     kind: str
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    finding: Finding | None = None
+    unreadable: bool = False
 
     @property
     def ok(self) -> bool:
@@ -61,253 +65,118 @@ def audit_file(path: str | Path) -> AuditResult:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
-        return _audit_html(path)
-    if suffix in (".png", ".pdf"):
-        return _audit_picture(path)
-    if suffix in (".gpkg", ".parquet", ".geoparquet"):
-        return _audit_gis(path)
-    result = AuditResult(path, "unknown")
-    result.problems.append(f"not a patrolmap output format ({suffix or 'no extension'})")
-    return result
+        text = path.read_text(encoding="utf-8", errors="replace")
+        finding = audit_report(text) if 'id="pm-report"' in text else audit_map(text)
+    elif suffix == ".png":
+        finding = audit_png(path.read_bytes())
+    elif suffix == ".pdf":
+        finding = audit_pdf(path)
+    elif suffix in (".gpkg", ".parquet", ".geoparquet"):
+        finding = audit_gis(path)
+    elif suffix in _RESTRICTED_SUFFIXES:
+        finding = Finding("restricted file", restricted=True)
+        finding.problems.append("input data, rejects or a ledger: restricted, never for a "
+                                "community folder")
+    else:
+        finding = Finding("unknown")
+        finding.problems.append(f"not a patrolmap output format ({suffix or 'no extension'})")
+    return AuditResult(path, finding.kind, finding.problems, finding.notes, finding)
 
 
-# ------------------------------------------------------------------ HTML
-
-class _Elements(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.bad: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        for name, value in attrs:
-            if name.lower().startswith("on"):
-                self.bad.append(f"<{tag}> has an event handler {name}=")
-            if value and re.match(r"\s*(javascript|vbscript|data:text/html)", value, re.I):
-                self.bad.append(f"<{tag}> has a {value.split(':')[0]}: URL")
-        if tag not in _ALLOWED_TAGS:
-            self.bad.append(f"unexpected <{tag}> element")
-
-
-def _small(values, k: int) -> np.ndarray:
-    arr = np.asarray([v for v in values if v is not None], dtype=float)
-    return arr[(arr > 0) & (arr < k)]
-
-
-def _audit_html(path: Path) -> AuditResult:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if 'id="pm-report"' in text:
-        return _audit_report(path, text)
-    result = AuditResult(path, "HTML map")
-    match = re.search(r'<script type="application/json" id="pm-data">(.*?)</script>', text,
-                      re.S)
-    if not match:
-        result.problems.append("no patrolmap data block: not a patrolmap map, cannot vouch "
-                               "for it")
-        return result
-    block = match.group(1)
-    if "<" in block:
-        result.problems.append("the data block holds a raw '<' (markup could escape it)")
-    data = json.loads(block)
-    meta, k = data["meta"], int(data["meta"]["k"])
-    if meta.get("restricted"):
-        result.problems.append("marked restricted (analyst output): not for a community "
-                               "meeting")
-    for band, values in data["layers"]["incidents"]["values"].items():
-        small = _small(values, k)
-        if len(small):
-            result.problems.append(f"{len(small)} cell count(s) below k={k} in band {band}")
-        if len(_small(data["layers"]["incidents"]["breaks"][band], k)):
-            result.problems.append(f"a legend class break below k={k} in band {band}")
-    small_totals = _small(meta["totals"].values(), k)
-    if len(small_totals):
-        result.problems.append(f"an area total below k={k}")
-    for band, values in data.get("categories", {}).get("totals", {}).items():
-        if len(_small(values, k)):
-            result.problems.append(f"a category total below k={k} in band {band}")
-    result.problems.extend(_foreign_coordinates(text, match.span(), data))
-    parser = _Elements()
-    parser.feed(text[: match.start()] + text[match.end():])
-    result.problems.extend(sorted(set(parser.bad)))
-    if _PATH.search(text.encode("utf-8")):
-        result.problems.append("a file path appears in the page")
-    result.notes.append(f"{data['geom']['n']:,} cells, k={k}, {len(data['posts'])} declared "
-                        "fixed posts")
-    return result
-
-
-_REPORT_TAGS = {"html", "head", "body", "meta", "title", "style", "main", "h1", "h2", "p", "dl",
-                "dt", "dd", "div", "table", "thead", "tbody", "tr", "th", "td", "figure", "ol",
-                "li", "script", "svg", "g", "path", "defs", "use", "clippath", "rect", "text",
-                "pattern", "polyline", "line", "circle", "tspan"}
-
-
-class _ReportElements(_Elements):
-    def __init__(self) -> None:
-        super().__init__()
-        self.scripts = 0
-
-    def handle_starttag(self, tag, attrs):
-        names = dict(attrs)
-        if tag == "script":
-            if names.get("type") == "application/json" and names.get("id") == "pm-report":
-                self.scripts += 1
-            else:
-                self.bad.append("a <script> that is not the report's data block")
-        for name, value in attrs:
-            if name.lower().startswith("on"):
-                self.bad.append(f"<{tag}> has an event handler {name}=")
-            if value and re.match(r"\s*(javascript|vbscript|data:text/html)", value, re.I):
-                self.bad.append(f"<{tag}> has a {value.split(':')[0]}: URL")
-            if name.lower() in ("href", "src", "xlink:href") and value and \
-                    not value.startswith("#"):
-                self.bad.append(f"<{tag}> links outside the page ({name}=)")
-        if tag not in _REPORT_TAGS:
-            self.bad.append(f"unexpected <{tag}> element")
-
-
-def _audit_report(path: Path, text: str) -> AuditResult:
-    result = AuditResult(path, "HTML report")
-    match = re.search(r'<script type="application/json" id="pm-report">(.*?)</script>', text,
-                      re.S)
-    if not match or "<" in match.group(1):
-        result.problems.append("no clean patrolmap data block: cannot vouch for this report")
-        return result
-    data = json.loads(match.group(1))
-    k = int(data["k"])
-    if data.get("restricted"):
-        result.problems.append("marked restricted (analyst output): not for a community "
-                               "meeting")
-    for where, values in data["counts"].items():
-        small = _small(values, k)
-        if len(small):
-            result.problems.append(f"{len(small)} count(s) below k={k} in {where}")
-    parser = _ReportElements()
-    parser.feed(text)
-    result.problems.extend(sorted(set(parser.bad)))
-    if parser.scripts != 1:
-        result.problems.append("the data block appears more than once")
-    visible = re.sub(r"<[^>]*>", " ", text[: match.start()])
-    result.problems.extend(_report_coordinates(visible, int(data["res"]), data["places"]))
-    if _PATH.search(text.encode("utf-8")):
-        result.problems.append("a file path appears in the page")
-    result.notes.append(f"k={k}, {sum(len(v) for v in data['counts'].values())} counts shown, "
-                        f"{len(data['places'])} declared candidate sites")
-    return result
-
-
-def _report_coordinates(visible: str, res: int, places: list) -> list[str]:
-    """Coordinate pairs in the text must be cell centres or declared candidate sites."""
-    number = r"-?\d{1,3}\.\d{4,}"
-    pairs = re.findall(rf"(?<![\w.])({number}),\s*({number})(?![\w.])", visible)
-    declared = np.asarray(places, dtype=float).reshape(-1, 2)
-    for lat_text, lng_text in pairs:
-        lat, lng = float(lat_text), float(lng_text)
-        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            return [f"a coordinate-like pair {lat_text}, {lng_text} that is no position"]
-        centre = h3.cell_to_latlng(h3.latlng_to_cell(lat, lng, res))
-        if max(abs(centre[0] - lat), abs(centre[1] - lng)) <= 1e-5:
-            continue
-        if len(declared) and np.abs(declared - [lat, lng]).max(axis=1).min() <= 1e-6:
-            continue
-        return [f"a position {lat_text}, {lng_text} that is neither a cell centre nor a "
-                "declared candidate site"]
-    alone = re.sub(rf"{number},\s*{number}", " ", visible)
-    if re.search(rf"(?<![\w.]){number}(?![\w.])", alone):
-        return ["a coordinate-like number outside a position pair"]
-    return []
-
-
-def _decode_rings(geom: dict) -> list[np.ndarray]:
-    rings, lat, lng, v = [], 0, 0, 0
-    for i in range(geom["n"]):
-        lat += geom["c"][2 * i]
-        lng += geom["c"][2 * i + 1]
-        if str(i) in geom["x"]:
-            offsets = np.asarray(geom["x"][str(i)])
+def _files(paths: Iterable[str | Path]) -> list[Path]:
+    out = []
+    for item in paths:
+        p = Path(item)
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and not any(
+                part.startswith(".") for part in f.relative_to(p).parts)))
         else:
-            offsets = np.asarray(geom["tpl"]) + geom["v"][v:v + len(geom["tpl"])]
-            v += len(geom["tpl"])
-        rings.append((offsets.reshape(-1, 2) + [lat, lng]) / geom["scale"])
-    return rings
+            out.append(p)
+    return out
 
 
-def _foreign_coordinates(text: str, span: tuple[int, int], data: dict) -> list[str]:
-    """Coordinates in the page that are not cell corners, the area, its bounds, or posts."""
-    problems = []
-    res = int(data["meta"]["methods"]["res"])
-    for ring in _decode_rings(data["geom"]):
-        centre = ring.mean(axis=0)
-        cell = h3.latlng_to_cell(float(centre[0]), float(centre[1]), res)
-        expected = np.asarray(h3.cell_to_boundary(cell))
-        if expected.shape != ring.shape or np.abs(expected - ring).max() > 1e-6:
-            problems.append("a shape in the data is not an H3 cell")
-            break
-    area = np.concatenate([np.asarray(r, dtype=float) for r in data["area"]]) / 1e6
-    lat_lo, lng_lo = area.min(axis=0)
-    lat_hi, lng_hi = area.max(axis=0)
-    allowed = np.array([lat_lo, lat_hi, lng_lo, lng_hi, (lat_lo + lat_hi) / 2,
-                        (lng_lo + lng_hi) / 2])
-    outside = text[: span[0]] + text[span[1]:]
-    for found in re.findall(r"(?<![\w.])-?\d{1,3}\.\d{4,}(?![\w.])", outside):
-        value = float(found)
-        if (lat_lo - 1 <= value <= lat_hi + 1 or lng_lo - 1 <= value <= lng_hi + 1) and \
-                np.abs(allowed - value).min() > 2e-6:
-            problems.append(f"a coordinate-like number {found} outside the cell data")
-            break
-    return problems
+def audit_paths(paths: Iterable[str | Path]) -> list[AuditResult]:
+    """Audit files and folders (recursively), then every release they hold, jointly."""
+    results = []
+    for path in _files(paths):
+        try:
+            results.append(audit_file(path))
+        except Exception as err:  # noqa: BLE001 - a broken file is a finding, not a crash
+            result = AuditResult(path, "unreadable", unreadable=True)
+            result.problems.append(f"cannot be read ({type(err).__name__})")
+            results.append(result)
+    joint = _joint(results)
+    return results + ([joint] if joint is not None else [])
 
 
-# ------------------------------------------------------------------ pictures
-
-def _audit_picture(path: Path) -> AuditResult:
-    kind = "PNG picture" if path.suffix.lower() == ".png" else "PDF page"
-    result = AuditResult(path, kind)
-    data = path.read_bytes()
-    if _PATH.search(data) or str(path.parent).encode() in data:
-        result.problems.append("a file path appears in the file")
-    if path.suffix.lower() == ".png":
-        from PIL import Image
-
-        with Image.open(path) as image:
-            extra = {k: v for k, v in image.text.items() if k != "Software"}
-            if extra:
-                result.problems.append(f"unexpected metadata: {sorted(extra)}")
-    elif re.search(rb"/(Author|Title|Subject|Keywords)\s*\(", data):
-        result.problems.append("PDF metadata names an author or title")
-    return result
-
-
-# ------------------------------------------------------------------ GIS
-
-def _audit_gis(path: Path) -> AuditResult:
-    import geopandas as gpd
-
-    result = AuditResult(path, "GIS cell table")
-    gdf = gpd.read_parquet(path) if path.suffix.lower() != ".gpkg" else gpd.read_file(path)
-    k = int(gdf["suppression_k"].iloc[0]) if "suppression_k" in gdf and len(gdf) else None
-    if k is None:
-        result.problems.append("no suppression_k column: not a published (community) table")
-        k = 5
-    if "restricted" in gdf and gdf["restricted"].astype(bool).any():
-        result.problems.append("marked restricted (analyst output)")
-    for column in gdf.columns:
-        if column == gdf.geometry.name:
+def _releases(results: list[AuditResult]) -> dict[str, dict]:
+    """Per release fingerprint: its spec, cells, cell values and published rows."""
+    out: dict[str, dict] = {}
+    for r in results:
+        f = r.finding
+        if f is None or not f.release or f.restricted or "fingerprint" not in f.release:
             continue
-        if _FORBIDDEN_COLUMNS.search(column):
-            result.problems.append(f"column {column!r} should not leave the analysis")
-        if column.startswith(("incidents", "cat_")) and gdf[column].dtype.kind in "if":
-            small = _small(gdf[column].to_numpy(), k)
-            if len(small):
-                result.problems.append(f"{len(small)} value(s) below k={k} in {column!r}")
-    if (gdf.geometry.geom_type != "Polygon").any():
-        result.problems.append("geometry other than cell polygons")
-    elif "cell" in gdf:
-        for cell, geom in zip(gdf["cell"].head(2000), gdf.geometry.head(2000), strict=True):
-            expected = np.asarray(h3.cell_to_boundary(cell))[:, ::-1]
-            ring = np.asarray(geom.exterior.coords)[:-1]
-            if ring.shape != expected.shape or np.abs(ring - expected).max() > 1e-6:
-                result.problems.append("a polygon is not its H3 cell")
-                break
+        entry = out.setdefault(f.release["fingerprint"], {"files": [], "rows": {}})
+        entry["files"].append(r)
+        if "spec" in f.release:
+            cells = f.cells or f.release["spec"].get("cells") or []
+            if f.cells or "cells" in f.release["spec"]:
+                entry["spec"] = expand_spec(f.release["spec"], cells)
+            entry["epsilon"] = f.release.get("epsilon")
+            for row, label, shown in zip(f.release["rows"], f.release["labels"],
+                                         f.release["shown"], strict=True):
+                key = repr(sorted(row.items()))
+                seen = entry["rows"].get(key)
+                if seen is not None and seen[1:] != (label, shown):
+                    r.problems.append(f"a count differs from another file of the same "
+                                      f"release: {row}")
+                entry["rows"][key] = (row, label, shown)
+        if f.cell_values is not None and f.cells:
+            previous = entry.get("cell_values")
+            if previous is not None and previous != (f.cells, f.cell_values):
+                r.problems.append("cell counts differ from another file of the same release")
+            entry["cell_values"] = (f.cells, f.cell_values)
+    return out
+
+
+def _joint(results: list[AuditResult]) -> AuditResult | None:
+    """The joint model of every release the files hold: what the attacker can pin."""
+    from geo.privacy.attack import attack
+    from geo.privacy.model import build_model
+
+    releases = _releases(results)
+    specs, rows, labels, values = [], [], [], []
+    for fingerprint, entry in releases.items():
+        if "spec" not in entry or entry.get("epsilon") is not None:
+            continue
+        spec = ReleaseSpec.from_dict(entry["spec"])
+        if spec.fingerprint() != fingerprint:
+            entry["files"][0].problems.append("the release's definition does not match its "
+                                              "fingerprint")
+        r, lab, val = [], [], []
+        if "cell_values" in entry:
+            cells, cell_values = entry["cell_values"]
+            for row in cell_rows(spec):
+                code = cell_values.get(row["band"], [])[cells.index(row["cell"])]
+                r.append(row)
+                lab.append(SMALL if code == -1 else COMPLEMENT if code == -2 else SHOWN)
+                val.append(np.nan if code < 0 else float(code))
+        for row, label, shown in entry["rows"].values():
+            r.append(row)
+            lab.append(int(label))
+            val.append(np.nan if shown is None else float(shown))
+        specs.append(spec)
+        rows.append(r)
+        labels.append(np.asarray(lab))
+        values.append(np.asarray(val, float))
+    if not specs:
+        return None
+    model = build_model(specs, rows, labels=labels, values=values)
+    pins, examined = attack(model)
+    result = AuditResult(Path(f"{len(specs)} release(s) read together"), "disclosure model")
+    result.problems += [f"the published numbers give back {p.describe()}" for p in pins[:20]]
+    if len(pins) > 20:
+        result.problems.append(f"... and {len(pins) - 20} more counts")
+    result.notes.append(f"{examined:,} hidden counts examined over {sum(len(r) for r in rows):,} "
+                        "published counts")
     return result

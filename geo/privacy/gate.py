@@ -1,45 +1,59 @@
 """The privacy gate: the only way from a cell table to something a renderer will draw.
 
-:func:`publish` turns a :class:`~geo.analysis.table.CellTable` into :class:`PublishedCells`,
-which only this function issues and which renderers alone accept (:func:`check_published`). It
-holds no point (only cells, the area outline and the declared fixed posts), no unit id, no free
-text, and no input path. Counts are suppressed as :mod:`geo.privacy._suppression` documents:
-1..k-1 becomes "fewer than k", and further values are hidden ("not shown") until no published
-sum gives a small count back. Categories are published only as area totals per band, never per
-cell, so a sensitive category never appears at cell level. With ``epsilon``, Laplace noise is
-added to every count before suppression. Every text that reaches a page is stripped of control
-and direction-override characters (renderers still escape it).
+:func:`publish` turns an analysed :class:`~geo.analysis.table.CellTable` into
+:class:`PublishedCells`, which only this function issues and which renderers alone accept
+(:func:`check_published`). Every count a community output shows is a row of one disclosure
+model (:mod:`geo.privacy.model`): map cells per band, area totals, category totals, the
+report's week grid and hour sums, before/after and WDD counts, coverage and post gains, and
+the rows of every earlier release of the area in the ledger. Counts of 1..k-1 are hidden, and
+more are hidden until the joint system pins none (:mod:`geo.privacy.disclosure`); optional
+figures are shown only if they pin nothing. Layers and figures that are not counts (hot spots,
+gaps, concentration, suggested sites) are computed from the published counts alone
+(:mod:`geo.privacy.derived`). With ``epsilon``, every count comes from noisy atoms instead
+(:mod:`geo.privacy.noise`).
+
+It holds no point (only cells, the area outline, declared fixed posts and suggested sites at
+cell centres), no unit id, no free text (category names are taxonomy words), no input path.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import secrets
 import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from geo._errors import UsageError
 from geo.analysis.bands import HOURS_OF_WEEK, band_info
 from geo.analysis.cells import cells_to_latlng, cells_to_polygons, cells_to_str
 from geo.analysis.table import CellTable
 from geo.inputs.area import utm_crs_for
-from geo.privacy._report_facts import ReportFacts, ReportInputs, report_facts, siting_facts
-from geo.privacy._suppression import COMPLEMENT, SHOWN, SMALL, suppress_table
+from geo.inputs.taxonomy import Taxonomy, default_taxonomy
+from geo.privacy._report_facts import ReportFacts, ReportInputs, report_facts
+from geo.privacy._spec import draft_release
+from geo.privacy.derived import DeriveSettings
+from geo.privacy.disclosure import Earlier
+from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, ReleaseSpec, compact_spec
+from geo.privacy.release_counts import ReleaseCounts, community_counts, exact_counts
 
 __all__ = ["PublishedCells", "PublicPost", "SuggestedPost", "ReportInputs", "ReportFacts",
-           "publish", "check_published",
-           "clean_text", "DEFAULT_K", "MIN_COMMUNITY_K", "PARTITIONS", "SHOWN", "SMALL",
-           "COMPLEMENT", "HOURS_OF_WEEK"]
+           "DeriveSettings", "publish", "check_published", "clean_text", "DEFAULT_K",
+           "MIN_COMMUNITY_K", "MAX_COMMUNITY_RES", "SHOWN", "SMALL", "COMPLEMENT",
+           "HOURS_OF_WEEK", "ReleaseRefused", "restricted_record"]
 
 DEFAULT_K = 5
 MIN_COMMUNITY_K = 3
-PARTITIONS = (("day", "evening", "night"), ("weekday", "weekend"))
-"""Default bands that add up to ``all``."""
+MAX_COMMUNITY_RES = 10
+"""Community output never uses cells finer than street-block size (H3 res 10, ~0.015 km²)."""
 _TOKEN = object()
 _ISSUED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_RECORDS: dict[int, dict] = {}
+
+
+class ReleaseRefused(UsageError):
+    """A release that cannot be made safe beside the earlier ones without hiding most of it."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +69,8 @@ class PublicPost:
 
 @dataclass(frozen=True)
 class SuggestedPost:
-    """A suggested new post: a cell centre (or a candidate site), its rank and the coverage it
-    brings in a band (None where that would give a small count back)."""
+    """A suggested new post at a cell centre, its rank and the coverage it brings in a band
+    (None where that would give a count back)."""
 
     lat: float
     lng: float
@@ -69,7 +83,7 @@ class SuggestedPost:
 
 @dataclass(frozen=True)
 class PublishedCells:
-    """Cell values fit to publish, per band. Incident counts are NaN where suppressed."""
+    """Cell values fit to publish, per band. Incident counts are NaN where hidden."""
 
     cells: np.ndarray
     bands: tuple[str, ...]
@@ -97,6 +111,13 @@ class PublishedCells:
     emerging: np.ndarray | None = None
     suggested: tuple[SuggestedPost, ...] = ()
     report: ReportFacts | None = None
+    total_reason: dict[str, int] = field(default_factory=dict)
+    category_labels: tuple[dict[str, str], ...] = ()
+    release: dict = field(default_factory=dict)
+    """The release's definition and every row it publishes with its label and shown value:
+    written into each file so that an audit can rebuild the disclosure model."""
+    notes: tuple[str, ...] = ()
+    """What was left out of this release and why (i18n keys)."""
     _token: object = None
 
     def __post_init__(self) -> None:
@@ -117,8 +138,26 @@ class PublishedCells:
 
     @property
     def total_incidents(self) -> int | None:
-        """All incidents in the area, or None when that total itself is too small to show."""
+        """All incidents in the area, or None when that total itself is hidden."""
         return self.totals.get("all")
+
+    def release_record(self, *, with_cells: bool) -> dict:
+        """What a file carries of the release for the audit: the definition (cells listed
+        only ``with_cells``) and every published row but the cells' own counts (a file
+        carries those as its layer values)."""
+        rec = self.release
+        keep = [i for i, row in enumerate(rec["rows"]) if row["t"] != "cell"]
+        spec = ReleaseSpec.from_dict(rec["spec"])
+        return {"fingerprint": spec.fingerprint(),
+                "spec": compact_spec(rec["spec"], with_cells=with_cells),
+                "rows": [rec["rows"][i] for i in keep],
+                "labels": [rec["labels"][i] for i in keep],
+                "shown": [rec["shown"][i] for i in keep], "epsilon": rec["epsilon"]}
+
+    def category_label(self, index: int, lang: str) -> str:
+        """The name of a published category group in ``lang``."""
+        labels = self.category_labels[index] if index < len(self.category_labels) else {}
+        return labels.get(lang) or labels.get("en") or self.categories[index]
 
     # Geometry and labels for renderers, so that they need nothing from the analysis room.
 
@@ -162,24 +201,34 @@ def clean_text(text: object, *, limit: int = 200) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
-def band_memberships(bands) -> int:
-    """The most bands one incident can count in (the sensitivity of per-band counts)."""
-    hours = np.repeat(np.arange(0, 24, 0.25), 7)
-    days = np.tile(np.arange(7), len(hours) // 7)
-    inside = np.array([band.contains(hours, days) for band in bands])
-    return int(inside.sum(axis=0).max())
+def _check(table: CellTable, *, k: int, audience: str, epsilon, max_res: int) -> float | None:
+    if audience not in ("community", "analyst"):
+        msg = f"audience must be 'community' or 'analyst', not {audience!r}"
+        raise ValueError(msg)
+    if k < (MIN_COMMUNITY_K if audience == "community" else 1):
+        msg = (f"k must be at least {MIN_COMMUNITY_K} for community output, not {k}"
+               if audience == "community" else f"k must be at least 1, not {k}")
+        raise ValueError(msg)
+    if audience == "community" and table.res > min(max_res, MAX_COMMUNITY_RES):
+        msg = (f"--res {table.res}: community output uses cells of at most res "
+               f"{min(max_res, MAX_COMMUNITY_RES)} (street-block size); a finer grid would "
+               "place single incidents. Use --res 9 or 10, or --audience analyst")
+        raise UsageError(msg)
+    if epsilon is None:
+        return None
+    from geo.privacy.noise import check_epsilon
 
-
-def _noisy(counts: dict[str, np.ndarray], scale: float, rng) -> dict[str, np.ndarray]:
-    return {b: np.maximum(0, np.rint(c + rng.laplace(0.0, scale, len(c)))).astype(np.int64)
-            for b, c in counts.items()}
+    return check_epsilon(epsilon)
 
 
 def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community",
             posts: pd.DataFrame | None = None, reach_m: float = 400.0,
             methods: dict | None = None, sparse: bool = False,
-            epsilon: float | None = None, noise_seed: int | None = None,
-            decisions=None, report: ReportInputs | None = None) -> PublishedCells:
+            epsilon: float | None = None, decisions=None, report: ReportInputs | None = None,
+            taxonomy: Taxonomy | None = None, categories=None, period=None,
+            change_date=None, before=None, after=None,
+            derive: DeriveSettings | None = None, earlier: list[Earlier] = (),
+            max_res: int = MAX_COMMUNITY_RES, refuse_share: float = 0.5) -> PublishedCells:
     """Make the publishable view of an analysed cell table.
 
     Parameters
@@ -188,121 +237,93 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         Counts of 1..k-1 are hidden; at least 3 for community output. Analyst output may use
         any k >= 1 and is marked restricted on every page.
     epsilon
-        Add Laplace noise of scale (bands an incident counts in) / (epsilon / 3) to every cell
-        count, the same with another third of the budget to category totals, and noise of
-        scale 1 / (epsilon / 3) to incidents per hour of the week (the report's chart), before
-        suppression. ``noise_seed`` is for tests only: a known seed lets anyone remove the
-        noise, so by default the seed is random.
+        Publish counts from discrete-Laplace-noised atoms with this budget instead of exact
+        suppressed counts (:mod:`geo.privacy.noise`).
+    taxonomy, categories
+        The category words a community release may print (the bundled taxonomy by default),
+        and the category texts the release counts (all when None).
+    period, change_date, before, after
+        The requested period (else the whole months the data fall in) and the before/after
+        windows of a change.
+    earlier
+        Earlier community releases of the area (from the ledger): this release is protected
+        together with them, and refused (:class:`ReleaseRefused`) when more than
+        ``refuse_share`` of its counts would have to be hidden beside them.
     decisions
-        :class:`geo.analysis.decisions.Decisions`: its emerging hot spot pattern per cell (a
-        classification, not a count) and its suggested posts (cell centres) are published.
-    report
-        What the planner's report needs beyond the table (:class:`ReportInputs`); its
-        publishable part becomes ``PublishedCells.report``.
+        The analysis' decisions: its WDD areas and target, and (analyst output only) its
+        exact results.
     """
-    if audience not in ("community", "analyst"):
-        msg = f"audience must be 'community' or 'analyst', not {audience!r}"
-        raise ValueError(msg)
-    if k < (MIN_COMMUNITY_K if audience == "community" else 1):
-        msg = (f"k must be at least {MIN_COMMUNITY_K} for community output, not {k}"
-               if audience == "community" else f"k must be at least 1, not {k}")
-        raise ValueError(msg)
-    if epsilon is not None and not (epsilon > 0 and math.isfinite(epsilon)):
-        msg = f"epsilon must be a positive number, not {epsilon}"
-        raise ValueError(msg)
-    frame = table.frame
-    bands = tuple(table.band_names)
-    counts = {b: frame[f"incidents_{b}"].to_numpy().astype(np.int64) for b in bands}
-    keys = list(table.categories)
-    by_category = {b: np.array([frame[f"cat_{key}_{b}"].sum() for key in keys], dtype=np.int64)
-                   for b in bands}
-    week_counts = None
-    if epsilon is not None:
-        rng = np.random.default_rng(noise_seed if noise_seed is not None
-                                    else secrets.randbits(64))
-        scale = band_memberships(table.bands) / (epsilon / 3)
-        counts = _noisy(counts, scale, rng)
-        by_category = _noisy(by_category, scale, rng)
-        if report is not None and report.week is not None:
-            week_counts = _noisy({"week": report.week["incidents"].to_numpy()},
-                                 1 / (epsilon / 3), rng)["week"]
-    reason, totals = suppress_table(counts, k, PARTITIONS)
-    cat_reason, cat_totals = suppress_table(by_category, k, PARTITIONS)
-    totals = {b: totals[b] if cat_totals[b] is not None else None for b in bands}
-    incidents = {b: np.where(reason[b] != SHOWN, np.nan, counts[b]).astype(float) for b in bands}
-    categories = {b: np.where(cat_reason[b] == SMALL, -1.0,
-                              np.where(cat_reason[b] == COMPLEMENT, -2.0, by_category[b]))
-                  for b in bands}
-    presence = None
-    if any(f"presence_min_{b}" in frame or f"post_min_{b}" in frame for b in bands):
-        presence = {}
-        for b in bands:
-            minutes = np.zeros(len(frame))
-            for column in (f"presence_min_{b}", f"post_min_{b}"):
-                if column in frame:
-                    minutes = minutes + frame[column].to_numpy(dtype=float)
-            presence[b] = np.round(minutes / 60.0, 1)
-    hot = {b: frame[f"gi_bin_{b}"].to_numpy().astype(np.int8) if f"gi_bin_{b}" in frame
-           else np.zeros(len(frame), np.int8) for b in bands}
-    gaps = ({b: frame[f"gap_class_{b}"].to_numpy(dtype=object) for b in bands}
-            if presence is not None and f"gap_class_{bands[0]}" in frame else None)
-    period = None
-    if table.period is not None:
-        start, end = (pd.Timestamp(t).tz_convert("Europe/Belgrade") for t in table.period)
-        period = (start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d"))
+    epsilon = _check(table, k=k, audience=audience, epsilon=epsilon, max_res=max_res)
+    taxonomy = taxonomy or default_taxonomy()
+    derive = derive or DeriveSettings(reach_m=reach_m)
+    with_week = report is not None and report.week is not None
+    draft = draft_release(table, k=k, taxonomy=taxonomy, week=with_week,
+                          categories=categories, period=period, change_date=change_date,
+                          before=before, after=after,
+                          wdd_areas=getattr(decisions, "wdd_areas", None))
+    earlier = [e for e in earlier if e.spec.first_day <= draft.spec.last_day
+               and draft.spec.first_day <= e.spec.last_day]
+    other_grid = [e for e in earlier if e.spec.res != table.res]
+    if audience == "community" and other_grid:
+        msg = (f"an earlier release of this area for an overlapping period used res "
+               f"{other_grid[0].spec.res}; publish at res {other_grid[0].spec.res}, or a "
+               "period that does not overlap it")
+        raise ReleaseRefused(msg)
+    if audience == "analyst":
+        counts = exact_counts(table, draft, decisions, derive)
+    else:
+        counts = community_counts(table, draft, derive, epsilon=epsilon,
+                                  earlier=list(earlier), refuse_share=refuse_share)
+    published = _assemble(table, draft, counts, k=k, audience=audience, posts=posts,
+                          reach_m=reach_m, methods=methods, sparse=sparse, epsilon=epsilon,
+                          taxonomy=taxonomy, decisions=decisions, report=report)
+    _ISSUED[id(published)] = published
+    if audience == "community":
+        _RECORDS[id(published)] = counts.record
+        weakref.finalize(published, _RECORDS.pop, id(published), None)
+    return published
+
+
+def _assemble(table, draft, counts: ReleaseCounts, *, k, audience, posts, reach_m, methods,
+              sparse, epsilon, taxonomy, decisions, report) -> PublishedCells:
+    spec = draft.spec
+    bands = tuple(b.name for b in spec.bands)
+    period = (spec.first_day.isoformat(), spec.last_day.isoformat())
     public_posts = tuple(
         PublicPost(lat=round(float(p.lat), 6), lng=round(float(p.lng), 6),
                    name=clean_text(p.post, limit=80),
                    hours=_hours(int(p.start_min), int(p.end_min)), reach_m=float(reach_m))
         for p in (posts.itertuples(index=False) if posts is not None else ()))
+    area = table.area.geometry
+    if table.area.source == "extent":  # the data's own box would place extreme incidents
+        import shapely
+
+        area = shapely.union_all(cells_to_polygons(table.cells))
+    groups = tuple(spec.groups)
     published = PublishedCells(
-        cells=table.cells.copy(), bands=bands, incidents=incidents, reason=reason,
-        totals=totals, categories=tuple(clean_text(table.categories[key], limit=80)
-                                        for key in keys),
-        category_totals=categories, presence_hours=presence, hot_bin=hot, gap_class=gaps,
-        posts=public_posts, k=k, audience=audience, res=table.res,
-        area_name=clean_text(table.area.name, limit=120),
-        area_names={lang: clean_text(name, limit=120) for lang, name in table.area.names.items()},
-        area_lnglat=table.area.geometry, area_approximate=table.area.approximate,
-        period=period, days=table.days, methods=dict(methods or {}), sparse=sparse,
-        epsilon=epsilon, emerging=_emerging(decisions, table.cells), _token=_TOKEN,
-    )
-    # made here, before the object is issued: both need the published cells to check sums
-    object.__setattr__(published, "suggested",
-                       _suggested(decisions, published, noisy=epsilon is not None))
+        cells=table.cells.copy(), bands=bands, incidents=counts.incidents,
+        reason=counts.reason, totals=counts.totals, categories=groups,
+        category_totals=counts.category_totals, presence_hours=counts.presence_hours,
+        hot_bin=counts.hot_bin, gap_class=counts.gap_class, posts=public_posts, k=k,
+        audience=audience, res=table.res, area_name=clean_text(table.area.name, limit=120),
+        area_names={lang: clean_text(n, limit=120) for lang, n in table.area.names.items()},
+        area_lnglat=area, area_approximate=table.area.approximate, period=period,
+        days=float((spec.last_day - spec.first_day).days + 1), methods=dict(methods or {}),
+        sparse=sparse, epsilon=epsilon, emerging=counts.emerging,
+        suggested=tuple(SuggestedPost(*s) for s in counts.suggested),
+        total_reason=counts.total_reason,
+        category_labels=tuple({lang: taxonomy.label(g, lang) for lang in
+                               ("en", "sr-Cyrl", "sr-Latn", "sq")} for g in groups),
+        release=counts.public, notes=tuple(counts.notes), _token=_TOKEN)
     if report is not None:
-        facts = report_facts(published, table, report, decisions, counts=counts,
-                             week_counts=week_counts, noisy=epsilon is not None)
+        facts = report_facts(published, counts, report, decisions, noisy=epsilon is not None)
         object.__setattr__(published, "report", facts)
-    _ISSUED[id(published)] = published
     return published
 
 
-def _emerging(decisions, cells: np.ndarray) -> np.ndarray | None:
-    """The emerging hot spot pattern of each cell, as published."""
-    if decisions is None or decisions.emerging is None:
-        return None
-    return decisions.emerging.frame["category"].reindex(cells).fillna(
-        "no pattern detected").to_numpy(dtype=object)
-
-
-def _suggested(decisions, published: PublishedCells, *, noisy: bool
-               ) -> tuple[SuggestedPost, ...]:
-    """Suggested posts with the coverage :func:`siting_facts` lets through (none with noise:
-    coverage needs exact counts)."""
-    siting = decisions.siting if decisions is not None else None
-    if siting is None or not len(siting.sites):
-        return ()
-    facts = siting_facts(decisions, published)
-    before = None if noisy else facts["baseline"]
-    suggested = []
-    for site in facts["sites"]:
-        after = None if noisy else site["coverage_after"]
-        suggested.append(SuggestedPost(lat=site["lat"], lng=site["lng"], rank=site["rank"],
-                                       coverage_before=before, coverage_after=after,
-                                       band=siting.band, reach_m=float(siting.reach_m)))
-        before = after
-    return tuple(suggested)
+def restricted_record(published: PublishedCells) -> dict | None:
+    """What the ledger stores of a community release (exact counts: never for a renderer)."""
+    return _RECORDS.get(id(published))
 
 
 def check_published(published: object, renderer: str) -> PublishedCells:
@@ -320,3 +341,4 @@ def _hours(start: int, end: int) -> str:
     if start == end or (start == 0 and end == 1440):
         return "00:00–24:00"
     return f"{start // 60:02d}:{start % 60:02d}–{end // 60:02d}:{end % 60:02d}"
+

@@ -8,7 +8,13 @@
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("pm-data").textContent);
-  var map = window[D.map];
+  var map = L.map("pm-map", {preferCanvas: true, zoomControl: true});
+  if (D.tiles) {
+    L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+      maxZoom: 19, attribution: "&copy; OpenStreetMap contributors"}).addTo(map);
+  }
+  L.control.scale().addTo(map);
+  map.fitBounds(D.view);
   var S = {lang: D.lang, band: D.bands[0].key};
   var HIDDEN = -1, NOT_SHOWN = -2;
 

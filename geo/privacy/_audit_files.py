@@ -1,0 +1,441 @@
+"""Audit of one file by what it may hold (an allowlist), from its bytes alone.
+
+- HTML map: the page must be exactly the renderer's frame (:mod:`geo._page`) around its title,
+  language and one data block; the data block must have the renderer's keys and types, its
+  words must be the package's own, its shapes H3 cells of at most street-block size.
+- HTML report: only the report's elements and attributes, its own style sheet, no script but
+  one data block, no link out of the page, nothing hidden.
+- PNG: only the chunks of an image and a ``Software: patrolmap`` note; PDF: a whole file
+  (parsed to its last byte) whose metadata names only patrolmap.
+- GIS file: only the published columns, cell polygons and a declared k.
+
+Every kind is then checked for small counts, positions and paths. What a file publishes is
+returned for the folder's joint model (:mod:`geo.privacy.audit`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import h3
+import numpy as np
+
+from geo._page import MAP_DATA, MAP_LANG, MAP_TITLE, map_page, report_css
+from geo.i18n import CATEGORIES, LANGUAGES, TEXT
+
+__all__ = ["Finding", "audit_map", "audit_report", "audit_png", "audit_pdf", "audit_gis",
+           "MAX_RES"]
+
+MAX_RES = 10
+_PATH = re.compile(rb"(?:/(?:home|tmp|root|Users|mnt|var|etc)/|[A-Za-z]:\\\\|file://)")
+_DEGREES = re.compile(r"\d{1,3}\s*°\s*\d{1,2}\s*['′]|(?<![\w.])-?\d{1,3}\.\d{4,}(?![\w.])|"
+                      r"\d{1,3}\.\d{3,}\s*°?\s*[NSEW](?![a-z])")
+_MAP_KEYS = {"lang", "languages", "language_names", "i18n", "title", "note", "area_names",
+             "geom", "area", "bands", "layers", "posts", "suggested", "visible", "style",
+             "categories", "release", "meta", "view", "tiles"}
+_LAYERS = {"incidents", "hotspots", "presence", "gaps", "emerging"}
+_WORD = re.compile(r"^[\w\s\-–.,'’()/&]{1,80}$")
+
+
+@dataclass
+class Finding:
+    """What one file shows, and what is wrong with it."""
+
+    kind: str
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    release: dict | None = None
+    cells: list[str] | None = None
+    cell_values: dict[str, list] | None = None
+    restricted: bool = False
+
+
+def _small(values, k: int) -> np.ndarray:
+    arr = np.asarray([v for v in values if v is not None], dtype=float)
+    return arr[(arr > 0) & (arr < k)]
+
+
+def _decode_rings(geom: dict) -> list[np.ndarray]:
+    rings, lat, lng, v = [], 0, 0, 0
+    for i in range(geom["n"]):
+        lat += geom["c"][2 * i]
+        lng += geom["c"][2 * i + 1]
+        if str(i) in geom["x"]:
+            offsets = np.asarray(geom["x"][str(i)])
+        else:
+            offsets = np.asarray(geom["tpl"]) + geom["v"][v:v + len(geom["tpl"])]
+            v += len(geom["tpl"])
+        rings.append((offsets.reshape(-1, 2) + [lat, lng]) / geom["scale"])
+    return rings
+
+
+def _cells_of(geom: dict, res: int) -> tuple[list[str], bool]:
+    """The H3 cells the geometry draws, and whether every shape is exactly one."""
+    cells = []
+    for ring in _decode_rings(geom):
+        centre = ring.mean(axis=0)
+        cell = h3.latlng_to_cell(float(centre[0]), float(centre[1]), res)
+        expected = np.asarray(h3.cell_to_boundary(cell))
+        if expected.shape != ring.shape or np.abs(expected - ring).max() > 1e-6:
+            return cells, False
+        cells.append(cell)
+    return cells, True
+
+
+def _expected_i18n() -> dict:
+    out = {code: {key: texts[code] for key, texts in TEXT.items()} for code in LANGUAGES}
+    for code in LANGUAGES:
+        out[code].update({f"category_{k}": v[code] for k, v in CATEGORIES.items()})
+    return out
+
+
+def _first_difference(a: str, b: str) -> str:
+    n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a),
+                                                                                  len(b)))
+    return repr(a[max(0, n - 30):n + 50])
+
+
+def audit_map(text: str) -> Finding:
+    """A map page: the renderer's frame, a strict data block, and what it publishes."""
+    found = Finding("HTML map")
+    blocks = MAP_DATA.findall(text)
+    titles, langs = MAP_TITLE.findall(text), MAP_LANG.findall(text)
+    if len(blocks) != 1 or len(titles) != 1 or len(langs) != 1:
+        found.problems.append("not one patrolmap data block, title and language: not a page "
+                              "the renderer writes")
+        return found
+    rebuilt = map_page(html.unescape(titles[0]), langs[0], blocks[0])
+    if rebuilt != text:
+        found.problems.append("the page differs from what the renderer writes around its "
+                              f"data, at {_first_difference(text, rebuilt)}")
+    if "<" in blocks[0]:
+        found.problems.append("the data block holds a raw '<'")
+        return found
+    try:
+        data = json.loads(blocks[0])
+    except ValueError:
+        found.problems.append("the data block is not valid JSON")
+        return found
+    _check_map_data(data, found)
+    for part in (titles[0], str(data.get("title") or ""), str(data.get("note") or "")):
+        if _DEGREES.search(html.unescape(part)):
+            found.problems.append("a coordinate-like text in the title or note")
+    return found
+
+
+def _check_map_data(data: dict, found: Finding) -> None:
+    if set(data) != _MAP_KEYS:
+        found.problems.append(f"unexpected data keys: {sorted(set(data) ^ _MAP_KEYS)}")
+        return
+    meta = data["meta"]
+    k = int(meta.get("k", 0))
+    res = int(meta.get("methods", {}).get("res", 99))
+    release = data["release"]
+    found.restricted = bool(meta.get("restricted"))
+    if found.restricted:
+        found.problems.append("marked restricted (analyst output): not for a community "
+                              "meeting")
+    if k < 3 or release.get("spec", {}).get("k") != k:
+        found.problems.append(f"k={k} is below 3 or differs from the release's own k")
+    if res > MAX_RES:
+        found.problems.append(f"cells of res {res}: finer than street-block size")
+    if data["i18n"] != _expected_i18n():
+        found.problems.append("the page's words are not the package's own")
+    if set(data["layers"]) - _LAYERS:
+        found.problems.append(f"unknown layers: {sorted(set(data['layers']) - _LAYERS)}")
+    cells, ok = _cells_of(data["geom"], res)
+    if not ok:
+        found.problems.append("a shape in the data is not an H3 cell")
+    values = data["layers"].get("incidents", {}).get("values", {})
+    for band, band_values in values.items():
+        if len(band_values) != len(cells):
+            found.problems.append(f"band {band} has {len(band_values)} values for "
+                                  f"{len(cells)} cells")
+        small = _small(band_values, k)
+        if len(small):
+            found.problems.append(f"{len(small)} cell count(s) below k={k} in band {band}")
+        breaks = data["layers"]["incidents"].get("breaks", {}).get(band, [])
+        if len(_small(breaks, k)):
+            found.problems.append(f"a legend class break below k={k} in band {band}")
+    if len(_small([v for v in meta.get("totals", {}).values()], k)):
+        found.problems.append(f"an area total below k={k}")
+    for band, band_values in data["categories"].get("totals", {}).items():
+        if len(_small(band_values, k)):
+            found.problems.append(f"a category total below k={k} in band {band}")
+    for names in data["categories"].get("names", []):
+        if not all(_WORD.match(str(n)) for n in names.values()):
+            found.problems.append("a category name that is not a word")
+    for site in data["suggested"]:
+        centre = h3.cell_to_latlng(h3.latlng_to_cell(site["lat"], site["lng"], res))
+        if max(abs(centre[0] - site["lat"]), abs(centre[1] - site["lng"])) > 1e-5:
+            found.problems.append("a suggested post that is not at a cell centre")
+            break
+    found.release, found.cells, found.cell_values = release, cells, values
+    found.notes.append(f"{len(cells):,} cells, k={k}, {len(data['posts'])} declared fixed "
+                       "posts")
+
+
+_REPORT_TAGS = {"html", "head", "body", "meta", "title", "style", "main", "h1", "h2", "p", "dl",
+                "dt", "dd", "div", "table", "thead", "tbody", "tr", "th", "td", "figure", "ol",
+                "li", "script", "svg", "g", "path", "defs", "use", "clippath", "rect", "text",
+                "pattern", "polyline", "line", "circle", "tspan", "metadata", "rdf:rdf",
+                "cc:work", "dc:type", "dc:date", "dc:format", "dc:creator", "cc:agent",
+                "dc:title"}
+_REPORT_ATTRS = {"class", "id", "lang", "charset", "name", "content", "type", "style", "d",
+                 "x", "y", "x1", "x2", "y1", "y2", "width", "height", "viewbox", "transform",
+                 "fill", "stroke", "xlink:href", "href", "version", "xmlns", "xmlns:xlink",
+                 "clip-path", "points", "cx", "cy", "r", "patternunits", "font-size",
+                 "font-family", "text-anchor", "preserveaspectratio", "xmlns:rdf",
+                 "xmlns:cc", "xmlns:dc", "rdf:resource", "rdf:about", "colspan", "rowspan",
+                 "opacity", "fill-opacity", "stroke-width", "dominant-baseline"}
+_BAD_STYLE = re.compile(r"url\((?!#[\w-]+\))|display\s*:\s*none|visibility\s*:|opacity\s*:\s*0(?:\.0*)?\s*"
+                        r"(?:;|$)|font-size\s*:\s*0|position\s*:|@import|expression\(", re.I)
+
+
+_SVG_STYLES = {"*{stroke-linejoin: round; stroke-linecap: butt}"}
+"""The one style matplotlib writes inside each chart."""
+
+
+class _ReportParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.bad: set[str] = set()
+        self.styles: list[str] = []
+        self.blocks = 0
+        self._in: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self._in.append(tag)
+        names = dict(attrs)
+        if tag not in _REPORT_TAGS:
+            self.bad.add(f"unexpected <{tag}> element")
+        if tag == "script":
+            if names.get("type") == "application/json" and names.get("id") == "pm-report":
+                self.blocks += 1
+            else:
+                self.bad.add("a <script> that is not the report's data block")
+        if tag == "meta" and set(names) - {"charset", "name", "content"}:
+            self.bad.add("a <meta> that is not charset or viewport")
+        if tag == "meta" and names.get("name") not in (None, "viewport"):
+            self.bad.add("a <meta> that is not charset or viewport")
+        for name, value in attrs:
+            low = name.lower()
+            if low not in _REPORT_ATTRS:
+                self.bad.add(f"<{tag}> has an attribute {name}=")
+            if value and low in ("href", "xlink:href") and not value.startswith("#"):
+                self.bad.add(f"<{tag}> links outside the page")
+            if value and low == "style" and _BAD_STYLE.search(value):
+                self.bad.add(f"<{tag}> has a style that hides or fetches")
+
+    def handle_endtag(self, tag):
+        if self._in and self._in[-1] == tag:
+            self._in.pop()
+
+    def handle_data(self, data):
+        if self._in and self._in[-1] == "style":
+            self.styles.append(data)
+
+    def handle_comment(self, data):
+        self.bad.add("a comment in the page")
+
+    def handle_decl(self, decl):
+        if decl.lower() != "doctype html":
+            self.bad.add("an unexpected declaration")
+
+    def handle_pi(self, data):
+        self.bad.add("a processing instruction")
+
+
+def audit_report(text: str) -> Finding:
+    """A report page: allowed structure only, and what its data block publishes."""
+    found = Finding("HTML report")
+    blocks = re.findall(r'<script type="application/json" id="pm-report">(.*?)</script>',
+                        text, re.S)
+    if len(blocks) != 1 or "<" in blocks[0]:
+        found.problems.append("not one clean patrolmap data block: cannot vouch for it")
+        return found
+    parser = _ReportParser()
+    parser.feed(text)
+    parser.close()
+    found.problems.extend(sorted(parser.bad))
+    if not parser.styles or parser.styles[0] != report_css() or \
+            set(parser.styles[1:]) - _SVG_STYLES:
+        found.problems.append("the style sheet is not the report's own")
+    try:
+        data = json.loads(blocks[0])
+    except ValueError:
+        found.problems.append("the data block is not valid JSON")
+        return found
+    k = int(data.get("k", 0))
+    found.restricted = bool(data.get("restricted"))
+    if found.restricted:
+        found.problems.append("marked restricted (analyst output): not for a community "
+                              "meeting")
+    release = data.get("release") or {}
+    if k < 3 or release.get("spec", {}).get("k") != k:
+        found.problems.append(f"k={k} is below 3 or differs from the release's own k")
+    if int(data.get("res", 99)) > MAX_RES:
+        found.problems.append("cells finer than street-block size")
+    for where, values in data.get("counts", {}).items():
+        small = _small(values, k)
+        if len(small):
+            found.problems.append(f"{len(small)} count(s) below k={k} in {where}")
+    visible = re.sub(r"<[^>]*>", " ", text[: text.find('<script type="application/json"')])
+    found.problems.extend(_report_positions(html.unescape(visible), int(data.get("res", 9)),
+                                            data.get("places", [])))
+    found.release = release
+    found.notes.append(f"k={k}, {sum(len(v) for v in data.get('counts', {}).values())} "
+                       "counts shown")
+    return found
+
+
+def _is_centre(lat: float, lng: float, res: int | None) -> bool:
+    for r in ([res] if res is not None else range(MAX_RES + 1)):
+        centre = h3.cell_to_latlng(h3.latlng_to_cell(lat, lng, r))
+        if max(abs(centre[0] - lat), abs(centre[1] - lng)) <= 1e-5:
+            return True
+    return False
+
+
+def _report_positions(visible: str, res: int | None, places: list) -> list[str]:
+    """Coordinate pairs in the text must be cell centres (of ``res``, or of any resolution
+    up to street-block size) or declared candidate sites."""
+    number = r"-?\d{1,3}\.\d{4,}"
+    declared = np.asarray(places, dtype=float).reshape(-1, 2)
+    for lat_text, lng_text in re.findall(rf"(?<![\w.])({number}),\s*({number})(?![\w.])",
+                                         visible):
+        lat, lng = float(lat_text), float(lng_text)
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            return [f"a coordinate-like pair {lat_text}, {lng_text} that is no position"]
+        if _is_centre(lat, lng, res):
+            continue
+        if len(declared) and np.abs(declared - [lat, lng]).max(axis=1).min() <= 1e-6:
+            continue
+        return [f"a position {lat_text}, {lng_text} that is neither a cell centre nor a "
+                "declared candidate site"]
+    alone = re.sub(rf"{number},\s*{number}", " ", visible)
+    if re.search(rf"(?<![\w.]){number}(?![\w.])|\d{{1,3}}\s*°\s*\d", alone):
+        return ["a coordinate-like number outside a position pair"]
+    return []
+
+
+_PNG_CHUNKS = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"pHYs", b"sRGB", b"gAMA",
+               b"cHRM", b"tEXt"}
+
+
+def audit_png(data: bytes) -> Finding:
+    """A PNG picture: image chunks and a Software note only, whole to its end."""
+    found = Finding("PNG picture")
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        found.problems.append("not a PNG file")
+        return found
+    pos, seen_end = 8, False
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        if len(body) < length or pos + 12 + length > len(data):
+            break
+        if kind not in _PNG_CHUNKS:
+            found.problems.append(f"an unexpected {kind.decode('latin-1')!r} chunk")
+        if kind == b"tEXt" and body != b"Software\x00patrolmap":
+            found.problems.append("unexpected text in the picture's metadata")
+        pos += 12 + length
+        if kind == b"IEND":
+            seen_end = True
+            break
+    if not seen_end:
+        found.problems.append("the picture is truncated (no end chunk)")
+    elif pos != len(data):
+        found.problems.append("bytes after the picture's end")
+    if _PATH.search(data):
+        found.problems.append("a file path appears in the file")
+    return found
+
+
+def audit_pdf(path: Path) -> Finding:
+    """A PDF page or report: parsed whole, patrolmap's metadata only, no path or position."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    found = Finding("PDF document")
+    data = path.read_bytes()
+    if not data.rstrip().endswith(b"%%EOF"):
+        found.problems.append("the PDF is truncated (no end of file marker)")
+        return found
+    try:
+        reader = PdfReader(path, strict=True)
+        metadata = dict(reader.metadata or {})
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PdfReadError, ValueError, KeyError, OSError) as err:
+        found.problems.append(f"the PDF cannot be read whole ({type(err).__name__})")
+        return found
+    extra = {k for k in metadata if k not in ("/Creator", "/Producer", "/CreationDate")}
+    if extra or metadata.get("/Creator") not in (None, "patrolmap"):
+        found.problems.append(f"unexpected PDF metadata: {sorted(extra) or ['/Creator']}")
+    if _PATH.search(data):
+        found.problems.append("a file path appears in the file")
+    found.problems.extend(_report_positions(text, None, []))
+    found.notes.append(f"{len(reader.pages)} page(s)")
+    return found
+
+
+_GIS_COLUMN = re.compile(r"^(cell|suppression_k|restricted|release|geometry|"
+                         r"(incidents|presence_hours|hot_bin|gap_class)_[a-z0-9_]+|"
+                         r"incidents_[a-z0-9_]+_shown_as)$")
+
+
+def audit_gis(path: Path) -> Finding:
+    """A GIS cell table: published columns only, cell polygons, no small count."""
+    import geopandas as gpd
+
+    found = Finding("GIS cell table")
+    gdf = gpd.read_parquet(path) if path.suffix.lower() != ".gpkg" else gpd.read_file(path)
+    k = int(gdf["suppression_k"].iloc[0]) if "suppression_k" in gdf and len(gdf) else 0
+    if k < 3:
+        found.problems.append("no suppression_k of 3 or more: not a community table")
+        k = 5
+    if "restricted" in gdf and gdf["restricted"].astype(bool).any():
+        found.restricted = True
+        found.problems.append("marked restricted (analyst output)")
+    for column in gdf.columns:
+        if not _GIS_COLUMN.match(str(column)) or column.startswith(("cat_", "lat", "lon")):
+            found.problems.append(f"column {column!r} is not a published column")
+        elif column.startswith("incidents") and gdf[column].dtype.kind in "if":
+            small = _small(gdf[column].to_numpy(), k)
+            if len(small):
+                found.problems.append(f"{len(small)} value(s) below k={k} in {column!r}")
+    if (gdf.geometry.geom_type != "Polygon").any():
+        found.problems.append("geometry other than cell polygons")
+    elif "cell" in gdf:
+        for cell, geom in zip(gdf["cell"], gdf.geometry, strict=True):
+            if h3.get_resolution(cell) > MAX_RES:
+                found.problems.append("cells finer than street-block size")
+                break
+            expected = np.asarray(h3.cell_to_boundary(cell))[:, ::-1]
+            ring = np.asarray(geom.exterior.coords)[:-1]
+            if ring.shape != expected.shape or np.abs(ring - expected).max() > 1e-6:
+                found.problems.append("a polygon is not its H3 cell")
+                break
+        found.cells = [str(c) for c in gdf["cell"]]
+        found.cell_values = {c[len("incidents_"):]: _gis_codes(gdf, c, k) for c in gdf.columns
+                             if c.startswith("incidents_") and not c.endswith("_shown_as")}
+        if "release" in gdf and len(gdf):
+            found.release = {"fingerprint": str(gdf["release"].iloc[0])}
+    return found
+
+
+def _gis_codes(gdf, column: str, k: int) -> list:
+    shown_as = gdf.get(f"{column}_shown_as")
+    out = []
+    for i, value in enumerate(gdf[column].to_numpy(dtype=float)):
+        label = str(shown_as.iloc[i]) if shown_as is not None else ""
+        out.append(-1 if label.startswith("fewer") else -2 if label == "not shown" else
+                   int(value) if np.isfinite(value) else -2)
+    del k
+    return out

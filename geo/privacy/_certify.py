@@ -1,0 +1,295 @@
+"""Secondary suppression on the joint model: hide counts until no small count is pinned.
+
+A hidden count of 1..k-1 is safe when the published numbers allow at least two values for it.
+The gate proves that for each one with a *certificate*: a second set of atoms, differing from
+the truth, that gives every shown number, keeps every "fewer than k" count within 1..k-1 and
+every "not shown" count at k or more, and changes the protected count. The certificate is
+searched as a small integer program (scipy's HiGHS ``milp``) over the atoms of a few cells or
+a slice of the area atoms, everything else held at the truth: holding atoms fixed can only
+make the search harder, never accept a count the whole model would pin, so what is certified
+is certified for an attacker who solves the whole system. When no certificate exists, the same
+program may pick shown counts to hide (each at the cost of its value); those become "not
+shown", and the certificate proves the protection.
+
+Certificates stay valid as more is hidden; one added number (a report figure) is kept only
+while every certificate still holds or can be found again without hiding anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from geo.privacy.model import Model
+from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, UNKNOWN
+
+__all__ = ["Certifier", "COST"]
+
+COST = {"cell": 1.0, "area": 1.0, "category": 1.0, "week": 1.0, "hour": 2.0, "total": 6.0,
+        "period": 2.0}
+"""Cost of hiding a count, per unit of its value, by table: totals are dearest."""
+
+_STEP = 2  # atoms move by at most this much in a certificate (a restriction: still sound)
+
+
+@dataclass
+class Certifier:
+    """Targets of a model with their certificates; :meth:`protect` hides what it must."""
+
+    model: Model
+    targets: sp.csr_matrix = None
+    target_true: np.ndarray = None
+    target_row: np.ndarray = None
+    risky: np.ndarray = None
+    certs: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    hideable: np.ndarray = None
+    solves: int = 0
+
+    def __post_init__(self) -> None:
+        m = self.model
+        if self.targets is None:
+            self.targets = sp.csr_matrix((0, m.layout.n))
+            self.target_true = np.zeros(0, np.int64)
+            self.target_row = np.zeros(0, np.int64)
+            self.risky = np.zeros(0, bool)
+        if self.hideable is None:
+            self.hideable = np.ones(len(m.rows), bool)
+        self._cell_block = m.layout.n_parts * m.layout.n_cal * m.layout.n_filters
+
+    # -------------------------------------------------------------- targets
+
+    def add_targets(self, matrix: sp.csr_matrix, rows: np.ndarray, *, k: np.ndarray,
+                    risky: np.ndarray | None = None) -> None:
+        """Quantities that must not be pinned: by default those whose true value is 1..k-1.
+        ``rows`` is the published row each one is, or refines."""
+        true = matrix @ self.model.x
+        self.targets = sp.vstack([self.targets, matrix]).tocsr()
+        self.target_true = np.r_[self.target_true, true]
+        self.target_row = np.r_[self.target_row, rows]
+        if risky is None:
+            risky = (true >= 1) & (true <= np.asarray(k) - 1)
+        self.risky = np.r_[self.risky, risky]
+
+    def _sync_hideable(self) -> None:
+        extra = len(self.model.rows) - len(self.hideable)
+        if extra > 0:
+            self.hideable = np.r_[self.hideable, np.ones(extra, bool)]
+
+    def at_risk(self) -> np.ndarray:
+        """Targets at risk that have no certificate yet."""
+        done = np.zeros(len(self.risky), bool)
+        done[list(self.certs)] = True
+        return np.flatnonzero(self.risky & ~done)
+
+    # -------------------------------------------------------------- checking
+
+    def holds(self, d_idx: np.ndarray, d_val: np.ndarray) -> bool:
+        """Whether atoms ``x + d`` give every published row as labelled."""
+        m = self.model
+        x = m.x[d_idx] + d_val
+        if (x < 0).any():
+            return False
+        change = m.A_csc[:, d_idx] @ d_val
+        new = m.true + change
+        label = m.label
+        lk = m.k
+        if (change[label == SHOWN] != 0).any():
+            return False
+        small = label == SMALL
+        if ((new[small] < 0) | (new[small] > lk[small] - 1)).any():
+            return False
+        comp = label == COMPLEMENT
+        if (new[comp] < lk[comp]).any():
+            return False
+        return not (m.L_csc[:, d_idx] @ d_val != 0).any()
+
+    # -------------------------------------------------------------- search
+
+    def _solve(self, t: int, variables: np.ndarray, *, suppress: bool, time_limit: float = 5.0
+               ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray] | None:
+        """A certificate for target ``t`` moving only ``variables`` (up or down, whichever
+        is cheaper), and the rows it hides."""
+        m = self.model
+        self._sync_hideable()
+        cols = np.unique(variables)
+        nv = len(cols)
+        sub = m.A_csc[:, cols].tocoo()
+        touch, r_local = np.unique(sub.row, return_inverse=True)
+        lab, tv, kk = m.label[touch], m.true[touch], m.k[touch]
+        elig = suppress & (lab == SHOWN) & ((tv >= kk) | (tv == 0)) & self.hideable[touch]
+        link = m.L_csc[:, cols].tocoo()
+        l_rows, l_local = np.unique(link.row, return_inverse=True)
+        e_index = np.full(len(touch), -1)
+        e_index[elig] = np.arange(int(elig.sum()))
+        ne = int(elig.sum())
+        tgt = self.targets[t][:, cols].tocoo()
+        big_t = float(np.abs(tgt.data).sum() * _STEP + 1)
+        # rows: one per touched published row, then links, then the eligible rows' two
+        # switch rows, then the target's two direction rows
+        n_pub, n_link = len(touch), len(l_rows)
+        rr = [r_local, n_pub + l_local]
+        cc = [sub.col, link.col]
+        vv = [sub.data.astype(float), link.data.astype(float)]
+        lo = np.zeros(n_pub + n_link)
+        hi = np.zeros(n_pub + n_link)
+        small, comp = lab == SMALL, lab == COMPLEMENT
+        lo[:n_pub][small], hi[:n_pub][small] = -tv[small], kk[small] - 1 - tv[small]
+        lo[:n_pub][comp], hi[:n_pub][comp] = kk[comp] - tv[comp], np.inf
+        lo[:n_pub][lab == UNKNOWN], hi[:n_pub][lab == UNKNOWN] = -np.inf, np.inf
+        zero = elig & (tv == 0)  # a hidden zero is "fewer than k"; a hidden count, k or more
+        lo[:n_pub][elig] = np.where(zero[elig], -np.inf, kk[elig] - tv[elig])
+        hi[:n_pub][elig] = np.where(zero[elig], kk[elig] - 1, np.inf)
+        base = n_pub + n_link
+        if ne:
+            width = np.bincount(r_local, weights=np.abs(sub.data), minlength=n_pub)[elig]
+            big = width * _STEP + 1
+            in_elig = elig[r_local]
+            for sign, row0 in ((-1.0, base), (1.0, base + ne)):
+                rr.append(row0 + e_index[r_local[in_elig]])
+                cc.append(sub.col[in_elig])
+                vv.append(sub.data[in_elig].astype(float))
+                rr.append(row0 + np.arange(ne))
+                cc.append(nv + np.arange(ne))
+                vv.append(sign * big)
+            lo = np.r_[lo, np.full(ne, -np.inf), np.zeros(ne)]
+            hi = np.r_[hi, np.zeros(ne), np.full(ne, np.inf)]
+            base += 2 * ne
+        b = nv + ne  # the direction: 1 up, 0 down
+        for row0 in (base, base + 1):
+            rr += [np.full(len(tgt.col), row0), [row0]]
+            cc += [tgt.col, [b]]
+            vv += [tgt.data.astype(float), [-(big_t + 1)]]
+        lo = np.r_[lo, -big_t, -np.inf]
+        hi = np.r_[hi, np.inf, -1.0]
+        n_rows = base + 2
+        matrix = sp.csr_matrix((np.concatenate(vv), (np.concatenate(rr).astype(np.int64),
+                                                     np.concatenate(cc).astype(np.int64))),
+                               shape=(n_rows, nv + ne + 1))
+        cost = np.zeros(nv + ne + 1)
+        if ne:
+            kinds = [m.rows[i]["t"] for i in touch[elig]]
+            cost[nv:nv + ne] = [COST.get(kd, 1.0) * max(v, 1) + 0.01 for kd, v in zip(
+                kinds, tv[elig], strict=True)]
+        lb = np.r_[np.maximum(-m.x[cols], -_STEP).astype(float), np.zeros(ne + 1)]
+        ub = np.r_[np.full(nv, float(_STEP)), np.ones(ne + 1)]
+        self.solves += 1
+        res = milp(cost, integrality=np.ones(nv + ne + 1), bounds=Bounds(lb, ub),
+                   constraints=LinearConstraint(matrix, lo, hi),
+                   options={"time_limit": time_limit, "presolve": False})
+        if res.x is None:  # infeasible, or no move found in time: no certificate here
+            return None
+        sol = np.round(res.x).astype(np.int64)
+        d = sol[:nv]
+        nz = d != 0
+        hidden = touch[elig][sol[nv:nv + ne] > 0] if ne else np.zeros(0, np.int64)
+        if len(hidden):  # hide only rows the move really changes
+            moved = m.A_csc[:, cols[nz]] @ d[nz]
+            hidden = hidden[moved[hidden] != 0]
+        return (cols[nz], d[nz]), hidden
+
+    def certify(self, t: int, neighbourhoods, *, suppress: bool, time_limit: float = 5.0
+                ) -> bool:
+        """Find a certificate for target ``t`` in growing neighbourhoods; hide rows if allowed.
+
+        A neighbourhood is an array of atoms a search may move, or a ready move
+        ``(atoms, changes)`` that is only checked."""
+        for variables in neighbourhoods:
+            if isinstance(variables, tuple):
+                idx, val = variables
+                if (self.targets[t][:, idx] @ val).any() and self.holds(idx, val):
+                    self._record(t, idx, val)
+                    return True
+                continue
+            found = self._solve(t, variables, suppress=suppress, time_limit=time_limit)
+            if found is None:
+                continue
+            (idx, val), hidden = found
+            self.model.label[hidden] = np.where(self.model.true[hidden] == 0, SMALL,
+                                                COMPLEMENT)
+            if not self.holds(idx, val):  # a guard: the search is a restriction
+                self.model.label[hidden] = SHOWN
+                continue
+            self._record(t, idx, val)
+            return True
+        return False
+
+    def _record(self, t: int, idx: np.ndarray, val: np.ndarray) -> None:
+        self.certs[t] = (idx, val)
+        moved = self.targets[:, idx] @ val
+        for other in np.flatnonzero(moved != 0):
+            self.certs.setdefault(int(other), (idx, val))
+
+    # -------------------------------------------------------------- neighbourhoods
+
+    def cell_atoms(self, cells: np.ndarray) -> np.ndarray:
+        """Atom indices of the given cell indices."""
+        b = self._cell_block
+        return (np.asarray(cells)[:, None] * b + np.arange(b)[None, :]).ravel()
+
+    def target_cells(self, t: int) -> np.ndarray:
+        """Cells holding atoms of target ``t``."""
+        cols = self.targets[t].indices
+        cols = cols[cols < self.model.layout.n_y]
+        return np.unique(cols // self._cell_block)
+
+    def target_z(self, t: int) -> np.ndarray:
+        """Area atoms of target ``t``."""
+        cols = self.targets[t].indices
+        return cols[cols >= self.model.layout.n_y]
+
+    # -------------------------------------------------------------- published extras
+
+    def _violated(self, rows: np.ndarray) -> list[int]:
+        """Certified targets whose certificate breaks the (new) labels of ``rows``."""
+        if not self.certs:
+            return []
+        m = self.model
+        keys = list(self.certs)
+        r = np.concatenate([np.full(len(self.certs[t][0]), i) for i, t in enumerate(keys)])
+        c = np.concatenate([self.certs[t][0] for t in keys])
+        v = np.concatenate([self.certs[t][1] for t in keys])
+        moves = sp.csr_matrix((v.astype(float), (r, c)), shape=(len(keys), m.layout.n))
+        change = (m.A[rows] @ moves.T).toarray()  # rows x certificates
+        new = m.true[rows][:, None] + change
+        lab, kk = m.label[rows][:, None], m.k[rows][:, None]
+        bad = ((lab == SHOWN) & (change != 0)) | ((lab == SMALL) & ((new < 0) | (new > kk - 1))) \
+            | ((lab == COMPLEMENT) & (new < kk))
+        return [keys[i] for i in np.flatnonzero(bad.any(axis=0))]
+
+    def try_publish(self, rows: np.ndarray, neighbourhoods_for, *, time_limit: float = 5.0
+                    ) -> bool:
+        """Publish extra rows (shown, or "fewer than k" when small) if every certificate
+        still holds, or is found again without hiding anything; else leave them out."""
+        m = self.model
+        before = m.label[rows].copy()
+        small = (m.true[rows] >= 1) & (m.true[rows] <= m.k[rows] - 1)
+        m.label[rows] = np.where(small, SMALL, SHOWN)
+        broken = self._violated(rows)
+        saved = dict(self.certs)
+        for t in broken:
+            del self.certs[t]
+        n_before = len(self.target_true)
+        if small.any():
+            self.add_targets(m.A[rows[small]], rows[small], k=m.k[rows[small]])
+        for t in [*broken, *range(n_before, len(self.target_true))]:
+            if t in self.certs:
+                continue
+            if not self.certify(t, neighbourhoods_for(t), suppress=False,
+                                time_limit=time_limit):
+                m.label[rows] = before
+                self.certs = saved
+                keep = np.arange(n_before)
+                self.targets = self.targets[keep]
+                self.target_true = self.target_true[keep]
+                self.target_row = self.target_row[keep]
+                self.risky = self.risky[keep]
+                return False
+        return True
+
+
+def unknown_rows(model: Model) -> np.ndarray:
+    """Rows not published."""
+    return np.flatnonzero(model.label == UNKNOWN)

@@ -1,0 +1,127 @@
+"""From an analysed cell table to the definition of the release the gate will protect.
+
+The definition holds no fact about a single incident: the period is the one asked for, or the
+whole calendar months the data fall in (never the first and last incident's days); category
+names are taxonomy words, with any category of fewer than k incidents merged into "other";
+cell sets are the study area's, the WDD areas' and the covered cells'.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from geo.analysis.cells import cells_to_str
+from geo.analysis.table import CellTable
+from geo.inputs.taxonomy import OTHER, Taxonomy
+from geo.privacy.release import BandSpec, ReleaseSpec, area_key, area_rows, cell_rows
+
+__all__ = ["Draft", "draft_release", "whole_months"]
+
+
+@dataclass
+class Draft:
+    """A release before protection: its definition, events and rows."""
+
+    spec: ReleaseSpec
+    events: pd.DataFrame
+    core: list[dict]
+    extras: dict[str, list[dict]] = field(default_factory=dict)
+    """Optional figures, each shown whole or left out, in the order they are tried."""
+
+
+def whole_months(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+    """The first day of ``first``'s month and the last day of ``last``'s.
+
+    >>> whole_months(dt.date(2025, 3, 14), dt.date(2025, 5, 2))
+    (datetime.date(2025, 3, 1), datetime.date(2025, 5, 31))
+    """
+    end = calendar.monthrange(last.year, last.month)[1]
+    return first.replace(day=1), last.replace(day=end)
+
+
+def _day(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _period(events: pd.DataFrame, requested) -> tuple[dt.date, dt.date]:
+    if requested is not None:
+        return _day(requested[0]), _day(requested[1])
+    if not len(events):
+        today = dt.date.today()
+        return whole_months(today, today)
+    return whole_months(dt.date.fromordinal(int(events["day"].min())),
+                        dt.date.fromordinal(int(events["day"].max())))
+
+
+def _windows(first: dt.date, last: dt.date, change_date, before, after) -> dict:
+    if not change_date:
+        return {}
+    change = _day(change_date)
+    b = (_day(before[0]), _day(before[1])) if before else (first, change - dt.timedelta(days=1))
+    a = (_day(after[0]), _day(after[1])) if after else (change, last)
+    clip = {n: (max(w[0], first), min(w[1], last)) for n, w in (("before", b), ("after", a))}
+    return {n: w for n, w in clip.items() if w[0] <= w[1]}
+
+
+def _groups(events: pd.DataFrame, keys: list[str], k: int) -> dict[str, tuple[str, ...]]:
+    totals = events.groupby("category")["count"].sum()
+    own = [c for c in keys if c != OTHER and totals.get(c, 0) >= k]
+    rest = tuple(c for c in keys if c not in own)
+    groups = {c: (c,) for c in own}
+    if rest:
+        groups[OTHER] = rest
+    return groups
+
+
+def draft_release(table: CellTable, *, k: int, taxonomy: Taxonomy, week: bool,
+                  categories=None, period=None, change_date=None, before=None, after=None,
+                  wdd_areas=None) -> Draft:
+    """The release of ``table`` as the gate will protect it.
+
+    ``categories`` are the category texts the user chose (all when None), ``period`` the
+    requested first and last day, ``change_date``, ``before`` and ``after`` the before/after
+    windows, and ``wdd_areas`` the target, buffer and control masks over the table's cells.
+    """
+    events = table.events.copy()
+    events["category"] = [taxonomy.classify(c) for c in events["category"]]
+    first, last = _period(events, period)
+    inside = events["day"].between(first.toordinal(), last.toordinal())
+    chosen = list(taxonomy.keys) if not categories else \
+        sorted({taxonomy.classify(c) for c in categories}, key=list(taxonomy.keys).index)
+    counted = events[inside & events["category"].isin(chosen)]
+    groups = _groups(counted, chosen, k)
+    cells = tuple(cells_to_str(table.cells))
+    areas = {}
+    bands = tuple(BandSpec.of(b) for b in table.bands)
+    for band in table.band_names:
+        column = f"covered_{band}"
+        if column in table.frame:
+            mask = table.frame[column].to_numpy(bool)
+            areas[f"covered_{band}"] = tuple(np.asarray(cells, dtype=object)[mask])
+    if wdd_areas is not None:
+        for name, mask in zip(("target", "buffer", "control"), wdd_areas, strict=True):
+            areas[f"wdd_{name}"] = tuple(np.asarray(cells, dtype=object)[np.asarray(mask)])
+    spec = ReleaseSpec(area=area_key(cells, table.res), res=table.res, cells=cells,
+                       first_day=first, last_day=last, bands=bands, groups=groups, k=k,
+                       windows=_windows(first, last, change_date, before, after), areas=areas)
+    core = cell_rows(spec) + area_rows(spec, week=week)
+    extras: dict[str, list[dict]] = {}
+    for band in table.band_names:
+        if spec.windows:
+            extras[f"period:{band}"] = [{"t": "period", "band": band, "part": p}
+                                        for p in spec.windows]
+    for band in table.band_names:
+        if f"covered_{band}" in areas:
+            extras[f"coverage:{band}"] = [{"t": "area", "area": f"covered_{band}",
+                                           "band": band}]
+    if wdd_areas is not None and spec.windows.keys() >= {"before", "after"}:
+        for band in table.band_names:
+            extras[f"wdd:{band}"] = [{"t": "area", "area": f"wdd_{name}", "band": band,
+                                      "part": p} for name in ("target", "buffer", "control")
+                                     for p in ("before", "after")]
+    return Draft(spec=spec, events=events, core=core, extras=extras)

@@ -1,0 +1,251 @@
+"""The joint disclosure model against an attacker written without it.
+
+The oracle below knows nothing of parts, links or certificates: its unknowns are the
+incidents of every cell, hour of the week, category and day of a small release, and it reads
+each published number straight from its definition (hours, weekdays, categories, days).
+It minimises and maximises every hidden count as an integer program. Whatever the gate
+publishes, it must pin nothing; and on the same numbers with small counts hidden but nothing
+else, it must find what a careful reader would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from geo.analysis.bands import DEFAULT_BANDS, parse_bands
+from geo.privacy.attack import attack
+from geo.privacy.disclosure import Earlier, protect
+from geo.privacy.model import build_model
+from geo.privacy.release import (
+    COMPLEMENT,
+    SHOWN,
+    SMALL,
+    UNKNOWN,
+    BandSpec,
+    ReleaseSpec,
+    area_rows,
+    cell_rows,
+)
+
+START = dt.date(2025, 3, 1)
+
+
+def spec_of(cells, *, days=28, bands=DEFAULT_BANDS, groups=None, k=5, start=START
+            ) -> ReleaseSpec:
+    groups = groups or {"fight": ("fight",), "theft": ("theft",)}
+    return ReleaseSpec(area="test", res=9, cells=tuple(cells), first_day=start,
+                       last_day=start + dt.timedelta(days=days - 1),
+                       bands=tuple(BandSpec.of(b) for b in bands), groups=groups, k=k)
+
+
+def make_events(rng, cells, n, *, days=28, cats=("fight", "theft"), start=START):
+    p = rng.dirichlet(np.ones(len(cells)) * 0.7)
+    return pd.DataFrame({
+        "cell": rng.choice(cells, n, p=p),
+        "minute": rng.integers(0, 7 * 1440, n),
+        "day": start.toordinal() + rng.integers(0, days, n),
+        "category": rng.choice(cats, n, p=[0.7, 0.3][: len(cats)] if len(cats) == 2
+                               else None),
+        "count": 1})
+
+
+# ---------------------------------------------------------------- the oracle
+
+def oracle_pins(specs, rows, labels, values, *, hours=True):
+    """Every hidden small row, and every row's part per release period, pinned to 1..k-1.
+
+    Unknowns: incidents per (cell, hour of the week, category, day-class), the day classes
+    being the stretches between all periods' ends. Rows are computed from the band hours,
+    which are whole hours in these tests.
+    """
+    cells = sorted({c for s in specs for c in s.cells})
+    cats = sorted({c for s in specs for c in s.categories})
+    cuts = sorted({d for s in specs for d in (s.first_day.toordinal(),
+                                               s.last_day.toordinal() + 1)})
+    n_d = len(cuts) - 1
+    shape = (len(cells), 168, len(cats), n_d)
+    n = int(np.prod(shape))
+    hour = np.arange(168) % 24
+    wday = np.arange(168) // 24
+
+    def in_band(b):
+        if b.start_hour == b.end_hour:
+            h = np.ones(168, bool)
+        elif b.start_hour < b.end_hour:
+            h = (hour >= b.start_hour) & (hour < b.end_hour)
+        else:
+            h = (hour >= b.start_hour) | (hour < b.end_hour)
+        return h & np.isin(wday, b.days)
+
+    def vector(spec, row, dclass=None):
+        mask = np.zeros(shape, bool)
+        lo = np.searchsorted(cuts, spec.first_day.toordinal())
+        hi = np.searchsorted(cuts, spec.last_day.toordinal() + 1)
+        dsel = np.zeros(n_d, bool)
+        dsel[lo:hi] = True
+        if dclass is not None:
+            dsel &= np.arange(n_d) == dclass
+        csel = np.isin(cats, spec.categories)
+        t = row["t"]
+        if t == "cell":
+            cel = np.array(cells) == row["cell"]
+            hsel = in_band(spec.band(row["band"]))
+        else:
+            cel = np.isin(cells, spec.cells)
+            if t == "total":
+                hsel = in_band(spec.band(row["band"]))
+            elif t == "category":
+                hsel = in_band(spec.band(row["band"]))
+                csel = np.isin(cats, spec.groups[row["group"]])
+            elif t == "week":
+                hsel = np.arange(168) == row["hour"]
+            else:
+                hsel = hour == row["hour"]
+        mask[np.ix_(cel, hsel, csel, dsel)] = True
+        return mask.ravel().astype(float)
+
+    A, lo, hi, meta = [], [], [], []
+    for spec, rr, lab, val in zip(specs, rows, labels, values, strict=True):
+        for row, lb, v in zip(rr, lab, val, strict=True):
+            if lb == UNKNOWN:
+                continue
+            A.append(vector(spec, row))
+            bounds = {SHOWN: (v, v), SMALL: (0, spec.k - 1), COMPLEMENT: (spec.k, np.inf)}[lb]
+            lo.append(bounds[0])
+            hi.append(bounds[1])
+            meta.append((spec, row, lb))
+    A = np.array(A)
+    cons = [LinearConstraint(A, lo, hi)]
+    pins = []
+
+    def extremes(vec):
+        out = []
+        for sign in (1, -1):
+            res = milp(sign * vec, integrality=np.ones(n), bounds=Bounds(0, np.inf),
+                       constraints=cons, options={"time_limit": 60})
+            assert res.status == 0, res.message
+            out.append(sign * res.fun)
+        return out
+
+    for spec, row, lb in meta:
+        vec = vector(spec, row)
+        low, high = extremes(vec) if lb == SMALL else (None, None)
+        if lb == SMALL and round(low) == round(high) and round(low) >= 1:
+            pins.append((row, round(low)))
+        if n_d > 1:  # the row's part in each day class
+            for d in range(n_d):
+                part = vector(spec, row, d)
+                if not part.any() or (part == vec).all():
+                    continue
+                low, high = extremes(part)
+                if round(low) == round(high) and 1 <= round(low) <= spec.k - 1:
+                    pins.append((row, d, round(low)))
+    return pins
+
+
+def published(protection, n_core):
+    lab = protection.core
+    vals = np.where(lab == SHOWN, protection.model.true[:n_core], np.nan)
+    return lab, vals
+
+
+# ---------------------------------------------------------------- tests
+
+CELLS4 = [f"89{i:013x}" for i in range(4)]
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(5, 45))
+def test_a_protected_release_pins_nothing_for_an_independent_attacker(seed, n):
+    rng = np.random.default_rng(seed)
+    spec = spec_of(CELLS4)
+    core = cell_rows(spec) + area_rows(spec, week=False)
+    events = make_events(rng, CELLS4, n)
+    p = protect(spec, core, events)
+    lab, vals = published(p, len(core))
+    assert p.unprotected == 0
+    assert oracle_pins([spec], [core], [lab], [vals]) == []
+
+
+def test_small_counts_hidden_alone_are_given_back():
+    rng = np.random.default_rng(3)
+    spec = spec_of(CELLS4)
+    core = cell_rows(spec) + area_rows(spec, week=False)
+    events = make_events(rng, CELLS4, 30)
+    model = build_model([spec], [core], events=events)
+    true = model.true
+    lab = np.where((true >= 1) & (true <= 4), SMALL, SHOWN).astype(np.int8)
+    vals = np.where(lab == SHOWN, true, np.nan)
+    found = oracle_pins([spec], [core], [lab], [vals])
+    assert found, "primary suppression alone should leave pins"
+    ours, _ = attack(build_model([spec], [core], labels=[lab], values=[vals]))
+    assert {(p.row["t"], p.row.get("cell"), p.row.get("band"), p.row.get("group"), p.value)
+            for p in ours} == {(r["t"], r.get("cell"), r.get("band"), r.get("group"), v)
+                               for r, v in found}
+
+
+def test_nested_and_renamed_bands_are_linked_without_being_named():
+    # 'late' is night on weekends only; 'dark' is the same hours as night under another name
+    bands = parse_bands("dark=22-06, light=06-22, late=22-06@weekend")
+    rng = np.random.default_rng(7)
+    spec = spec_of(CELLS4, bands=bands)
+    core = cell_rows(spec) + area_rows(spec, week=False)
+    p = protect(spec, core, make_events(rng, CELLS4, 40))
+    lab, vals = published(p, len(core))
+    assert oracle_pins([spec], [core], [lab], [vals]) == []
+    ours, _ = attack(build_model([spec], [core], labels=[lab], values=[vals]))
+    assert ours == []
+
+
+def test_a_longer_period_beside_an_earlier_one_gives_no_month_back():
+    rng = np.random.default_rng(11)
+    may = spec_of(CELLS4, days=31, start=dt.date(2025, 5, 1))
+    both = spec_of(CELLS4, days=61, start=dt.date(2025, 5, 1))
+    events = make_events(rng, CELLS4, 80, days=61, start=dt.date(2025, 5, 1))
+    core_may = cell_rows(may) + area_rows(may, week=False)
+    first = protect(may, core_may, events[events["day"] <= dt.date(2025, 5, 31).toordinal()])
+    lab1, val1 = published(first, len(core_may))
+    earlier = Earlier(spec=may, rows=core_may, labels=lab1, values=val1,
+                      events=events[events["day"] <= dt.date(2025, 5, 31).toordinal()],
+                      ident=1)
+    core = cell_rows(both) + area_rows(both, week=False)
+    second = protect(both, core, events, earlier=[earlier])
+    lab2, val2 = published(second, len(core))
+    assert second.joined == [1] and second.revised == []
+    assert oracle_pins([both, may], [core, core_may], [lab2, lab1], [val2, val1]) == []
+    # the same second release made without the ledger gives June counts back
+    alone = protect(both, core, events)
+    lab3, val3 = published(alone, len(core))
+    assert oracle_pins([both, may], [core, core_may], [lab3, lab1], [val3, val1])
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(15, 60), split=st.integers(7, 20),
+       drop=st.sampled_from([None, "theft"]))
+def test_a_pair_of_overlapping_releases_pins_nothing(seed, n, split, drop):
+    """A first release of part of the period (or of one category fewer), then the whole:
+    beside the first, the second gives nothing back to the independent attacker."""
+    rng = np.random.default_rng(seed)
+    events = make_events(rng, CELLS4, n)
+    cats = {"fight": ("fight",)} if drop else None
+    first = spec_of(CELLS4, days=split if not drop else 28, groups=cats)
+    core1 = cell_rows(first) + area_rows(first, week=False)
+    ev1 = events[events["day"] < START.toordinal() + split] if not drop else events
+    p1 = protect(first, core1, ev1)
+    lab1, val1 = published(p1, len(core1))
+    earlier = Earlier(spec=first, rows=core1, labels=lab1, values=val1, events=ev1, ident=1)
+    second = spec_of(CELLS4)
+    core2 = cell_rows(second) + area_rows(second, week=False)
+    p2 = protect(second, core2, events, earlier=[earlier])
+    lab2, val2 = published(p2, len(core2))
+    assert p2.unprotected == 0
+    assert oracle_pins([second, first], [core2, core1], [lab2, lab1], [val2, val1]) == []
