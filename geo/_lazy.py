@@ -1,7 +1,7 @@
 """Names a package exports, imported from their modules on first use.
 
 ``import geo`` (and the command line) then starts quickly: the heavy libraries behind a name
-(esda, spopt, matplotlib, folium) load only when it is used.
+(esda, spopt, matplotlib, OpenDP) load only when it is used.
 """
 
 from __future__ import annotations
