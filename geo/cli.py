@@ -97,8 +97,12 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                        help="only these incident categories, comma-separated")
     group.add_argument("--k-ring", type=int, metavar="K",
                        help="hot spot neighbours: cells within K steps (default 1)")
+    group.add_argument("--inference", choices=("analytic", "permutation"),
+                       help="hot spot test: analytic (default: the Gi* z-score's normal p, "
+                            "as ArcGIS Pro) or permutation (every count shuffled)")
     group.add_argument("--permutations", type=int, metavar="N",
-                       help="permutations for hot spot p-values (default 999)")
+                       help="draws of --inference permutation (default 9999, 999 over 2,000 "
+                            "cells)")
     group.add_argument("--cap", type=float, metavar="SECONDS",
                        help="longest interval one ping stands for (default 120)")
     group.add_argument("--reach", type=float, metavar="METRES",
@@ -151,6 +155,11 @@ def _settings(values: dict) -> Settings:
         raise UsageError(msg)
     if values.get("tz"):
         given["tz"] = _zone(values["tz"])
+    if values.get("inference") is not None:
+        if values["inference"] not in ("analytic", "permutation"):
+            msg = f"inference {values['inference']!r}: choose analytic or permutation"
+            raise UsageError(msg)
+        given["inference"] = values["inference"]
     for key in ("change_date", "slices", "new_posts", "posts_band"):
         if values.get(key) is not None:
             given[key] = values[key]

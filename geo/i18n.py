@@ -150,14 +150,14 @@ TEXT: dict[str, dict[str, str]] = {
               "kur janë në shërbim.",
     },
     "method_hotspots": {
-        "en": "Hot spots: Getis-Ord Gi* with neighbouring cells, {perms} random permutations "
-              "and false discovery rate correction.",
-        "sr-Cyrl": "Жаришта: Getis-Ord Gi* са суседним ћелијама, {perms} случајних пермутација "
-                   "и корекција стопе лажних открића.",
-        "sr-Latn": "Žarišta: Getis-Ord Gi* sa susednim ćelijama, {perms} slučajnih permutacija "
-                   "i korekcija stope lažnih otkrića.",
-        "sq": "Pikat e nxehta: Getis-Ord Gi* me qelizat fqinje, {perms} ndërrime të rastësishme "
-              "dhe korrigjim i shkallës së zbulimeve të rreme.",
+        "en": "Hot spots: Getis-Ord Gi* of each cell with its neighbours, tested as in ArcGIS "
+              "Pro (z-score, normal p-value, false discovery rate correction).",
+        "sr-Cyrl": "Жаришта: Getis-Ord Gi* сваке ћелије са суседима, тестирано као у ArcGIS "
+                   "Pro (z-вредност, нормална p-вредност, корекција стопе лажних открића).",
+        "sr-Latn": "Žarišta: Getis-Ord Gi* svake ćelije sa susedima, testirano kao u ArcGIS "
+                   "Pro (z-vrednost, normalna p-vrednost, korekcija stope lažnih otkrića).",
+        "sq": "Pikat e nxehta: Getis-Ord Gi* i çdo qelize me fqinjët, testuar si në ArcGIS Pro "
+              "(vlera z, vlera p normale, korrigjim i shkallës së zbulimeve të rreme).",
     },
     "method_gaps": {
         "en": "Gaps: need (incidents, hot spots) against presence (patrol and post hours), "

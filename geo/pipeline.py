@@ -11,7 +11,7 @@ import pandas as pd
 
 from geo._errors import InputError, UsageError
 from geo._progress import Steps
-from geo.analysis.steps import Analysis, Settings, analyse
+from geo.analysis.steps import Analysis, Settings, analyse, permutations_for
 from geo.analysis.table import CellTable
 from geo.inputs.area import StudyArea, default_area, extent_area, read_area
 from geo.inputs.validate import Checked, Options, read_checked
@@ -71,8 +71,7 @@ class BuildResult:
 
 def _methods(settings: Settings, analysis: Analysis) -> dict:
     """Facts the map's methods panel states."""
-    cells = len(analysis.table.frame)
-    perms = settings.permutations or (9_999 if cells <= 2_000 else 999)
+    perms = permutations_for(settings, len(analysis.table.frame))
     return {"cap": round(settings.cap_s), "reach": round(settings.reach_m), "perms": perms}
 
 

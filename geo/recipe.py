@@ -25,7 +25,7 @@ the columns. Paths in a recipe are relative to the recipe file::
     bands = "day=06-18, evening=18-22, night=22-06, weekend_night=22-06@weekend"
     categories = ["verbal sexual harassment", "fight"]
     k_ring = 1           # hot spot neighbours
-    permutations = 999
+    inference = "analytic"   # or "permutation"
     cap = 120            # seconds one ping may stand for
     reach = 400          # metres a fixed post covers
 
@@ -51,7 +51,8 @@ _SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area
 _KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
          "map": {"out", "res", "k", "tiles", "gis", "lang", "png", "pdf", "picture",
                  "audience", "epsilon", "no_report", "no_report_pdf"},
-         "analysis": {"bands", "categories", "k_ring", "permutations", "cap", "reach",
+         "analysis": {"bands", "categories", "k_ring", "inference", "permutations", "cap",
+                      "reach",
                       "change_date", "slices", "new_posts", "posts_band", "candidates",
                       "target", "buffer_rings", "before", "after"},
          "columns": set(COLUMN_OPTIONS)}
@@ -165,7 +166,7 @@ def recipe_text(*, title: str, note: str, incidents: str, patrols: list[str] | N
         '# bands = "day=06-18, evening=18-22, night=22-06"',
         '# categories = ["verbal sexual harassment", "fight"]',
         "# k_ring = 1",
-        "# permutations = 999",
+        '# inference = "analytic"  # hot spot test; "permutation" shuffles every count',
         "# cap = 120    # seconds one ping may stand for",
         "# reach = 400  # metres a fixed post covers",
         "",

@@ -90,7 +90,8 @@ def area_wdd(before: np.ndarray, after: np.ndarray, target: np.ndarray, *, t_bef
 
 def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | None,
            change_date: str | None, slices: str = "month", new_posts: int = 2,
-           posts_band: str = "night", reach_m: float = 400.0, permutations: int = 999,
+           posts_band: str = "night", reach_m: float = 400.0, k_ring: int = 1,
+           inference: str = "analytic", permutations: int = 9_999,
            seed: int | None = 2025, tz: str = "Europe/Belgrade",
            target: np.ndarray | None = None, target_label: str = "", buffer_k: int = 1,
            candidates_latlng: np.ndarray | None = None,
@@ -142,8 +143,9 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
         else:
             decisions.notes.append("no target area for the weighted displacement difference: "
                                    "give --target FILE, or posts active from the change date")
-    emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices,
-                                  permutations=permutations, seed=seed or 0)
+    emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices, k_ring=k_ring,
+                                  inference=inference, permutations=permutations,
+                                  seed=seed or 0, period=table.period, tz=tz)
     decisions.emerging = emerging
     decisions.notes.extend(f"emerging hot spots: {w}" for w in emerging.warnings[:3])
     if posts_band in table.band_names and new_posts > 0:

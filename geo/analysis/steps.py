@@ -29,6 +29,7 @@ from geo.analysis.table import CellTable, count_cells
 from geo.inputs.area import StudyArea
 
 __all__ = ["Settings", "Analysis", "analyse", "add_presence", "add_hot_spots", "add_gaps",
+           "permutations_for",
            "planner_figures", "week_profile", "add_decision_columns"]
 
 
@@ -40,7 +41,10 @@ class Settings:
     bands: tuple[Band, ...] = DEFAULT_BANDS
     categories: tuple[str, ...] | None = None
     k_ring: int = 1
-    permutations: int | None = None  # None: 9,999 up to 2,000 cells, else 999
+    inference: str = "analytic"
+    """Hot spot test: the Gi* z-score's normal p (as ArcGIS Pro), or ``"permutation"``."""
+    permutations: int | None = None
+    """Draws of the permutation test; None: 9,999 up to 2,000 cells, else 999."""
     seed: int | None = 2025
     cap_s: float = DEFAULT_CAP_S
     reach_m: float = 400.0
@@ -133,25 +137,28 @@ def add_presence(table: CellTable, pings: pd.DataFrame | None, posts: pd.DataFra
 
 
 def add_hot_spots(table: CellTable, *, settings: Settings = Settings()) -> list[str]:
-    """Add Gi* ``gi_z``, ``gi_p``, ``gi_q`` and ``gi_bin`` (-3..3) per band; return warnings.
-
-    Without a permutation count, small tables get 9,999 permutations (milliseconds at a few
-    hundred cells): with fewer, the smallest pseudo p-value is too large for the
-    Benjamini-Hochberg correction to confirm a hot spot of a few cells.
-    """
+    """Add Gi* ``gi_z``, ``gi_p``, ``gi_q`` and ``gi_bin`` (-3..3) per band; return warnings."""
     warnings: list[str] = []
-    permutations = settings.permutations or (9_999 if len(table.frame) <= 2_000 else 999)
     for band in table.band_names:
         result = hot_spots(table.frame[f"incidents_{band}"].to_numpy(), table.cells,
-                           k=settings.k_ring, permutations=permutations,
+                           k_ring=settings.k_ring, inference=settings.inference,
+                           permutations=permutations_for(settings, len(table.frame)),
                            seed=settings.seed)
         res = result.frame
         table.frame[f"gi_z_{band}"] = res["gi_z"].to_numpy()
-        table.frame[f"gi_p_{band}"] = res["p_sim"].to_numpy()
+        table.frame[f"gi_p_{band}"] = res["p"].to_numpy()
         table.frame[f"gi_q_{band}"] = res["q"].to_numpy()
         table.frame[f"gi_bin_{band}"] = res["bin"].to_numpy().astype(np.int8)
         warnings.extend(f"{band}: {w}" for w in result.warnings)
     return warnings
+
+
+def permutations_for(settings: Settings, cells: int) -> int:
+    """Permutations of a permutation test: as set, else 9,999 up to 2,000 cells (milliseconds
+    at a few hundred cells), else 999; 0 for the analytic test."""
+    if settings.inference != "permutation":
+        return 0
+    return settings.permutations or (9_999 if cells <= 2_000 else 999)
 
 
 def add_gaps(table: CellTable) -> pd.DataFrame:
@@ -272,7 +279,8 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
                            periods=(settings.before, settings.after),
                            slices=settings.slices, new_posts=settings.new_posts,
                            posts_band=settings.posts_band, reach_m=settings.reach_m,
-                           permutations=min(settings.permutations or 999, 999),
+                           k_ring=settings.k_ring, inference=settings.inference,
+                           permutations=permutations_for(settings, len(table.frame)) or 1,
                            seed=settings.seed, tz=settings.tz, target=target,
                            target_label=settings.target.name if settings.target else "",
                            buffer_k=settings.buffer_k,
