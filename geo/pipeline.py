@@ -241,7 +241,7 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     if out.suffix.lower() not in (".html", ".htm"):
         msg = f"--out {out}: the map file must end in .html"
         raise UsageError(msg)
-    with Steps(8, progress) as steps:
+    with Steps(9, progress) as steps:
         analysis = analyse(inputs.accepted("incidents"), inputs.area,
                            pings=inputs.accepted("pings"), posts=inputs.accepted("posts"),
                            settings=settings, on_step=steps.next)

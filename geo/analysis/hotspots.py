@@ -121,6 +121,19 @@ def cell_weights(cells: np.ndarray, *, k: int = 1) -> W:
     return W(neighbors, id_order=list(range(len(cells))), silence_warnings=True)
 
 
+def counts_and_cells(counts, cells) -> tuple[np.ndarray, np.ndarray]:
+    """Counts as floats and cells as ``uint64``; ValueError unless they suit a local test."""
+    y = np.asarray(counts, dtype=float)
+    cells = np.asarray(cells, dtype=np.uint64)
+    if y.shape != cells.shape or y.ndim != 1:
+        msg = f"counts and cells must be 1-d and equally long, not {y.shape} and {cells.shape}"
+        raise ValueError(msg)
+    if not np.isfinite(y).all() or (y < 0).any():
+        msg = "counts must be finite and not negative"
+        raise ValueError(msg)
+    return y, cells
+
+
 def _bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Confidence bins -3..3: the level from ``p``, the sign from ``z`` (NaN gives 0)."""
     level = np.select([p <= alpha for alpha, _ in _LEVELS], [b for _, b in _LEVELS], 0)
@@ -259,14 +272,7 @@ def hot_spots(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
     >>> int(hot_spots(y, cells).frame.loc[str_to_cells([centre])[0], "bin"])
     3
     """
-    y = np.asarray(counts, dtype=float)
-    cells = np.asarray(cells, dtype=np.uint64)
-    if y.shape != cells.shape or y.ndim != 1:
-        msg = f"counts and cells must be 1-d and equally long, not {y.shape} and {cells.shape}"
-        raise ValueError(msg)
-    if not np.isfinite(y).all() or (y < 0).any():
-        msg = "counts must be finite and not negative"
-        raise ValueError(msg)
+    y, cells = counts_and_cells(counts, cells)
     if inference not in INFERENCES:
         msg = f"inference must be one of {', '.join(INFERENCES)}, not {inference!r}"
         raise ValueError(msg)

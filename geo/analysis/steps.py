@@ -14,6 +14,7 @@ import pandas as pd
 
 from geo.analysis.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, hour_of_week
 from geo.analysis.cells import DEFAULT_RES, cells_in_shape
+from geo.analysis.clusters import CLASSES, local_moran
 from geo.analysis.decisions import Decisions, decide
 from geo.analysis.figures import concentration_summary
 from geo.analysis.gaps import bivariate_classes, demand_weighted_coverage, rank_gaps
@@ -29,7 +30,7 @@ from geo.analysis.table import CellTable, count_cells
 from geo.inputs.area import StudyArea
 
 __all__ = ["Settings", "Analysis", "analyse", "add_presence", "add_hot_spots", "add_gaps",
-           "permutations_for",
+           "add_clusters", "permutations_for",
            "planner_figures", "week_profile", "add_decision_columns"]
 
 
@@ -81,6 +82,9 @@ class Analysis:
     week: pd.DataFrame | None = None
     """Per local hour of the week: ``incidents`` and ``patrol_hours`` (NaN without patrol
     data), from :func:`week_profile`."""
+    clusters: pd.DataFrame | None = None
+    """Local Moran's I: cells per class (columns :data:`geo.analysis.clusters.CLASSES`) per
+    band (rows)."""
 
 
 def select_categories(incidents: pd.DataFrame, categories: Sequence[str] | None
@@ -159,6 +163,24 @@ def permutations_for(settings: Settings, cells: int) -> int:
     if settings.inference != "permutation":
         return 0
     return settings.permutations or (9_999 if cells <= 2_000 else 999)
+
+
+def add_clusters(table: CellTable, *, settings: Settings = Settings()
+                 ) -> tuple[pd.DataFrame, list[str]]:
+    """Add Local Moran's I ``lisa_i``, ``lisa_q`` and the class ``lisa`` (high-high, low-low,
+    high-low, low-high, not significant) per band; return cells per class and band, and
+    warnings."""
+    rows, warnings = {}, []
+    for band in table.band_names:
+        result = local_moran(table.frame[f"incidents_{band}"].to_numpy(), table.cells,
+                             k_ring=settings.k_ring, permutations=settings.permutations,
+                             seed=settings.seed)
+        table.frame[f"lisa_i_{band}"] = result.frame["lisa_i"].to_numpy()
+        table.frame[f"lisa_q_{band}"] = result.frame["q"].to_numpy()
+        table.frame[f"lisa_{band}"] = result.frame["cls"].to_numpy(dtype=object)
+        rows[band] = result.counts()
+        warnings.extend(f"{band}: clusters and outliers: {w}" for w in result.warnings)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(CLASSES)), warnings
 
 
 def add_gaps(table: CellTable) -> pd.DataFrame:
@@ -261,6 +283,9 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
     presence = add_presence(table, pings, posts, settings=settings)
     step("hot spots")
     warnings = add_hot_spots(table, settings=settings)
+    step("clusters and outliers")
+    clusters, cluster_notes = add_clusters(table, settings=settings)
+    warnings += cluster_notes
     step("gaps and figures")
     gaps = add_gaps(table)
     figures, by_category = planner_figures(table)
@@ -290,4 +315,4 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
         add_decision_columns(table, decisions)
     return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,
                     warnings=[*table.notes, *warnings], presence=presence,
-                    decisions=decisions, week=week)
+                    decisions=decisions, week=week, clusters=clusters)
