@@ -56,11 +56,11 @@ def test_demo_map_works_offline_with_every_layer_and_legend(page, demo_map):
     assert "synthetic" in page.inner_text("#pm-note").lower()
     labels = page.locator(".leaflet-control-layers-overlays label")
     names = [labels.nth(i).inner_text().strip() for i in range(labels.count())]
-    assert names == ["Incidents per cell", "Hot spots (Gi*)", "Patrol presence (hours)",
+    assert names == ["Incidents per cell", "Hot spots (Gi*)", "Patrol and post hours, where officers are",
                      "Coverage gaps", "Emerging hot spots", "Fixed posts",
                      "Suggested new posts", "Study area"]
     legend_of = {"Incidents per cell": "incidents", "Hot spots (Gi*)": "hotspots",
-                 "Patrol presence (hours)": "presence", "Coverage gaps": "gaps",
+                 "Patrol and post hours, where officers are": "presence", "Coverage gaps": "gaps",
                  "Emerging hot spots": "emerging", "Fixed posts": "posts",
                  "Suggested new posts": "suggested"}
     for i, name in enumerate(names):
@@ -115,7 +115,7 @@ def test_hovering_a_cell_shows_its_numbers_per_band(page, demo_map):
     tip = page.inner_text("#pm-tip")
     for band in ("All hours", "Day (06–18)", "Night (22–06)", "Weekend"):
         assert band in tip
-    assert "Hot spot" in tip and "Patrol hours" in tip and "Emerging hot spots" in tip
+    assert "Hot spot" in tip and "Patrol and post hours" in tip and "Emerging hot spots" in tip
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "north_mitrovica.png"))
 

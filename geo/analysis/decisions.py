@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from geo.analysis.bands import band_masks
+from geo.analysis.bands import band_masks, exposure_days
 from geo.analysis.cells import points_to_cells
-from geo.analysis.change import areas_from_cells, rate_test, split_periods, wdd
+from geo.analysis.change import areas_from_cells, rate_test, split_period_bounds, wdd
 from geo.analysis.emerging import EmergingHotSpots, emerging_hot_spots
 from geo.analysis.presence import cells_within
 from geo.analysis.siting import Siting, suggest_posts
@@ -40,14 +40,18 @@ class Decisions:
 
 def change_summary(before: np.ndarray, after: np.ndarray, t_before: float,
                    t_after: float) -> dict:
-    """Area-level change of one band: counts, rates per 30 days, ratio and an exact test."""
+    """Area-level change of one band: counts, rates per 30 days, ratio and an exact test.
+
+    ``t_before`` and ``t_after`` are the band's exposures in calendar-equivalent days
+    (:func:`geo.analysis.bands.exposure_days`).
+    """
     n_before, n_after = int(before.sum()), int(after.sum())
     share = t_after / (t_before + t_after)
     n = n_before + n_after
     p = binomtest(n_after, n, share).pvalue if n else 1.0
     rate_before, rate_after = n_before / t_before * 30, n_after / t_after * 30
-    return {"before": n_before, "after": n_after, "days_before": t_before,
-            "days_after": t_after, "rate_before": rate_before, "rate_after": rate_after,
+    return {"before": n_before, "after": n_after, "exposure_before": t_before,
+            "exposure_after": t_after, "rate_before": rate_before, "rate_after": rate_after,
             "ratio": rate_after / rate_before if rate_before else float("nan"), "p": p}
 
 
@@ -111,17 +115,29 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
                                                  incidents["lng"].to_numpy(), res=table.res))
     masks = band_masks(incidents["time"], table.bands, tz=tz)
     if change_date:
-        before, after, t_before, t_after = split_periods(
+        before, after, before_days, after_days = split_period_bounds(
             incidents["time"], change_date=change_date, tz=tz, before=periods[0],
             after=periods[1])
-        rows, split = [], {}
-        for band in table.band_names:
+        one_day = np.timedelta64(1, "D")
+        calendar = [float((end - start) / one_day) + 1 for start, end in (before_days,
+                                                                          after_days)]
+        rows, split, exposure = [], {}, {}
+        for band_def in table.bands:
+            band = band_def.name
+            t_before = exposure_days(*before_days, band_def)
+            t_after = exposure_days(*after_days, band_def)
+            if not (t_before and t_after):
+                decisions.notes.append(f"{band}: a period holds none of the band's days; no "
+                                       "before/after for it")
+                continue
+            exposure[band] = t_before, t_after
             b = np.bincount(idx[masks[band] & before], minlength=len(cells))
             a = np.bincount(idx[masks[band] & after], minlength=len(cells))
             split[band] = b, a
             cells_test = rate_test(b, a, t_before, t_after)
             decisions.change_cells[band] = cells_test
-            rows.append({"band": band, **change_summary(b, a, t_before, t_after),
+            rows.append({"band": band, "days_before": calendar[0], "days_after": calendar[1],
+                         **change_summary(b, a, t_before, t_after),
                          "cells_up": int((cells_test["significant"]
                                           & (cells_test["direction"] == "up")).sum()),
                          "cells_down": int((cells_test["significant"]
@@ -136,6 +152,7 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
             decisions.wdd_areas = areas_from_cells(cells, target, buffer_k=buffer_k)
             wdd_rows = []
             for band, (b, a) in split.items():
+                t_before, t_after = exposure[band]
                 wdd_rows.append({"band": band, **area_wdd(b, a, target, t_before=t_before,
                                                           t_after=t_after, buffer_k=buffer_k,
                                                           cells=cells)})

@@ -129,10 +129,12 @@ def add_presence(table: CellTable, pings: pd.DataFrame | None, posts: pd.DataFra
             frame[f"post_min_{band}"] = post_min[band].to_numpy()
     if presence is None and post_covered is None:
         return None  # no patrol data: coverage and gaps are not known, not zero
-    for band in table.band_names:
+    for band_def in table.bands:
+        band = band_def.name
         covered = np.zeros(len(frame), dtype=bool)
         if f"presence_min_{band}" in frame:
-            per_day = frame[f"presence_min_{band}"].to_numpy() / table.days
+            days = max(1, table.band_days(band_def))  # the band's own days: weekends for weekend
+            per_day = frame[f"presence_min_{band}"].to_numpy() / days
             covered |= per_day >= settings.covered_minutes_per_day
         if post_covered is not None:
             covered |= post_covered[band].to_numpy()

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.analysis.bands import DEFAULT_BANDS, Band, band_masks
+from geo.analysis.bands import DEFAULT_BANDS, Band, band_days, band_masks
 from geo.analysis.cells import (
     DEFAULT_RES,
     area_to_cells,
@@ -52,6 +52,8 @@ class CellTable:
     categories: dict[str, str]
     period: tuple[pd.Timestamp, pd.Timestamp] | None
     notes: list[str] = field(default_factory=list)
+    area_tz: str = "Europe/Belgrade"
+    """The local time zone the bands were counted in."""
 
     @property
     def cells(self) -> np.ndarray:
@@ -69,6 +71,14 @@ class CellTable:
         if self.period is None:
             return 1.0
         return max(1.0, (self.period[1] - self.period[0]).total_seconds() / 86400)
+
+    def band_days(self, band: Band) -> int:
+        """Local calendar days of the period that are the band's days (0 without a period)."""
+        if self.period is None:
+            return 0
+        first, last = (pd.Timestamp(t).tz_convert(self.area_tz).tz_localize(None)
+                       for t in self.period)
+        return band_days(first, last, band)
 
     def to_frame(self) -> pd.DataFrame:
         """The table with hexadecimal ``cell`` ids as the first column."""
@@ -146,7 +156,7 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
     if len(incidents):
         period = (incidents["time"].min(), incidents["time"].max())
     return CellTable(frame=frame, res=res, area=area, bands=tuple(bands),
-                     categories=dict(zip(keys, names, strict=True)), period=period)
+                     categories=dict(zip(keys, names, strict=True)), period=period, area_tz=tz)
 
 
 def _category_keys(names: list[str]) -> list[str]:

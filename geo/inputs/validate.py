@@ -20,7 +20,7 @@ from geo.inputs import _columns as names
 from geo.inputs._columns import find_column, shown_columns
 from geo.inputs._judge import Judge, Options
 from geo.inputs._positions import judge_position, locate, outside_note
-from geo.inputs._times import parse_times
+from geo.inputs._times import parse_times, resolve_repeated_hour
 from geo.inputs.area import StudyArea
 from geo.inputs.readers import RawTable, read_table
 
@@ -93,7 +93,9 @@ class Checked:
 
 
 def _judge_time(table: RawTable, opts: Options, judge: Judge, used: dict[str, str],
-                *, required: bool = True) -> pd.Series | None:
+                *, required: bool = True, keys: np.ndarray | None = None) -> pd.Series | None:
+    """UTC times of the rows, failures judged. With ``keys`` (ping units), naive times in the
+    repeated autumn hour are read as winter time once a unit's clock goes back."""
     frame, path = table.frame, table.path
     cols = list(frame.columns)
     time_c = find_column(cols, names.DATETIME, given=opts.time_col, path=path, option="--time-col")
@@ -124,6 +126,8 @@ def _judge_time(table: RawTable, opts: Options, judge: Judge, used: dict[str, st
     judge.fail(parsed.date_only, column, "time of day missing (date only)", values)
     future = parsed.utc > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
     judge.fail(future.to_numpy(), column, "time is in the future", values)
+    if keys is not None:
+        return resolve_repeated_hour(parsed.utc, parsed.ambiguous, keys)
     return parsed.utc
 
 
@@ -189,7 +193,7 @@ def check_pings(table: RawTable, *, area: StudyArea | None = None,
         code, units = np.zeros(judge.n, dtype=np.int64), pd.Index([table.path.stem])
     lat, lng, cols = locate(table, opts, judge, used)
     judge_position(lat, lng, cols, area, judge, table.frame)
-    utc = _judge_time(table, opts, judge, used)
+    utc = _judge_time(table, opts, judge, used, keys=code)
     t_us = pd.DatetimeIndex(utc).as_unit("us").asi8
     ok = np.flatnonzero(judge.ok)
     if not sorted_by_key_time(code[ok], t_us[ok]):  # exports are often sorted already
