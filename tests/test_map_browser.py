@@ -56,7 +56,8 @@ def test_demo_map_works_offline_with_every_layer_and_legend(page, demo_map):
     assert "synthetic" in page.inner_text("#pm-note").lower()
     labels = page.locator(".leaflet-control-layers-overlays label")
     names = [labels.nth(i).inner_text().strip() for i in range(labels.count())]
-    assert names == ["Incidents per cell", "Hot spots (Gi*)", "Patrol and post hours, where officers are",
+    assert names == ["Incidents per cell", "Hot spots (Gi*)",
+                     "Patrol and post hours, where officers are",
                      "Coverage gaps", "Emerging hot spots", "Fixed posts",
                      "Suggested new posts", "Study area"]
     legend_of = {"Incidents per cell": "incidents", "Hot spots (Gi*)": "hotspots",
