@@ -218,9 +218,9 @@ def pai_top(counts: np.ndarray, shares: Sequence[float] = (0.05, 0.10, 0.20), *,
     keep cell order) until their area reaches the share, so a fractional number of cells is
     rounded up and at least one cell is taken: 5 % of 10 equal cells is one cell, 10 % of the
     area. PEI = PAI / PAI_max (Hunt 2016), PAI_max taken from the same rule with cells ranked by
-    their counts, so ranking by the counts gives PEI = 1. With unequal ``areas`` the two
-    selections can differ in area (the exact best selection is a knapsack problem), so PEI is
-    approximate and can exceed 1.
+    their density (counts per area; with equal areas, their counts), so ranking by the counts
+    gives PEI = 1 on equal areas. With unequal ``areas`` the two selections can differ in area
+    (the exact best selection is a knapsack problem), so PEI is approximate and can exceed 1.
 
     Returns one row per share: ``area_share`` (asked), ``cells``, ``selected_area_share``
     (taken), ``incidents_share``, ``pai``, ``pei``. Without incidents the last three are NaN.
@@ -237,7 +237,7 @@ def pai_top(counts: np.ndarray, shares: Sequence[float] = (0.05, 0.10, 0.20), *,
     for share in shares:
         mask = _top_mask(rank, area, share)
         value = pai(arr, mask, areas=area)
-        best = pai(arr, _top_mask(arr, area, share), areas=area)
+        best = pai(arr, _top_mask(arr / area, area, share), areas=area)
         rows.append((share, int(mask.sum()), area[mask].sum() / area.sum() if arr.size else nan,
                      arr[mask].sum() / total if total else nan, value, value / best))
     columns = ["area_share", "cells", "selected_area_share", "incidents_share", "pai", "pei"]
@@ -272,7 +272,8 @@ def recapture_rate(counts_before: np.ndarray, counts_after: np.ndarray,
 
 def concentration_summary(counts: np.ndarray, *,
                           areas: np.ndarray | None = None) -> dict[str, float | int | str]:
-    """The figures planners quote, in one dict; PAI values are in-sample (ranked by counts).
+    """The figures planners quote, in one dict; PAI values are in-sample (ranked by counts),
+    over ``areas`` (the cells' areas inside the study area; default equal).
 
     Keys: ``incidents``, ``cells``, ``cells_with_incidents``, ``share_cells_50``, ``gini`` and
     ``gini_kind`` (from :func:`concentration_gini`), ``pai_5``, ``pai_10``, ``pai_20``.

@@ -213,7 +213,7 @@ def planner_figures(table: CellTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = []
     for band in table.band_names:
         counts = table.frame[f"incidents_{band}"].to_numpy()
-        row = {"band": band, **concentration_summary(counts)}
+        row = {"band": band, **concentration_summary(counts, areas=cell_areas(table))}
         if f"covered_{band}" in table.frame:
             row["coverage"] = demand_weighted_coverage(counts,
                                                        table.frame[f"covered_{band}"].to_numpy())
@@ -225,6 +225,11 @@ def planner_figures(table: CellTable) -> tuple[pd.DataFrame, pd.DataFrame]:
          for band in table.band_names},
         index=pd.Index(list(table.categories.values()), name="category"))
     return figures, by_category
+
+
+def cell_areas(table: CellTable) -> np.ndarray:
+    """Each cell's area inside the study area (km²), never 0: PAI's areas."""
+    return np.maximum(table.frame["area_km2"].to_numpy(dtype=float), 1e-9)
 
 
 def add_decision_columns(table: CellTable, decisions: Decisions) -> None:

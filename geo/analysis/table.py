@@ -2,7 +2,9 @@
 
 Columns are named ``<measure>_<band>``: ``incidents_night``, ``presence_min_day`` and so on,
 and ``cat_<category>_<band>`` for each incident category. Zero-count cells are rows too: a gap
-is a cell with nothing in it.
+is a cell with nothing in it. ``inside_share`` is the part of each cell inside the study area
+and ``area_km2`` that inside area: edge cells of the overlap fill are partly outside, and
+where area matters (PAI, rates) only the inside part counts.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from geo.analysis.cells import (
     cells_to_polygons,
     cells_to_str,
     count_in_cells,
+    inside_areas_km2,
     points_to_cells,
 )
 from geo.inputs.area import StudyArea
@@ -152,6 +155,10 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
             pick = masks[band.name] & (codes == i)
             columns[f"cat_{key}_{band.name}"] = np.bincount(idx[pick], minlength=len(cells))
     frame = pd.DataFrame(columns, index=pd.Index(cells, name="cell_id")).astype(np.int64)
+    whole, inside = inside_areas_km2(cells, area.geometry)
+    frame.insert(0, "area_km2", inside)
+    frame.insert(0, "inside_share", np.divide(inside, whole, out=np.zeros(len(cells)),
+                                              where=whole > 0))
     period = None
     if len(incidents):
         period = (incidents["time"].min(), incidents["time"].max())
