@@ -115,6 +115,10 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--after", metavar="FIRST,LAST",
                        help="the after period, two local dates (default: from --change-date "
                             "to the end; it sets the change date when none is given)")
+    group.add_argument("--evaluate-from", metavar="YYYY-MM-DD",
+                       help="score hot spots drawn from the data before this local date on "
+                            "the data from it: PAI, PEI and recapture rate (default: the "
+                            "--change-date split)")
     group.add_argument("--slices", choices=("month", "week"),
                        help="time slices for emerging hot spots (default month)")
     group.add_argument("--new-posts", type=int, metavar="P",
@@ -160,7 +164,7 @@ def _settings(values: dict) -> Settings:
             msg = f"inference {values['inference']!r}: choose analytic or permutation"
             raise UsageError(msg)
         given["inference"] = values["inference"]
-    for key in ("change_date", "slices", "new_posts", "posts_band"):
+    for key in ("change_date", "slices", "new_posts", "posts_band", "evaluate_from"):
         if values.get(key) is not None:
             given[key] = values[key]
     for key in ("before", "after"):

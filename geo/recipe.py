@@ -54,7 +54,7 @@ _KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
          "analysis": {"bands", "categories", "k_ring", "inference", "permutations", "cap",
                       "reach",
                       "change_date", "slices", "new_posts", "posts_band", "candidates",
-                      "target", "buffer_rings", "before", "after"},
+                      "target", "buffer_rings", "before", "after", "evaluate_from"},
          "columns": set(COLUMN_OPTIONS)}
 
 

@@ -172,3 +172,16 @@ def test_weekend_before_after_uses_the_weekend_days_of_each_period():
     assert change.loc["all", "ratio"] == pytest.approx((7 / 4) / (6 / 7))
     assert change.loc["all", "days_before"] == 7 and change.loc["all", "days_after"] == 4
     assert weekend["exposure_before"] == 7 and weekend["exposure_after"] == 7
+
+
+def test_hot_spots_are_scored_on_a_later_period(year):
+    incidents, posts = year
+    result = analyse(incidents, AREA, posts=posts,
+                     settings=Settings(evaluate_from="2025-07-01", new_posts=0))
+    prediction = result.decisions.prediction
+    assert result.decisions.prediction_split == "2025-07-01"
+    night = prediction.loc["night"]
+    assert set(night.index) == {"top_5", "top_10", "top_20", "hot_spots"}
+    assert (night["pai"] > 1).all() and (night["pei"] <= 1.0 + 1e-9).all()
+    assert (night["rri"] > 0).all()
+    assert night.loc["top_20", "area_share"] >= 0.2

@@ -14,6 +14,8 @@ from geo.analysis.bands import band_masks, exposure_days
 from geo.analysis.cells import points_to_cells
 from geo.analysis.change import areas_from_cells, rate_test, split_period_bounds, wdd
 from geo.analysis.emerging import EmergingHotSpots, emerging_hot_spots
+from geo.analysis.figures import predictive_accuracy
+from geo.analysis.hotspots import hot_spots
 from geo.analysis.presence import cells_within
 from geo.analysis.siting import Siting, suggest_posts
 from geo.analysis.table import CellTable
@@ -36,6 +38,12 @@ class Decisions:
     """What the WDD's target area is, in words."""
     wdd_areas: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     """Target, buffer and control masks over the table's cells."""
+    prediction: pd.DataFrame | None = None
+    """Hot spots of the earlier period scored on the later one: per ``band`` and
+    ``selection`` (top 5/10/20 % of the area, the earlier period's 95 % Gi* hot spots), the
+    PAI, PEI and recapture rate index (:func:`geo.analysis.figures.predictive_accuracy`)."""
+    prediction_split: str = ""
+    """The local date the later period starts on."""
 
 
 def change_summary(before: np.ndarray, after: np.ndarray, t_before: float,
@@ -99,7 +107,8 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
            seed: int | None = 2025, tz: str = "Europe/Belgrade",
            target: np.ndarray | None = None, target_label: str = "", buffer_k: int = 1,
            candidates_latlng: np.ndarray | None = None,
-           periods: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None)
+           periods: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None),
+           evaluate_from: str | None = None, areas: np.ndarray | None = None
            ) -> Decisions:
     """Run the decision analyses on accepted incidents (``lat``, ``lng``, ``time``).
 
@@ -107,7 +116,9 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
     the WDD evaluates; without it, the cells within reach of posts that started on the
     change date. ``candidates_latlng`` are the sites new posts may take (cell centres when
     None). ``periods`` gives the before and after periods explicitly (first and last local
-    day each), instead of everything before and after the change date.
+    day each), instead of everything before and after the change date. Hot spots are scored as
+    predictions from the period before ``evaluate_from`` (by default the before/after split)
+    on the period from it, with ``areas`` the cells' inside areas.
     """
     decisions = Decisions()
     cells = table.cells
@@ -160,6 +171,15 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
         else:
             decisions.notes.append("no target area for the weighted displacement difference: "
                                    "give --target FILE, or posts active from the change date")
+    if evaluate_from or change_date:
+        if evaluate_from:
+            early, late, _, _ = split_period_bounds(incidents["time"],
+                                                    change_date=evaluate_from, tz=tz)
+        else:
+            early, late = before, after
+        decisions.prediction = _prediction(idx, masks, early, late, table, areas=areas,
+                                           k_ring=k_ring)
+        decisions.prediction_split = evaluate_from or str(change_date)
     emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices, k_ring=k_ring,
                                   inference=inference, permutations=permutations,
                                   seed=seed or 0, period=table.period, tz=tz)
@@ -173,6 +193,21 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
                                          candidates_latlng=candidates_latlng)
         decisions.notes.extend(f"new posts: {n}" for n in decisions.siting.notes)
     return decisions
+
+
+def _prediction(idx: np.ndarray, masks: dict, early: np.ndarray, late: np.ndarray,
+                table: CellTable, *, areas: np.ndarray | None, k_ring: int) -> pd.DataFrame:
+    """PAI, PEI and RRI per band of hot spots drawn from the early period, on the late one."""
+    frames = []
+    n = len(table.cells)
+    for band in table.band_names:
+        train = np.bincount(idx[masks[band] & early], minlength=n)
+        test = np.bincount(idx[masks[band] & late], minlength=n)
+        hot = hot_spots(train, table.cells, k_ring=k_ring).frame["bin"].to_numpy() >= 2
+        found = predictive_accuracy(train, test, areas=areas, hot=hot)
+        found.insert(0, "band", band)
+        frames.append(found)
+    return pd.concat(frames, ignore_index=True).set_index(["band", "selection"])
 
 
 def _active_posts(posts: pd.DataFrame | None, table: CellTable) -> np.ndarray | None:

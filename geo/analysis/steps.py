@@ -58,6 +58,9 @@ class Settings:
     """Explicit after period; default: the change date to the end. It gives the change date
     when none is set."""
     slices: str = "month"
+    evaluate_from: str | None = None
+    """Score hot spots drawn before this local date on the incidents from it (PAI, PEI, RRI);
+    None: the before/after split, when there is one."""
     new_posts: int = 2
     posts_band: str = "night"
     decisions: bool = True
@@ -316,6 +319,7 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
                            seed=settings.seed, tz=settings.tz, target=target,
                            target_label=settings.target.name if settings.target else "",
                            buffer_k=settings.buffer_k,
+                           evaluate_from=settings.evaluate_from, areas=cell_areas(table),
                            candidates_latlng=(np.array(settings.candidates, dtype=float)
                                               if settings.candidates else None))
         warnings.extend(decisions.notes)
