@@ -132,6 +132,9 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                        help="the area the plan targeted (a polygon file), for the weighted "
                             "displacement difference (default: cells within --reach of posts "
                             "active from --change-date)")
+    group.add_argument("--language", metavar="CODE",
+                       help="coverage by posts whose officers speak this language (e.g. sr), "
+                            "from the posts' languages column")
     group.add_argument("--buffer-rings", type=int, metavar="K",
                        help="the WDD buffer: cells within K steps of the target (default 1)")
 
@@ -164,7 +167,8 @@ def _settings(values: dict) -> Settings:
             msg = f"inference {values['inference']!r}: choose analytic or permutation"
             raise UsageError(msg)
         given["inference"] = values["inference"]
-    for key in ("change_date", "slices", "new_posts", "posts_band", "evaluate_from"):
+    for key in ("change_date", "slices", "new_posts", "posts_band", "evaluate_from",
+                "language"):
         if values.get(key) is not None:
             given[key] = values[key]
     for key in ("before", "after"):
@@ -255,6 +259,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--incidents", nargs="+", metavar="FILE", help="incident file(s)")
     build.add_argument("--patrols", nargs="+", metavar="FILE", help="patrol ping file(s)")
     build.add_argument("--posts", nargs="+", metavar="FILE", help="fixed post file(s)")
+    build.add_argument("--population", metavar="FILE",
+                       help="residents for incident rates per 1,000: polygons with a "
+                            "population column, an H3 table (e.g. Kontur) or a GeoTIFF")
     build.add_argument("--out", metavar="FILE.html", help="map to write (default "
                        "maps/<area>.html)")
     build.add_argument("--title", metavar="TEXT")
@@ -445,7 +452,7 @@ def _run_build(args) -> int:
     inputs = load_inputs(settings["incidents"], patrols=settings.get("patrols"),
                          posts=settings.get("posts"), area=settings.get("area"),
                          area_name=settings.get("area_name"), options=_options(settings),
-                         progress=show)
+                         progress=show, population=settings.get("population"))
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
     result = build(inputs, out, settings=_settings(settings), k=_k(settings),
                    audience=settings.get("audience") or "community",

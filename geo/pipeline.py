@@ -14,6 +14,7 @@ from geo._progress import Steps
 from geo.analysis.steps import Analysis, Settings, analyse, permutations_for
 from geo.analysis.table import CellTable
 from geo.inputs.area import StudyArea, default_area, extent_area, read_area
+from geo.inputs.population import Population, read_population
 from geo.inputs.validate import Checked, Options, read_checked
 from geo.outputs.gis import write_published
 from geo.outputs.maps import render_map
@@ -32,6 +33,8 @@ class Inputs:
     incidents: list[Checked]
     pings: list[Checked] = field(default_factory=list)
     posts: list[Checked] = field(default_factory=list)
+    population: Population | None = None
+    """Residents, for incident rates (``--population``)."""
 
     @property
     def checked(self) -> list[Checked]:
@@ -123,12 +126,14 @@ def load_inputs(
     area_name: str | None = None,
     options: Options | None = None,
     progress: bool = False,
+    population: str | Path | None = None,
 ) -> Inputs:
     """Read and check every input file against the study area.
 
     ``area`` is None for the bundled North Mitrovica area, a boundary file, a
     :class:`StudyArea`, or ``"extent"`` for the data's own extent. ``progress`` shows a bar
-    on stderr.
+    on stderr. ``population`` is a population layer for rates
+    (:func:`geo.inputs.population.read_population`).
     """
     opts = options or Options()
     if isinstance(area, StudyArea):
@@ -168,7 +173,8 @@ def load_inputs(
         reasons = "; ".join(c.summary() for c in inc)
         msg = f"no usable incident rows: {reasons}"
         raise InputError(msg)
-    return Inputs(area=study, incidents=inc, pings=pings, posts=fixed)
+    residents = read_population(population, area=study) if population else None
+    return Inputs(area=study, incidents=inc, pings=pings, posts=fixed, population=residents)
 
 
 def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
@@ -244,7 +250,8 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     with Steps(9, progress) as steps:
         analysis = analyse(inputs.accepted("incidents"), inputs.area,
                            pings=inputs.accepted("pings"), posts=inputs.accepted("posts"),
-                           settings=settings, on_step=steps.next)
+                           settings=settings, population=inputs.population,
+                           on_step=steps.next)
         steps.next("drawing the map")
         sparse = any("sparse" in w.lower() for w in analysis.warnings)
         published = publish(analysis.table, k=k, posts=inputs.accepted("posts"),

@@ -48,13 +48,14 @@ COLUMN_OPTIONS = ("lat_col", "lng_col", "x_col", "y_col", "time_col", "category_
                   "unit_col", "crs", "tz", "encoding", "delimiter", "sheet", "layer")
 _SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area": dict,
              "map": dict, "analysis": dict, "columns": dict}
-_KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
+_KEYS = {"inputs": {"incidents", "patrols", "posts", "population"}, "area": {"file", "name"},
          "map": {"out", "res", "k", "tiles", "gis", "lang", "png", "pdf", "picture",
                  "audience", "epsilon", "no_report", "no_report_pdf"},
          "analysis": {"bands", "categories", "k_ring", "inference", "permutations", "cap",
                       "reach",
                       "change_date", "slices", "new_posts", "posts_band", "candidates",
-                      "target", "buffer_rings", "before", "after", "evaluate_from"},
+                      "target", "buffer_rings", "before", "after", "evaluate_from",
+                      "language"},
          "columns": set(COLUMN_OPTIONS)}
 
 
@@ -97,7 +98,8 @@ def load_recipe(path: str | Path) -> dict:
     inputs, area, map_ = data.get("inputs", {}), data.get("area", {}), data.get("map", {})
     settings = {
         "incidents": rel(inputs.get("incidents")), "patrols": rel(inputs.get("patrols")),
-        "posts": rel(inputs.get("posts")), "area": rel(area.get("file")),
+        "posts": rel(inputs.get("posts")), "population": rel(inputs.get("population")),
+        "area": rel(area.get("file")),
         "area_name": area.get("name"), "out": rel(map_.get("out")), "res": map_.get("res"),
         "k": map_.get("k"), "tiles": map_.get("tiles") is True, "lang": map_.get("lang"),
         "synthetic": data.get("synthetic") is True, "png": rel(map_.get("png")),

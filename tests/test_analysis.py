@@ -144,3 +144,33 @@ def test_without_patrol_data_there_are_no_gaps_or_coverage(checked):
     columns = result.table.frame.columns
     assert not any(c.startswith(("covered_", "gap_class_", "presence_min_")) for c in columns)
     assert "coverage" not in result.figures.columns and result.gaps.empty
+
+
+def test_coverage_in_a_language_by_hand(checked):
+    inc, _, posts = checked
+    posts = posts.accepted
+    assert set(posts["languages"]) == {"sr;sq;en", "sr", "sr;sq", "sr;en"}
+    result = analyse(inc.accepted, AREA, posts=posts,
+                     settings=Settings(language="sq", decisions=False))
+    frame = result.table.frame
+    from geo.analysis.presence import posts_to_presence
+
+    albanian = posts[posts["languages"].str.split(";").map(lambda x: "sq" in x)]
+    _, covered = posts_to_presence(albanian, result.table.cells, period=result.table.period)
+    for band in ("all", "day", "night"):
+        mask = covered[band].to_numpy()
+        assert frame[f"covered_lang_{band}"].tolist() == mask.tolist()
+        counts = frame[f"incidents_{band}"].to_numpy()
+        row = result.language_coverage.loc[band]
+        assert row["covered"] == counts[mask].sum()
+        assert row["share"] == pytest.approx(counts[mask].sum() / counts.sum())
+    # the bridge post (sr;sq;en, 18-02) and the bus station (sr;sq, 07-19): both in the evening
+    assert result.language_coverage.loc["night", "share"] <= result.language_coverage.loc[
+        "all", "share"]
+    everyone = analyse(inc.accepted, AREA, posts=posts,
+                       settings=Settings(language="sr", decisions=False))
+    lang = everyone.table.frame["covered_lang_night"].to_numpy()
+    assert (~lang | everyone.table.frame["covered_night"].to_numpy()).all()  # a part of covered
+    with pytest.raises(UsageError, match="languages column"):
+        analyse(inc.accepted, AREA, posts=posts.drop(columns="languages"),
+                settings=Settings(language="sr", decisions=False))

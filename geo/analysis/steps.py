@@ -17,7 +17,12 @@ from geo.analysis.cells import DEFAULT_RES, cells_in_shape
 from geo.analysis.clusters import CLASSES, local_moran
 from geo.analysis.decisions import Decisions, decide
 from geo.analysis.figures import concentration_summary
-from geo.analysis.gaps import bivariate_classes, demand_weighted_coverage, rank_gaps
+from geo.analysis.gaps import (
+    add_language_coverage,
+    bivariate_classes,
+    demand_weighted_coverage,
+    rank_gaps,
+)
 from geo.analysis.hotspots import hot_spots
 from geo.analysis.presence import (
     DEFAULT_CAP_S,
@@ -26,6 +31,7 @@ from geo.analysis.presence import (
     posts_to_presence,
     posts_week_hours,
 )
+from geo.analysis.rates import add_rates
 from geo.analysis.table import CellTable, count_cells
 from geo.inputs.area import StudyArea
 
@@ -69,6 +75,8 @@ class Settings:
     buffer_k: int = 1
     candidates: tuple[tuple[float, float], ...] | None = None
     """(lat, lng) sites new posts may take; None: every cell centre."""
+    language: str | None = None
+    """A language code (``sr``): coverage by posts whose officers speak it, per band."""
 
 
 @dataclass
@@ -88,6 +96,14 @@ class Analysis:
     clusters: pd.DataFrame | None = None
     """Local Moran's I: cells per class (columns :data:`geo.analysis.clusters.CLASSES`) per
     band (rows)."""
+    rates: pd.DataFrame | None = None
+    """With a population layer, per band: ``incidents``, ``residents``, ``rate`` (per 1,000
+    residents over the area), ``cells_with_residents`` and ``incidents_without_residents``
+    (in cells where no one lives, left out of the cell rates)."""
+    language_coverage: pd.DataFrame | None = None
+    """With a language, per band: ``language``, ``incidents``, ``covered`` (incidents within
+    reach of a post staffed in the band by officers who speak it), ``share`` and
+    ``cells_covered``."""
 
 
 def select_categories(incidents: pd.DataFrame, categories: Sequence[str] | None
@@ -275,13 +291,16 @@ def week_profile(incidents: pd.DataFrame, *, presence: Presence | None = None,
 
 def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | None = None,
             posts: pd.DataFrame | None = None, settings: Settings = Settings(),
-            on_step: Callable[[str], None] | None = None) -> Analysis:
+            population=None, on_step: Callable[[str], None] | None = None) -> Analysis:
     """Run every step: counts per band and category, presence, Gi* hot spots, gaps, figures.
 
     Parameters
     ----------
     incidents, pings, posts
         Accepted rows from :mod:`geo.inputs.validate` (``Checked.accepted``).
+    population
+        Residents (:class:`geo.inputs.population.Population` or a GeoDataFrame in WGS84 with
+        a ``population`` column): adds incident rates per 1,000 residents.
     on_step
         Called with the name of each step as it starts (for a progress bar).
     """
@@ -297,6 +316,10 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
     clusters, cluster_notes = add_clusters(table, settings=settings)
     warnings += cluster_notes
     step("gaps and figures")
+    rates = add_rates(table, population) if population is not None else None
+    language = (add_language_coverage(table, posts, settings.language,
+                                      reach_m=settings.reach_m, tz=settings.tz)
+                if settings.language else None)
     gaps = add_gaps(table)
     figures, by_category = planner_figures(table)
     week = week_profile(incidents, presence=presence, posts=posts, period=table.period,
@@ -326,4 +349,5 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
         add_decision_columns(table, decisions)
     return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,
                     warnings=[*table.notes, *warnings], presence=presence,
-                    decisions=decisions, week=week, clusters=clusters)
+                    decisions=decisions, week=week, clusters=clusters, rates=rates,
+                    language_coverage=language)

@@ -226,8 +226,9 @@ def _unit_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 def check_posts(table: RawTable, *, area: StudyArea | None = None,
                 options: Options | None = None) -> Checked:
     """Check fixed posts: position and staffed hours. Accepted rows are
-    ``row, post, lat, lng, start_min, end_min, active_from, active_to`` (minutes after local
-    midnight; ``end_min`` may be smaller than ``start_min`` for a shift past midnight)."""
+    ``row, post, lat, lng, start_min, end_min, active_from, active_to, languages`` (minutes
+    after local midnight; ``end_min`` may be smaller than ``start_min`` for a shift past
+    midnight; ``languages`` the codes its officers speak, ``"sr;sq"``, or empty)."""
     from geo.inputs._times import parse_clock, parse_day
 
     opts = options or Options()
@@ -266,6 +267,12 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
             parsed, bad = parse_day(frame[column])
             judge.fail(bad, column, "not a date like 2025-05-29", frame[column])
             days[key] = parsed
+    lang_c = find_column(frame.columns, names.LANGUAGES)
+    if lang_c:
+        used["languages"] = lang_c
+        languages = frame[lang_c].map(language_codes)
+    else:
+        languages = pd.Series("", index=frame.index)
     ok = judge.ok
     accepted = pd.DataFrame({
         "row": table.row[ok], "post": label[ok].astype(str).to_numpy(),
@@ -274,9 +281,40 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
         "end_min": np.asarray(clocks["end_min"])[ok].astype(int),
         "active_from": days["active_from"][ok].to_numpy(),
         "active_to": days["active_to"][ok].to_numpy(),
+        "languages": languages[ok].astype(str).to_numpy(),
     })
     return Checked("posts", table.path, accepted, judge, judge.n, used,
                    outside_note(judge, area), table.row_word)
+
+
+_LANGUAGE_NAMES = {
+    "sr": ("sr", "srp", "serbian", "srpski", "srpskom", "српски", "serbisht", "sr-latn",
+           "sr-cyrl"),
+    "sq": ("sq", "sqi", "alb", "albanian", "albanski", "албански", "shqip", "shqipe"),
+    "en": ("en", "eng", "english", "engleski", "енглески", "anglisht"),
+    "bs": ("bs", "bosnian", "bosanski", "boshnjakisht"),
+    "tr": ("tr", "turkish", "turski", "turqisht"),
+}
+_LANGUAGE_CODE = {name: code for code, found in _LANGUAGE_NAMES.items() for name in found}
+
+
+def language_codes(value) -> str:
+    """Languages named in one cell as ``;``-joined codes, known names folded to codes.
+
+    >>> language_codes("Srpski, Shqip / English"), language_codes(None)
+    ('sr;sq;en', '')
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    import re
+
+    words = [w for w in re.split(r"[;,/|+\s]+", str(value).strip().lower()) if w]
+    codes = []
+    for word in words:
+        code = _LANGUAGE_CODE.get(word, word)
+        if code not in codes:
+            codes.append(code)
+    return ";".join(codes)
 
 
 def _judge_problem(table: RawTable, judge: Judge) -> None:
