@@ -106,19 +106,17 @@ def test_polygon_layer_and_geotiff(tmp_path):
     np.testing.assert_allclose(density[INSIDE / WHOLE > 0.99], np.median(density), rtol=0.05)
 
 
-def test_bad_population_files_name_the_row(tmp_path):
+@pytest.mark.parametrize(("text", "message"), [
+    ("h3,population\n891ef14a4bbffff,12\n891ef14a4bbffff,lots\n",
+     "row 3, column 'population': 'lots'"),
+    ("h3,population\nnot-a-cell,12\n", "row 2, column 'h3'"),
+    ("district,people\nnorth,12\n", "no population column"),
+    ("district,population\nnorth,12\n", "neither polygons nor an H3 column"),
+])
+def test_bad_population_files_name_the_row(tmp_path, text, message):
     path = tmp_path / "pop.csv"
-    path.write_text("h3,population\n891ef14a4bbffff,12\n891ef14a4bbffff,lots\n")
-    with pytest.raises(InputError, match="row 3, column 'population': 'lots'"):
-        read_population(path)
-    path.write_text("h3,population\nnot-a-cell,12\n")
-    with pytest.raises(InputError, match="row 2, column 'h3'"):
-        read_population(path)
-    path.write_text("district,people\nnorth,12\n")
-    with pytest.raises(InputError, match="no population column"):
-        read_population(path)
-    path.write_text("district,population\nnorth,12\n")
-    with pytest.raises(InputError, match="neither polygons nor an H3 column"):
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
         read_population(path)
     with pytest.raises(InputError, match="not found"):
         read_population(tmp_path / "missing.gpkg")
