@@ -191,6 +191,7 @@ def add_clusters(table: CellTable, *, settings: Settings = Settings()
     """Add Local Moran's I ``lisa_i``, ``lisa_q`` and the class ``lisa`` (high-high, low-low,
     high-low, low-high, not significant) per band; return cells per class and band, and
     warnings."""
+    table.frame = table.frame.copy()  # one block again after many added columns
     rows, warnings = {}, []
     for band in table.band_names:
         result = local_moran(table.frame[f"incidents_{band}"].to_numpy(), table.cells,
@@ -255,6 +256,7 @@ def add_decision_columns(table: CellTable, decisions: Decisions) -> None:
     """Add per-cell before/after (``before_<band>``, ``after_<band>``, ``change_q_<band>``,
     ``change_<band>``: up, down or none significant) and the emerging hot spot ``emerging``
     pattern with its ``emerging_trend_z``, for the analyst's GIS file."""
+    table.frame = table.frame.copy()  # one block again after many added columns
     frame = table.frame
     for band, cells in decisions.change_cells.items():
         frame[f"before_{band}"] = cells["before"].to_numpy()

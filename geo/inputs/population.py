@@ -175,8 +175,9 @@ def _read_raster(path: Path, area) -> Population:
     values = data.filled(0.0)
     values[~np.isfinite(values) | (values < 0)] = 0.0  # nodata and fill values hold no one
     row, col = np.nonzero(values > 0)
-    x0, y0 = transform * (col, row)
-    x1, y1 = transform * (col + 1, row + 1)
+    t = transform
+    x0, y0 = t.a * col + t.b * row + t.c, t.d * col + t.e * row + t.f
+    x1, y1 = x0 + t.a + t.b, y0 + t.d + t.e
     pixels = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1),
                          np.maximum(y0, y1))
     out = gpd.GeoDataFrame({"population": values[row, col]}, geometry=pixels, crs=crs)
