@@ -174,3 +174,26 @@ def test_coverage_in_a_language_by_hand(checked):
     with pytest.raises(UsageError, match="languages column"):
         analyse(inc.accepted, AREA, posts=posts.drop(columns="languages"),
                 settings=Settings(language="sr", decisions=False))
+
+
+def test_covered_rule_counts_a_weekend_band_per_weekend_day():
+    # two weeks; a unit patrols one cell 1 minute each weekend day and never on weekdays
+    from geo.analysis.steps import add_presence
+    from geo.analysis.table import count_cells
+
+    start = pd.Timestamp("2025-06-02 08:00", tz="UTC")  # a Monday
+    incidents = pd.DataFrame({"lat": [42.8895, 42.8895], "lng": [20.8665, 20.8665],
+                              "category": "fight",
+                              "time": [start, start + pd.Timedelta(days=13)]})
+    table = count_cells(incidents, AREA, res=9)
+    days = [pd.Timestamp(d, tz="UTC") for d in ("2025-06-07 10:00", "2025-06-08 10:00",
+                                                "2025-06-14 10:00", "2025-06-15 10:00")]
+    times = [t + pd.Timedelta(seconds=s) for t in days for s in (0, 30, 60)]
+    units = [f"A{i // 3}" for i in range(len(times))]  # one unit a day: no interval between
+    pings = pd.DataFrame({"unit": units, "time": times, "lat": 42.8895, "lng": 20.8665})
+    add_presence(table, pings, None)
+    cell = table.frame["presence_min_weekend"].idxmax()
+    assert table.frame.loc[cell, "presence_min_weekend"] == pytest.approx(4.0)
+    assert table.band_days(table.bands[-1]) == 4
+    assert table.frame.loc[cell, "covered_weekend"]  # 1 minute per weekend day
+    assert not table.frame.loc[cell, "covered_all"]  # 4 minutes over 14 days

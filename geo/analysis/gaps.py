@@ -4,7 +4,9 @@ Need and presence are each cut into low / medium / high per band: zero is always
 positive values are split at their terciles (so "high" means the top third of cells that have
 any). A significant hot spot (Gi* bin +2 or +3, 95 % or more) is high need whatever its count.
 The 3x3 class ``"<need>-<presence>"`` (``"3-1"`` = high need, low presence) drives the
-bivariate map; gap cells are ranked worst first.
+bivariate map; gap cells are ranked worst first. Coverage is the share of incidents in covered
+cells (:func:`demand_weighted_coverage`), also by the posts whose officers speak a language
+(:func:`add_language_coverage`).
 """
 
 from __future__ import annotations
