@@ -197,3 +197,15 @@ def test_covered_rule_counts_a_weekend_band_per_weekend_day():
     assert table.band_days(table.bands[-1]) == 4
     assert table.frame.loc[cell, "covered_weekend"]  # 1 minute per weekend day
     assert not table.frame.loc[cell, "covered_all"]  # 4 minutes over 14 days
+
+
+def test_permutation_inference_through_the_settings(checked):
+    inc = checked[0].accepted
+    analytic = analyse(inc, AREA, settings=Settings(decisions=False)).table.frame
+    shuffled = analyse(inc, AREA, settings=Settings(decisions=False, inference="permutation",
+                                                    permutations=999)).table.frame
+    np.testing.assert_allclose(shuffled["gi_z_all"], analytic["gi_z_all"])
+    assert not np.allclose(shuffled["gi_p_all"], analytic["gi_p_all"], equal_nan=True)
+    hot = shuffled["gi_bin_all"] != 0
+    assert (np.sign(shuffled.loc[hot, "gi_bin_all"]) == np.sign(shuffled.loc[hot,
+                                                                             "gi_z_all"])).all()
