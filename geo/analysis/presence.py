@@ -211,16 +211,19 @@ def _without_jumps(lat, lng, linked: np.ndarray, step_m: float):
     """Positions with each lone jump replaced by the ping before it.
 
     Ping i is a jump when it is linked to both neighbours (same unit, no gap), lies a step or
-    more from each, and they lie within a step of each other.
+    more from each, and they lie within a step of each other. Distances are taken on a plane
+    through the mean latitude (exact enough over a town, and a few operations a ping).
     """
     lat, lng = lat.copy(), lng.copy()
     if len(lat) < 3:
         return lat, lng
-    mid = slice(1, -1)
-    away_prev = _metres(lat[:-2], lng[:-2], lat[mid], lng[mid]) >= step_m
-    away_next = _metres(lat[mid], lng[mid], lat[2:], lng[2:]) >= step_m
-    together = _metres(lat[:-2], lng[:-2], lat[2:], lng[2:]) < step_m
-    jump = np.flatnonzero(linked[:-1] & linked[1:] & away_prev & away_next & together) + 1
+    y = lat * _M_PER_DEG_LAT
+    x = lng * (_M_PER_DEG_LAT * np.cos(np.radians(float(np.mean(lat)))))
+    limit = step_m * step_m
+    step = (x[1:] - x[:-1]) ** 2 + (y[1:] - y[:-1]) ** 2  # squared, ping i to i + 1
+    maybe = np.flatnonzero(linked[:-1] & linked[1:] & (step[:-1] >= limit) & (step[1:] >= limit))
+    together = (x[maybe + 2] - x[maybe]) ** 2 + (y[maybe + 2] - y[maybe]) ** 2 < limit
+    jump = maybe[together] + 1
     lat[jump], lng[jump] = lat[jump - 1], lng[jump - 1]
     return lat, lng
 
