@@ -21,8 +21,33 @@ def analysis_text(analysis) -> str:
     night = gaps[(gaps["band"] == "night") & (gaps["gap_class"] == "3-1")]
     if len(night):
         lines.append(f"night gaps (high need, low presence): {len(night)} cells")
+    lines.extend(_layers_text(analysis))
     lines.extend(_decisions_text(analysis.decisions))
     return "\n".join(lines)
+
+
+def _layers_text(analysis) -> list[str]:
+    """Clusters and outliers, rates per resident and coverage in a language, per band."""
+    lines = []
+    if analysis.clusters is not None:
+        lines += ["", "clusters and outliers (Local Moran, FDR 5 %): cells high-high / "
+                      "low-low / high-low / low-high"]
+        for band, row in analysis.clusters.iterrows():
+            lines.append(f"{band:<11} {row['high-high']:>4} / {row['low-low']} / "
+                         f"{row['high-low']} / {row['low-high']}")
+    if analysis.rates is not None:
+        lines += ["", "incidents per 1,000 residents   rate   cells with residents   "
+                      "incidents where no one lives"]
+        for band, row in analysis.rates.iterrows():
+            lines.append(f"{band:<31} {row['rate']:>5.1f}   {int(row['cells_with_residents']):>20}"
+                         f"   {int(row['incidents_without_residents']):>28}")
+    if analysis.language_coverage is not None:
+        found = analysis.language_coverage
+        language = found["language"].iloc[0]
+        shares = ", ".join(f"{band} {row['share']:.0%}" for band, row in found.iterrows()
+                           if row["share"] == row["share"])
+        lines += ["", f"incidents within reach of a post speaking {language!r}: {shares}"]
+    return lines
 
 
 def _decisions_text(decisions) -> list[str]:
@@ -44,6 +69,14 @@ def _decisions_text(decisions) -> list[str]:
         for band, row in decisions.wdd.iterrows():
             lines.append(f"{band:<14} {row['wdd']:>6.1f} ± {row['se']:<6.1f} {row['z']:>6.2f} "
                          f"{row['p']:>7.3g}")
+    if decisions.prediction is not None:
+        lines += ["", f"hot spots before {decisions.prediction_split} as predictions of the "
+                      "data from it", "band        chosen       cells   PAI    PEI    RRI"]
+        for (band, selection), row in decisions.prediction.iterrows():
+            if band not in ("all", "night"):
+                continue
+            lines.append(f"{band:<11} {selection:<11} {int(row['cells']):>6}  "
+                         f"{row['pai']:>5.1f}  {row['pei']:>5.2f}  {row['rri']:>5.2f}")
     if decisions.emerging is not None:
         counts = decisions.emerging.frame["category"].value_counts()
         shown = ", ".join(f"{name}: {n}" for name, n in counts.items()

@@ -108,8 +108,12 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                        help="only these incident categories, comma-separated")
     group.add_argument("--k-ring", type=int, metavar="K",
                        help="hot spot neighbours: cells within K steps (default 1)")
+    group.add_argument("--inference", choices=("analytic", "permutation"),
+                       help="hot spot test: analytic (default: the Gi* z-score's normal p, "
+                            "as ArcGIS Pro) or permutation (every count shuffled)")
     group.add_argument("--permutations", type=int, metavar="N",
-                       help="permutations for hot spot p-values (default 999)")
+                       help="draws of --inference permutation (default 9999, 999 over 2,000 "
+                            "cells)")
     group.add_argument("--cap", type=float, metavar="SECONDS",
                        help="longest interval one ping stands for (default 120)")
     group.add_argument("--reach", type=float, metavar="METRES",
@@ -122,6 +126,10 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--after", metavar="FIRST,LAST",
                        help="the after period, two local dates (default: from --change-date "
                             "to the end; it sets the change date when none is given)")
+    group.add_argument("--evaluate-from", metavar="YYYY-MM-DD",
+                       help="score hot spots drawn from the data before this local date on "
+                            "the data from it: PAI, PEI and recapture rate (default: the "
+                            "--change-date split)")
     group.add_argument("--slices", choices=("month", "week"),
                        help="time slices for emerging hot spots (default month)")
     group.add_argument("--new-posts", type=int, metavar="P",
@@ -135,6 +143,9 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                        help="the area the plan targeted (a polygon file), for the weighted "
                             "displacement difference (default: cells within --reach of posts "
                             "active from --change-date)")
+    group.add_argument("--language", metavar="CODE",
+                       help="coverage by posts whose officers speak this language (e.g. sr), "
+                            "from the posts' languages column")
     group.add_argument("--buffer-rings", type=int, metavar="K",
                        help="the WDD buffer: cells within K steps of the target (default 1)")
 
@@ -162,7 +173,13 @@ def _settings(values: dict) -> Settings:
         raise UsageError(msg)
     if values.get("tz"):
         given["tz"] = _zone(values["tz"])
-    for key in ("change_date", "slices", "new_posts", "posts_band"):
+    if values.get("inference") is not None:
+        if values["inference"] not in ("analytic", "permutation"):
+            msg = f"inference {values['inference']!r}: choose analytic or permutation"
+            raise UsageError(msg)
+        given["inference"] = values["inference"]
+    for key in ("change_date", "slices", "new_posts", "posts_band", "evaluate_from",
+                "language"):
         if values.get(key) is not None:
             given[key] = values[key]
     for key in ("before", "after"):
@@ -264,6 +281,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--incidents", nargs="+", metavar="FILE", help="incident file(s)")
     build.add_argument("--patrols", nargs="+", metavar="FILE", help="patrol ping file(s)")
     build.add_argument("--posts", nargs="+", metavar="FILE", help="fixed post file(s)")
+    build.add_argument("--population", metavar="FILE",
+                       help="residents for incident rates per 1,000: polygons with a "
+                            "population column, an H3 table (e.g. Kontur) or a GeoTIFF")
     build.add_argument("--out", metavar="FILE.html", help="map to write (default "
                        "maps/<area>.html)")
     build.add_argument("--title", metavar="TEXT")
@@ -468,7 +488,7 @@ def _run_build(args) -> int:
     inputs = load_inputs(settings["incidents"], patrols=settings.get("patrols"),
                          posts=settings.get("posts"), area=settings.get("area"),
                          area_name=settings.get("area_name"), options=_options(settings),
-                         progress=show)
+                         progress=show, population=settings.get("population"))
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
     result = build(inputs, out, settings=_settings(settings), k=_k(settings),
                    audience=settings.get("audience") or "community",

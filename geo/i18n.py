@@ -24,9 +24,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "layer_incidents": {"en": "Incidents per cell", "sr-Cyrl": "Инциденти по ћелији",
                         "sr-Latn": "Incidenti po ćeliji", "sq": "Incidente për qelizë"},
-    "layer_presence": {"en": "Patrol presence (hours)", "sr-Cyrl": "Присуство патрола (сати)",
-                       "sr-Latn": "Prisustvo patrola (sati)",
-                       "sq": "Prania e patrullave (orë)"},
+    "layer_presence": {"en": "Patrol and post hours, where officers are",
+                       "sr-Cyrl": "Сати патрола и пунктова, где су полицајци",
+                       "sr-Latn": "Sati patrola i punktova, gde su policajci",
+                       "sq": "Orë patrullash dhe postesh, ku janë policët"},
     "layer_gaps": {"en": "Coverage gaps", "sr-Cyrl": "Празнине у покривености",
                    "sr-Latn": "Praznine u pokrivenosti", "sq": "Boshllëqe në mbulim"},
     "layer_hotspots": {"en": "Hot spots (Gi*)", "sr-Cyrl": "Жаришта (Gi*)",
@@ -100,8 +101,8 @@ TEXT: dict[str, dict[str, str]] = {
                  "sq": "Nevojë e lartë, prani e ulët = boshllëk"},
     "incidents": {"en": "Incidents", "sr-Cyrl": "Инциденти", "sr-Latn": "Incidenti",
                   "sq": "Incidente"},
-    "patrol_hours": {"en": "Patrol hours", "sr-Cyrl": "Сати патроле", "sr-Latn": "Sati patrole",
-                     "sq": "Orë patrullimi"},
+    "patrol_hours": {"en": "Patrol and post hours", "sr-Cyrl": "Сати патрола и пунктова",
+                     "sr-Latn": "Sati patrola i punktova", "sq": "Orë patrullash dhe postesh"},
     "post_reach": {"en": "Post, reach {m} m", "sr-Cyrl": "Пункт, домет {m} m",
                    "sr-Latn": "Punkt, domet {m} m", "sq": "Post, rreze {m} m"},
     "staffed": {"en": "Staffed {hours}", "sr-Cyrl": "Дежурство {hours}",
@@ -145,26 +146,27 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "method_presence": {
         "en": "Patrol presence: each GPS ping counts until the unit's next ping, at most "
-              "{cap} s. Fixed posts cover cells within {reach} m while staffed.",
+              "{cap} s. A fixed post's staffed hours count once, in the post's own cell; it "
+              "covers the cells within {reach} m while staffed.",
         "sr-Cyrl": "Присуство патрола: сваки GPS сигнал важи до следећег сигнала исте "
-                   "јединице, највише {cap} s. Стални пунктови покривају ћелије до {reach} m "
-                   "док су заузети.",
+                   "јединице, највише {cap} s. Сати сталног пункта рачунају се једном, у "
+                   "ћелији пункта; пункт покрива ћелије до {reach} m док је заузет.",
         "sr-Latn": "Prisustvo patrola: svaki GPS signal važi do sledećeg signala iste "
-                   "jedinice, najviše {cap} s. Stalni punktovi pokrivaju ćelije do {reach} m "
-                   "dok su zauzeti.",
+                   "jedinice, najviše {cap} s. Sati stalnog punkta računaju se jednom, u "
+                   "ćeliji punkta; punkt pokriva ćelije do {reach} m dok je zauzet.",
         "sq": "Prania e patrullave: çdo sinjal GPS vlen deri në sinjalin e radhës të së njëjtës "
-              "njësi, jo më shumë se {cap} s. Postet fikse mbulojnë qelizat deri në {reach} m "
-              "kur janë në shërbim.",
+              "njësi, jo më shumë se {cap} s. Orët e një posti fiks numërohen një herë, në "
+              "qelizën e postit; posti mbulon qelizat deri në {reach} m kur është në shërbim.",
     },
     "method_hotspots": {
-        "en": "Hot spots: Getis-Ord Gi* with neighbouring cells, {perms} random permutations "
-              "and false discovery rate correction.",
-        "sr-Cyrl": "Жаришта: Getis-Ord Gi* са суседним ћелијама, {perms} случајних пермутација "
-                   "и корекција стопе лажних открића.",
-        "sr-Latn": "Žarišta: Getis-Ord Gi* sa susednim ćelijama, {perms} slučajnih permutacija "
-                   "i korekcija stope lažnih otkrića.",
-        "sq": "Pikat e nxehta: Getis-Ord Gi* me qelizat fqinje, {perms} ndërrime të rastësishme "
-              "dhe korrigjim i shkallës së zbulimeve të rreme.",
+        "en": "Hot spots: Getis-Ord Gi* of each cell with its neighbours, tested as in ArcGIS "
+              "Pro (z-score, normal p-value, false discovery rate correction).",
+        "sr-Cyrl": "Жаришта: Getis-Ord Gi* сваке ћелије са суседима, тестирано као у ArcGIS "
+                   "Pro (z-вредност, нормална p-вредност, корекција стопе лажних открића).",
+        "sr-Latn": "Žarišta: Getis-Ord Gi* svake ćelije sa susedima, testirano kao u ArcGIS "
+                   "Pro (z-vrednost, normalna p-vrednost, korekcija stope lažnih otkrića).",
+        "sq": "Pikat e nxehta: Getis-Ord Gi* i çdo qelize me fqinjët, testuar si në ArcGIS Pro "
+              "(vlera z, vlera p normale, korrigjim i shkallës së zbulimeve të rreme).",
     },
     "method_gaps": {
         "en": "Gaps: need (incidents, hot spots) against presence (patrol and post hours), "

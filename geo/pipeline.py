@@ -11,9 +11,10 @@ import pandas as pd
 
 from geo._errors import InputError, UsageError
 from geo._progress import Steps
-from geo.analysis.steps import Analysis, Settings, analyse
+from geo.analysis.steps import Analysis, Settings, analyse, permutations_for
 from geo.analysis.table import CellTable
 from geo.inputs.area import StudyArea, default_area, extent_area, read_area
+from geo.inputs.population import Population, read_population
 from geo.inputs.validate import Checked, Options, read_checked
 from geo.outputs.gis import write_published
 from geo.outputs.maps import render_map
@@ -42,6 +43,8 @@ class Inputs:
     incidents: list[Checked]
     pings: list[Checked] = field(default_factory=list)
     posts: list[Checked] = field(default_factory=list)
+    population: Population | None = None
+    """Residents, for incident rates (``--population``)."""
 
     @property
     def checked(self) -> list[Checked]:
@@ -84,8 +87,7 @@ class BuildResult:
 
 def _methods(settings: Settings, analysis: Analysis) -> dict:
     """Facts the map's methods panel states."""
-    cells = len(analysis.table.frame)
-    perms = settings.permutations or (9_999 if cells <= 2_000 else 999)
+    perms = permutations_for(settings, len(analysis.table.frame))
     return {"cap": round(settings.cap_s), "reach": round(settings.reach_m), "perms": perms}
 
 
@@ -137,12 +139,14 @@ def load_inputs(
     area_name: str | None = None,
     options: Options | None = None,
     progress: bool = False,
+    population: str | Path | None = None,
 ) -> Inputs:
     """Read and check every input file against the study area.
 
     ``area`` is None for the bundled North Mitrovica area, a boundary file, a
     :class:`StudyArea`, or ``"extent"`` for the data's own extent. ``progress`` shows a bar
-    on stderr.
+    on stderr. ``population`` is a population layer for rates
+    (:func:`geo.inputs.population.read_population`).
     """
     opts = options or Options()
     if isinstance(area, StudyArea):
@@ -182,7 +186,8 @@ def load_inputs(
         reasons = "; ".join(c.summary() for c in inc)
         msg = f"no usable incident rows: {reasons}"
         raise InputError(msg)
-    return Inputs(area=study, incidents=inc, pings=pings, posts=fixed)
+    residents = read_population(population, area=study) if population else None
+    return Inputs(area=study, incidents=inc, pings=pings, posts=fixed, population=residents)
 
 
 def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
@@ -276,10 +281,11 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     if out.suffix.lower() not in (".html", ".htm"):
         msg = f"--out {out}: the map file must end in .html"
         raise UsageError(msg)
-    with Steps(8, progress) as steps:
+    with Steps(9, progress) as steps:
         analysis = analyse(inputs.accepted("incidents"), inputs.area,
                            pings=inputs.accepted("pings"), posts=inputs.accepted("posts"),
-                           settings=settings, on_step=steps.next)
+                           settings=settings, population=inputs.population,
+                           on_step=steps.next)
         steps.next("drawing the map")
         sparse = any("sparse" in w.lower() for w in analysis.warnings)
         book = _ledger(inputs, ledger, synthetic)
@@ -376,8 +382,8 @@ def _derive(settings: Settings, inputs: Inputs) -> DeriveSettings:
     posts = inputs.accepted("posts")
     existing = (tuple(map(tuple, posts[["lat", "lng"]].to_numpy(float)))
                 if posts is not None and len(posts) else None)
-    return DeriveSettings(k_ring=settings.k_ring,
-                          permutations=min(settings.permutations or 999, 9_999),
+    return DeriveSettings(k_ring=settings.k_ring, inference=settings.inference,
+                          permutations=settings.permutations or 9_999,
                           seed=settings.seed, new_posts=settings.new_posts,
                           posts_band=settings.posts_band, reach_m=settings.reach_m,
                           candidates=settings.candidates, existing=existing)

@@ -25,7 +25,7 @@ the columns. Paths in a recipe are relative to the recipe file::
     bands = "day=06-18, evening=18-22, night=22-06, weekend_night=22-06@weekend"
     categories = ["verbal sexual harassment", "fight"]
     k_ring = 1           # hot spot neighbours
-    permutations = 999
+    inference = "analytic"   # or "permutation"
     cap = 120            # seconds one ping may stand for
     reach = 400          # metres a fixed post covers
 
@@ -48,13 +48,15 @@ COLUMN_OPTIONS = ("lat_col", "lng_col", "x_col", "y_col", "time_col", "category_
                   "unit_col", "crs", "tz", "encoding", "delimiter", "sheet", "layer")
 _SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area": dict,
              "map": dict, "analysis": dict, "columns": dict}
-_KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
+_KEYS = {"inputs": {"incidents", "patrols", "posts", "population"}, "area": {"file", "name"},
          "map": {"out", "res", "k", "tiles", "gis", "lang", "png", "pdf", "picture",
                  "audience", "epsilon", "epsilon_budget", "no_report", "no_report_pdf",
                  "ledger", "taxonomy"},
-         "analysis": {"bands", "categories", "k_ring", "permutations", "cap", "reach",
+         "analysis": {"bands", "categories", "k_ring", "inference", "permutations", "cap",
+                      "reach",
                       "change_date", "slices", "new_posts", "posts_band", "candidates",
-                      "target", "buffer_rings", "before", "after"},
+                      "target", "buffer_rings", "before", "after", "evaluate_from",
+                      "language"},
          "columns": set(COLUMN_OPTIONS)}
 
 
@@ -97,7 +99,8 @@ def load_recipe(path: str | Path) -> dict:
     inputs, area, map_ = data.get("inputs", {}), data.get("area", {}), data.get("map", {})
     settings = {
         "incidents": rel(inputs.get("incidents")), "patrols": rel(inputs.get("patrols")),
-        "posts": rel(inputs.get("posts")), "area": rel(area.get("file")),
+        "posts": rel(inputs.get("posts")), "population": rel(inputs.get("population")),
+        "area": rel(area.get("file")),
         "area_name": area.get("name"), "out": rel(map_.get("out")), "res": map_.get("res"),
         "k": map_.get("k"), "tiles": map_.get("tiles") is True, "lang": map_.get("lang"),
         "synthetic": data.get("synthetic") is True, "png": rel(map_.get("png")),
@@ -168,7 +171,7 @@ def recipe_text(*, title: str, note: str, incidents: str, patrols: list[str] | N
         '# bands = "day=06-18, evening=18-22, night=22-06"',
         '# categories = ["verbal sexual harassment", "fight"]',
         "# k_ring = 1",
-        "# permutations = 999",
+        '# inference = "analytic"  # hot spot test; "permutation" shuffles every count',
         "# cap = 120    # seconds one ping may stand for",
         "# reach = 400  # metres a fixed post covers",
         "",

@@ -144,3 +144,68 @@ def test_without_patrol_data_there_are_no_gaps_or_coverage(checked):
     columns = result.table.frame.columns
     assert not any(c.startswith(("covered_", "gap_class_", "presence_min_")) for c in columns)
     assert "coverage" not in result.figures.columns and result.gaps.empty
+
+
+def test_coverage_in_a_language_by_hand(checked):
+    inc, _, posts = checked
+    posts = posts.accepted
+    assert set(posts["languages"]) == {"sr;sq;en", "sr", "sr;sq", "sr;en"}
+    result = analyse(inc.accepted, AREA, posts=posts,
+                     settings=Settings(language="sq", decisions=False))
+    frame = result.table.frame
+    from geo.analysis.presence import posts_to_presence
+
+    albanian = posts[posts["languages"].str.split(";").map(lambda x: "sq" in x)]
+    _, covered = posts_to_presence(albanian, result.table.cells, period=result.table.period)
+    for band in ("all", "day", "night"):
+        mask = covered[band].to_numpy()
+        assert frame[f"covered_lang_{band}"].tolist() == mask.tolist()
+        counts = frame[f"incidents_{band}"].to_numpy()
+        row = result.language_coverage.loc[band]
+        assert row["covered"] == counts[mask].sum()
+        assert row["share"] == pytest.approx(counts[mask].sum() / counts.sum())
+    # the bridge post (sr;sq;en, 18-02) and the bus station (sr;sq, 07-19): both in the evening
+    assert result.language_coverage.loc["night", "share"] <= result.language_coverage.loc[
+        "all", "share"]
+    everyone = analyse(inc.accepted, AREA, posts=posts,
+                       settings=Settings(language="sr", decisions=False))
+    lang = everyone.table.frame["covered_lang_night"].to_numpy()
+    assert (~lang | everyone.table.frame["covered_night"].to_numpy()).all()  # a part of covered
+    with pytest.raises(UsageError, match="languages column"):
+        analyse(inc.accepted, AREA, posts=posts.drop(columns="languages"),
+                settings=Settings(language="sr", decisions=False))
+
+
+def test_covered_rule_counts_a_weekend_band_per_weekend_day():
+    # two weeks; a unit patrols one cell 1 minute each weekend day and never on weekdays
+    from geo.analysis.steps import add_presence
+    from geo.analysis.table import count_cells
+
+    start = pd.Timestamp("2025-06-02 08:00", tz="UTC")  # a Monday
+    incidents = pd.DataFrame({"lat": [42.8895, 42.8895], "lng": [20.8665, 20.8665],
+                              "category": "fight",
+                              "time": [start, start + pd.Timedelta(days=13)]})
+    table = count_cells(incidents, AREA, res=9)
+    days = [pd.Timestamp(d, tz="UTC") for d in ("2025-06-07 10:00", "2025-06-08 10:00",
+                                                "2025-06-14 10:00", "2025-06-15 10:00")]
+    times = [t + pd.Timedelta(seconds=s) for t in days for s in (0, 30, 60)]
+    units = [f"A{i // 3}" for i in range(len(times))]  # one unit a day: no interval between
+    pings = pd.DataFrame({"unit": units, "time": times, "lat": 42.8895, "lng": 20.8665})
+    add_presence(table, pings, None)
+    cell = table.frame["presence_min_weekend"].idxmax()
+    assert table.frame.loc[cell, "presence_min_weekend"] == pytest.approx(4.0)
+    assert table.band_days(table.bands[-1]) == 4
+    assert table.frame.loc[cell, "covered_weekend"]  # 1 minute per weekend day
+    assert not table.frame.loc[cell, "covered_all"]  # 4 minutes over 14 days
+
+
+def test_permutation_inference_through_the_settings(checked):
+    inc = checked[0].accepted
+    analytic = analyse(inc, AREA, settings=Settings(decisions=False)).table.frame
+    shuffled = analyse(inc, AREA, settings=Settings(decisions=False, inference="permutation",
+                                                    permutations=999)).table.frame
+    np.testing.assert_allclose(shuffled["gi_z_all"], analytic["gi_z_all"])
+    assert not np.allclose(shuffled["gi_p_all"], analytic["gi_p_all"], equal_nan=True)
+    hot = shuffled["gi_bin_all"] != 0
+    assert (np.sign(shuffled.loc[hot, "gi_bin_all"]) == np.sign(shuffled.loc[hot,
+                                                                             "gi_z_all"])).all()

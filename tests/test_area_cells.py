@@ -133,3 +133,65 @@ def test_extent_area_pads_the_data():
     assert area.source == "extent"
     with pytest.raises(InputError, match="too wide"):
         extent_area(np.array([42.0, 48.0]), np.array([19.0, 25.0]))
+
+
+def test_edge_cells_carry_their_share_inside_the_area():
+    import pandas as pd
+    import pyproj
+    import shapely
+
+    from geo.analysis.cells import area_to_cells, inside_areas_km2
+    from geo.analysis.table import count_cells
+    from geo.inputs.area import default_area
+
+    area = default_area()
+    cells = area_to_cells(area, res=9)
+    whole, inside = inside_areas_km2(cells, area.geometry)
+    to_m = pyproj.Transformer.from_crs(4326, 32634, always_xy=True)
+    area_m = shapely.ops.transform(to_m.transform, area.geometry)
+    assert inside.sum() == pytest.approx(area_m.area / 1e6, rel=1e-6)
+    share = inside / whole
+    assert ((share > 0) & (share <= 1 + 1e-12)).all()
+    assert 15 <= (share < 0.5).sum() <= 40  # the overlap fill keeps many edge cells
+    table = count_cells(pd.DataFrame({"lat": [], "lng": [], "time": pd.to_datetime([], utc=True),
+                                      "category": []}), area, res=9)
+    np.testing.assert_allclose(table.frame["inside_share"], share)
+    np.testing.assert_allclose(table.frame["area_km2"], inside)
+
+
+def test_pai_of_a_cluster_on_the_edge_counts_only_the_inside_area():
+    import h3
+    import pandas as pd
+    import shapely
+
+    from geo.analysis.cells import area_to_cells, cells_to_latlng, inside_areas_km2
+    from geo.analysis.steps import Settings, analyse
+    from geo.inputs.area import default_area
+
+    area = default_area()
+    cells = area_to_cells(area, res=9)
+    whole, inside = inside_areas_km2(cells, area.geometry)
+    edge = np.argsort(inside / whole)[len(cells) // 10]  # an edge cell, mostly outside
+    lat, lng = cells_to_latlng(cells)
+    inside_pts = []
+    rng = np.random.default_rng(1)
+    boundary = h3.cell_to_boundary(format(int(cells[edge]), "x"))
+    poly = shapely.Polygon([(b, a) for a, b in boundary]).intersection(area.geometry)
+    while len(inside_pts) < 60:  # the edge cluster: 60 incidents in the inside part
+        x = rng.uniform(*poly.bounds[0::2])
+        y = rng.uniform(*poly.bounds[1::2])
+        if poly.contains(shapely.Point(x, y)):
+            inside_pts.append((y, x))
+    spread = [(lat[i], lng[i]) for i in range(len(cells)) if i != edge]
+    points = inside_pts + spread
+    incidents = pd.DataFrame({"lat": [p[0] for p in points], "lng": [p[1] for p in points],
+                              "time": pd.Timestamp("2025-06-01 10:00", tz="UTC"),
+                              "category": "fight"})
+    result = analyse(incidents, area, settings=Settings(decisions=False))
+    first_cell_pai = (60 / len(points)) / (inside[edge] / inside.sum())
+    from geo.analysis.figures import pai
+
+    mask = np.arange(len(cells)) == edge
+    assert pai(result.table.frame["incidents_all"].to_numpy(), mask,
+               areas=result.table.frame["area_km2"].to_numpy()) == pytest.approx(first_cell_pai)
+    assert first_cell_pai > (60 / len(points)) / (whole[edge] / whole.sum())

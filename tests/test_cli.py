@@ -210,3 +210,40 @@ def test_zero_is_an_answer_not_a_missing_option(sample_dir, tmp_path, capsys):
     assert main(["build", "--recipe", str(sample_dir / "recipe.toml"), "--out",
                  str(tmp_path / "m.html"), "--new-posts", "0"]) == 0
     assert "new posts for" not in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_build_with_population_language_and_evaluation(tmp_path, capsys):
+    import h3
+    import pandas as pd
+
+    from geo.analysis.cells import area_to_cells, cells_to_str
+    from geo.inputs.area import default_area
+    from geo.sample import write_sample
+
+    files = write_sample(tmp_path / "s", days=60, start="2025-05-01")
+    parents = sorted({h3.cell_to_parent(c, 8)
+                      for c in cells_to_str(area_to_cells(default_area(), res=9))})
+    population = tmp_path / "kontur_population.csv"
+    pd.DataFrame({"h3": parents, "population": 800}).to_csv(population, index=False)
+    out = tmp_path / "m.html"
+    gis = tmp_path / "cells.gpkg"
+    assert main(["build", "--recipe", str(files["recipe"]), "--out", str(out),
+                 "--population", str(population), "--language", "sq",
+                 "--evaluate-from", "2025-06-01", "--new-posts", "0", "--no-report-pdf",
+                 "--audience", "analyst", "--gis", str(gis)]) == 0
+    text = capsys.readouterr().out
+    assert "incidents per 1,000 residents" in text
+    assert "incidents within reach of a post speaking 'sq': all " in text
+    assert "hot spots before 2025-06-01 as predictions" in text
+    assert "clusters and outliers (Local Moran" in text
+    assert "wrong denominator" in text
+    import geopandas as gpd
+
+    cells = gpd.read_file(gis)
+    for column in ("inside_share", "population", "rate_eb_night", "lisa_night",
+                   "lisa_q_night", "covered_lang_night", "gi_p_night"):
+        assert column in cells.columns
+    assert main(["build", "--recipe", str(files["recipe"]), "--out", str(out),
+                 "--population", str(tmp_path / "nope.csv")]) == 2
+    assert "population file not found" in capsys.readouterr().err

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
-from scipy.stats import binom
+from scipy.stats import binom, binomtest
 
 from geo.analysis.decisions import change_summary
 from geo.analysis.steps import Settings, analyse
@@ -142,3 +143,45 @@ def test_periods_on_the_command_line(tmp_path):
                  "2025-04-28,2025-05-28"]) == 0
     assert main([*base, "--before", "2025-04-28,2025-05-28"]) == 2
     assert main([*base, "--after", "2025-05-29"]) == 2
+
+
+def _weekend_incidents(days: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"lat": 42.8895, "lng": 20.8665, "category": "fight",
+                         "time": pd.to_datetime(days, utc=True)})
+
+
+def test_weekend_before_after_uses_the_weekend_days_of_each_period():
+    # before: Mon 2 - Sun 8 June (7 days, 2 weekend days), 5 weekend incidents;
+    # after: Fri 13 - Mon 16 June (4 days, 2 weekend days), 5 weekend incidents
+    days = ["2025-06-07 10:00"] * 3 + ["2025-06-08 10:00"] * 2 + \
+        ["2025-06-14 10:00"] * 2 + ["2025-06-15 10:00"] * 3 + \
+        ["2025-06-03 10:00", "2025-06-13 10:00", "2025-06-16 10:00"]
+    result = analyse(_weekend_incidents(days), AREA, settings=Settings(
+        before=("2025-06-02", "2025-06-08"), after=("2025-06-13", "2025-06-16"),
+        new_posts=0))
+    change = result.decisions.change
+    weekend = change.loc["weekend"]
+    assert (weekend["before"], weekend["after"]) == (5, 5)
+    # by hand: 5 in 2 weekend days against 5 in 2: the same rate, not 5/7 against 5/4
+    assert weekend["ratio"] == pytest.approx(1.0)
+    assert weekend["p"] == pytest.approx(1.0)
+    assert weekend["rate_before"] == pytest.approx(5 / 2 * 30 * 2 / 7)
+    weekday = change.loc["weekday"]  # 1 in 5 weekdays against 2 in 2 weekdays
+    assert weekday["ratio"] == pytest.approx((2 / 2) / (1 / 5))
+    assert weekday["p"] == pytest.approx(binomtest(2, 3, 2 / 7).pvalue)
+    assert change.loc["all", "ratio"] == pytest.approx((7 / 4) / (6 / 7))
+    assert change.loc["all", "days_before"] == 7 and change.loc["all", "days_after"] == 4
+    assert weekend["exposure_before"] == 7 and weekend["exposure_after"] == 7
+
+
+def test_hot_spots_are_scored_on_a_later_period(year):
+    incidents, posts = year
+    result = analyse(incidents, AREA, posts=posts,
+                     settings=Settings(evaluate_from="2025-07-01", new_posts=0))
+    prediction = result.decisions.prediction
+    assert result.decisions.prediction_split == "2025-07-01"
+    night = prediction.loc["night"]
+    assert set(night.index) == {"top_5", "top_10", "top_20", "hot_spots"}
+    assert (night["pai"] > 1).all() and (night["pei"] <= 1.0 + 1e-9).all()
+    assert (night["rri"] > 0).all()
+    assert night.loc["top_20", "area_share"] >= 0.2

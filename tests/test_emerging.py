@@ -9,6 +9,8 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo._errors import UsageError
 from geo.analysis.cells import str_to_cells
@@ -213,7 +215,8 @@ def synthetic(extra, *, months: int = 12, background: float = 2.0, seed: int = 5
     for m in range(months):
         for cell, n in zip(CELLS, rng.poisson(background + extra(m)), strict=True):
             lat, lng = h3.cell_to_latlng(format(int(cell), "x"))
-            rows += [(lat, lng, pd.Timestamp(2025, m + 1, int(d), 10, tz="UTC"))
+            month = pd.Timestamp("2025-01-01 10:00", tz="UTC") + pd.DateOffset(months=m)
+            rows += [(lat, lng, month + pd.Timedelta(days=int(d) - 1))
                      for d in rng.integers(1, 28, n)]
     return pd.DataFrame(rows, columns=["lat", "lng", "time"])
 
@@ -222,8 +225,15 @@ def in_blob(per_cell: float) -> np.ndarray:
     return np.isin(CELLS, BLOB) * per_cell
 
 
+YEAR = (pd.Timestamp("2025-01-01", tz="UTC"), pd.Timestamp("2025-12-31 12:00", tz="UTC"))
+
+
 def run(incidents: pd.DataFrame, cells: np.ndarray = CELLS, **kw):
-    return emerging_hot_spots(incidents, cells, res=9, permutations=999, **kw)
+    """Emerging hot spots of a synthetic year (the data cover every day of 2025)."""
+    if "time" in incidents and len(incidents):
+        last = incidents["time"].max().normalize() + pd.offsets.MonthEnd(0)
+        kw.setdefault("period", (YEAR[0], last))
+    return emerging_hot_spots(incidents, cells, res=9, **kw)
 
 
 def test_growing_cluster_is_consecutive_and_background_stays_quiet():
@@ -249,11 +259,11 @@ def test_stable_cluster_is_persistent():
     assert (frame.loc[INNER, "cold_slices"] == 0).all()
 
 
-def test_stable_cluster_at_95_percent_loses_most_slices():
-    # the same data asking for 95 % bins: FDR over 127 cells leaves many slices at 90 %
+def test_stable_cluster_stays_persistent_at_95_percent():
+    # the analytic test has no permutation floor: FDR over 127 cells confirms 95 % bins
     strict = run(synthetic(lambda _: in_blob(8), seed=6), min_bin=2).frame
-    assert (strict.loc[INNER, "hot_slices"] < 11).any()
-    assert (strict.loc[INNER, "category"] != "persistent hot spot").any()
+    assert (strict.loc[INNER, "hot_slices"] == 12).all()
+    assert strict.loc[CENTRE_CELL, "category"] == "persistent hot spot"
 
 
 def test_tightening_cluster_intensifies_at_its_centre():
@@ -286,7 +296,7 @@ def test_warnings_for_few_slices_sparse_counts_and_empty_months():
     sparse = run(synthetic(lambda _: in_blob(1), background=0.05, seed=9))
     assert any(w.startswith("Every slice (2025-01, 2025-02, 2025-03, ...): Counts are sparse")
                for w in sparse.warnings)
-    assert (sparse.frame["category"] == "no pattern detected").all()
+    assert (sparse.frame.loc[FAR, "category"] == "no pattern detected").all()
     incidents = synthetic(lambda _: in_blob(8), seed=6)
     gapped = run(incidents[incidents["time"].dt.month != 3])
     assert len(gapped.slices) == 12
@@ -305,4 +315,51 @@ def test_bad_options_and_speed():
         run(incidents, min_bin=0)
     start = time.perf_counter()
     run(incidents)
-    assert time.perf_counter() - start < 5.0  # 12 months x 127 cells x 999 permutations
+    assert time.perf_counter() - start < 5.0  # 12 months x 127 cells
+
+
+def test_a_month_cut_short_is_left_out_and_does_not_erase_the_patterns():
+    incidents = synthetic(lambda _: in_blob(8), months=13, seed=6)
+    cut = incidents[incidents["time"] < pd.Timestamp("2026-01-06", tz="UTC")]
+    result = run(cut, period=(YEAR[0], pd.Timestamp("2026-01-05 20:00", tz="UTC")))
+    assert result.slices[-1] == "2025-12" and len(result.slices) == 12
+    assert any("Incomplete slices left out: the last slice, 2026-01, holds only 5 of its 31 "
+               "days" in w for w in result.warnings)
+    assert result.frame.loc[CENTRE_CELL, "category"] == "persistent hot spot"
+    # kept, the short month would decide every class: nothing is hot in it
+    kept = emerging_hot_spots(cut, CELLS, res=9, period=(YEAR[0], pd.Timestamp(
+        "2026-01-31", tz="UTC")))
+    assert len(kept.slices) == 13
+    assert kept.frame.loc[CENTRE_CELL, "category"] != "persistent hot spot"
+
+
+def test_weekly_slices_of_a_small_town_say_the_data_are_too_few():
+    incidents = synthetic(lambda _: in_blob(1), background=0.3, seed=9)
+    weekly = run(incidents, freq="week")
+    assert any(w.startswith("Too few incidents for weekly slices") and "monthly slices" in w
+               for w in weekly.warnings), weekly.warnings
+    monthly = run(synthetic(lambda _: in_blob(8), seed=6))
+    assert not any(w.startswith("Too few") for w in monthly.warnings)
+
+
+def test_permutation_inference_is_passed_through_without_a_cap():
+    incidents = synthetic(lambda _: in_blob(8), months=3, seed=6)
+    result = run(incidents, inference="permutation", permutations=4999)
+    analytic = run(incidents)
+    assert (result.frame.loc[INNER, "hot_slices"] >= 2).all()
+    np.testing.assert_allclose(result.frame["trend_z"], analytic.frame["trend_z"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=4, max_size=24))
+def test_mann_kendall_equals_pymannkendall(series):
+    import pymannkendall
+
+    x = np.array(series, dtype=float)
+    if np.ptp(x) == 0:
+        return
+    expected = pymannkendall.original_test(x)
+    s, z, p = mann_kendall(x)
+    assert s == expected.s
+    assert z == pytest.approx(expected.z, abs=1e-9)
+    assert p == pytest.approx(expected.p, abs=1e-9)

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.analysis.figures import (
+    _top_mask,
     concentration_gini,
     concentration_summary,
     generalized_gini,
@@ -17,6 +18,7 @@ from geo.analysis.figures import (
     lorenz_curve,
     pai,
     pai_top,
+    predictive_accuracy,
     recapture_rate,
     share_of_cells_for,
 )
@@ -284,3 +286,34 @@ def test_permuting_cells_changes_nothing(counts, rnd):
     assert np.array_equal(lorenz_curve(shuffled)[1], lorenz_curve(counts)[1])
     assert generalized_gini(shuffled, corrected=True) == pytest.approx(
         generalized_gini(counts, corrected=True), nan_ok=True)
+
+
+def test_predictive_accuracy_by_hand():
+    train = np.array([8, 6, 1, 1, 0, 0, 0, 0, 0, 0])
+    test = np.array([2, 5, 3, 0, 0, 0, 0, 0, 0, 0])
+    out = predictive_accuracy(train, test, shares=(0.1, 0.2),
+                              hot=np.arange(10) < 2).set_index("selection")
+    # top 10 %: cell 0 (the densest before), 2 of 10 later incidents: PAI 2; the best cell
+    # later holds 5: PAI* 5, PEI 0.4; RRI (2 / 8) / (10 / 16)
+    assert out.loc["top_10", "pai"] == pytest.approx(2.0)
+    assert out.loc["top_10", "pei"] == pytest.approx(0.4)
+    assert out.loc["top_10", "rri"] == pytest.approx((2 / 8) / (10 / 16))
+    assert out.loc["top_20", "pai"] == pytest.approx(0.7 / 0.2)
+    assert out.loc["top_20", "pei"] == pytest.approx(0.7 / 0.8)
+    assert out.loc["hot_spots", "cells"] == 2
+    assert out.loc["hot_spots", "test_share"] == pytest.approx(0.7)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=3, max_size=60))
+def test_predictive_accuracy_properties(pairs):
+    train = np.array([a for a, _ in pairs])
+    test = np.array([b for _, b in pairs])
+    out = predictive_accuracy(train, test)
+    if test.sum() and train.sum():
+        assert (out["pei"] <= 1 + 1e-9).all()  # equal areas: nothing beats the best choice
+        same = predictive_accuracy(test, test)
+        np.testing.assert_allclose(same["pei"], 1.0)
+        for row, share in zip(out.itertuples(), (0.05, 0.10, 0.20), strict=True):
+            mask = _top_mask(train.astype(float), np.ones(len(train)), share)
+            assert row.rri == pytest.approx(recapture_rate(train, test, mask), nan_ok=True)

@@ -8,12 +8,14 @@ import h3
 import numpy as np
 import pytest
 from esda import G_Local
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from libpysal.weights import W
-from scipy.stats import false_discovery_control
+from scipy.stats import false_discovery_control, norm
 
 from geo.analysis._stats import bh_adjust
 from geo.analysis.cells import str_to_cells
-from geo.analysis.hotspots import _bins, cell_weights, hot_spots
+from geo.analysis.hotspots import _bins, cell_weights, gi_star_z, hot_spots
 
 CENTRE = h3.latlng_to_cell(42.8895, 20.8665, 9)
 FAR_NE = h3.latlng_to_cell(42.95, 20.95, 9)
@@ -88,7 +90,7 @@ def test_gi_z_equals_esda_and_the_getis_ord_formula():
     cells = disk_cells(2)
     steps = steps_from_centre(cells)
     y = np.choose(steps, [12.0, 6.0, 1.0]) + np.arange(19) % 3  # hot middle, some unevenness
-    result = hot_spots(y, cells, permutations=99)
+    result = hot_spots(y, cells)
 
     neighbours = hand_neighbours(cells)
     with warnings.catch_warnings():
@@ -108,20 +110,106 @@ def test_gi_z_equals_esda_and_the_getis_ord_formula():
     assert result.frame["gi_z"].iloc[np.flatnonzero(steps == 0)[0]] > 2
 
 
-def test_p_sim_is_two_sided_from_esda_simulations_with_ties_in_both_tails():
+def test_gi_z_matches_the_value_published_in_esda_tests():
+    # esda/tests/test_getisord.py: six points, distance band 15, Gi* binary, Zs[0]
+    from libpysal.weights import DistanceBand
+
+    points = np.array([(10, 10), (20, 10), (40, 10), (15, 20), (30, 20), (30, 30)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = DistanceBand(points, threshold=15)
+    z = gi_star_z(np.array([2, 3, 3.2, 5, 8, 7]), w)
+    assert z[0] == pytest.approx(-1.39727626, rel=1e-7)
+
+
+def test_analytic_p_is_the_two_sided_normal_p_of_z():
     cells = disk_cells(4)
-    y = cluster_counts(cells)
-    result = hot_spots(y, cells, permutations=199, seed=11)
+    result = hot_spots(cluster_counts(cells), cells)
+    frame = result.frame
+    np.testing.assert_allclose(frame["p"], 2 * norm.sf(np.abs(frame["gi_z"])), rtol=1e-12)
+    np.testing.assert_allclose(frame["q"], false_discovery_control(frame["p"]), rtol=1e-12)
+    assert result.inference == "analytic" and result.permutations == 0
+
+
+def ordinary_town(radius: int = 6, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """127 cells of ordinary streets (Poisson 8 incidents each)."""
+    cells = disk_cells(radius)
+    return cells, np.random.default_rng(seed).poisson(8, len(cells)).astype(float)
+
+
+def test_an_isolated_spike_with_ordinary_neighbours_is_hot():
+    cells, y = ordinary_town()
+    station = np.flatnonzero(steps_from_centre(cells) == 0)[0]  # the bus station
+    y[station] = 551
+    frame = hot_spots(y, cells).frame
+    assert frame["bin"].iloc[station] == 3
+    # esda's conditional permutation holds the 551 fixed and calls it not significant
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         g = G_Local(y, W(hand_neighbours(cells)), star=True, transform="B",
-                    permutations=199, seed=11, n_jobs=1)
+                    permutations=999, seed=3)
+    assert false_discovery_control(g.p_sim)[station] > 0.10
+
+
+def test_the_busiest_cells_are_hot_when_their_neighbourhoods_are_ordinary():
+    cells, y = ordinary_town(radius=10, seed=4)  # 331 cells, a town of ~35 km² at res 9
+    rng = np.random.default_rng(5)
+    busiest = rng.choice(np.flatnonzero(steps_from_centre(cells) % 4 == 0), 3, replace=False)
+    y[busiest] = [300, 250, 220]
+    bins = hot_spots(y, cells).frame["bin"].to_numpy()
+    assert (bins[busiest] >= 2).all()
+    assert (bins >= 0).all()
+
+
+def test_an_ordinary_cell_among_empty_neighbours_is_not_hot():
+    cells, y = ordinary_town(seed=2)
+    middle = np.flatnonzero(steps_from_centre(cells) == 0)[0]
+    ring = steps_from_centre(cells) == 1
+    y[ring] = 0
+    y[middle] = 8
+    for inference in ("analytic", "permutation"):
+        frame = hot_spots(y, cells, inference=inference).frame
+        assert frame["gi_z"].iloc[middle] < 0
+        assert frame["bin"].iloc[middle] <= 0
+    # esda's conditional test finds the low neighbourhood "significant" while z says low
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = G_Local(y, W(hand_neighbours(cells)), star=True, transform="B",
+                    permutations=999, seed=3)
+    assert g.p_sim[middle] <= 0.05
+
+
+def test_permutation_p_is_total_randomisation_with_the_tail_of_z():
+    cells = disk_cells(3)
+    y = cluster_counts(cells) + np.arange(len(cells)) % 2
+    result = hot_spots(y, cells, inference="permutation", permutations=4999, seed=8)
+    frame = result.frame
+    assert result.permutations == 4999 and result.inference == "permutation"
+    # an independent draw: shuffle every count, neighbourhood sums of each size
+    w = cell_weights(cells)
+    sizes = 1 + w.sparse.getnnz(axis=1)
+    sums = y + w.sparse @ y
+    rng = np.random.default_rng(0)
+    shuffled = np.array([rng.permutation(y) for _ in range(20_000)])
     for i in range(len(y)):
-        sims = g.rGs[i]
-        at_least = np.sum(sims >= g.Gs[i] * (1 - 1e-9))
-        at_most = np.sum(sims <= g.Gs[i] * (1 + 1e-9))
-        expected = min(1.0, 2 * (min(at_least, at_most) + 1) / 200)
-        assert result.frame["p_sim"].iloc[i] == pytest.approx(expected)
+        null = shuffled[:, :sizes[i]].sum(axis=1)
+        z = frame["gi_z"].iloc[i]
+        tail = np.mean(null >= sums[i] - 1e-9) if z > 0 else np.mean(null <= sums[i] + 1e-9)
+        assert frame["p"].iloc[i] == pytest.approx(min(1.0, 2 * tail), abs=0.03)
+    signed = frame[frame["bin"] != 0]
+    assert (np.sign(signed["bin"]) == np.sign(signed["gi_z"])).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=37, max_size=37), st.sampled_from(["analytic",
+                                                                               "permutation"]))
+def test_sign_of_every_bin_follows_z(counts, inference):
+    cells = disk_cells(3)
+    frame = hot_spots(np.array(counts, dtype=float), cells, inference=inference,
+                      permutations=199).frame
+    signed = frame[frame["bin"] != 0]
+    assert (np.sign(signed["bin"]) == np.sign(signed["gi_z"])).all()
+    assert ((frame["p"] >= 0) & (frame["p"] <= 1) | frame["p"].isna()).all()
 
 
 def test_hot_centre_is_hot_and_the_far_edge_is_not():
@@ -129,39 +217,25 @@ def test_hot_centre_is_hot_and_the_far_edge_is_not():
     result = hot_spots(cluster_counts(cells), cells)
     bins = result.frame["bin"].to_numpy()
     steps = steps_from_centre(cells)
-    assert (bins[steps <= 1] == 2).all()  # 99 % needs q <= 0.01: out of reach with R = 999 here
+    assert (bins[steps <= 1] >= 2).all()
     assert (bins[steps == 4] <= 0).all()
-    assert result.k == 1 and result.permutations == 999 and result.alpha_fdr
+    assert result.k_ring == 1 and result.fdr
     assert result.frame.index.tolist() == cells.tolist()
-    more = hot_spots(cluster_counts(cells), cells, permutations=9999).frame["bin"].to_numpy()
-    assert (more[steps <= 1] >= 2).all() and (more[steps <= 1] == 3).sum() >= 4
-    assert (more[steps == 4] <= 0).all()
 
 
-def test_zero_neighbourhood_is_not_a_cold_spot_when_most_cells_are_zero():
-    # esda's own p_sim (one-sided, ties in one tail only) gives such cells p = 1 / (R + 1)
-    cells = disk_cells(6)
-    y = np.zeros(len(cells))
-    y[steps_from_centre(cells) <= 1] = 5.0
-    result = hot_spots(y, cells, fdr=False)
-    empty = result.frame[steps_from_centre(cells) >= 4]
-    assert (empty["p_sim"] > 0.5).all()
-    assert (empty["bin"] == 0).all()
-
-
-def test_same_seed_same_result_and_global_rng_untouched():
+def test_permutation_seed_gives_the_same_result_and_global_rng_is_untouched():
     cells = disk_cells(4)
     y = cluster_counts(cells)
     np.random.seed(3)
     before = np.random.random()
     np.random.seed(3)
-    first = hot_spots(y, cells, seed=5)
+    first = hot_spots(y, cells, inference="permutation", seed=5)
     after = np.random.random()
     assert before == after
-    second = hot_spots(y, cells, seed=5)
-    other = hot_spots(y, cells, seed=6)
+    second = hot_spots(y, cells, inference="permutation", seed=5)
+    other = hot_spots(y, cells, inference="permutation", seed=6)
     assert first.frame.equals(second.frame)
-    assert not np.array_equal(first.frame["p_sim"], other.frame["p_sim"])
+    assert not np.array_equal(first.frame["p"], other.frame["p"])
 
 
 # ---------------------------------------------------------------- FDR and bins
@@ -198,7 +272,7 @@ def test_fdr_false_bins_on_p_sim():
     y = cluster_counts(cells)
     raw = hot_spots(y, cells, fdr=False).frame
     adjusted = hot_spots(y, cells, fdr=True).frame
-    assert raw["bin"].tolist() == _bins(raw["gi_z"].to_numpy(), raw["p_sim"].to_numpy()).tolist()
+    assert raw["bin"].tolist() == _bins(raw["gi_z"].to_numpy(), raw["p"].to_numpy()).tolist()
     assert adjusted["bin"].tolist() == _bins(adjusted["gi_z"].to_numpy(),
                                              adjusted["q"].to_numpy()).tolist()
     assert (raw["bin"] != 0).sum() > (adjusted["bin"] != 0).sum()
@@ -217,7 +291,7 @@ def test_sparse_cells_are_flagged_and_never_hot():
     expected_sparse = [y[js].sum() < 3 for js in hand.values()]
     assert frame["sparse"].tolist() == expected_sparse
     assert frame["sparse"].all()
-    assert (frame["p_sim"] <= 0.10).any()  # two adjacent single incidents look "significant"
+    assert (frame["p"] <= 0.10).any()  # two adjacent single incidents look "significant"
     assert (frame["bin"] <= 0).all()
     assert any("fewer than 3 incidents" in w for w in result.warnings)
     assert any(w.startswith("Counts are sparse (2 incidents over 217 cells") for w in
@@ -273,7 +347,7 @@ def test_islands_get_no_statistic_and_are_counted():
 def test_few_cells_run_with_a_warning_and_no_crash():
     cells = disk_cells(1)  # 7 cells: the centre's neighbourhood is every cell, so no z there
     y = np.array([1.0, 4, 2, 0, 3, 1, 2])
-    result = run_strict(y, cells, permutations=99)
+    result = run_strict(y, cells, inference="permutation", permutations=99)
     assert any("only 7 cells" in w.lower() for w in result.warnings)
     assert any("99 % bins cannot occur" in w for w in result.warnings)
     centre = np.flatnonzero(steps_from_centre(cells) == 0)[0]
@@ -284,11 +358,14 @@ def test_few_cells_run_with_a_warning_and_no_crash():
 def test_warns_when_too_few_permutations_for_fdr_over_many_cells():
     cells = disk_cells(8)  # 217 cells: R = 99 needs 44 cells at p's floor for q <= 0.10
     y = cluster_counts(cells) + 1
-    few = hot_spots(y, cells, permutations=99)
+    def perm(**kw):
+        return hot_spots(y, cells, inference="permutation", **kw)
+
+    few = perm(permutations=99)
     assert any("only hot spots of 44 or more cells" in w for w in few.warnings), few.warnings
-    assert not any("or more cells" in w for w in hot_spots(y, cells, permutations=999).warnings)
-    assert not any("or more cells" in w for w in hot_spots(y, cells, permutations=99,
-                                                            fdr=False).warnings)
+    assert not any("or more cells" in w for w in perm(permutations=999).warnings)
+    assert not any("or more cells" in w for w in perm(permutations=99, fdr=False).warnings)
+    assert not any("permutations" in w for w in hot_spots(y, cells).warnings)
 
 
 def test_bad_input_is_refused():
@@ -298,4 +375,6 @@ def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="not negative"):
         hot_spots(-np.ones(7), cells)
     with pytest.raises(ValueError, match="permutations"):
-        hot_spots(np.ones(7), cells, permutations=0)
+        hot_spots(np.ones(7), cells, inference="permutation", permutations=0)
+    with pytest.raises(ValueError, match="inference must be"):
+        hot_spots(np.ones(7), cells, inference="conditional")

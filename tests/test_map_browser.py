@@ -56,10 +56,11 @@ def test_demo_map_works_offline_with_every_layer_and_legend(page, demo_map):
     assert "synthetic" in page.inner_text("#pm-note").lower()
     labels = page.locator(".leaflet-control-layers-overlays label")
     names = [labels.nth(i).inner_text().strip() for i in range(labels.count())]
-    assert names == ["Incidents per cell", "Hot spots (Gi*)", "Patrol presence (hours)",
+    assert names == ["Incidents per cell", "Hot spots (Gi*)",
+                     "Patrol and post hours, where officers are",
                      "Coverage gaps", "Fixed posts", "Suggested new posts", "Study area"]
     legend_of = {"Incidents per cell": "incidents", "Hot spots (Gi*)": "hotspots",
-                 "Patrol presence (hours)": "presence", "Coverage gaps": "gaps",
+                 "Patrol and post hours, where officers are": "presence", "Coverage gaps": "gaps",
                  "Emerging hot spots": "emerging", "Fixed posts": "posts",
                  "Suggested new posts": "suggested"}
     for i, name in enumerate(names):
@@ -114,7 +115,7 @@ def test_hovering_a_cell_shows_its_numbers_per_band(page, demo_map):
     tip = page.inner_text("#pm-tip")
     for band in ("All hours", "Day (06–18)", "Night (22–06)", "Weekend"):
         assert band in tip
-    assert "Hot spot" in tip and "Patrol hours" in tip
+    assert "Hot spot" in tip and "Patrol and post hours" in tip
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "north_mitrovica.png"))
 
@@ -157,7 +158,7 @@ def test_methods_panel_and_full_screen_button(page, demo_map):
     assert page.is_hidden("#pm-methods")
     page.click(".pm-info")
     text = page.inner_text("#pm-methods")
-    assert "Getis-Ord Gi*" in text and "H3" in text and "9999 random permutations" in text
+    assert "Getis-Ord Gi*" in text and "H3" in text and "normal p-value" in text
     page.click(".pm-info")
     assert page.is_hidden("#pm-methods")
     page.click(".pm-full")  # headless Chromium may refuse full screen; it must not error

@@ -133,4 +133,111 @@ def test_posts_cover_cells_within_reach_during_staffed_hours():
     assert 1 < expected.sum() < 10
     later = posts.assign(active_from=pd.Timestamp("2025-06-08"))
     minutes, _ = posts_to_presence(later, CELLS, period=period, reach_m=400)
-    assert minutes.loc[centre, "night"] == 3 * 240
+    assert minutes.loc[centre, "night"] == 2 * 240 + 120  # the shift of 10 June ends after it
+
+
+def _posts(rows) -> pd.DataFrame:
+    """Posts from (lat, lng, "HH:MM" from, "HH:MM" to, active_from or None)."""
+    return pd.DataFrame({
+        "lat": [r[0] for r in rows], "lng": [r[1] for r in rows],
+        "start_min": [int(r[2][:2]) * 60 + int(r[2][3:]) for r in rows],
+        "end_min": [int(r[3][:2]) * 60 + int(r[3][3:]) for r in rows],
+        "active_from": [pd.Timestamp(r[4]) if r[4] else pd.NaT for r in rows],
+        "active_to": pd.NaT})
+
+
+def test_a_post_counts_its_minutes_once_in_its_own_cell():
+    posts = _posts([(*X, "08:00", "20:00", None)])  # a post staffed only by day
+    period = (pd.Timestamp("2025-06-01 08:00", tz="UTC"), pd.Timestamp("2025-06-07 20:00",
+                                                                        tz="UTC"))
+    minutes, covered = posts_to_presence(posts, CELLS, period=period, reach_m=400)
+    assert minutes["all"].sum() == 7 * 720  # staffed minutes, once
+    assert minutes.loc[_cell(X), "all"] == 7 * 720
+    assert (minutes.drop(index=_cell(X))["all"] == 0).all()
+    assert minutes["night"].sum() == 0 and minutes.loc[_cell(X), "day"] == 7 * 600
+    assert covered["day"].sum() > 1 and not covered["night"].any()  # coverage is by reach
+
+
+@pytest.mark.parametrize(("day", "hours"), [("2025-03-29", 7), ("2025-10-25", 9),
+                                            ("2025-06-14", 8)])
+def test_posts_across_a_clock_change_count_real_minutes(day, hours):
+    posts = _posts([(*X, "22:00", "06:00", day)])
+    local = pd.Timestamp(day, tz="Europe/Belgrade")
+    period = (local.tz_convert("UTC"), (local + pd.Timedelta(hours=36)).tz_convert("UTC"))
+    minutes, _ = posts_to_presence(posts, CELLS, period=period)
+    # the shift from the evening of `day` to 06:00 the next morning, nothing before it, and
+    # the first two hours of the next evening's shift (the period ends at midnight)
+    assert minutes.loc[_cell(X), "night"] == hours * 60 + 120
+    assert minutes.loc[_cell(X), "all"] == hours * 60 + 120
+    from geo.analysis.presence import posts_week_hours
+
+    assert posts_week_hours(posts, period=period).sum() == pytest.approx(hours + 2)
+
+
+def _outside_cell_that_sorts_next_to(cells: np.ndarray) -> tuple[tuple, tuple]:
+    """(outside point, inside point) whose cells sit side by side in sorted order, so that a
+    clipped position of the outside cell equals the inside cell's."""
+    import h3
+
+    from geo.analysis.cells import cells_to_str, str_to_cells
+
+    ring = set()
+    for c in cells_to_str(cells[::7]):
+        ring |= set(h3.grid_disk(c, 3))
+    outside = np.sort(np.setdiff1d(str_to_cells(sorted(ring)), cells))
+    pos = np.searchsorted(cells, outside)
+    ok = np.flatnonzero(pos < len(cells))
+    far = outside[ok[0]]
+    near = cells[pos[ok[0]]]
+    return (h3.cell_to_latlng(format(int(far), "x")), h3.cell_to_latlng(format(int(near), "x")))
+
+
+def test_visits_are_entries_even_right_after_an_outside_ping():
+    outside, inside = _outside_cell_that_sorts_next_to(CELLS)
+    rows = [("A", 0, outside), ("A", 30, inside), ("A", 60, inside),  # enters from outside
+            ("B", 0, inside), ("B", 30, outside), ("B", 60, inside)]  # leaves and comes back
+    presence = pings_to_presence(_pings(rows), CELLS, res=9)
+    assert presence.visits["all"][_cell(inside)] == 3
+    assert presence.minutes["all"][_cell(inside)] == pytest.approx((30 + 30) / 60)
+
+
+def _still(unit, start_s, minutes, place, *, jump_at=None):
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(minutes + 1):
+        lat, lng = place[0] + rng.normal(0, 3e-5), place[1] + rng.normal(0, 3e-5)
+        if i == jump_at:
+            lat += 8e-4  # one ping 90 m off
+        rows.append((unit, start_s + 60 * i, (lat, lng)))
+    return rows
+
+
+def test_one_gps_jump_does_not_split_a_stop():
+    long_stop = _still("L", 0, 24, X, jump_at=12)  # 24 minutes: halves would be two stops
+    short_stop = _still("S", 0, 12, Y, jump_at=6)  # 12 minutes: still one stop
+    stops = pings_to_presence(_pings(long_stop + short_stop), CELLS, res=9).stops["all"]
+    assert stops[_cell(X)] == 0
+    assert stops[_cell(Y)] == 1
+    walk = [("W", 60 * i, (X[0] + 7e-4 * i, X[1])) for i in range(15)]  # moving: no jump
+    assert pings_to_presence(_pings(walk), CELLS, res=9).stops["all"].sum() == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 4 * 86400),
+                          st.sampled_from([X, Y])), min_size=1, max_size=60),
+       st.lists(st.tuples(st.sampled_from([X, Y]), st.sampled_from(["00:00", "08:00", "22:00"]),
+                          st.sampled_from(["06:00", "20:00", "00:00"])), max_size=4))
+def test_presence_in_a_cell_never_exceeds_the_period_times_units_and_posts(rows, post_rows):
+    pings = _pings(rows).drop_duplicates(["unit", "time"])
+    period = (T0, T0 + pd.Timedelta(days=4))
+    presence = pings_to_presence(pings, CELLS, res=9, cap_s=600)
+    posts = _posts([(*p, a, b, None) for p, a, b in post_rows])
+    post_min, _ = posts_to_presence(posts, CELLS, period=period)
+    local = [pd.Timestamp(t).tz_convert("Europe/Belgrade").normalize() for t in period]
+    hours = ((local[1] + pd.Timedelta(days=1)) - local[0]).total_seconds() / 3600
+    ping_cell = points_to_cells(pings["lat"].to_numpy(), pings["lng"].to_numpy(), res=9)
+    for cell in (_cell(X), _cell(Y)):
+        present = pings.loc[ping_cell == cell, "unit"].nunique()
+        n_posts = sum(_cell(p) == cell for p, _, _ in post_rows)
+        total_h = (presence.minutes.loc[cell, "all"] + post_min.loc[cell, "all"]) / 60
+        assert total_h <= hours * (present + n_posts) + 1e-9

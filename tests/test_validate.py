@@ -185,3 +185,21 @@ def test_rows_read_equal_accepted_plus_rejected(tmp_path, rows):
     assert sorted([*checked.accepted["row"], *checked.rejects["row"]]) == list(
         range(2, len(rows) + 2))
     assert pd.Series(checked.rejects["reason"]).ne("").all()
+
+
+def test_pings_in_the_repeated_autumn_hour_go_on_in_winter_time(tmp_path):
+    from geo.inputs.validate import read_pings
+
+    # 26 October 2025: the local clock runs 02:00-03:00 twice; a unit pinging every 20 min
+    clock = ["01:40", "02:00", "02:20", "02:40", "02:00", "02:20", "02:40", "03:00"]
+    lines = ["unit,time,lat,lon"] + [f"V1,2025-10-26 {c},42.8895,20.8665" for c in clock]
+    lines += ["V2,2025-10-26 02:30,42.8895,20.8665"]  # one pass only: summer time
+    path = tmp_path / "pings.csv"
+    path.write_text("\n".join(lines) + "\n")
+    checked = read_pings(path)
+    assert checked.judged.rejected == 0  # the second 02:00 is not a duplicate
+    v1 = checked.accepted[checked.accepted["unit"] == "V1"]["time"]
+    steps = v1.diff().dropna().dt.total_seconds().tolist()
+    assert steps == [1200.0] * 7  # 20 real minutes apart throughout
+    v2 = checked.accepted[checked.accepted["unit"] == "V2"]["time"].iloc[0]
+    assert str(v2) == "2025-10-26 00:30:00+00:00"

@@ -15,7 +15,7 @@ _PUBLIC = {
     "CellTable": "geo.analysis.table", "count_cells": "geo.analysis.table",
     "Presence": "geo.analysis.presence", "pings_to_presence": "geo.analysis.presence",
     "posts_to_presence": "geo.analysis.presence",
-    "hot_spots": "geo.analysis.hotspots",
+    "hot_spots": "geo.analysis.hotspots", "local_moran": "geo.analysis.clusters",
     "concentration_summary": "geo.analysis.figures",
     "emerging_hot_spots": "geo.analysis.emerging", "suggest_posts": "geo.analysis.siting",
     "Decisions": "geo.analysis.decisions", "decide": "geo.analysis.decisions",

@@ -18,7 +18,7 @@ import pandas as pd
 from geo._errors import UsageError
 
 __all__ = ["Band", "DEFAULT_BANDS", "parse_bands", "local_clock", "band_masks", "band_info",
-           "hour_of_week", "HOURS_OF_WEEK"]
+           "hour_of_week", "HOURS_OF_WEEK", "band_days", "exposure_days"]
 
 HOURS_OF_WEEK = 168
 """Monday 00-01 is hour 0, Sunday 23-24 is hour 167."""
@@ -58,6 +58,36 @@ class Band:
         if self.days == _ALL_DAYS:
             return in_hours
         return in_hours & np.isin(weekday, sorted(self.days))
+
+
+def band_days(first_day, last_day, band: Band) -> int:
+    """Local calendar days from ``first_day`` to ``last_day`` (inclusive) that are the band's
+    days: every day for ``night``, Saturdays and Sundays for ``weekend``.
+
+    >>> band_days("2025-06-02", "2025-06-15", Band("weekend", days=frozenset({5, 6})))
+    4
+    """
+    first = np.datetime64(pd.Timestamp(first_day).strftime("%Y-%m-%d"), "D")
+    last = np.datetime64(pd.Timestamp(last_day).strftime("%Y-%m-%d"), "D")
+    if last < first:
+        return 0
+    weekdays = (np.arange(first, last + 1).astype(np.int64) + 3) % 7  # 1970-01-01: Thursday
+    return int(np.isin(weekdays, sorted(band.days)).sum())
+
+
+def exposure_days(first_day, last_day, band: Band) -> float:
+    """The band's exposure over a period in calendar-equivalent days: its own days scaled by
+    7 / (its days per week), so that a rate per 30 days means the same for every band.
+
+    A weekend band over a week with 2 weekend days is exposed for 7 days; over 4 days that
+    hold both weekend days, also 7 (not 4): the same weekend incidents are the same rate.
+
+    >>> weekend = Band("weekend", days=frozenset({5, 6}))
+    >>> exposure_days("2025-06-02", "2025-06-08", weekend), exposure_days(
+    ...     "2025-06-06", "2025-06-09", weekend)
+    (7.0, 7.0)
+    """
+    return band_days(first_day, last_day, band) * 7.0 / len(band.days)
 
 
 DEFAULT_BANDS: tuple[Band, ...] = (

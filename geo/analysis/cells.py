@@ -17,7 +17,7 @@ from geo.inputs.area import StudyArea
 
 __all__ = ["DEFAULT_RES", "points_to_cells", "area_to_cells", "count_in_cells",
            "cells_to_str", "str_to_cells", "cells_to_polygons", "cells_to_latlng",
-           "cells_in_shape"]
+           "cells_in_shape", "inside_areas_km2"]
 
 DEFAULT_RES = 9
 """Resolution 9: cells of about 0.1 km² (edge ~200 m), about 110 cells over North Mitrovica."""
@@ -116,3 +116,27 @@ def cells_to_polygons(cells: np.ndarray) -> np.ndarray:
     rings = [[(lng, lat) for lat, lng in h3.cell_to_boundary(format(int(c), "x"))]
              for c in cells]
     return np.array([shapely.Polygon(r) for r in rings], dtype=object)
+
+
+def inside_areas_km2(cells: np.ndarray, geometry) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's area and the part of it inside a polygon (lng, lat), in km², measured in
+    the polygon's UTM zone.
+
+    An edge cell kept by the overlap fill may lie mostly outside the area: its inside part is
+    what its incidents (all inside the area) and residents came from.
+    """
+    import pyproj
+
+    from geo.inputs.area import utm_crs_for
+
+    if len(cells) == 0:
+        return np.zeros(0), np.zeros(0)
+    centre = shapely.centroid(geometry)
+    to_m = pyproj.Transformer.from_crs(4326, utm_crs_for(centre.y, centre.x), always_xy=True)
+    hexes = shapely.transform(cells_to_polygons(cells), lambda xy: np.column_stack(
+        to_m.transform(xy[:, 0], xy[:, 1])))
+    area_m = shapely.transform(geometry, lambda xy: np.column_stack(
+        to_m.transform(xy[:, 0], xy[:, 1])))
+    whole = shapely.area(hexes) / 1e6
+    inside = shapely.area(shapely.intersection(hexes, area_m)) / 1e6
+    return whole, np.minimum(inside, whole)

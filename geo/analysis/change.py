@@ -27,7 +27,8 @@ from geo.analysis._stats import bh_adjust
 from geo.analysis.cells import cells_to_str, str_to_cells
 from geo.inputs._times import parse_day
 
-__all__ = ["RATE_DAYS", "rate_test", "wdd", "split_periods", "areas_from_cells"]
+__all__ = ["RATE_DAYS", "rate_test", "wdd", "split_periods", "split_period_bounds",
+           "areas_from_cells"]
 
 RATE_DAYS = 30.0
 """Rates are incidents per this many days."""
@@ -216,11 +217,8 @@ def split_periods(times_utc: pd.Series, *, change_date: str, tz: str = "Europe/B
                   ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Which incidents fall before and after a local change date, and each period's days.
 
-    By default the before period runs from the first incident's local day to the day before
-    ``change_date`` and the after period from ``change_date`` to the last incident's local
-    day. ``before`` and ``after`` give either period explicitly as inclusive local dates
-    (``("2025-03-01", "2025-04-30")``); they must end before, and start on or after, the
-    change date. Lengths are whole calendar days, so a day of a clock change counts as one.
+    :func:`split_period_bounds` with each period's length in whole calendar days (a day of
+    a clock change counts as one).
 
     Examples
     --------
@@ -228,6 +226,23 @@ def split_periods(times_utc: pd.Series, *, change_date: str, tz: str = "Europe/B
     >>> b, a, t_b, t_a = split_periods(t, change_date="2025-05-29")
     >>> b.tolist(), a.tolist(), t_b, t_a
     ([True, False], [False, True], 1.0, 1.0)
+    """
+    in_before, in_after, (b0, b1), (a0, a1) = split_period_bounds(
+        times_utc, change_date=change_date, tz=tz, before=before, after=after)
+    one_day = np.timedelta64(1, "D")
+    return in_before, in_after, float((b1 - b0) / one_day) + 1, float((a1 - a0) / one_day) + 1
+
+
+def split_period_bounds(times_utc: pd.Series, *, change_date: str,
+                        tz: str = "Europe/Belgrade", before: tuple[str, str] | None = None,
+                        after: tuple[str, str] | None = None) -> tuple:
+    """Which incidents fall before and after a local change date, and each period's days.
+
+    By default the before period runs from the first incident's local day to the day before
+    ``change_date`` and the after period from ``change_date`` to the last incident's local
+    day. ``before`` and ``after`` give either period explicitly as inclusive local dates
+    (``("2025-03-01", "2025-04-30")``); they must end before, and start on or after, the
+    change date. Returns the two masks and each period's (first, last) local day.
     """
     change = _day(change_date, "change_date")
     index = pd.DatetimeIndex(times_utc)
@@ -254,7 +269,7 @@ def split_periods(times_utc: pd.Series, *, change_date: str, tz: str = "Europe/B
                f"the change date {change_date}; got before={before}, after={after}")
         raise UsageError(msg)
     in_before, in_after = (days >= b0) & (days <= b1), (days >= a0) & (days <= a1)
-    return in_before, in_after, float((b1 - b0) / one_day) + 1, float((a1 - a0) / one_day) + 1
+    return in_before, in_after, (b0, b1), (a0, a1)
 
 
 def _day(text: str, name: str) -> np.datetime64:

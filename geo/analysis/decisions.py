@@ -10,10 +10,12 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from geo.analysis.bands import band_masks
+from geo.analysis.bands import band_masks, exposure_days
 from geo.analysis.cells import points_to_cells
-from geo.analysis.change import areas_from_cells, rate_test, split_periods, wdd
+from geo.analysis.change import areas_from_cells, rate_test, split_period_bounds, wdd
 from geo.analysis.emerging import EmergingHotSpots, emerging_hot_spots
+from geo.analysis.figures import predictive_accuracy
+from geo.analysis.hotspots import hot_spots
 from geo.analysis.presence import cells_within
 from geo.analysis.siting import Siting, suggest_posts
 from geo.analysis.table import CellTable
@@ -36,18 +38,28 @@ class Decisions:
     """What the WDD's target area is, in words."""
     wdd_areas: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     """Target, buffer and control masks over the table's cells."""
+    prediction: pd.DataFrame | None = None
+    """Hot spots of the earlier period scored on the later one: per ``band`` and
+    ``selection`` (top 5/10/20 % of the area, the earlier period's 95 % Gi* hot spots), the
+    PAI, PEI and recapture rate index (:func:`geo.analysis.figures.predictive_accuracy`)."""
+    prediction_split: str = ""
+    """The local date the later period starts on."""
 
 
 def change_summary(before: np.ndarray, after: np.ndarray, t_before: float,
                    t_after: float) -> dict:
-    """Area-level change of one band: counts, rates per 30 days, ratio and an exact test."""
+    """Area-level change of one band: counts, rates per 30 days, ratio and an exact test.
+
+    ``t_before`` and ``t_after`` are the band's exposures in calendar-equivalent days
+    (:func:`geo.analysis.bands.exposure_days`).
+    """
     n_before, n_after = int(before.sum()), int(after.sum())
     share = t_after / (t_before + t_after)
     n = n_before + n_after
     p = binomtest(n_after, n, share).pvalue if n else 1.0
     rate_before, rate_after = n_before / t_before * 30, n_after / t_after * 30
-    return {"before": n_before, "after": n_after, "days_before": t_before,
-            "days_after": t_after, "rate_before": rate_before, "rate_after": rate_after,
+    return {"before": n_before, "after": n_after, "exposure_before": t_before,
+            "exposure_after": t_after, "rate_before": rate_before, "rate_after": rate_after,
             "ratio": rate_after / rate_before if rate_before else float("nan"), "p": p}
 
 
@@ -90,11 +102,13 @@ def area_wdd(before: np.ndarray, after: np.ndarray, target: np.ndarray, *, t_bef
 
 def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | None,
            change_date: str | None, slices: str = "month", new_posts: int = 2,
-           posts_band: str = "night", reach_m: float = 400.0, permutations: int = 999,
+           posts_band: str = "night", reach_m: float = 400.0, k_ring: int = 1,
+           inference: str = "analytic", permutations: int = 9_999,
            seed: int | None = 2025, tz: str = "Europe/Belgrade",
            target: np.ndarray | None = None, target_label: str = "", buffer_k: int = 1,
            candidates_latlng: np.ndarray | None = None,
-           periods: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None)
+           periods: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None),
+           evaluate_from: str | None = None, areas: np.ndarray | None = None
            ) -> Decisions:
     """Run the decision analyses on accepted incidents (``lat``, ``lng``, ``time``).
 
@@ -102,7 +116,9 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
     the WDD evaluates; without it, the cells within reach of posts that started on the
     change date. ``candidates_latlng`` are the sites new posts may take (cell centres when
     None). ``periods`` gives the before and after periods explicitly (first and last local
-    day each), instead of everything before and after the change date.
+    day each), instead of everything before and after the change date. Hot spots are scored as
+    predictions from the period before ``evaluate_from`` (by default the before/after split)
+    on the period from it, with ``areas`` the cells' inside areas.
     """
     decisions = Decisions()
     cells = table.cells
@@ -110,17 +126,29 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
                                                  incidents["lng"].to_numpy(), res=table.res))
     masks = band_masks(incidents["time"], table.bands, tz=tz)
     if change_date:
-        before, after, t_before, t_after = split_periods(
+        before, after, before_days, after_days = split_period_bounds(
             incidents["time"], change_date=change_date, tz=tz, before=periods[0],
             after=periods[1])
-        rows, split = [], {}
-        for band in table.band_names:
+        one_day = np.timedelta64(1, "D")
+        calendar = [float((end - start) / one_day) + 1 for start, end in (before_days,
+                                                                          after_days)]
+        rows, split, exposure = [], {}, {}
+        for band_def in table.bands:
+            band = band_def.name
+            t_before = exposure_days(*before_days, band_def)
+            t_after = exposure_days(*after_days, band_def)
+            if not (t_before and t_after):
+                decisions.notes.append(f"{band}: a period holds none of the band's days; no "
+                                       "before/after for it")
+                continue
+            exposure[band] = t_before, t_after
             b = np.bincount(idx[masks[band] & before], minlength=len(cells))
             a = np.bincount(idx[masks[band] & after], minlength=len(cells))
             split[band] = b, a
             cells_test = rate_test(b, a, t_before, t_after)
             decisions.change_cells[band] = cells_test
-            rows.append({"band": band, **change_summary(b, a, t_before, t_after),
+            rows.append({"band": band, "days_before": calendar[0], "days_after": calendar[1],
+                         **change_summary(b, a, t_before, t_after),
                          "cells_up": int((cells_test["significant"]
                                           & (cells_test["direction"] == "up")).sum()),
                          "cells_down": int((cells_test["significant"]
@@ -135,6 +163,7 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
             decisions.wdd_areas = areas_from_cells(cells, target, buffer_k=buffer_k)
             wdd_rows = []
             for band, (b, a) in split.items():
+                t_before, t_after = exposure[band]
                 wdd_rows.append({"band": band, **area_wdd(b, a, target, t_before=t_before,
                                                           t_after=t_after, buffer_k=buffer_k,
                                                           cells=cells)})
@@ -142,8 +171,18 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
         else:
             decisions.notes.append("no target area for the weighted displacement difference: "
                                    "give --target FILE, or posts active from the change date")
-    emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices,
-                                  permutations=permutations, seed=seed or 0)
+    if evaluate_from or change_date:
+        if evaluate_from:
+            early, late, _, _ = split_period_bounds(incidents["time"],
+                                                    change_date=evaluate_from, tz=tz)
+        else:
+            early, late = before, after
+        decisions.prediction = _prediction(idx, masks, early, late, table, areas=areas,
+                                           k_ring=k_ring)
+        decisions.prediction_split = evaluate_from or str(change_date)
+    emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices, k_ring=k_ring,
+                                  inference=inference, permutations=permutations,
+                                  seed=seed or 0, period=table.period, tz=tz)
     decisions.emerging = emerging
     decisions.notes.extend(f"emerging hot spots: {w}" for w in emerging.warnings[:3])
     if posts_band in table.band_names and new_posts > 0:
@@ -154,6 +193,21 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
                                          candidates_latlng=candidates_latlng)
         decisions.notes.extend(f"new posts: {n}" for n in decisions.siting.notes)
     return decisions
+
+
+def _prediction(idx: np.ndarray, masks: dict, early: np.ndarray, late: np.ndarray,
+                table: CellTable, *, areas: np.ndarray | None, k_ring: int) -> pd.DataFrame:
+    """PAI, PEI and RRI per band of hot spots drawn from the early period, on the late one."""
+    frames = []
+    n = len(table.cells)
+    for band in table.band_names:
+        train = np.bincount(idx[masks[band] & early], minlength=n)
+        test = np.bincount(idx[masks[band] & late], minlength=n)
+        hot = hot_spots(train, table.cells, k_ring=k_ring).frame["bin"].to_numpy() >= 2
+        found = predictive_accuracy(train, test, areas=areas, hot=hot)
+        found.insert(0, "band", band)
+        frames.append(found)
+    return pd.concat(frames, ignore_index=True).set_index(["band", "selection"])
 
 
 def _active_posts(posts: pd.DataFrame | None, table: CellTable) -> np.ndarray | None:

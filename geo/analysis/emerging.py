@@ -1,8 +1,9 @@
 """Emerging hot spots: Gi* per time slice, a Mann-Kendall trend per cell, and Esri's classes.
 
 Incidents are counted per H3 cell and per local week or month. Each slice gets its own Gi*
-hot spot test (:func:`geo.analysis.hotspots.hot_spots`: k-ring neighbours, conditional permutation,
-Benjamini-Hochberg FDR, bins -3..3). Each cell's series of Gi* z-scores is then tested for a
+hot spot test (:func:`geo.analysis.hotspots.hot_spots`, with the same inference as the map's hot
+spots: k-ring neighbours, the z-score's normal p by default, Benjamini-Hochberg FDR, bins
+-3..3). Each cell's series of Gi* z-scores is then tested for a
 monotonic trend with Mann-Kendall, and the bins and the trend together put the cell into one of
 the classes of Esri's Emerging Hot Spot Analysis (new, consecutive, intensifying, persistent,
 diminishing, sporadic, oscillating, historical; hot and cold), or "no pattern detected".
@@ -24,6 +25,11 @@ Decisions where the Esri text leaves room (all in :func:`classify`):
 - A cell that has been significant on the other side before is oscillating, even if it would
   otherwise read as new or consecutive (a cold-to-hot flip is what oscillating describes).
 - Empty or untested slices (NaN z) count as not significant and are left out of the trend.
+- A first or last slice that the data cover for less than 90 % of its days (data cut on the
+  5th of a month) is left out, and a note says so: its few incidents would make every cell
+  "not significant" in the final slice, which decides every class.
+- When the slices hold too few incidents for a hot spot test (fewer than 30, or fewer than one
+  per cell, on average), a note says so and suggests longer slices or a coarser resolution.
 
 Unlike ArcGIS, which uses space-time neighbourhoods over the whole cube, each slice here is
 tested on its own (spatial neighbours only, compared with that slice's mean).
@@ -49,13 +55,16 @@ from scipy.special import ndtr
 
 from geo._errors import UsageError
 from geo.analysis.cells import count_in_cells, points_to_cells
-from geo.analysis.hotspots import hot_spots
+from geo.analysis.hotspots import DEFAULT_PERMUTATIONS, hot_spots
 
 __all__ = ["CATEGORIES", "MIN_SLICES", "NO_PATTERN", "EmergingHotSpots", "classify",
-           "emerging_hot_spots", "mann_kendall", "mann_kendall_many", "slice_times"]
+           "complete_slices", "emerging_hot_spots", "mann_kendall", "mann_kendall_many",
+           "slice_times"]
 
 MIN_SLICES = 10
 """Slices below which the Mann-Kendall trend (and so the classes that use it) is unreliable."""
+COMPLETE_SHARE = 0.9
+"""A first or last slice is kept when the data cover at least this share of its days."""
 
 NO_PATTERN = "no pattern detected"
 _PATTERNS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic",
@@ -145,6 +154,45 @@ def slice_times(times_utc: pd.Series, *, freq: str = "month", tz: str = "Europe/
     labels = (every.strftime("%Y-%m") if freq == "month"
               else every.start_time.strftime("%G-W%V"))
     return (periods.asi8 - first.ordinal).astype(np.intp), list(labels)
+
+
+def complete_slices(labels: list[str], *, freq: str, first_day, last_day
+                    ) -> tuple[np.ndarray, list[str]]:
+    """Which slices the data cover enough to test, and a note for each one left out.
+
+    ``first_day`` and ``last_day`` are the local dates the data cover (inclusive). Only the
+    first and the last slice can be incomplete; each is kept when the data cover at least
+    :data:`COMPLETE_SHARE` of its days.
+
+    >>> keep, notes = complete_slices(["2025-01", "2025-02", "2025-03"], freq="month",
+    ...                               first_day="2025-01-01", last_day="2025-03-05")
+    >>> keep.tolist(), notes
+    ([True, True, False], ['the last slice, 2025-03, holds only 5 of its 31 days'])
+    """
+    keep = np.ones(len(labels), dtype=bool)
+    if not labels:
+        return keep, []
+    first, last = pd.Timestamp(first_day).normalize(), pd.Timestamp(last_day).normalize()
+    notes = []
+    for end, t in (("first", 0), ("last", len(labels) - 1)):
+        if end == "last" and len(labels) == 1 and not keep[0]:
+            break
+        period = _label_period(labels[t], freq)
+        start, stop = period.start_time.normalize(), period.end_time.normalize()
+        days = (stop - start).days + 1
+        covered = (min(stop, last) - max(start, first)).days + 1
+        if covered < COMPLETE_SHARE * days:
+            keep[t] = False
+            notes.append(f"the {end} slice, {labels[t]}, holds only {covered} of its {days} days")
+    return keep, notes
+
+
+def _label_period(label: str, freq: str) -> pd.Period:
+    """The local week or month a slice label names (``2025-03``, ``2025-W02``)."""
+    if freq == "month":
+        return pd.Period(label, freq="M")
+    year, week = label.split("-W")
+    return pd.Period(pd.Timestamp.fromisocalendar(int(year), int(week), 1), freq=_FREQS[freq])
 
 
 def _check_levels(alpha: float, min_bin: int) -> None:
@@ -243,9 +291,10 @@ def _gi_notes(notes_by_slice: list[list[str]], labels: list[str]) -> list[str]:
 
 
 def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
-                       freq: str = "month", k: int = 1, permutations: int = 999,
-                       seed: int = 2025, alpha: float = 0.05, min_bin: int = 1
-                       ) -> EmergingHotSpots:
+                       freq: str = "month", k_ring: int = 1, inference: str = "analytic",
+                       permutations: int = DEFAULT_PERMUTATIONS, seed: int = 2025,
+                       alpha: float = 0.05, min_bin: int = 1, period: tuple | None = None,
+                       tz: str = "Europe/Belgrade") -> EmergingHotSpots:
     """Emerging hot and cold spots of incidents over the given cells, by week or month.
 
     Parameters
@@ -256,12 +305,16 @@ def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
         ``uint64`` H3 cells of resolution ``res``, each once (the study area).
     freq
         ``"week"`` or ``"month"`` in local time (Europe/Belgrade).
-    k, permutations
-        Gi* neighbourhood radius and permutations, passed to :func:`geo.analysis.hotspots.hot_spots`
-        (with FDR); slice ``t`` uses seed ``seed + t``.
+    k_ring, inference, permutations
+        Gi* neighbourhood radius and inference, passed to
+        :func:`geo.analysis.hotspots.hot_spots` (with FDR); with permutations slice ``t`` uses
+        seed ``seed + t``.
     alpha, min_bin
         Significance of the trend, and the smallest Gi* bin that makes a slice a hot (cold)
         spot; see the module notes.
+    period
+        (first, last) times the data cover (UTC); by default the first and last incident.
+        Incomplete first and last slices are left out (see the module notes).
     """
     missing = [c for c in ("lat", "lng", "time") if c not in incidents.columns]
     if missing:
@@ -269,7 +322,18 @@ def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
         raise ValueError(msg)
     _check_levels(alpha, min_bin)  # before the slow part
     cells = np.asarray(cells, dtype=np.uint64)
-    slice_idx, labels = slice_times(incidents["time"], freq=freq)
+    slice_idx, labels = slice_times(incidents["time"], freq=freq, tz=tz)
+    dropped: list[str] = []
+    if labels:
+        times = pd.DatetimeIndex(incidents["time"])
+        first, last = period if period is not None else (times.min(), times.max())
+        day = [pd.Timestamp(t).tz_convert(tz).tz_localize(None) for t in (first, last)]
+        keep, dropped = complete_slices(labels, freq=freq, first_day=day[0], last_day=day[1])
+        new_index = np.cumsum(keep) - 1
+        inside = keep[slice_idx]
+        incidents = incidents[inside]
+        slice_idx = new_index[slice_idx[inside]]
+        labels = [lab for lab, k in zip(labels, keep, strict=True) if k]
     point_cells = points_to_cells(incidents["lat"].to_numpy(), incidents["lng"].to_numpy(),
                                   res=res)
     order = np.argsort(cells)
@@ -279,8 +343,8 @@ def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
     notes_by_slice = []
     for t in range(len(labels)):
         counts[order, t] = count_in_cells(point_cells[slice_idx == t], cells[order])
-        spots = hot_spots(counts[:, t], cells, k=k, permutations=permutations,
-                          seed=seed + t, fdr=True)
+        spots = hot_spots(counts[:, t], cells, k_ring=k_ring, inference=inference,
+                          permutations=permutations, seed=seed + t, fdr=True)
         gi_z[:, t] = spots.frame["gi_z"].to_numpy()
         bins[:, t] = spots.frame["bin"].to_numpy()
         notes_by_slice.append(spots.warnings)
@@ -296,6 +360,14 @@ def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
     }, index=pd.Index(cells, name="cell"))
 
     notes = []
+    if dropped:
+        notes.append("Incomplete slices left out: " + "; ".join(dropped) + ".")
+    per_slice = counts.sum(axis=0).mean() if labels else 0.0
+    if labels and (per_slice < 30 or per_slice < len(cells)):
+        longer = "monthly slices, " if freq == "week" else ""
+        notes.append(f"Too few incidents for {freq}ly slices: {per_slice:.0f} per slice on "
+                     f"average over {len(cells)} cells, so a slice rarely shows a significant "
+                     f"hot spot; use {longer}a coarser resolution or a longer period.")
     if len(labels) < MIN_SLICES:
         notes.append(f"Only {len(labels)} {freq} slices: the Mann-Kendall trend needs about "
                      f"{MIN_SLICES}, so intensifying, diminishing and persistent are unreliable;"

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["lorenz_curve", "gini", "generalized_gini", "concentration_gini",
-           "share_of_cells_for", "pai", "pai_top", "recapture_rate", "concentration_summary"]
+           "share_of_cells_for", "pai", "pai_top", "recapture_rate", "concentration_summary",
+           "predictive_accuracy"]
 
 _TOL = 1e-9  # shares within this of a threshold count as reaching it (0.07 * 100 is 7.000000001)
 
@@ -218,9 +219,9 @@ def pai_top(counts: np.ndarray, shares: Sequence[float] = (0.05, 0.10, 0.20), *,
     keep cell order) until their area reaches the share, so a fractional number of cells is
     rounded up and at least one cell is taken: 5 % of 10 equal cells is one cell, 10 % of the
     area. PEI = PAI / PAI_max (Hunt 2016), PAI_max taken from the same rule with cells ranked by
-    their counts, so ranking by the counts gives PEI = 1. With unequal ``areas`` the two
-    selections can differ in area (the exact best selection is a knapsack problem), so PEI is
-    approximate and can exceed 1.
+    their density (counts per area; with equal areas, their counts), so ranking by the counts
+    gives PEI = 1 on equal areas. With unequal ``areas`` the two selections can differ in area
+    (the exact best selection is a knapsack problem), so PEI is approximate and can exceed 1.
 
     Returns one row per share: ``area_share`` (asked), ``cells``, ``selected_area_share``
     (taken), ``incidents_share``, ``pai``, ``pei``. Without incidents the last three are NaN.
@@ -237,7 +238,7 @@ def pai_top(counts: np.ndarray, shares: Sequence[float] = (0.05, 0.10, 0.20), *,
     for share in shares:
         mask = _top_mask(rank, area, share)
         value = pai(arr, mask, areas=area)
-        best = pai(arr, _top_mask(arr, area, share), areas=area)
+        best = pai(arr, _top_mask(arr / area, area, share), areas=area)
         rows.append((share, int(mask.sum()), area[mask].sum() / area.sum() if arr.size else nan,
                      arr[mask].sum() / total if total else nan, value, value / best))
     columns = ["area_share", "cells", "selected_area_share", "incidents_share", "pai", "pei"]
@@ -270,9 +271,70 @@ def recapture_rate(counts_before: np.ndarray, counts_after: np.ndarray,
     return float((after[mask].sum() / n_before) / (total_after / total_before))
 
 
+def _best_pai(counts: np.ndarray, area: np.ndarray, share: float) -> float:
+    """The highest PAI any choice of ``share`` of the area can have, cells taken densest first
+    and the last one in part (the fractional knapsack bound)."""
+    order = _descending(counts / area)
+    want = share * area.sum()
+    before = np.r_[0.0, np.cumsum(area[order])[:-1]]
+    part = np.clip((want - before) / area[order], 0.0, 1.0)
+    return float((part @ counts[order] / counts.sum()) / share)
+
+
+def predictive_accuracy(train: np.ndarray, test: np.ndarray, *,
+                        shares: Sequence[float] = (0.05, 0.10, 0.20),
+                        areas: np.ndarray | None = None,
+                        hot: np.ndarray | None = None) -> pd.DataFrame:
+    """How well hot spots drawn from an earlier period predict a later one.
+
+    The cells are chosen on ``train`` (incidents per cell of the earlier period): the densest
+    cells (incidents per area) up to each share of the area, and, given ``hot`` (a mask, e.g.
+    the earlier period's 95 % Gi* hot spots), those cells. Each choice is scored on ``test``
+    (the later period): PAI = (n/N)/(a/A) (Chainey et al. 2008); PEI = PAI / PAI* with PAI* the
+    best any choice of the same area could reach on the later period (Hunt 2016; with unequal
+    areas, the densest cells filling that area with a part of the last one, a bound no whole
+    choice exceeds, so PEI <= 1); and the
+    recapture rate index RRI = (n_test / n_train) / (N_test / N_train) (Levine 2008).
+
+    Returns one row per choice: ``selection`` (``top_5``, ``top_10``, ``top_20``,
+    ``hot_spots``), ``cells``, ``area_share``, ``train_share`` and ``test_share`` (of the
+    incidents in the chosen cells), ``pai``, ``pei`` and ``rri``; NaN where a period has no
+    incidents or nothing is chosen.
+
+    Examples
+    --------
+    >>> r = predictive_accuracy([9, 1, 0, 0, 0, 0, 0, 0, 0, 0], [4, 2, 1, 1, 1, 1, 0, 0, 0, 0],
+    ...                         shares=(0.1,))
+    >>> r[["cells", "test_share", "pai", "pei", "rri"]].round(2).to_dict("records")
+    [{'cells': 1, 'test_share': 0.4, 'pai': 4.0, 'pei': 1.0, 'rri': 0.44}]
+    """
+    before = _as_counts(train, "train")
+    after = _as_counts(test, "test")
+    if before.shape != after.shape:
+        msg = f"train and test must cover the same cells; got {before.size} and {after.size}"
+        raise ValueError(msg)
+    area = _per_cell(areas, before.size, "areas", positive=True)
+    choices = [(f"top_{round(100 * s)}", _top_mask(before / area, area, s)) for s in shares]
+    if hot is not None:
+        choices.append(("hot_spots", _as_mask(np.asarray(hot, dtype=bool), before.size)))
+    nan = float("nan")
+    rows = []
+    for name, mask in choices:
+        taken = area[mask].sum() / area.sum() if mask.any() else nan
+        value = pai(after, mask, areas=area)
+        best = _best_pai(after, area, taken) if mask.any() and after.sum() else nan
+        rows.append({"selection": name, "cells": int(mask.sum()), "area_share": taken,
+                     "train_share": before[mask].sum() / before.sum() if before.sum() else nan,
+                     "test_share": after[mask].sum() / after.sum() if after.sum() else nan,
+                     "pai": value, "pei": value / best if best else nan,
+                     "rri": recapture_rate(before, after, mask) if mask.any() else nan})
+    return pd.DataFrame(rows)
+
+
 def concentration_summary(counts: np.ndarray, *,
                           areas: np.ndarray | None = None) -> dict[str, float | int | str]:
-    """The figures planners quote, in one dict; PAI values are in-sample (ranked by counts).
+    """The figures planners quote, in one dict; PAI values are in-sample (ranked by counts),
+    over ``areas`` (the cells' areas inside the study area; default equal).
 
     Keys: ``incidents``, ``cells``, ``cells_with_incidents``, ``share_cells_50``, ``gini`` and
     ``gini_kind`` (from :func:`concentration_gini`), ``pai_5``, ``pai_10``, ``pai_20``.

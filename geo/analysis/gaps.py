@@ -4,7 +4,9 @@ Need and presence are each cut into low / medium / high per band: zero is always
 positive values are split at their terciles (so "high" means the top third of cells that have
 any). A significant hot spot (Gi* bin +2 or +3, 95 % or more) is high need whatever its count.
 The 3x3 class ``"<need>-<presence>"`` (``"3-1"`` = high need, low presence) drives the
-bivariate map; gap cells are ranked worst first.
+bivariate map; gap cells are ranked worst first. Coverage is the share of incidents in covered
+cells (:func:`demand_weighted_coverage`), also by the posts whose officers speak a language
+(:func:`add_language_coverage`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["tercile_classes", "bivariate_classes", "rank_gaps", "demand_weighted_coverage",
-           "GAP_ORDER"]
+           "add_language_coverage", "GAP_ORDER"]
 
 GAP_ORDER = ("3-1", "3-2", "2-1")
 """Gap classes, worst first: high need & low presence, high & medium, medium & low."""
@@ -80,3 +82,37 @@ def demand_weighted_coverage(counts: np.ndarray, covered: np.ndarray) -> float:
     counts = np.asarray(counts, dtype=float)
     total = counts.sum()
     return float(counts[np.asarray(covered, dtype=bool)].sum() / total) if total else float("nan")
+
+
+def add_language_coverage(table, posts: pd.DataFrame | None, language: str, *,
+                          reach_m: float = 400.0, tz: str = "Europe/Belgrade") -> pd.DataFrame:
+    """Add ``covered_lang_<band>``: within reach of a post staffed in the band by officers who
+    speak ``language``; return per band the share of incidents in those cells
+    (:func:`demand_weighted_coverage` of the band's counts and that mask)."""
+    from geo._errors import UsageError
+    from geo.analysis.presence import posts_to_presence
+
+    if posts is None or not len(posts) or table.period is None:
+        msg = f"--language {language}: needs a posts file with a languages column"
+        raise UsageError(msg)
+    spoken = posts["languages"].fillna("") if "languages" in posts else pd.Series("", posts.index)
+    if not spoken.str.len().any():
+        msg = (f"--language {language}: the posts file has no languages column (e.g. "
+               "'sr;sq'); add one to measure coverage by language")
+        raise UsageError(msg)
+    code = language.strip().lower()
+    speaks = spoken.str.split(";").map(lambda found: code in found).to_numpy(bool)
+    _, covered = posts_to_presence(posts[speaks], table.cells, period=table.period,
+                                   reach_m=reach_m, bands=table.bands, tz=tz)
+    rows = {}
+    for band in table.band_names:
+        mask = covered[band].to_numpy(bool)
+        table.frame[f"covered_lang_{band}"] = mask
+        counts = table.frame[f"incidents_{band}"].to_numpy()
+        rows[band] = {"language": code, "incidents": int(counts.sum()),
+                      "covered": int(counts[mask].sum()),
+                      "share": demand_weighted_coverage(counts, mask),
+                      "cells_covered": int(mask.sum())}
+    if not speaks.any():
+        table.notes.append(f"no post lists the language {code!r}: its coverage is 0")
+    return pd.DataFrame.from_dict(rows, orient="index")

@@ -1,11 +1,22 @@
 """Hot spots: Getis-Ord Gi* on cell counts, with neighbours from the H3 grid.
 
-Each cell's neighbourhood is its k-ring (the cells within ``k`` grid steps, itself included).
-The statistic is Gi* (Getis & Ord 1992; Ord & Getis 1995) as computed by PySAL's
-``esda.G_Local(star=True, transform="B")``. Significance comes from conditional permutation
-(the cell's own count is held fixed, the others are shuffled) with pseudo p = (M + 1) / (R + 1);
-the p-values of all tested cells are adjusted for false discoveries (Benjamini & Hochberg 1995)
-and reported as confidence bins like ArcGIS Hot Spot Analysis: +-3, +-2, +-1 for 99, 95, 90 %.
+Each cell's neighbourhood is its k-ring (the cells within ``k_ring`` grid steps, itself
+included). The statistic is Gi* (Getis & Ord 1992; Ord & Getis 1995) as computed by PySAL's
+``esda.G_Local(star=True, transform="B")``.
+
+Inference, by default, is what ArcGIS Pro's Hot Spot Analysis reports: the Gi* z-score with its
+two-sided normal p-value, adjusted for false discoveries over all tested cells (Benjamini &
+Hochberg 1995, :func:`scipy.stats.false_discovery_control`), and binned +-3, +-2, +-1 for 99,
+95 and 90 % confidence. The z-score compares the whole neighbourhood, the cell included, with
+what the same number of cells holds on average, so a cell of 551 incidents among ordinary
+neighbours is a hot spot, and an ordinary cell among empty ones can only be cold.
+
+``inference="permutation"`` replaces the normal p by a *total* randomisation test of the
+same statistic: every count (the cell's own too) is shuffled over the cells, and the tail is
+the one the z-score points to, so sign and significance always agree. esda's own permutation
+for Gi* is *conditional* (the cell's count held fixed), which tests only whether the
+neighbours are unusual: it calls the busiest isolated cell "not significant" and an ordinary
+cell with empty neighbours a hot spot (a low neighbourhood is unusual too), so it is not used.
 
 References
 ----------
@@ -15,6 +26,7 @@ Ord, J. K. & Getis, A. (1995). Local spatial autocorrelation statistics: distrib
 and an application. Geographical Analysis 27(4), 286-306.
 Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate. Journal of the Royal
 Statistical Society B 57(1), 289-300.
+Esri. How Hot Spot Analysis (Getis-Ord Gi*) works. ArcGIS Pro tool reference.
 """
 
 from __future__ import annotations
@@ -27,14 +39,21 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from libpysal.weights import W
+from scipy.stats import norm
 
 from geo.analysis._stats import bh_adjust
 from geo.analysis.cells import cells_to_str, str_to_cells
 
-__all__ = ["MIN_NEIGHBOURHOOD_INCIDENTS", "HotSpots", "cell_weights", "hot_spots"]
+__all__ = ["INFERENCES", "MIN_NEIGHBOURHOOD_INCIDENTS", "HotSpots", "cell_weights",
+           "gi_star_z", "hot_spots"]
 
 MIN_NEIGHBOURHOOD_INCIDENTS = 3
 """A hot spot needs at least this many incidents in its neighbourhood (k-ring, self included)."""
+
+INFERENCES = ("analytic", "permutation")
+"""How hot spots are tested: the z-score's normal p (default), or total permutation."""
+
+DEFAULT_PERMUTATIONS = 9_999
 
 _LEVELS = ((0.01, 3), (0.05, 2), (0.10, 1))  # (largest p, bin) from the strictest level down
 
@@ -44,17 +63,19 @@ class HotSpots:
     """Gi* hot spots of one set of cells, with the warnings to show beside the map.
 
     ``frame`` is indexed by cell (``uint64``, input order) with columns ``gi_z`` (Gi* z-score),
-    ``p_sim`` (two-sided permutation pseudo p), ``q`` (Benjamini-Hochberg adjusted p), ``bin``
-    (-3..3, positive = hot) and ``sparse`` (fewer than 3 incidents in the neighbourhood).
-    Untested cells (islands, a cell whose neighbourhood is every cell, or all cells when the test
-    was skipped) have NaN z, p and q, and bin 0.
+    ``p`` (two-sided: normal, or from permutations), ``q`` (Benjamini-Hochberg adjusted p),
+    ``bin`` (-3..3, positive = hot) and ``sparse`` (fewer than 3 incidents in the
+    neighbourhood). Untested cells (islands, a cell whose neighbourhood is every cell, or all
+    cells when the test was skipped) have NaN z, p and q, and bin 0.
     """
 
     frame: pd.DataFrame
     warnings: list[str]
+    k_ring: int
+    inference: str
     permutations: int
-    k: int
-    alpha_fdr: bool
+    """Permutations drawn; 0 for the analytic test."""
+    fdr: bool
 
 
 def _neighbour_matrix(cells: np.ndarray, k: int) -> sp.csr_matrix:
@@ -100,35 +121,72 @@ def cell_weights(cells: np.ndarray, *, k: int = 1) -> W:
     return W(neighbors, id_order=list(range(len(cells))), silence_warnings=True)
 
 
+def counts_and_cells(counts, cells) -> tuple[np.ndarray, np.ndarray]:
+    """Counts as floats and cells as ``uint64``; ValueError unless they suit a local test."""
+    y = np.asarray(counts, dtype=float)
+    cells = np.asarray(cells, dtype=np.uint64)
+    if y.shape != cells.shape or y.ndim != 1:
+        msg = f"counts and cells must be 1-d and equally long, not {y.shape} and {cells.shape}"
+        raise ValueError(msg)
+    if not np.isfinite(y).all() or (y < 0).any():
+        msg = "counts must be finite and not negative"
+        raise ValueError(msg)
+    return y, cells
+
+
 def _bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Confidence bins -3..3: the level from ``p``, the sign from ``z`` (NaN gives 0)."""
     level = np.select([p <= alpha for alpha, _ in _LEVELS], [b for _, b in _LEVELS], 0)
     return (level * np.sign(np.nan_to_num(z))).astype(int)
 
 
-def _two_sided_p(observed: np.ndarray, simulated: np.ndarray) -> np.ndarray:
-    """Two-sided pseudo p: twice the smaller tail, ties counted in both tails, at most 1."""
-    tol = 1e-9 * np.abs(observed)[:, None]  # the same sum can differ in the last bit
-    upper = (simulated >= observed[:, None] - tol).sum(axis=1)
-    lower = (simulated <= observed[:, None] + tol).sum(axis=1)
-    tails = (np.minimum(upper, lower) + 1) / (simulated.shape[1] + 1)
-    return np.minimum(2 * tails, 1.0)
+def gi_star_z(y: np.ndarray, w: W) -> np.ndarray:
+    """Gi* z-scores (binary weights, the cell itself included) from esda, no permutations.
 
-
-def _gi_star(y: np.ndarray, w: W, permutations: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gi* z-scores and two-sided pseudo p from esda, leaving numpy's global RNG untouched."""
+    A cell whose neighbourhood is every cell has no variance: NaN.
+    """
     from esda import G_Local
 
-    state = np.random.get_state()  # esda seeds the global RNG
-    try:
-        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-            warnings.simplefilter("ignore", DeprecationWarning)  # esda's `alternative` notice
-            warnings.filterwarnings("ignore", "The weights matrix is not fully connected")
-            g = G_Local(y, w, transform="B", permutations=permutations, star=True,
-                        keep_simulations=True, n_jobs=1, seed=seed)
-    finally:
-        np.random.set_state(state)
-    return np.asarray(g.Zs, dtype=float), _two_sided_p(g.Gs, g.rGs)
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", DeprecationWarning)  # esda's `alternative` notice
+        warnings.filterwarnings("ignore", "The weights matrix is not fully connected")
+        g = G_Local(np.asarray(y, dtype=float), w, transform="B", permutations=0, star=True)
+    z = np.asarray(g.Zs, dtype=float)
+    z[~np.isfinite(z)] = np.nan
+    return z
+
+
+def _total_permutation_p(y: np.ndarray, sizes: np.ndarray, sums: np.ndarray, z: np.ndarray,
+                         permutations: int, seed: int) -> np.ndarray:
+    """Two-sided p of each neighbourhood sum under total randomisation, tail from ``z``.
+
+    Written here because esda permutes conditionally only. Under total randomisation the
+    null distribution of a neighbourhood's sum depends on its size alone, so one set of
+    random draws serves every cell: draw R random subsets of the largest size without
+    replacement, and the sum of the first m values is a draw for every neighbourhood of m.
+    p = 2 (M + 1) / (R + 1), at most 1, with M the draws at least as far out in the tail the
+    z-score points to (ties count).
+    """
+    n, top = len(y), int(sizes.max())
+    rng = np.random.default_rng(seed)
+    chunk = max(1, 4_000_000 // max(n, 1))
+    parts = []
+    for start in range(0, permutations, chunk):
+        rows = min(chunk, permutations - start)
+        draws = rng.random((rows, n)).argpartition(top - 1, axis=1)[:, :top] if top < n \
+            else rng.permuted(np.tile(np.arange(n), (rows, 1)), axis=1)
+        parts.append(np.cumsum(y[draws], axis=1))
+    sims = np.concatenate(parts)  # R x top: column m - 1 holds sums of m random cells
+    p = np.full(n, np.nan)
+    tol = 1e-9 * max(1.0, float(np.abs(y).sum()))
+    for m in np.unique(sizes):
+        null = np.sort(sims[:, m - 1])
+        at = np.flatnonzero((sizes == m) & np.isfinite(z))
+        upper = permutations - np.searchsorted(null, sums[at] - tol, side="left")
+        lower = np.searchsorted(null, sums[at] + tol, side="right")
+        tail = np.where(z[at] > 0, upper, np.where(z[at] < 0, lower, permutations))
+        p[at] = np.minimum(2 * (tail + 1) / (permutations + 1), 1.0)
+    return p
 
 
 def _not_run_reason(y: np.ndarray, islands: np.ndarray) -> str | None:
@@ -157,6 +215,8 @@ def _caveats(y: np.ndarray, islands: np.ndarray, tested: int, permutations: int,
     if islands.any():
         notes.append(f"{islands.sum()} cells have no neighbour within {k} grid step(s) among "
                      "the given cells; they are shown as not significant.")
+    if not permutations:
+        return notes
     floor = 2 / (permutations + 1)
     if floor > _LEVELS[0][0]:
         notes.append(f"With {permutations} permutations the smallest p-value is {floor:.3f}, "
@@ -168,13 +228,16 @@ def _caveats(y: np.ndarray, islands: np.ndarray, tested: int, permutations: int,
         notes.append(f"With {permutations} permutations over {tested} cells, the false discovery "
                      f"rate correction can confirm only hot spots of {smallest} or more cells; "
                      f"smaller ones show as not significant. Use about {need:,} permutations or "
-                     "a coarser resolution.")
+                     "the analytic test.")
     return notes
 
 
-def hot_spots(counts: np.ndarray, cells: np.ndarray, *, k: int = 1, permutations: int = 999,
+def hot_spots(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
+              inference: str = "analytic", permutations: int = DEFAULT_PERMUTATIONS,
               seed: int | None = 2025, fdr: bool = True) -> HotSpots:
     """Getis-Ord Gi* hot and cold spots of incident counts per H3 cell.
+
+    A pure function of the counts: the privacy gate may call it on published counts.
 
     Parameters
     ----------
@@ -182,49 +245,46 @@ def hot_spots(counts: np.ndarray, cells: np.ndarray, *, k: int = 1, permutations
         Incidents per cell (non-negative), aligned with ``cells``.
     cells
         ``uint64`` H3 cells, each once; cells outside this set are never neighbours.
-    k
+    k_ring
         Neighbourhood radius in grid steps.
-    permutations
-        Conditional permutations R; the smallest two-sided pseudo p is 2 / (R + 1).
-    seed
-        Seed of the permutations; ``None`` draws a fresh one.
+    inference
+        ``"analytic"`` (the z-score's normal p, as ArcGIS Pro) or ``"permutation"`` (total
+        randomisation, see the module notes).
+    permutations, seed
+        For ``inference="permutation"``: draws R (the smallest p is 2 / (R + 1)) and their
+        seed (``None`` draws a fresh one).
     fdr
-        Bin on Benjamini-Hochberg ``q`` (default) or on the raw ``p_sim``.
+        Bin on Benjamini-Hochberg ``q`` (default) or on the raw ``p``.
 
     Notes
     -----
-    ``p_sim`` is two-sided: 2 (min(M_high, M_low) + 1) / (R + 1), capped at 1, where M_high
-    and M_low count permuted Gi* values at least / at most the observed one. esda's own
-    ``p_sim`` is one-sided with the tail picked from the data, and it counts ties only in the
-    upper tail, so a cell whose neighbourhood is all zeros gets p = 1 / (R + 1) and looks
-    like a strong cold spot; that is why p is recomputed from esda's simulations.
-
     A cell is ``sparse`` when its neighbourhood (k-ring, itself included) holds fewer than
     ``MIN_NEIGHBOURHOOD_INCIDENTS`` incidents. A sparse cell that tests hot gets bin 0: a
-    hot spot of one or two incidents is noise, and exposes a tiny count. Sparse cold bins are
-    kept, as a cold spot is few incidents where many were expected, and ties at zero already
-    count against it. ``gi_z``, ``p_sim`` and ``q`` are always left as computed.
+    hot spot of one or two incidents is noise, and exposes a tiny count. ``gi_z``, ``p`` and
+    ``q`` are always left as computed.
 
-    The pseudo p cannot fall below 2 / (R + 1), so with many cells the FDR step confirms only
-    clusters of at least 2 m / ((R + 1) 0.10) cells (m tested cells); a warning says so when
-    that is more than one k-ring. Time and memory grow with cells x permutations: 50,000 cells
-    and 999 permutations take about 7 s and 1.2 GB at peak.
+    Examples
+    --------
+    >>> centre = h3.latlng_to_cell(42.8895, 20.8665, 9)
+    >>> cells = np.sort(str_to_cells(h3.grid_disk(centre, 6)))  # 127 cells
+    >>> y = np.full(len(cells), 4.0)
+    >>> y[cells == str_to_cells([centre])[0]] = 60  # a bus station among ordinary streets
+    >>> int(hot_spots(y, cells).frame.loc[str_to_cells([centre])[0], "bin"])
+    3
     """
-    y = np.asarray(counts, dtype=float)
-    cells = np.asarray(cells, dtype=np.uint64)
-    if y.shape != cells.shape or y.ndim != 1:
-        msg = f"counts and cells must be 1-d and equally long, not {y.shape} and {cells.shape}"
+    y, cells = counts_and_cells(counts, cells)
+    if inference not in INFERENCES:
+        msg = f"inference must be one of {', '.join(INFERENCES)}, not {inference!r}"
         raise ValueError(msg)
-    if not np.isfinite(y).all() or (y < 0).any():
-        msg = "counts must be finite and not negative"
+    if inference == "permutation" and permutations < 1:
+        msg = f"permutations must be 1 or more, not {permutations}; 9999 is usual"
         raise ValueError(msg)
-    if permutations < 1:
-        msg = f"permutations must be 1 or more, not {permutations}; 999 is usual"
-        raise ValueError(msg)
+    drawn = permutations if inference == "permutation" else 0
 
-    w = cell_weights(cells, k=k)
+    w = cell_weights(cells, k=k_ring)
     islands = w.sparse.getnnz(axis=1) == 0
-    sparse = y + w.sparse @ y < MIN_NEIGHBOURHOOD_INCIDENTS  # the k-ring's incidents, self included
+    sums = y + w.sparse @ y  # the k-ring's incidents, self included
+    sparse = sums < MIN_NEIGHBOURHOOD_INCIDENTS
     z = np.full(len(y), np.nan)
     p = np.full(len(y), np.nan)
     notes: list[str] = []
@@ -233,12 +293,17 @@ def hot_spots(counts: np.ndarray, cells: np.ndarray, *, k: int = 1, permutations
     if reason:
         notes.append(reason)
     else:
-        if seed is None:
-            seed = int(np.random.default_rng().integers(1, 2**31 - 1))
-        z, p = _gi_star(y, w, permutations, seed)
-        untested = islands | ~np.isfinite(z)
-        z[untested], p[untested] = np.nan, np.nan
-        notes += _caveats(y, islands, int(np.isfinite(p).sum()), permutations, k, fdr)
+        z = gi_star_z(y, w)
+        z[islands] = np.nan
+        if drawn:
+            if seed is None:
+                seed = int(np.random.default_rng().integers(1, 2**31 - 1))
+            sizes = 1 + w.sparse.getnnz(axis=1)
+            p = _total_permutation_p(y, sizes, sums, z, drawn, seed)
+        else:
+            p = 2 * norm.sf(np.abs(z))
+        p[~np.isfinite(z)] = np.nan
+        notes += _caveats(y, islands, int(np.isfinite(p).sum()), drawn, k_ring, fdr)
 
     q = bh_adjust(p)
     bins = _bins(z, q if fdr else p)
@@ -248,6 +313,7 @@ def hot_spots(counts: np.ndarray, cells: np.ndarray, *, k: int = 1, permutations
                      f"{MIN_NEIGHBOURHOOD_INCIDENTS} incidents in their neighbourhood; they are "
                      "shown as not significant.")
         bins[hidden] = 0
-    frame = pd.DataFrame({"gi_z": z, "p_sim": p, "q": q, "bin": bins, "sparse": sparse},
+    frame = pd.DataFrame({"gi_z": z, "p": p, "q": q, "bin": bins, "sparse": sparse},
                          index=pd.Index(cells, name="cell"))
-    return HotSpots(frame=frame, warnings=notes, permutations=permutations, k=k, alpha_fdr=fdr)
+    return HotSpots(frame=frame, warnings=notes, k_ring=k_ring, inference=inference,
+                    permutations=drawn, fdr=fdr)

@@ -7,9 +7,12 @@ cell with no gap over the cap; a *stop* is a run of stationary pings (each step 
 ``step_m`` metres, all within ``stop_radius_m`` of the first) lasting 10-16 minutes, the short
 unpredictable stops that Koper (1995) found deter crime well beyond the stop itself.
 
-Posts: a fixed post covers the cells whose centres lie within ``reach_m`` metres (measured in
-the area's UTM zone) during its staffed hours on the days it is active; each covered cell gets
-the post's staffed minutes in each band.
+Posts: a fixed post *covers* the cells whose centres lie within ``reach_m`` metres (measured in
+the area's UTM zone) in each band in which it is staffed on a day it is active. Its staffed
+minutes count once, as presence in the post's own cell (where the officers are, as a ping
+counts where the unit is), so post and patrol minutes compare like with like. Minutes are
+real minutes: a night shift across the spring clock change is an hour shorter, across the
+autumn one an hour longer; a shift past midnight belongs to the day it starts.
 
 Koper, C. S. (1995). Just enough police presence: reducing crime and disorderly behavior by
 optimizing patrol time in crime hot spots. Justice Quarterly 12(4), 649-672.
@@ -20,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import h3
 import numpy as np
 import pandas as pd
 import pyproj
@@ -147,7 +151,6 @@ def _presence_of_units(unit_code, t_us, lat, lng, cells, *, res, bands, cap_s, s
     cell = points_to_cells(lat, lng, res=res)
     idx = np.minimum(np.searchsorted(cells, cell), len(cells) - 1)
     inside = cells[idx] == cell
-    del cell
 
     same_next = unit_code[1:] == unit_code[:-1]
     dwell = np.zeros(n)
@@ -157,14 +160,20 @@ def _presence_of_units(unit_code, t_us, lat, lng, cells, *, res, bands, cap_s, s
     interval_class = np.searchsorted(edges, dwell[:-1][same_next], side="left")
     np.minimum(dwell, cap_s, out=dwell)
 
-    # visits: runs of one unit in one cell, broken by a gap over the cap
+    # visits: runs of one unit in one cell, broken by a gap over the cap; cells compared by
+    # their ids, not clipped positions, so a ping outside the cells ends a run and the next
+    # ping inside starts a new visit
     start = np.ones(n, dtype=bool)
-    start[1:] = ~same_next | (idx[1:] != idx[:-1]) | capped[:-1]
-    # stops: runs of stationary steps
+    start[1:] = ~same_next | (cell[1:] != cell[:-1]) | capped[:-1]
+    del cell
+    # stops: runs of stationary steps, a lone GPS jump (one ping away, its neighbours together)
+    # read at the ping before it so that it does not split the stop in two
+    s_lat, s_lng = _without_jumps(lat, lng, same_next & ~capped[:-1], step_m)
     still = np.zeros(n, dtype=bool)  # ping i stays within step_m of ping i+1, same unit, no gap
-    still[:-1] = same_next & ~capped[:-1] & (_metres(lat[:-1], lng[:-1], lat[1:], lng[1:])
-                                            < step_m)
-    stop_first, stop_dur = _stationary_runs(still, dwell, lat, lng, stop_radius_m)
+    still[:-1] = same_next & ~capped[:-1] & (_metres(s_lat[:-1], s_lng[:-1], s_lat[1:],
+                                                     s_lng[1:]) < step_m)
+    stop_first, stop_dur = _stationary_runs(still, dwell, s_lat, s_lng, stop_radius_m)
+    del s_lat, s_lng
     is_stop = (stop_dur >= STOP_MINUTES[0] * 60) & (stop_dur <= STOP_MINUTES[1] * 60)
 
     hour, weekday = local_clock(
@@ -196,6 +205,27 @@ def _metres(lat1, lng1, lat2, lng2) -> np.ndarray:
     dy = (lat2 - lat1) * _M_PER_DEG_LAT
     dx = (lng2 - lng1) * _M_PER_DEG_LAT * np.cos(np.radians((lat1 + lat2) / 2))
     return np.hypot(dx, dy)
+
+
+def _without_jumps(lat, lng, linked: np.ndarray, step_m: float):
+    """Positions with each lone jump replaced by the ping before it.
+
+    Ping i is a jump when it is linked to both neighbours (same unit, no gap), lies a step or
+    more from each, and they lie within a step of each other. Distances are taken on a plane
+    through the mean latitude (exact enough over a town, and a few operations a ping).
+    """
+    lat, lng = lat.copy(), lng.copy()
+    if len(lat) < 3:
+        return lat, lng
+    y = lat * _M_PER_DEG_LAT
+    x = lng * (_M_PER_DEG_LAT * np.cos(np.radians(float(np.mean(lat)))))
+    limit = step_m * step_m
+    step = (x[1:] - x[:-1]) ** 2 + (y[1:] - y[:-1]) ** 2  # squared, ping i to i + 1
+    maybe = np.flatnonzero(linked[:-1] & linked[1:] & (step[:-1] >= limit) & (step[1:] >= limit))
+    together = (x[maybe + 2] - x[maybe]) ** 2 + (y[maybe + 2] - y[maybe]) ** 2 < limit
+    jump = maybe[together] + 1
+    lat[jump], lng[jump] = lat[jump - 1], lng[jump - 1]
+    return lat, lng
 
 
 def _stationary_runs(still: np.ndarray, dwell: np.ndarray, lat, lng, radius_m: float):
@@ -250,45 +280,85 @@ def posts_to_presence(posts: pd.DataFrame, cells: np.ndarray, *, period: tuple, 
     posts
         Columns ``lat``, ``lng``, ``start_min``, ``end_min`` (local clock minutes; end before
         start wraps past midnight), ``active_from``, ``active_to`` (dates or NaT).
+    cells
+        Sorted ``uint64`` cells of one resolution.
     period
-        (first, last) UTC times of the analysis; days outside it add nothing.
+        (first, last) UTC times of the analysis: its local days, whole, are counted.
     reach_m
         A post covers cells whose centres lie within this many metres.
+
+    Returns
+    -------
+    minutes
+        Real staffed minutes in each band, all in the post's own cell (a post outside the
+        cells adds nothing).
+    covered
+        Cells within reach of a post staffed at some time in the band.
     """
     minutes = _empty(cells, bands)
+    covered = minutes.astype(bool)
     if posts is None or len(posts) == 0 or len(cells) == 0:
-        return minutes, minutes.astype(bool)
+        return minutes, covered
     near = cells_within(cells, posts["lat"].to_numpy(float), posts["lng"].to_numpy(float),
                         reach_m=reach_m)
-    clock = np.arange(1440) / 60.0
+    res = h3.get_resolution(format(int(cells[0]), "x"))
+    own = points_to_cells(posts["lat"].to_numpy(float), posts["lng"].to_numpy(float), res=res)
+    slot = np.minimum(np.searchsorted(cells, own), len(cells) - 1)
+    grid = _MinuteGrid(period, tz)
+    in_band = {band.name: band.contains(grid.clock / 60.0, grid.weekday) for band in bands}
     for p, post in enumerate(posts.itertuples(index=False)):
-        staffed = _staffed_minutes(int(post.start_min), int(post.end_min))
-        day_counts = np.bincount(_active_days(post, period, tz).day_of_week.to_numpy(),
-                                 minlength=7)
+        on = grid.staffed(post)
         for band in bands:
-            in_band = band.in_hours(clock) & staffed
-            per_day = in_band.sum()
-            total = sum(day_counts[d] for d in band.days) * per_day
-            minutes.loc[near[p], band.name] += float(total)
-    return minutes, minutes > 0
+            total = float(np.count_nonzero(on & in_band[band.name]))
+            if cells[slot[p]] == own[p]:
+                minutes.iloc[slot[p], minutes.columns.get_loc(band.name)] += total
+            if total:
+                covered.loc[near[p], band.name] = True
+    return minutes, covered
 
 
-def _active_days(post, period: tuple, tz: str) -> pd.DatetimeIndex:
-    """The local days of the period on which a post was active."""
-    first_day = pd.Timestamp(period[0]).tz_convert(tz).normalize().tz_localize(None)
-    last_day = pd.Timestamp(period[1]).tz_convert(tz).normalize().tz_localize(None)
-    days = pd.date_range(first_day, last_day, freq="D")
-    active = np.ones(len(days), dtype=bool)
-    if pd.notna(post.active_from):
-        active &= days >= pd.Timestamp(post.active_from)
-    if pd.notna(post.active_to):
-        active &= days <= pd.Timestamp(post.active_to)
-    return days[active]
+class _MinuteGrid:
+    """Every real minute of a period's local days, with its local clock, day and weekday."""
+
+    def __init__(self, period: tuple, tz: str) -> None:
+        first = pd.Timestamp(period[0]).tz_convert(tz).normalize()
+        last = pd.Timestamp(period[1]).tz_convert(tz).normalize()
+        start = first.tz_localize(None).tz_localize(tz)
+        stop = (last.tz_localize(None) + pd.Timedelta(days=1)).tz_localize(tz)
+        real = pd.date_range(start.tz_convert("UTC"), stop.tz_convert("UTC"), freq="min",
+                             inclusive="left")
+        wall = real.tz_convert(tz).tz_localize(None).to_numpy().astype("datetime64[m]")
+        wall = wall.astype(np.int64)
+        self.clock = (wall % 1440).astype(np.int32)  # local clock minute, 0..1439
+        self.day = wall // 1440  # local calendar day, days since 1970-01-01
+        self.weekday = ((self.day + 3) % 7).astype(np.int8)  # 1970-01-01 was a Thursday
+
+    def staffed(self, post) -> np.ndarray:
+        """Which minutes a post is staffed: its clock hours, on shifts of its active days (a
+        shift past midnight belongs to the day it starts)."""
+        start, end = int(post.start_min), int(post.end_min)
+        on = _staffed_minutes(start, end)[self.clock]
+        shift_day = self.day.copy()
+        if start > end:  # wraps: the small hours belong to the day before
+            shift_day[self.clock < end] -= 1
+        epoch = np.datetime64("1970-01-01", "D")
+        if pd.notna(post.active_from):
+            on &= shift_day >= (np.datetime64(pd.Timestamp(post.active_from), "D") - epoch
+                                ).astype(np.int64)
+        if pd.notna(post.active_to):
+            on &= shift_day <= (np.datetime64(pd.Timestamp(post.active_to), "D") - epoch
+                                ).astype(np.int64)
+        return on
+
+    @property
+    def week_hour(self) -> np.ndarray:
+        """Local hour of the week of each minute (Monday 00-01 is 0)."""
+        return self.weekday.astype(np.int64) * 24 + self.clock // 60
 
 
 def posts_week_hours(posts: pd.DataFrame | None, *, period: tuple,
                      tz: str = "Europe/Belgrade") -> np.ndarray:
-    """Staffed post hours summed over posts, per local hour of the week (168 values).
+    """Staffed post hours (real hours) summed over posts, per local hour of the week.
 
     A post staffed 22:00-06:00 on every day of a one-week period adds 1 hour to each of the
     hours 22, 23, 0, ..., 5 of every weekday.
@@ -296,12 +366,10 @@ def posts_week_hours(posts: pd.DataFrame | None, *, period: tuple,
     week = np.zeros(HOURS_OF_WEEK)
     if posts is None or not len(posts):
         return week
+    grid = _MinuteGrid(period, tz)
+    slots = grid.week_hour
     for post in posts.itertuples(index=False):
-        staffed = _staffed_minutes(int(post.start_min), int(post.end_min))
-        per_hour = staffed.reshape(24, 60).sum(axis=1) / 60.0
-        day_counts = np.bincount(_active_days(post, period, tz).day_of_week.to_numpy(),
-                                 minlength=7)
-        week += np.outer(day_counts, per_hour).ravel()
+        week += np.bincount(slots, weights=grid.staffed(post), minlength=HOURS_OF_WEEK) / 60.0
     return week
 
 

@@ -14,9 +14,15 @@ import pandas as pd
 
 from geo.analysis.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, hour_of_week
 from geo.analysis.cells import DEFAULT_RES, cells_in_shape
+from geo.analysis.clusters import CLASSES, local_moran
 from geo.analysis.decisions import Decisions, decide
 from geo.analysis.figures import concentration_summary
-from geo.analysis.gaps import bivariate_classes, demand_weighted_coverage, rank_gaps
+from geo.analysis.gaps import (
+    add_language_coverage,
+    bivariate_classes,
+    demand_weighted_coverage,
+    rank_gaps,
+)
 from geo.analysis.hotspots import hot_spots
 from geo.analysis.presence import (
     DEFAULT_CAP_S,
@@ -25,10 +31,12 @@ from geo.analysis.presence import (
     posts_to_presence,
     posts_week_hours,
 )
+from geo.analysis.rates import add_rates
 from geo.analysis.table import CellTable, count_cells, incident_events
 from geo.inputs.area import StudyArea
 
 __all__ = ["Settings", "Analysis", "analyse", "add_presence", "add_hot_spots", "add_gaps",
+           "add_clusters", "permutations_for",
            "planner_figures", "week_profile", "add_decision_columns"]
 
 
@@ -40,7 +48,10 @@ class Settings:
     bands: tuple[Band, ...] = DEFAULT_BANDS
     categories: tuple[str, ...] | None = None
     k_ring: int = 1
-    permutations: int | None = None  # None: 9,999 up to 2,000 cells, else 999
+    inference: str = "analytic"
+    """Hot spot test: the Gi* z-score's normal p (as ArcGIS Pro), or ``"permutation"``."""
+    permutations: int | None = None
+    """Draws of the permutation test; None: 9,999 up to 2,000 cells, else 999."""
     seed: int | None = 2025
     cap_s: float = DEFAULT_CAP_S
     reach_m: float = 400.0
@@ -53,6 +64,9 @@ class Settings:
     """Explicit after period; default: the change date to the end. It gives the change date
     when none is set."""
     slices: str = "month"
+    evaluate_from: str | None = None
+    """Score hot spots drawn before this local date on the incidents from it (PAI, PEI, RRI);
+    None: the before/after split, when there is one."""
     new_posts: int = 2
     posts_band: str = "night"
     decisions: bool = True
@@ -61,6 +75,8 @@ class Settings:
     buffer_k: int = 1
     candidates: tuple[tuple[float, float], ...] | None = None
     """(lat, lng) sites new posts may take; None: every cell centre."""
+    language: str | None = None
+    """A language code (``sr``): coverage by posts whose officers speak it, per band."""
 
 
 @dataclass
@@ -77,6 +93,17 @@ class Analysis:
     week: pd.DataFrame | None = None
     """Per local hour of the week: ``incidents`` and ``patrol_hours`` (NaN without patrol
     data), from :func:`week_profile`."""
+    clusters: pd.DataFrame | None = None
+    """Local Moran's I: cells per class (columns :data:`geo.analysis.clusters.CLASSES`) per
+    band (rows)."""
+    rates: pd.DataFrame | None = None
+    """With a population layer, per band: ``incidents``, ``residents``, ``rate`` (per 1,000
+    residents over the area), ``cells_with_residents`` and ``incidents_without_residents``
+    (in cells where no one lives, left out of the cell rates)."""
+    language_coverage: pd.DataFrame | None = None
+    """With a language, per band: ``language``, ``incidents``, ``covered`` (incidents within
+    reach of a post staffed in the band by officers who speak it), ``share`` and
+    ``cells_covered``."""
 
 
 def select_categories(incidents: pd.DataFrame, categories: Sequence[str] | None
@@ -121,10 +148,12 @@ def add_presence(table: CellTable, pings: pd.DataFrame | None, posts: pd.DataFra
             frame[f"post_min_{band}"] = post_min[band].to_numpy()
     if presence is None and post_covered is None:
         return None  # no patrol data: coverage and gaps are not known, not zero
-    for band in table.band_names:
+    for band_def in table.bands:
+        band = band_def.name
         covered = np.zeros(len(frame), dtype=bool)
         if f"presence_min_{band}" in frame:
-            per_day = frame[f"presence_min_{band}"].to_numpy() / table.days
+            days = max(1, table.band_days(band_def))  # the band's own days: weekends for weekend
+            per_day = frame[f"presence_min_{band}"].to_numpy() / days
             covered |= per_day >= settings.covered_minutes_per_day
         if post_covered is not None:
             covered |= post_covered[band].to_numpy()
@@ -133,25 +162,47 @@ def add_presence(table: CellTable, pings: pd.DataFrame | None, posts: pd.DataFra
 
 
 def add_hot_spots(table: CellTable, *, settings: Settings = Settings()) -> list[str]:
-    """Add Gi* ``gi_z``, ``gi_p``, ``gi_q`` and ``gi_bin`` (-3..3) per band; return warnings.
-
-    Without a permutation count, small tables get 9,999 permutations (milliseconds at a few
-    hundred cells): with fewer, the smallest pseudo p-value is too large for the
-    Benjamini-Hochberg correction to confirm a hot spot of a few cells.
-    """
+    """Add Gi* ``gi_z``, ``gi_p``, ``gi_q`` and ``gi_bin`` (-3..3) per band; return warnings."""
     warnings: list[str] = []
-    permutations = settings.permutations or (9_999 if len(table.frame) <= 2_000 else 999)
     for band in table.band_names:
         result = hot_spots(table.frame[f"incidents_{band}"].to_numpy(), table.cells,
-                           k=settings.k_ring, permutations=permutations,
+                           k_ring=settings.k_ring, inference=settings.inference,
+                           permutations=permutations_for(settings, len(table.frame)),
                            seed=settings.seed)
         res = result.frame
         table.frame[f"gi_z_{band}"] = res["gi_z"].to_numpy()
-        table.frame[f"gi_p_{band}"] = res["p_sim"].to_numpy()
+        table.frame[f"gi_p_{band}"] = res["p"].to_numpy()
         table.frame[f"gi_q_{band}"] = res["q"].to_numpy()
         table.frame[f"gi_bin_{band}"] = res["bin"].to_numpy().astype(np.int8)
         warnings.extend(f"{band}: {w}" for w in result.warnings)
     return warnings
+
+
+def permutations_for(settings: Settings, cells: int) -> int:
+    """Permutations of a permutation test: as set, else 9,999 up to 2,000 cells (milliseconds
+    at a few hundred cells), else 999; 0 for the analytic test."""
+    if settings.inference != "permutation":
+        return 0
+    return settings.permutations or (9_999 if cells <= 2_000 else 999)
+
+
+def add_clusters(table: CellTable, *, settings: Settings = Settings()
+                 ) -> tuple[pd.DataFrame, list[str]]:
+    """Add Local Moran's I ``lisa_i``, ``lisa_q`` and the class ``lisa`` (high-high, low-low,
+    high-low, low-high, not significant) per band; return cells per class and band, and
+    warnings."""
+    table.frame = table.frame.copy()  # one block again after many added columns
+    rows, warnings = {}, []
+    for band in table.band_names:
+        result = local_moran(table.frame[f"incidents_{band}"].to_numpy(), table.cells,
+                             k_ring=settings.k_ring, permutations=settings.permutations,
+                             seed=settings.seed)
+        table.frame[f"lisa_i_{band}"] = result.frame["lisa_i"].to_numpy()
+        table.frame[f"lisa_q_{band}"] = result.frame["q"].to_numpy()
+        table.frame[f"lisa_{band}"] = result.frame["cls"].to_numpy(dtype=object)
+        rows[band] = result.counts()
+        warnings.extend(f"{band}: clusters and outliers: {w}" for w in result.warnings)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(CLASSES)), warnings
 
 
 def add_gaps(table: CellTable) -> pd.DataFrame:
@@ -182,7 +233,7 @@ def planner_figures(table: CellTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = []
     for band in table.band_names:
         counts = table.frame[f"incidents_{band}"].to_numpy()
-        row = {"band": band, **concentration_summary(counts)}
+        row = {"band": band, **concentration_summary(counts, areas=cell_areas(table))}
         if f"covered_{band}" in table.frame:
             row["coverage"] = demand_weighted_coverage(counts,
                                                        table.frame[f"covered_{band}"].to_numpy())
@@ -196,10 +247,16 @@ def planner_figures(table: CellTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     return figures, by_category
 
 
+def cell_areas(table: CellTable) -> np.ndarray:
+    """Each cell's area inside the study area (km²), never 0: PAI's areas."""
+    return np.maximum(table.frame["area_km2"].to_numpy(dtype=float), 1e-9)
+
+
 def add_decision_columns(table: CellTable, decisions: Decisions) -> None:
     """Add per-cell before/after (``before_<band>``, ``after_<band>``, ``change_q_<band>``,
     ``change_<band>``: up, down or none significant) and the emerging hot spot ``emerging``
     pattern with its ``emerging_trend_z``, for the analyst's GIS file."""
+    table.frame = table.frame.copy()  # one block again after many added columns
     frame = table.frame
     for band, cells in decisions.change_cells.items():
         frame[f"before_{band}"] = cells["before"].to_numpy()
@@ -236,13 +293,16 @@ def week_profile(incidents: pd.DataFrame, *, presence: Presence | None = None,
 
 def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | None = None,
             posts: pd.DataFrame | None = None, settings: Settings = Settings(),
-            on_step: Callable[[str], None] | None = None) -> Analysis:
+            population=None, on_step: Callable[[str], None] | None = None) -> Analysis:
     """Run every step: counts per band and category, presence, Gi* hot spots, gaps, figures.
 
     Parameters
     ----------
     incidents, pings, posts
         Accepted rows from :mod:`geo.inputs.validate` (``Checked.accepted``).
+    population
+        Residents (:class:`geo.inputs.population.Population` or a GeoDataFrame in WGS84 with
+        a ``population`` column): adds incident rates per 1,000 residents.
     on_step
         Called with the name of each step as it starts (for a progress bar).
     """
@@ -256,7 +316,14 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
     presence = add_presence(table, pings, posts, settings=settings)
     step("hot spots")
     warnings = add_hot_spots(table, settings=settings)
+    step("clusters and outliers")
+    clusters, cluster_notes = add_clusters(table, settings=settings)
+    warnings += cluster_notes
     step("gaps and figures")
+    rates = add_rates(table, population) if population is not None else None
+    language = (add_language_coverage(table, posts, settings.language,
+                                      reach_m=settings.reach_m, tz=settings.tz)
+                if settings.language else None)
     gaps = add_gaps(table)
     figures, by_category = planner_figures(table)
     week = week_profile(incidents, presence=presence, posts=posts, period=table.period,
@@ -274,14 +341,17 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
                            periods=(settings.before, settings.after),
                            slices=settings.slices, new_posts=settings.new_posts,
                            posts_band=settings.posts_band, reach_m=settings.reach_m,
-                           permutations=min(settings.permutations or 999, 999),
+                           k_ring=settings.k_ring, inference=settings.inference,
+                           permutations=permutations_for(settings, len(table.frame)) or 1,
                            seed=settings.seed, tz=settings.tz, target=target,
                            target_label=settings.target.name if settings.target else "",
                            buffer_k=settings.buffer_k,
+                           evaluate_from=settings.evaluate_from, areas=cell_areas(table),
                            candidates_latlng=(np.array(settings.candidates, dtype=float)
                                               if settings.candidates else None))
         warnings.extend(decisions.notes)
         add_decision_columns(table, decisions)
     return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,
                     warnings=[*table.notes, *warnings], presence=presence,
-                    decisions=decisions, week=week)
+                    decisions=decisions, week=week, clusters=clusters, rates=rates,
+                    language_coverage=language)

@@ -2,7 +2,9 @@
 
 Columns are named ``<measure>_<band>``: ``incidents_night``, ``presence_min_day`` and so on,
 and ``cat_<category>_<band>`` for each incident category. Zero-count cells are rows too: a gap
-is a cell with nothing in it.
+is a cell with nothing in it. ``inside_share`` is the part of each cell inside the study area
+and ``area_km2`` that inside area: edge cells of the overlap fill are partly outside, and
+where area matters (PAI, rates) only the inside part counts.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.analysis.bands import DEFAULT_BANDS, Band, band_masks
+from geo.analysis.bands import DEFAULT_BANDS, Band, band_days, band_masks
 from geo.analysis.cells import (
     DEFAULT_RES,
     area_to_cells,
     cells_to_polygons,
     cells_to_str,
     count_in_cells,
+    inside_areas_km2,
     points_to_cells,
 )
 from geo.inputs.area import StudyArea
@@ -55,6 +58,8 @@ class CellTable:
     events: pd.DataFrame | None = None
     """Incidents grouped by cell, local minute of the week, local day and category (see
     :func:`incident_events`): what the privacy gate builds every published count from."""
+    area_tz: str = "Europe/Belgrade"
+    """The local time zone the bands were counted in."""
 
     @property
     def cells(self) -> np.ndarray:
@@ -72,6 +77,14 @@ class CellTable:
         if self.period is None:
             return 1.0
         return max(1.0, (self.period[1] - self.period[0]).total_seconds() / 86400)
+
+    def band_days(self, band: Band) -> int:
+        """Local calendar days of the period that are the band's days (0 without a period)."""
+        if self.period is None:
+            return 0
+        first, last = (pd.Timestamp(t).tz_convert(self.area_tz).tz_localize(None)
+                       for t in self.period)
+        return band_days(first, last, band)
 
     def to_frame(self) -> pd.DataFrame:
         """The table with hexadecimal ``cell`` ids as the first column."""
@@ -145,11 +158,15 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
             pick = masks[band.name] & (codes == i)
             columns[f"cat_{key}_{band.name}"] = np.bincount(idx[pick], minlength=len(cells))
     frame = pd.DataFrame(columns, index=pd.Index(cells, name="cell_id")).astype(np.int64)
+    whole, inside = inside_areas_km2(cells, area.geometry)
+    frame.insert(0, "area_km2", inside)
+    frame.insert(0, "inside_share", np.divide(inside, whole, out=np.zeros(len(cells)),
+                                              where=whole > 0))
     period = None
     if len(incidents):
         period = (incidents["time"].min(), incidents["time"].max())
     return CellTable(frame=frame, res=res, area=area, bands=tuple(bands),
-                     categories=dict(zip(keys, names, strict=True)), period=period,
+                     categories=dict(zip(keys, names, strict=True)), period=period, area_tz=tz,
                      events=incident_events(incidents, res=res, tz=tz))
 
 

@@ -44,6 +44,8 @@ STAFFED_FROM = ("staffed_from", "from", "start", "opens", "open", "shift_start",
                 "pocetak", "nga", "fillimi", "од")
 STAFFED_TO = ("staffed_to", "to", "end", "closes", "close", "until", "shift_end", "do",
               "kraj", "deri", "mbarimi", "до")
+LANGUAGES = ("languages", "language", "langs", "lang", "spoken_languages", "jezici", "jezik",
+             "gjuhet", "gjuha", "језици", "језик")
 ACTIVE_FROM = ("active_from", "valid_from", "since", "start_date", "aktivan_od")
 ACTIVE_TO = ("active_to", "valid_to", "end_date", "aktivan_do")
 

@@ -3,8 +3,10 @@
 ISO 8601 with or without an offset, European day-first forms (``14.03.2025 21:35``,
 ``14.03.2025. 21:35``, ``14/03/2025 21:35``), Excel date cells, and Unix epoch seconds or
 milliseconds. A time with an offset keeps it; a naive time is local (Europe/Belgrade by
-default): in the autumn hour that occurs twice the summer-time reading is taken, and a time in
-the spring gap moves forward to the first valid minute.
+default): in the autumn hour that occurs twice the summer-time reading is taken (``ambiguous``
+marks those rows, so that ping tracks can take the second pass as winter time, see
+:func:`resolve_repeated_hour`), and a time in the spring gap moves forward to the first valid
+minute.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class ParsedTimes:
     blank: np.ndarray
     bad: np.ndarray
     date_only: np.ndarray
+    ambiguous: np.ndarray | None = None
+    """Naive local times in the repeated autumn hour (read as summer time); None: none."""
 
 
 def parse_times(values: pd.Series, *, tz: str = "Europe/Belgrade") -> ParsedTimes:
@@ -81,7 +85,56 @@ def parse_times(values: pd.Series, *, tz: str = "Europe/Belgrade") -> ParsedTime
         out[todo] = parsed
         date_only[todo] = only
     bad = todo & np.isnat(out) & ~date_only
-    return ParsedTimes(_as_series(out), blank, bad, date_only)
+    ambiguous = np.zeros(n, dtype=bool)
+    if todo.any():
+        naive = ~text[todo].str.contains(_OFFSET).to_numpy(bool)
+        ambiguous[np.flatnonzero(todo)[naive]] = _repeated(out[todo][naive], tz)
+    return ParsedTimes(_as_series(out), blank, bad, date_only, ambiguous)
+
+
+def _repeated(utc_naive: np.ndarray, tz: str) -> np.ndarray:
+    """Whether UTC times read as summer time are in a local hour that occurs twice."""
+    if len(utc_naive) == 0:
+        return np.zeros(0, dtype=bool)
+    index = pd.DatetimeIndex(utc_naive).tz_localize("UTC")
+    wall = index.tz_convert(tz).tz_localize(None)
+    winter = wall.tz_localize(tz, ambiguous=np.zeros(len(wall), dtype=bool),
+                              nonexistent="shift_forward").tz_convert("UTC")
+    return np.asarray(~pd.isna(index) & (winter != index), dtype=bool)
+
+
+def resolve_repeated_hour(utc: pd.Series, ambiguous: np.ndarray, keys: np.ndarray
+                          ) -> pd.Series:
+    """Read the second pass through the repeated autumn hour as winter time, per key (unit).
+
+    Rows are in file order. Within each key, the rows in the repeated hour are read as summer
+    time until the local clock goes back (a row earlier on the clock than the one before it);
+    from there on they are winter time, one hour later. A track that never goes back stays
+    summer time: nothing in it tells the two passes apart.
+
+    >>> t = pd.Series(pd.to_datetime(["2025-10-26 00:40", "2025-10-26 00:50",
+    ...                               "2025-10-26 00:10", "2025-10-26 00:20"], utc=True))
+    >>> [str(x)[11:16] for x in resolve_repeated_hour(t, np.ones(4, bool), np.zeros(4, int))]
+    ['00:40', '00:50', '01:10', '01:20']
+    """
+    if ambiguous is None or not ambiguous.any():
+        return utc
+    rows = np.flatnonzero(ambiguous)
+    rows = rows[np.argsort(np.asarray(keys)[rows], kind="stable")]  # by key, file order kept
+    stamp = pd.DatetimeIndex(utc.iloc[rows]).as_unit("us").asi8
+    key = np.asarray(keys)[rows]
+    same = np.r_[False, key[1:] == key[:-1]]
+    back = same & np.r_[False, stamp[1:] < stamp[:-1]]
+    # winter from the first step back, within each key's run of rows
+    group = np.cumsum(~same)
+    winter = np.zeros(len(rows), dtype=bool)
+    if back.any():
+        first_back = pd.Series(np.where(back, np.arange(len(rows)), len(rows))).groupby(
+            group).transform("min").to_numpy()
+        winter = np.arange(len(rows)) >= first_back
+    out = utc.copy()
+    out.iloc[rows[winter]] = out.iloc[rows[winter]] + pd.Timedelta(hours=1)
+    return out
 
 
 def _as_series(utc_naive: np.ndarray) -> pd.Series:

@@ -20,7 +20,7 @@ from geo.inputs import _columns as names
 from geo.inputs._columns import find_column, shown_columns
 from geo.inputs._judge import Judge, Options
 from geo.inputs._positions import judge_position, locate, outside_note
-from geo.inputs._times import parse_times
+from geo.inputs._times import parse_times, resolve_repeated_hour
 from geo.inputs.area import StudyArea
 from geo.inputs.readers import RawTable, read_table
 
@@ -93,7 +93,9 @@ class Checked:
 
 
 def _judge_time(table: RawTable, opts: Options, judge: Judge, used: dict[str, str],
-                *, required: bool = True) -> pd.Series | None:
+                *, required: bool = True, keys: np.ndarray | None = None) -> pd.Series | None:
+    """UTC times of the rows, failures judged. With ``keys`` (ping units), naive times in the
+    repeated autumn hour are read as winter time once a unit's clock goes back."""
     frame, path = table.frame, table.path
     cols = list(frame.columns)
     time_c = find_column(cols, names.DATETIME, given=opts.time_col, path=path, option="--time-col")
@@ -124,6 +126,8 @@ def _judge_time(table: RawTable, opts: Options, judge: Judge, used: dict[str, st
     judge.fail(parsed.date_only, column, "time of day missing (date only)", values)
     future = parsed.utc > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
     judge.fail(future.to_numpy(), column, "time is in the future", values)
+    if keys is not None:
+        return resolve_repeated_hour(parsed.utc, parsed.ambiguous, keys)
     return parsed.utc
 
 
@@ -189,7 +193,7 @@ def check_pings(table: RawTable, *, area: StudyArea | None = None,
         code, units = np.zeros(judge.n, dtype=np.int64), pd.Index([table.path.stem])
     lat, lng, cols = locate(table, opts, judge, used)
     judge_position(lat, lng, cols, area, judge, table.frame)
-    utc = _judge_time(table, opts, judge, used)
+    utc = _judge_time(table, opts, judge, used, keys=code)
     t_us = pd.DatetimeIndex(utc).as_unit("us").asi8
     ok = np.flatnonzero(judge.ok)
     if not sorted_by_key_time(code[ok], t_us[ok]):  # exports are often sorted already
@@ -222,8 +226,9 @@ def _unit_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 def check_posts(table: RawTable, *, area: StudyArea | None = None,
                 options: Options | None = None) -> Checked:
     """Check fixed posts: position and staffed hours. Accepted rows are
-    ``row, post, lat, lng, start_min, end_min, active_from, active_to`` (minutes after local
-    midnight; ``end_min`` may be smaller than ``start_min`` for a shift past midnight)."""
+    ``row, post, lat, lng, start_min, end_min, active_from, active_to, languages`` (minutes
+    after local midnight; ``end_min`` may be smaller than ``start_min`` for a shift past
+    midnight; ``languages`` the codes its officers speak, ``"sr;sq"``, or empty)."""
     from geo.inputs._times import parse_clock, parse_day
 
     opts = options or Options()
@@ -262,6 +267,12 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
             parsed, bad = parse_day(frame[column])
             judge.fail(bad, column, "not a date like 2025-05-29", frame[column])
             days[key] = parsed
+    lang_c = find_column(frame.columns, names.LANGUAGES)
+    if lang_c:
+        used["languages"] = lang_c
+        languages = frame[lang_c].map(language_codes)
+    else:
+        languages = pd.Series("", index=frame.index)
     ok = judge.ok
     accepted = pd.DataFrame({
         "row": table.row[ok], "post": label[ok].astype(str).to_numpy(),
@@ -270,9 +281,40 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
         "end_min": np.asarray(clocks["end_min"])[ok].astype(int),
         "active_from": days["active_from"][ok].to_numpy(),
         "active_to": days["active_to"][ok].to_numpy(),
+        "languages": languages[ok].astype(str).to_numpy(),
     })
     return Checked("posts", table.path, accepted, judge, judge.n, used,
                    outside_note(judge, area), table.row_word)
+
+
+_LANGUAGE_NAMES = {
+    "sr": ("sr", "srp", "serbian", "srpski", "srpskom", "српски", "serbisht", "sr-latn",
+           "sr-cyrl"),
+    "sq": ("sq", "sqi", "alb", "albanian", "albanski", "албански", "shqip", "shqipe"),
+    "en": ("en", "eng", "english", "engleski", "енглески", "anglisht"),
+    "bs": ("bs", "bosnian", "bosanski", "boshnjakisht"),
+    "tr": ("tr", "turkish", "turski", "turqisht"),
+}
+_LANGUAGE_CODE = {name: code for code, found in _LANGUAGE_NAMES.items() for name in found}
+
+
+def language_codes(value) -> str:
+    """Languages named in one cell as ``;``-joined codes, known names folded to codes.
+
+    >>> language_codes("Srpski, Shqip / English"), language_codes(None)
+    ('sr;sq;en', '')
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    import re
+
+    words = [w for w in re.split(r"[;,/|+\s]+", str(value).strip().lower()) if w]
+    codes = []
+    for word in words:
+        code = _LANGUAGE_CODE.get(word, word)
+        if code not in codes:
+            codes.append(code)
+    return ";".join(codes)
 
 
 def _judge_problem(table: RawTable, judge: Judge) -> None:

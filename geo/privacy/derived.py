@@ -29,6 +29,7 @@ class DeriveSettings:
     """How derived layers are computed (the same settings as the analysis)."""
 
     k_ring: int = 1
+    inference: str = "analytic"
     permutations: int = 999
     seed: int | None = 2025
     new_posts: int = 2
@@ -52,8 +53,8 @@ def stand_in(values: np.ndarray, reason: np.ndarray, k: int) -> np.ndarray:
 def hot_bins(counts: dict[str, np.ndarray], cells: np.ndarray, settings: DeriveSettings
              ) -> dict[str, np.ndarray]:
     """Gi* bins (-3..3) per band from stand-in counts."""
-    return {band: hot_spots(values, cells, k=settings.k_ring,
-                            permutations=settings.permutations,
+    return {band: hot_spots(values, cells, k_ring=settings.k_ring,
+                            inference=settings.inference, permutations=settings.permutations,
                             seed=settings.seed).frame["bin"].to_numpy().astype(np.int8)
             for band, values in counts.items()}
 

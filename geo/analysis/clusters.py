@@ -1,0 +1,146 @@
+"""Clusters and outliers: Local Moran's I (Anselin 1995) on cell counts, H3 k-ring neighbours.
+
+Gi* answers "is this neighbourhood busy?" and so smooths a lone busy cell into its ring. Local
+Moran's I sets each cell against its neighbours: a busy cell among busy ones is a *high-high*
+cluster, a quiet one among quiet ones *low-low*, and the two outliers are *high-low* (a busy
+cell among quiet ones: the lone bus station) and *low-high* (a quiet cell inside a busy area).
+
+The statistic is PySAL's ``esda.Moran_Local`` (row-standardised k-ring weights, as GeoDa).
+Inference is esda's conditional permutation (the cell's own count held fixed, its neighbours
+drawn from the other cells), the reference method for Local Moran. The pseudo p is one-sided
+in the direction of the class: for a cluster (I > 0) the share of draws at least as large,
+for an outlier (I < 0) at least as small, (M + 1) / (R + 1); esda's own ``p_sim`` takes
+whichever tail is smaller, which can call a cell "significant" for being *less* clustered than
+chance while its class says clustered. p-values are adjusted over the tested cells with
+Benjamini-Hochberg (:func:`scipy.stats.false_discovery_control`); a cell is significant at
+q <= 0.05. A cell is called *high* (high-high, high-low) only with at least 3 incidents.
+
+Anselin, L. (1995). Local indicators of spatial association - LISA. Geographical Analysis
+27(2), 93-115.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geo.analysis._stats import bh_adjust
+from geo.analysis.hotspots import MIN_NEIGHBOURHOOD_INCIDENTS, cell_weights, counts_and_cells
+
+__all__ = ["CLASSES", "NOT_SIGNIFICANT", "Clusters", "local_moran", "default_permutations"]
+
+NOT_SIGNIFICANT = "not significant"
+CLASSES = ("high-high", "low-low", "high-low", "low-high", NOT_SIGNIFICANT)
+"""Every class a cell can get."""
+_QUADRANT = {1: "high-high", 2: "low-high", 3: "low-low", 4: "high-low"}  # esda's q
+
+
+def default_permutations(cells: int) -> int:
+    """9,999 draws up to 2,000 cells (a p floor BH can work with), else 999."""
+    return 9_999 if cells <= 2_000 else 999
+
+
+@dataclass
+class Clusters:
+    """Local Moran's I of one set of cells.
+
+    ``frame`` is indexed by cell (``uint64``, input order) with columns ``lisa_i`` (the
+    statistic), ``p`` (one-sided pseudo p in the class's direction), ``q`` (Benjamini-Hochberg)
+    and ``cls`` (one of :data:`CLASSES`). Untested cells (islands, or all when the test could
+    not run) have NaN I, p and q and are not significant.
+    """
+
+    frame: pd.DataFrame
+    warnings: list[str]
+    k_ring: int
+    permutations: int
+    alpha: float
+
+    def counts(self) -> dict[str, int]:
+        """Cells per class, every class listed."""
+        found = self.frame["cls"].value_counts()
+        return {c: int(found.get(c, 0)) for c in CLASSES}
+
+
+def _directed_p(observed: np.ndarray, simulated: np.ndarray) -> np.ndarray:
+    """(M + 1) / (R + 1), M the draws at least as far out as ``observed`` on its own side."""
+    tol = 1e-9 * np.maximum(np.abs(observed), 1e-12)[:, None]
+    upper = (simulated >= observed[:, None] - tol).sum(axis=1)
+    lower = (simulated <= observed[:, None] + tol).sum(axis=1)
+    tail = np.where(observed >= 0, upper, lower)
+    return (tail + 1) / (simulated.shape[1] + 1)
+
+
+def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
+                permutations: int | None = None, seed: int | None = 2025,
+                alpha: float = 0.05) -> Clusters:
+    """High-high, low-low, high-low and low-high cells of incident counts per H3 cell.
+
+    A pure function of the counts: the privacy gate may call it on published counts.
+
+    Parameters
+    ----------
+    counts
+        Incidents per cell (non-negative), aligned with ``cells`` (``uint64``, each once).
+    permutations
+        Conditional permutations R (default :func:`default_permutations`); the smallest p is
+        1 / (R + 1).
+    alpha
+        Largest Benjamini-Hochberg q of a significant cell.
+    """
+    y, cells = counts_and_cells(counts, cells)
+    if not 0 < alpha < 1:
+        msg = f"alpha must lie between 0 and 1, not {alpha}"
+        raise ValueError(msg)
+    permutations = permutations or default_permutations(len(y))
+    w = cell_weights(cells, k=k_ring)
+    islands = w.sparse.getnnz(axis=1) == 0
+    stat = np.full(len(y), np.nan)
+    p = np.full(len(y), np.nan)
+    quadrant = np.zeros(len(y), dtype=int)
+    notes: list[str] = []
+    if len(y) < 3 or y.sum() == 0 or np.ptp(y) == 0 or islands.all():
+        notes.append("Too few cells, no incidents, equal counts or no neighbours: the cluster "
+                     "and outlier test was not run.")
+    else:
+        from esda import Moran_Local
+
+        w.transform = "r"
+        state = np.random.get_state()  # esda seeds the global RNG
+        try:
+            with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+                warnings.simplefilter("ignore")
+                lisa = Moran_Local(y, w, transformation="r", permutations=permutations,
+                                   keep_simulations=True, n_jobs=1,
+                                   seed=seed if seed is not None else None)
+        finally:
+            np.random.set_state(state)
+        stat = np.asarray(lisa.Is, dtype=float)
+        p = _directed_p(stat, np.asarray(lisa.rlisas, dtype=float))
+        quadrant = np.asarray(lisa.q, dtype=int)
+        stat[islands], p[islands] = np.nan, np.nan
+        if islands.any():
+            notes.append(f"{islands.sum()} cells have no neighbour within {k_ring} grid step(s); "
+                         "they are shown as not significant.")
+        floor_q = len(y) / (permutations + 1)
+        if floor_q > alpha:
+            notes.append(f"With {permutations} permutations over {len(y)} cells no cell can reach "
+                         f"q <= {alpha}; use about {int(np.ceil(len(y) / alpha)):,} "
+                         "permutations or a coarser resolution.")
+    q = bh_adjust(p)
+    cls = np.array([_QUADRANT.get(v, NOT_SIGNIFICANT) for v in quadrant], dtype=object)
+    significant = np.isfinite(q) & (q <= alpha)
+    high = np.isin(cls, ["high-high", "high-low"])
+    small = high & significant & (y < MIN_NEIGHBOURHOOD_INCIDENTS)
+    if small.any():
+        notes.append(f"{small.sum()} cells test as high but hold fewer than "
+                     f"{MIN_NEIGHBOURHOOD_INCIDENTS} incidents; they are shown as not "
+                     "significant.")
+    cls[~significant | small] = NOT_SIGNIFICANT
+    frame = pd.DataFrame({"lisa_i": stat, "p": p, "q": q, "cls": cls},
+                         index=pd.Index(cells, name="cell"))
+    return Clusters(frame=frame, warnings=notes, k_ring=k_ring, permutations=permutations,
+                    alpha=alpha)

@@ -1,0 +1,122 @@
+"""Local Moran's I clusters and outliers: against esda and the formula, and known patterns."""
+
+from __future__ import annotations
+
+import warnings
+
+import h3
+import numpy as np
+import pytest
+from esda import Moran_Local
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import false_discovery_control
+
+from geo.analysis.cells import str_to_cells
+from geo.analysis.clusters import CLASSES, NOT_SIGNIFICANT, local_moran
+from geo.analysis.hotspots import cell_weights
+
+CENTRE = h3.latlng_to_cell(42.8895, 20.8665, 9)
+CELLS = np.sort(str_to_cells(h3.grid_disk(CENTRE, 6)))  # 127 cells
+STEPS = np.array([h3.grid_distance(CENTRE, format(int(c), "x")) for c in CELLS])
+
+
+def at(h3_cell: str) -> int:
+    return int(np.flatnonzero(str_to_cells([h3_cell])[0] == CELLS)[0])
+
+
+def test_statistic_equals_esda_and_anselins_formula():
+    y = np.random.default_rng(3).poisson(6, len(CELLS)).astype(float)
+    result = local_moran(y, CELLS, permutations=999)
+    w = cell_weights(CELLS)
+    w.transform = "r"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        esda_i = Moran_Local(y, w, permutations=0).Is
+    np.testing.assert_allclose(result.frame["lisa_i"], esda_i, rtol=1e-12)
+    # Anselin (1995): I_i = (n - 1) z_i sum_j w_ij z_j / sum_k z_k^2, z standardised
+    z = (y - y.mean()) / y.std()
+    by_hand = (len(y) - 1) * z * (w.sparse @ z) / (z @ z)
+    np.testing.assert_allclose(result.frame["lisa_i"], by_hand, rtol=1e-10)
+
+
+def test_a_lone_busy_cell_among_quiet_ones_is_high_low():
+    y = np.random.default_rng(1).poisson(6.0, len(CELLS)).astype(float)
+    station = at(CENTRE)
+    y[STEPS == 1] = 0
+    y[station] = 80
+    frame = local_moran(y, CELLS).frame
+    assert frame["cls"].iloc[station] == "high-low"
+    assert frame["q"].iloc[station] <= 0.05
+
+
+def test_cluster_and_quiet_hole_inside_it():
+    y = np.random.default_rng(2).poisson(2.0, len(CELLS)).astype(float)
+    busy = STEPS <= 2
+    y[busy] = 30
+    hole = at(CENTRE)
+    y[hole] = 0
+    frame = local_moran(y, CELLS).frame
+    assert frame["cls"].iloc[hole] == "low-high"
+    ring2 = np.flatnonzero(STEPS == 1)
+    assert (frame["cls"].iloc[ring2] == "high-high").all()
+    assert (frame["cls"].iloc[np.flatnonzero(STEPS == 6)] != "high-high").all()
+
+
+def test_p_is_one_sided_in_the_direction_of_the_class():
+    y = np.random.default_rng(5).poisson(4, len(CELLS)).astype(float)
+    y[STEPS <= 1] += 10
+    result = local_moran(y, CELLS, permutations=999, seed=9)
+    w = cell_weights(CELLS)
+    w.transform = "r"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lisa = Moran_Local(y, w, permutations=999, seed=9, n_jobs=1)
+    sims = lisa.rlisas
+    for i in range(len(y)):
+        tol = 1e-9 * max(abs(lisa.Is[i]), 1e-12)
+        side = sims[i] >= lisa.Is[i] - tol if lisa.Is[i] >= 0 else sims[i] <= lisa.Is[i] + tol
+        assert result.frame["p"].iloc[i] == pytest.approx((side.sum() + 1) / 1000)
+    q = false_discovery_control(result.frame["p"])
+    np.testing.assert_allclose(result.frame["q"], q)
+    # where esda's folded tail is the class's, esda's p differs only by ties, which count here
+    mine = result.frame["p"].to_numpy()
+    assert (mine[mine < 0.4] >= lisa.p_sim[mine < 0.4] - 1e-12).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=127, max_size=127))
+def test_classes_follow_the_quadrants(counts):
+    y = np.array(counts, dtype=float)
+    frame = local_moran(y, CELLS, permutations=199).frame
+    assert set(frame["cls"]) <= set(CLASSES)
+    if np.ptp(y) == 0:
+        assert (frame["cls"] == NOT_SIGNIFICANT).all()
+        return
+    w = cell_weights(CELLS)
+    w.transform = "r"
+    z = y - y.mean()
+    lag = w.sparse @ z
+    for cls, (own, around) in {"high-high": (1, 1), "low-low": (-1, -1), "high-low": (1, -1),
+                               "low-high": (-1, 1)}.items():
+        rows = frame["cls"].to_numpy() == cls
+        assert (np.sign(z[rows]) == own).all() and (np.sign(lag[rows]) == around).all()
+        if cls.startswith("high"):
+            assert (y[rows] >= 3).all()
+    significant = frame["cls"] != NOT_SIGNIFICANT
+    assert (frame.loc[significant, "q"] <= 0.05).all()
+
+
+def test_untestable_input_and_islands():
+    assert (local_moran(np.zeros(127), CELLS).frame["cls"] == NOT_SIGNIFICANT).all()
+    far = str_to_cells([h3.latlng_to_cell(42.95, 20.95, 9)])
+    cells = np.concatenate([CELLS, far])
+    y = np.concatenate([np.random.default_rng(1).poisson(3, 127), [50]]).astype(float)
+    result = local_moran(y, cells)
+    assert np.isnan(result.frame["lisa_i"].iloc[-1])
+    assert result.frame["cls"].iloc[-1] == NOT_SIGNIFICANT
+    assert any("no neighbour" in w for w in result.warnings)
+    few = local_moran(y, cells, permutations=99)
+    assert any("no cell can reach" in w for w in few.warnings)
+    with pytest.raises(ValueError, match="equally long"):
+        local_moran(np.ones(3), CELLS)
