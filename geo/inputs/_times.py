@@ -1,61 +1,100 @@
 """Parse the dates and times that real exports hold, vectorized.
 
-ISO 8601 with or without an offset, European day-first forms (``14.03.2025 21:35``,
-``14.03.2025. 21:35``, ``14/03/2025 21:35``), Excel date cells, and Unix epoch seconds or
-milliseconds. A time with an offset keeps it; a naive time is local (Europe/Belgrade by
-default): in the autumn hour that occurs twice the summer-time reading is taken, and a time in
-the spring gap moves forward to the first valid minute.
+ISO 8601 with ``T`` or a space, year-first with ``-`` or ``/``, European day-first forms
+(``14.03.2025 21:35``, ``14.03.2025. 21:35``, ``14/03/2025 21:35``), US month-first forms
+(``02/28/2017 05:00:00 PM``), Excel date cells, and Unix epoch seconds or milliseconds.
+
+A time with an offset keeps it, in every form ISO 8601 and databases write: ``Z``, ``+00``,
+``+0000``, ``+00:00``, ``UTC``, ``GMT+1``, with or without a space before it. A zone written as
+an abbreviation (``CET``, ``EST``: several zones share some) is rejected with a reason, as is an
+offset no place uses. A naive time is local (Europe/Belgrade by default): in the autumn hour
+that occurs twice the summer-time reading is taken, and a time in the spring gap moves forward
+to the first valid minute.
+
+Slash dates are day-first unless the column shows otherwise: a column where some second field
+is above 12 (``02/28/2017``) and no first field is, is month-first; a column with both kinds
+rejects the rows whose order cannot be told (both fields 12 or less) as ambiguous.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+__all__ = ["ParsedTimes", "TimeOfDay", "parse_times", "parse_day", "parse_clock",
+           "parse_local_days", "parse_time_of_day", "localize"]
+
+_CLOCK = r"\d{1,2}[:.]\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
+_ZONE_TAIL = re.compile(
+    rf"^(?P<clock>.*?{_CLOCK})\s*(?P<zone>[Zz]|(?:UTC|GMT|utc|gmt)(?:\s*[+-]\d{{1,2}}"
+    r"(?::?\d{2})?)?|[+-]\d{1,2}(?::?\d{2})?)$")
+_NAME_TAIL = re.compile(
+    rf"^(?P<clock>.*?{_CLOCK})\s*(?P<name>[A-Z]{{3,5}}|[A-Z][a-z]+/[A-Za-z_]+)$")
+_OFFSET = re.compile(r"(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$")
 _DAYFIRST = (
     "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y. %H:%M", "%d.%m.%Y. %H:%M:%S",
-    "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S",
-    "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%d.%m.%Y %H.%M",
-    # a 12-hour clock with AM/PM comes from month-first (US-style) exports
-    "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p",
+    "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d.%m.%Y %H.%M",
 )
+_SLASH = {
+    "dmy": ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %I:%M %p", "%d/%m/%Y %I:%M:%S %p"),
+    "mdy": ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p"),
+}
 _DATE_ONLY = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%Y.", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d")
+_MAX_OFFSET_MIN = 14 * 60  # UTC-12:00 .. UTC+14:00 are the offsets places use
+
+ZONE_NAME = "time zone name instead of an offset like +01:00"
+BAD_OFFSET = "UTC offset out of range (-12:00 to +14:00)"
+AMBIGUOUS_ORDER = "day and month cannot be told apart (the column writes both orders)"
 
 
 @dataclass
 class ParsedTimes:
-    """UTC times (NaT where a row failed) and the masks that say why."""
+    """UTC times (NaT where a row failed) and the masks that say why.
+
+    ``problems`` are (mask, reason) pairs for rows that read as a time but must not be taken
+    (an ambiguous zone or date order, an impossible offset). ``written_min`` is each row's
+    clock time as written, in minutes after midnight (before any offset is applied), and
+    ``has_offset`` says which rows carried an offset.
+    """
 
     utc: pd.Series
     blank: np.ndarray
     bad: np.ndarray
     date_only: np.ndarray
+    problems: list[tuple[np.ndarray, str]] = field(default_factory=list)
+    written_min: np.ndarray | None = None
+    has_offset: np.ndarray | None = None
 
 
 def parse_times(values: pd.Series, *, tz: str = "Europe/Belgrade") -> ParsedTimes:
     """Parse a column of times to UTC.
 
-    >>> p = parse_times(pd.Series(["2025-06-01 21:30", "01.06.2025 21:30", "x", ""]))
-    >>> [str(t) for t in p.utc[:2]]
-    ['2025-06-01 19:30:00+00:00', '2025-06-01 19:30:00+00:00']
+    >>> p = parse_times(pd.Series(["2025-06-01 21:30", "01.06.2025 21:30", "x", "",
+    ...                            "2017/02/28 05:00:00+00"]))
+    >>> [str(t) for t in p.utc[[0, 1, 4]]]
+    ['2025-06-01 19:30:00+00:00', '2025-06-01 19:30:00+00:00', '2017-02-28 05:00:00+00:00']
     >>> p.bad.tolist(), p.blank.tolist()
-    ([False, False, True, False], [False, False, False, True])
+    ([False, False, True, False, False], [False, False, False, True, False])
     """
     values = values.reset_index(drop=True)
     n = len(values)
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    written = np.full(n, np.nan)
+    offset = np.zeros(n, dtype=bool)
     date_only = np.zeros(n, dtype=bool)
     no_bad = np.zeros(n, dtype=bool)
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         out = _utc_naive(pd.DatetimeIndex(values))
-        return ParsedTimes(_as_series(out), np.isnat(out), no_bad, date_only)
+        return ParsedTimes(_as_series(out), np.isnat(out), no_bad, date_only,
+                           written_min=_minutes(pd.DatetimeIndex(values)),
+                           has_offset=~np.isnat(out))
     if pd.api.types.is_datetime64_dtype(values.dtype):
-        out = _localize(pd.DatetimeIndex(values), tz)
-        return ParsedTimes(_as_series(out), np.isnat(out), no_bad, date_only)
+        out = localize(pd.DatetimeIndex(values), tz)
+        return ParsedTimes(_as_series(out), np.isnat(out), no_bad, date_only,
+                           written_min=_minutes(pd.DatetimeIndex(values)), has_offset=offset)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
         return _from_epoch(values.to_numpy(dtype=float, na_value=np.nan))
     # objects: strings, Excel datetime cells, or both
@@ -65,23 +104,42 @@ def parse_times(values: pd.Series, *, tz: str = "Europe/Belgrade") -> ParsedTime
         stamps = [pd.Timestamp(v) for v in values[is_stamp]]
         aware = np.array([s.tzinfo is not None for s in stamps])
         idx = np.flatnonzero(is_stamp)
+        written[idx] = [s.hour * 60 + s.minute + s.second / 60 for s in stamps]
+        offset[idx[aware]] = True
         if aware.any():
-            out[idx[aware]] = _utc_naive(pd.DatetimeIndex([s for s, a in zip(stamps, aware,
-                                                                            strict=True) if a]))
+            out[idx[aware]] = _utc_naive(pd.DatetimeIndex(
+                [s.tz_convert("UTC") for s, a in zip(stamps, aware, strict=True) if a]))
         if (~aware).any():
-            out[idx[~aware]] = _localize(pd.DatetimeIndex(
+            out[idx[~aware]] = localize(pd.DatetimeIndex(
                 [s for s, a in zip(stamps, aware, strict=True) if not a]), tz)
     text = pd.Series(np.where(is_stamp, "", values.astype(object).to_numpy()), dtype="string")
     text = text.fillna("").str.strip()
     text = text.where(~text.isin(["nan", "NaT", "None"]), "")
     blank = (text == "").to_numpy() & ~is_stamp
     todo = ~blank & ~is_stamp
+    problems: list[tuple[np.ndarray, str]] = []
     if todo.any():
-        parsed, only = _parse_text(text[todo], tz)
-        out[todo] = parsed
-        date_only[todo] = only
-    bad = todo & np.isnat(out) & ~date_only
-    return ParsedTimes(_as_series(out), blank, bad, date_only)
+        parsed = _parse_text(text[todo], tz)
+        out[todo] = parsed["utc"]
+        date_only[todo] = parsed["date_only"]
+        written[todo] = parsed["written"]
+        offset[todo] = parsed["offset"]
+        for mask, reason in parsed["problems"]:
+            full = np.zeros(n, dtype=bool)
+            full[todo] = mask
+            problems.append((full, reason))
+    flagged = np.zeros(n, dtype=bool)
+    for mask, _ in problems:
+        flagged |= mask
+    out[flagged] = np.datetime64("NaT")
+    bad = todo & np.isnat(out) & ~date_only & ~flagged
+    return ParsedTimes(_as_series(out), blank, bad, date_only, problems, written, offset)
+
+
+def _minutes(index: pd.DatetimeIndex) -> np.ndarray:
+    """Clock time of each value in its own zone, in minutes after midnight."""
+    return (index.hour * 60 + index.minute + index.second / 60).to_numpy(dtype=float,
+                                                                         na_value=np.nan)
 
 
 def _as_series(utc_naive: np.ndarray) -> pd.Series:
@@ -92,7 +150,9 @@ def _utc_naive(index: pd.DatetimeIndex) -> np.ndarray:
     return index.tz_convert("UTC").tz_localize(None).to_numpy().astype("datetime64[us]")
 
 
-def _localize(naive: pd.DatetimeIndex, tz: str) -> np.ndarray:
+def localize(naive: pd.DatetimeIndex, tz: str) -> np.ndarray:
+    """Local wall-clock times to naive UTC: the summer reading of a repeated autumn hour, the
+    first valid minute after a spring gap."""
     local = naive.tz_localize(tz, ambiguous=np.ones(len(naive), dtype=bool),
                               nonexistent="shift_forward")
     return _utc_naive(local)
@@ -105,44 +165,105 @@ def _from_epoch(arr: np.ndarray) -> ParsedTimes:
     micros = np.where(plausible, seconds * 1e6, np.nan)
     out = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[us]")
     out[plausible] = micros[plausible].astype(np.int64).astype("datetime64[us]")
-    return ParsedTimes(_as_series(out), blank, ~blank & ~plausible, np.zeros(len(arr), bool))
+    written = np.where(plausible, (seconds % 86400) / 60, np.nan)
+    return ParsedTimes(_as_series(out), blank, ~blank & ~plausible, np.zeros(len(arr), bool),
+                       written_min=written, has_offset=plausible)
 
 
-def _parse_text(text: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
+def _offset_minutes(zone: pd.Series) -> np.ndarray:
+    """Minutes east of UTC of zone texts like ``Z``, ``UTC``, ``+00``, ``-0500``, ``GMT+1``."""
+    parts = zone.str.extract(_OFFSET)
+    hours = pd.to_numeric(parts["h"], errors="coerce").fillna(0).to_numpy(float)
+    minutes = pd.to_numeric(parts["m"], errors="coerce").fillna(0).to_numpy(float)
+    sign = np.where(parts["sign"].fillna("+").to_numpy(object) == "-", -1.0, 1.0)
+    return np.where(minutes >= 60, np.nan, sign * (hours * 60 + minutes))
+
+
+def _parse_text(text: pd.Series, tz: str) -> dict:
     text = text.reset_index(drop=True)
-    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
-    has_offset = text.str.contains(_OFFSET).to_numpy(bool)
+    n = len(text)
+    zoned = text.str.extract(_ZONE_TAIL)
+    has_offset = zoned["zone"].notna().to_numpy(bool)
+    named = text.str.extract(_NAME_TAIL)
+    has_name = named["name"].notna().to_numpy(bool) & ~has_offset
+    clock = text.where(~has_offset, zoned["clock"]).where(~has_name, named["clock"])
+    naive, ambiguous = _parse_naive(clock.str.strip())
+    offset = np.zeros(n)
     if has_offset.any():
-        part = text[has_offset].str.replace(r"\s+", "T", n=1, regex=True)
-        parsed = pd.DatetimeIndex(pd.to_datetime(part, utc=True, format="ISO8601",
-                                                 errors="coerce"))
-        out[has_offset] = _utc_naive(parsed)
-    naive = ~has_offset
-    if naive.any():
-        out[naive] = _localize(pd.DatetimeIndex(_parse_naive(text[naive])), tz)
-    date_only = np.zeros(len(text), dtype=bool)
-    missing = np.isnat(out)
+        offset[has_offset] = _offset_minutes(zoned["zone"][has_offset].str.strip())
+    bad_offset = has_offset & ~np.isnat(naive) & ~(np.abs(offset) <= _MAX_OFFSET_MIN)
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    fine = has_offset & ~bad_offset & ~np.isnat(naive)
+    out[fine] = naive[fine] - (offset[fine] * 60e6).astype(np.int64).astype("timedelta64[us]")
+    local = ~has_offset & ~has_name
+    if local.any():
+        out[local] = localize(pd.DatetimeIndex(naive[local]), tz)
+    day_us = np.int64(86_400_000_000)
+    stamp = naive.astype(np.int64)
+    written = np.where(np.isnat(naive), np.nan, (stamp % day_us) / 60e6)
+    date_only = np.zeros(n, dtype=bool)
+    missing = np.isnat(out) & ~has_name & ~bad_offset & ~ambiguous
     if missing.any():
         rest = text[missing]
         for fmt in _DATE_ONLY:
             hit = pd.to_datetime(rest, format=fmt, errors="coerce").notna().to_numpy()
             date_only[np.flatnonzero(missing)[hit]] = True
-    return out, date_only
+    problems = [(has_name & ~np.isnat(naive), ZONE_NAME), (bad_offset, BAD_OFFSET),
+                (ambiguous, AMBIGUOUS_ORDER)]
+    out[has_name] = np.datetime64("NaT")
+    return {"utc": out, "date_only": date_only, "written": written, "offset": has_offset,
+            "problems": problems}
 
 
-def _parse_naive(text: pd.Series) -> np.ndarray:
+def _zero_padded_iso(match: re.Match) -> str:
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def _parse_naive(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Naive datetimes of clock texts (NaT where none reads) and the rows whose slash date
+    order is ambiguous."""
     text = text.reset_index(drop=True)
+    text = text.str.replace(r"^(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?=[T\s])", _zero_padded_iso,
+                            regex=True)
     has_clock = text.str.contains(r"\d[:.]\d\d(?:\D|$)|T\d", regex=True).to_numpy(bool)
     result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
+    ambiguous = np.zeros(len(text), dtype=bool)
     iso = has_clock & text.str.match(r"^\d{4}-\d{2}-\d{2}").to_numpy(bool)
     if iso.any():
         result[iso] = _naive_array(pd.to_datetime(text[iso], format="ISO8601", errors="coerce"))
+    # other forms have no fractions of a second in their formats: drop them
+    plain = text.str.replace(r"(:\d{2})[.,]\d+(?=\s|$)", r"\1", regex=True)
+    slash_parts = plain.str.extract(r"^(\d{1,2})/(\d{1,2})/\d{4}\s")
+    slash = has_clock & slash_parts[0].notna().to_numpy(bool)
     for fmt in _DAYFIRST:
-        todo = has_clock & np.isnat(result)
+        todo = has_clock & ~slash & ~iso & np.isnat(result)
         if not todo.any():
             break
-        result[todo] = _naive_array(pd.to_datetime(text[todo], format=fmt, errors="coerce"))
-    return result
+        result[todo] = _naive_array(pd.to_datetime(plain[todo], format=fmt, errors="coerce"))
+    if slash.any():
+        first = pd.to_numeric(slash_parts[0], errors="coerce").to_numpy(float)
+        second = pd.to_numeric(slash_parts[1], errors="coerce").to_numpy(float)
+        day_first, month_first = slash & (first > 12), slash & (second > 12)
+        twelve_hour = plain.str.contains(r"[AaPp]\.?[Mm]\.?$", regex=True).to_numpy(bool)
+        if day_first.any() and month_first.any():
+            orders = {"dmy": day_first, "mdy": month_first}
+            ambiguous = slash & ~day_first & ~month_first & (first != second)
+            orders["dmy"] = orders["dmy"] | (slash & (first == second))
+        elif month_first.any():
+            orders = {"mdy": slash}
+        elif day_first.any():
+            orders = {"dmy": slash}
+        else:  # no evidence: European day-first, but a 12-hour clock is a US month-first export
+            orders = {"dmy": slash & ~twelve_hour, "mdy": slash & twelve_hour}
+        for order, rows in orders.items():
+            for fmt in _SLASH[order]:
+                todo = rows & np.isnat(result)
+                if not todo.any():
+                    break
+                result[todo] = _naive_array(pd.to_datetime(plain[todo], format=fmt,
+                                                           errors="coerce"))
+    return result, ambiguous
 
 
 def _naive_array(parsed: pd.Series) -> np.ndarray:
@@ -186,3 +307,124 @@ def parse_day(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         out[todo] = _naive_array(pd.to_datetime(text[todo], format=fmt, errors="coerce"))
     bad = (text != "").to_numpy() & np.isnat(out)
     return pd.Series(out, index=values.index), bad
+
+
+def parse_local_days(values: pd.Series, *, tz: str = "Europe/Belgrade"
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The local calendar day of each cell of a date column: (days as datetime64[D], blank,
+    bad, timed).
+
+    A plain date is taken as written. A date written as a time (``2017-02-28 00:00:00``, an
+    Excel datetime, ``2017-02-28T05:00:00+00``) gives the day it falls on in ``tz``; ``timed``
+    marks those whose local clock is not midnight (the column holds more than a date).
+
+    >>> days, blank, bad, timed = parse_local_days(pd.Series(
+    ...     ["2017-02-28", "2017-02-28T05:00:00+00", "28.02.2017", ""]), tz="America/Toronto")
+    >>> [str(d) for d in days], timed.tolist()
+    (['2017-02-28', '2017-02-28', '2017-02-28', 'NaT'], [False, False, False, False])
+    """
+    parsed = parse_times(values, tz=tz)
+    local = pd.DatetimeIndex(parsed.utc).tz_convert(tz).tz_localize(None)
+    days = local.normalize().to_numpy().astype("datetime64[D]")
+    timed = ~np.isnat(days) & (local.to_numpy() != local.normalize().to_numpy())
+    plain, bad_plain = parse_day(values.reset_index(drop=True))
+    only = parsed.date_only | (parsed.bad & ~bad_plain)
+    days = np.where(only, plain.to_numpy().astype("datetime64[D]"), days)
+    bad = ~parsed.blank & np.isnat(days)
+    return days, parsed.blank, bad, timed
+
+
+@dataclass
+class TimeOfDay:
+    """A column of times of day: minutes after local midnight (NaN where blank or bad), how
+    the column was read (``kind``) and the reason its bad rows get."""
+
+    minutes: np.ndarray
+    blank: np.ndarray
+    bad: np.ndarray
+    kind: str
+    reason: str
+
+
+_TOD_TEXT = re.compile(r"^(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,]\d+)?)?)?"
+                       r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?\s*h?$")
+HOUR_REASON = "hour is not a whole number 0-23"
+HHMM_REASON = "time of day is not HHMM like 2130"
+MINUTES_REASON = "minutes after midnight are not 0-1439"
+CLOCK_REASON = "time of day is not a clock time like 21:35"
+_HOUR_WORDS = {"h", "hr", "sat", "sati", "cas", "čas", "час", "сат", "ora", "orë"}
+_MINUTE_WORDS = {"min", "mins", "minuta", "minuti", "minute", "минута", "minutë"}
+
+
+def parse_time_of_day(values: pd.Series, *, name: str = "") -> TimeOfDay:
+    """Minutes after midnight from a time-of-day column, read as the column writes them.
+
+    Clock texts (``21:35``, ``21.35``, ``9:35 PM``, ``21:35:10``), time cells, or whole
+    numbers: all 0-23 (or a column named like *hour*) are hours; a column with some value
+    whose last two digits are 60 or more (or named like *minute*) is minutes after midnight;
+    otherwise numbers above 23 are HHMM (``2130`` is 21:30). Fractions of 1 are Excel
+    fractions of a day.
+
+    >>> tod = parse_time_of_day(pd.Series([0, 5, 23]), name="occurrencehour")
+    >>> tod.minutes.tolist(), tod.kind
+    ([0.0, 300.0, 1380.0], 'hours 0-23')
+    >>> parse_time_of_day(pd.Series(["2130", "845", "0"])).minutes.tolist()
+    [1290.0, 525.0, 0.0]
+    """
+    values = values.reset_index(drop=True)
+    n = len(values)
+    minutes = np.full(n, np.nan)
+    is_cell = np.fromiter((hasattr(v, "hour") and hasattr(v, "minute") for v in values),
+                          dtype=bool, count=n)
+    minutes[is_cell] = [v.hour * 60 + v.minute + getattr(v, "second", 0) / 60
+                        for v in values[is_cell]]
+    text = pd.Series(np.where(is_cell, "", values.astype(object).to_numpy()), dtype="string")
+    text = text.fillna("").str.strip()
+    text = text.where(~text.isin(["nan", "NaT", "None"]), "")
+    blank = (text == "").to_numpy() & ~is_cell
+    number = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    number = number.to_numpy(dtype=float, na_value=np.nan)
+    finite = number[np.isfinite(number)]
+    day_fractions = bool(len(finite)) and (finite >= 0).all() and (finite <= 1).all() and \
+        (finite != np.round(finite)).any()
+    # 07.30 is a clock time, unless the column holds fractions of a day (0.75)
+    looks_clock = text.str.fullmatch(r"\d{1,2}\.\d{2}").to_numpy(bool) & (not day_fractions)
+    numeric = ~blank & ~is_cell & np.isfinite(number) & ~looks_clock
+    whole = numeric & (number == np.round(number))
+    tokens = [w for w in re.split(r"[\W_]+", name.lower()) if w]
+    hourish = any(w.endswith("hour") or w.endswith("hours") or w in _HOUR_WORDS for w in tokens)
+    minutish = any("minute" in w or w in _MINUTE_WORDS for w in tokens)
+    kind, reason = "clock time", CLOCK_REASON
+    if numeric.any():
+        values_ = number[numeric]
+        if day_fractions:
+            kind, reason = "fraction of a day", CLOCK_REASON
+            minutes[numeric] = np.round(values_ * 1440, 3)
+        elif minutish or (not hourish and whole.any() and (number[whole] % 100 >= 60).any()):
+            kind, reason = "minutes after midnight", MINUTES_REASON
+            ok = whole & (number >= 0) & (number < 1440)
+            minutes[ok] = number[ok]
+        elif hourish or (number[whole] <= 23).all():
+            kind, reason = "hours 0-23", HOUR_REASON
+            ok = whole & (number >= 0) & (number <= 23)
+            minutes[ok] = number[ok] * 60
+        else:
+            kind, reason = "HHMM", HHMM_REASON
+            ok = whole & (number >= 0) & (number % 100 < 60) & (number < 2400)
+            minutes[ok] = (number[ok] // 100) * 60 + number[ok] % 100
+    clock = ~blank & ~is_cell & ~numeric
+    if clock.any():
+        parts = text[clock].str.extract(_TOD_TEXT)
+        h = pd.to_numeric(parts["h"], errors="coerce").to_numpy(float)
+        m = pd.to_numeric(parts["m"], errors="coerce").fillna(0).to_numpy(float)
+        s = pd.to_numeric(parts["s"], errors="coerce").fillna(0).to_numpy(float)
+        ampm = parts["ampm"].fillna("").str.lower().str.replace(".", "", regex=False)
+        ampm = ampm.to_numpy(object)
+        twelve = ampm != ""
+        ok = np.isfinite(h) & (m < 60) & (s < 60) & np.where(twelve, (h >= 1) & (h <= 12),
+                                                             h <= 23)
+        h = np.where(twelve, h % 12 + np.where(ampm == "pm", 12, 0), h)
+        found = np.where(ok, h * 60 + m + s / 60, np.nan)
+        minutes[np.flatnonzero(clock)] = found
+    bad = ~blank & np.isnan(minutes)
+    return TimeOfDay(minutes, blank, bad, kind, reason)
