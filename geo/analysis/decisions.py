@@ -16,7 +16,7 @@ from geo.analysis.change import areas_from_cells, rate_test, split_periods, wdd
 from geo.analysis.emerging import EmergingHotSpots, emerging_hot_spots
 from geo.analysis.presence import cells_within
 from geo.analysis.siting import Siting, suggest_posts
-from geo.analysis.table import CellTable
+from geo.analysis.table import CellTable, incident_weights
 
 __all__ = ["Decisions", "decide", "change_summary", "plan_target", "area_wdd"]
 
@@ -94,29 +94,36 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
            seed: int | None = 2025, tz: str = "Europe/Belgrade",
            target: np.ndarray | None = None, target_label: str = "", buffer_k: int = 1,
            candidates_latlng: np.ndarray | None = None,
-           periods: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None)
-           ) -> Decisions:
+           periods: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None),
+           timed: bool = True) -> Decisions:
     """Run the decision analyses on accepted incidents (``lat``, ``lng``, ``time``).
 
     ``target`` (a mask over the table's cells, described by ``target_label``) is the area
     the WDD evaluates; without it, the cells within reach of posts that started on the
     change date. ``candidates_latlng`` are the sites new posts may take (cell centres when
     None). ``periods`` gives the before and after periods explicitly (first and last local
-    day each), instead of everything before and after the change date.
+    day each), instead of everything before and after the change date. Incidents count by
+    their ``count`` column when they have one. Without ``timed`` (incidents without times)
+    only the suggested posts are made: before/after and emerging hot spots need times.
     """
     decisions = Decisions()
     cells = table.cells
     idx = np.searchsorted(cells, points_to_cells(incidents["lat"].to_numpy(),
                                                  incidents["lng"].to_numpy(), res=table.res))
     masks = band_masks(incidents["time"], table.bands, tz=tz)
-    if change_date:
+    weights = incident_weights(incidents).astype(float)
+
+    def per_cell(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(idx[mask], weights=weights[mask], minlength=len(cells)).round()
+
+    if change_date and timed:
         before, after, t_before, t_after = split_periods(
             incidents["time"], change_date=change_date, tz=tz, before=periods[0],
             after=periods[1])
         rows, split = [], {}
         for band in table.band_names:
-            b = np.bincount(idx[masks[band] & before], minlength=len(cells))
-            a = np.bincount(idx[masks[band] & after], minlength=len(cells))
+            b = per_cell(masks[band] & before)
+            a = per_cell(masks[band] & after)
             split[band] = b, a
             cells_test = rate_test(b, a, t_before, t_after)
             decisions.change_cells[band] = cells_test
@@ -142,13 +149,14 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
         else:
             decisions.notes.append("no target area for the weighted displacement difference: "
                                    "give --target FILE, or posts active from the change date")
-    emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices,
-                                  permutations=permutations, seed=seed or 0)
-    decisions.emerging = emerging
-    decisions.notes.extend(f"emerging hot spots: {w}" for w in emerging.warnings[:3])
+    if timed:
+        emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices,
+                                      permutations=permutations, seed=seed or 0)
+        decisions.emerging = emerging
+        decisions.notes.extend(f"emerging hot spots: {w}" for w in emerging.warnings[:3])
     if posts_band in table.band_names and new_posts > 0:
         existing = _active_posts(posts, table)
-        demand = np.bincount(idx[masks[posts_band]], minlength=len(cells))
+        demand = per_cell(masks[posts_band])
         decisions.siting = suggest_posts(demand, cells, existing_latlng=existing, p=new_posts,
                                          reach_m=reach_m, band=posts_band,
                                          candidates_latlng=candidates_latlng)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo._gpkg import write_gpkg
 from geo.analysis.bands import DEFAULT_BANDS, Band, band_masks
 from geo.analysis.cells import (
     DEFAULT_RES,
@@ -27,7 +28,14 @@ from geo.analysis.cells import (
 )
 from geo.inputs.area import StudyArea
 
-__all__ = ["CellTable", "count_cells", "slug"]
+__all__ = ["CellTable", "count_cells", "slug", "incident_weights"]
+
+
+def incident_weights(incidents: pd.DataFrame) -> np.ndarray:
+    """Incidents each row stands for: its ``count`` (aggregated exports), else 1."""
+    if "count" in incidents:
+        return incidents["count"].to_numpy(dtype=np.int64)
+    return np.ones(len(incidents), dtype=np.int64)
 
 
 def slug(text: str) -> str:
@@ -93,7 +101,7 @@ class CellTable:
         gdf["restricted"] = restricted
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix.lower() == ".gpkg":
-            gdf.to_file(path, layer="cells", driver="GPKG", engine="pyogrio")
+            write_gpkg(gdf, path, layer="cells")
         elif path.suffix.lower() in (".parquet", ".geoparquet"):
             gdf.to_parquet(path)
         else:
@@ -105,14 +113,20 @@ class CellTable:
 
 
 def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_RES,
-                bands: Sequence[Band] = DEFAULT_BANDS, tz: str = "Europe/Belgrade"
+                bands: Sequence[Band] = DEFAULT_BANDS, tz: str = "Europe/Belgrade",
+                period: tuple[pd.Timestamp | None, pd.Timestamp | None] | None = None
                 ) -> CellTable:
     """Count incidents per cell, band and category over the whole study area.
 
     Parameters
     ----------
     incidents
-        Accepted incidents with ``lat``, ``lng``, ``time`` (UTC) and ``category`` columns.
+        Accepted incidents with ``lat``, ``lng``, ``time`` (UTC) and ``category`` columns,
+        and optionally ``count`` (incidents the row stands for; 1 without it).
+    period
+        The (first, last) UTC instants asked for (``--from``/``--to``); an end that is None
+        comes from the incidents. Without it the period runs from the first to the last
+        incident.
 
     Examples
     --------
@@ -133,18 +147,23 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
     names = sorted(incidents["category"].unique().tolist())
     keys = _category_keys(names)
     codes = pd.Categorical(incidents["category"], categories=names).codes
+    weights = incident_weights(incidents).astype(float)
     columns: dict[str, np.ndarray] = {}
     for band in bands:
         mask = masks[band.name]
-        columns[f"incidents_{band.name}"] = np.bincount(idx[mask], minlength=len(cells))
+        columns[f"incidents_{band.name}"] = np.bincount(idx[mask], weights=weights[mask],
+                                                        minlength=len(cells))
     for i, key in enumerate(keys):
         for band in bands:
             pick = masks[band.name] & (codes == i)
-            columns[f"cat_{key}_{band.name}"] = np.bincount(idx[pick], minlength=len(cells))
-    frame = pd.DataFrame(columns, index=pd.Index(cells, name="cell_id")).astype(np.int64)
-    period = None
-    if len(incidents):
-        period = (incidents["time"].min(), incidents["time"].max())
+            columns[f"cat_{key}_{band.name}"] = np.bincount(idx[pick], weights=weights[pick],
+                                                            minlength=len(cells))
+    frame = pd.DataFrame(columns, index=pd.Index(cells, name="cell_id")).round().astype(np.int64)
+    start, end = period if period is not None else (None, None)
+    times = incidents["time"].dropna() if len(incidents) else incidents["time"]
+    start = start if start is not None else (times.min() if len(times) else None)
+    end = end if end is not None else (times.max() if len(times) else None)
+    period = (start, end) if start is not None and end is not None else None
     return CellTable(frame=frame, res=res, area=area, bands=tuple(bands),
                      categories=dict(zip(keys, names, strict=True)), period=period)
 
