@@ -284,3 +284,29 @@ def test_a_recipe_takes_the_new_keys(tmp_path):
     assert settings.res == "auto" and settings.no_times
     assert [b.name for b in settings.bands] == ["all"]
     assert settings.period == ("2025-01-01", "2025-03-31")
+
+
+def test_posts_without_times_count_only_within_a_given_period(tmp_path):
+    from geo.analysis.steps import analyse
+    from geo.inputs.area import default_area
+    from geo.inputs.validate import read_incidents, read_posts
+
+    area = default_area()
+    lat, lng = INSIDE_LATLNG[0]
+    posts = read_posts(write_text(tmp_path / "posts.csv", "name,lat,lon,staffed_from,staffed_to\n"
+                                  f"Bridge,{lat},{lng},18:00,02:00\n"), area=area).accepted
+    rows = "\n".join(f"{INSIDE_LATLNG[i % 6][0]},{INSIDE_LATLNG[i % 6][1]},2025-06-{1 + i:02d}"
+                     for i in range(20))
+    path = write_text(tmp_path / "inc.csv", "lat,lon,date\n" + rows + "\n")
+    plain = read_incidents(path, area=area, options=Options(no_times=True)).accepted
+    result = analyse(plain, area, posts=posts, settings=Settings(res=9, permutations=99,
+                                                                 no_times=True))
+    assert result.table.period is None and "post_min_all" not in result.table.frame
+    assert any("no period to count their staffed hours" in w for w in result.warnings)
+    assert result.decisions.siting is not None and result.decisions.emerging is None
+    june = read_incidents(path, area=area, options=Options(
+        no_times=True, date_from="2025-06-01", date_to="2025-06-30")).accepted
+    result = analyse(june, area, posts=posts, settings=Settings(
+        res=9, permutations=99, no_times=True, period=("2025-06-01", "2025-06-30")))
+    assert result.table.frame["post_min_all"].max() == 30 * 8 * 60  # 8 hours a day in June
+    assert result.week is None and result.decisions.change is None

@@ -260,7 +260,7 @@ def test_every_reject_reason_the_checks_give_is_translated():
     import ast
 
     from geo.i18n import REASONS
-    from geo.inputs import _times
+    from geo.inputs import _clock, _times
 
     found = set()
     for path in (Path(__file__).parents[1] / "geo" / "inputs").glob("*.py"):
@@ -270,9 +270,9 @@ def test_every_reject_reason_the_checks_give_is_translated():
                 if isinstance(reason, ast.Constant):
                     found.add(reason.value)
     # reasons the time parsers hand the checks
-    found |= {getattr(_times, name) for name in dir(_times)
+    found |= {getattr(module, name) for module in (_clock, _times) for name in dir(module)
               if name.endswith(("_REASON", "_ORDER", "_OFFSET", "ZONE_NAME"))
-              and isinstance(getattr(_times, name), str)}
+              and isinstance(getattr(module, name), str)}
     assert len(found) >= 40 and found <= set(REASONS), found - set(REASONS)
 
 

@@ -10,14 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.inputs._times import (
-    AMBIGUOUS_ORDER,
-    BAD_OFFSET,
-    ZONE_NAME,
-    parse_local_days,
-    parse_time_of_day,
-    parse_times,
-)
+from geo.inputs._clock import parse_time_of_day
+from geo.inputs._times import AMBIGUOUS_ORDER, BAD_OFFSET, ZONE_NAME, parse_local_days, parse_times
 from geo.inputs._timing import clock_notes, zone_note
 
 UTC_0500 = "2017-02-28 05:00:00+00:00"

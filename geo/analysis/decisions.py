@@ -155,7 +155,7 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
         decisions.emerging = emerging
         decisions.notes.extend(f"emerging hot spots: {w}" for w in emerging.warnings[:3])
     if posts_band in table.band_names and new_posts > 0:
-        existing = _active_posts(posts, table)
+        existing = _active_posts(posts, table, tz)
         demand = per_cell(masks[posts_band])
         decisions.siting = suggest_posts(demand, cells, existing_latlng=existing, p=new_posts,
                                          reach_m=reach_m, band=posts_band,
@@ -164,11 +164,15 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
     return decisions
 
 
-def _active_posts(posts: pd.DataFrame | None, table: CellTable) -> np.ndarray | None:
-    """(lat, lng) of the posts active at the end of the period."""
-    if posts is None or not len(posts) or table.period is None:
+def _active_posts(posts: pd.DataFrame | None, table: CellTable, tz: str
+                  ) -> np.ndarray | None:
+    """(lat, lng) of the posts active at the end of the period (every post when there is no
+    period: incidents without times)."""
+    if posts is None or not len(posts):
         return None
-    end = pd.Timestamp(table.period[1]).tz_convert("Europe/Belgrade").tz_localize(None)
+    if table.period is None:
+        return posts[["lat", "lng"]].to_numpy(dtype=float)
+    end = pd.Timestamp(table.period[1]).tz_convert(tz).tz_localize(None)
     active = (posts["active_from"].isna() | (posts["active_from"] <= end)) & (
         posts["active_to"].isna() | (posts["active_to"] >= end.normalize()))
     chosen = posts[active]

@@ -167,6 +167,10 @@ def add_presence(table: CellTable, pings: pd.DataFrame | None, posts: pd.DataFra
             frame[f"report_min_{band}"] = reported.minutes[band].to_numpy()
             frame[f"report_visits_{band}"] = reported.visits[band].to_numpy().astype(np.int64)
     post_covered = None
+    if posts is not None and len(posts) and period is None:
+        table.notes.append("fixed posts: no period to count their staffed hours in (the "
+                           "incidents have no times and no patrol data has any): post hours "
+                           "and coverage are left out; give --from and --to")
     if posts is not None and len(posts) and period is not None:
         post_min, post_covered = posts_to_presence(posts, table.cells, period=period,
                                                    reach_m=settings.reach_m, bands=table.bands,

@@ -10,9 +10,10 @@ import pandas as pd
 
 from geo._errors import InputError
 from geo.inputs import _columns as names
+from geo.inputs._clock import parse_time_of_day
 from geo.inputs._columns import find_column, find_event_column, shown_columns
 from geo.inputs._judge import Judge, Options
-from geo.inputs._times import localize, parse_local_days, parse_time_of_day, parse_times
+from geo.inputs._times import localize, parse_local_days, parse_times
 from geo.inputs.readers import RawTable
 
 __all__ = ["judge_time", "time_columns", "clock_notes", "zone_note"]

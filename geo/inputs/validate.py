@@ -228,7 +228,8 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
     """Check fixed posts: position and staffed hours. Accepted rows are
     ``row, post, lat, lng, start_min, end_min, active_from, active_to`` (minutes after local
     midnight; ``end_min`` may be smaller than ``start_min`` for a shift past midnight)."""
-    from geo.inputs._times import parse_clock, parse_day
+    from geo.inputs._clock import parse_clock
+    from geo.inputs._times import parse_day
 
     opts = options or Options()
     judge, used = Judge(table), {}
