@@ -60,6 +60,8 @@ class CellTable:
     categories: dict[str, str]
     period: tuple[pd.Timestamp, pd.Timestamp] | None
     notes: list[str] = field(default_factory=list)
+    tz: str = "Europe/Belgrade"
+    """The local time zone of the bands and of the period's days."""
 
     @property
     def cells(self) -> np.ndarray:
@@ -165,7 +167,7 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
     end = end if end is not None else (times.max() if len(times) else None)
     period = (start, end) if start is not None and end is not None else None
     return CellTable(frame=frame, res=res, area=area, bands=tuple(bands),
-                     categories=dict(zip(keys, names, strict=True)), period=period)
+                     categories=dict(zip(keys, names, strict=True)), period=period, tz=tz)
 
 
 def _category_keys(names: list[str]) -> list[str]:
