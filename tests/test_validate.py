@@ -348,3 +348,35 @@ def test_rows_outside_the_period_are_counted_not_rejected(tmp_path):
     assert checked.rows_read == len(checked.accepted) + checked.judged.rejected + checked.outside
     assert "2 outside the period 2025-01-01 – 2025-06-30" in checked.summary()
     assert checked.quality()["outside"] == 2
+
+
+def test_a_file_of_dates_only_points_to_no_times(tmp_path):
+    lat, lng = INSIDE_LATLNG[0]
+    rows = [f"{lat},{lng},2025-06-{d:02d},fight," for d in range(1, 6)]
+    checked = read_incidents(_csv(tmp_path, rows), area=AREA)
+    assert len(checked.accepted) == 0
+    assert any("5 of 5 rows give a date without a time of day" in n and "--no-times" in n
+               for n in checked.notes)
+
+
+_spelling = st.tuples(st.sampled_from(["theft", "fight", "Verbal sexual harassment", "Крађа"]),
+                      st.sampled_from([str.lower, str.upper, str.title, lambda s: f" {s}  "]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_spelling, min_size=1, max_size=30))
+def test_one_spelling_per_category_the_most_common_one(spellings):
+    from geo.inputs.validate import unify_categories
+
+    written = [how(name) for name, how in spellings]
+    unified = unify_categories(pd.Series(written)).tolist()
+    cleaned = [" ".join(w.split()) for w in written]
+    for name in {n for n, _ in spellings}:
+        group = [i for i, (n, _) in enumerate(spellings) if n == name]
+        shown = {unified[i] for i in group}
+        assert len(shown) == 1  # one form per category
+        forms = pd.Series([cleaned[i] for i in group])
+        counts = forms.value_counts()
+        best = counts[counts == counts.max()].index
+        first = next(f for f in forms if f in set(best))  # ties: the first written
+        assert shown == {first}

@@ -107,6 +107,12 @@ def judge_time(table: RawTable, opts: Options, judge: Judge, used: dict[str, str
     judge.fail(parsed.bad, time_c, "time is not a date and time", values)
     judge.fail(parsed.date_only, time_c, "time of day missing (date only)", values)
     _judge_future(parsed.utc, judge, time_c, values)
+    if parsed.date_only.mean() > MOSTLY:
+        hour_c = find_event_column([c for c in frame.columns if c != time_c], names.TIME)
+        notes.append(f"{int(parsed.date_only.sum()):,} of {len(frame):,} rows give a date "
+                     f"without a time of day in {time_c!r}: pass --no-times to map them (all "
+                     "hours together)" + (f", or --hour-col {hour_c}" if hour_c else
+                                          ", or --hour-col if a column holds the hour"))
     notes.extend(clock_notes(parsed.written_min, parsed.has_offset, judge.ok,
                              hour_column=find_event_column(
                                  [c for c in frame.columns if c != time_c], names.TIME)))

@@ -83,18 +83,21 @@ def unify_categories(values: pd.Series) -> pd.Series:
     >>> unify_categories(pd.Series(["Theft", "theft ", "THEFT", "theft", None])).tolist()
     ['theft', 'theft', 'theft', 'theft', 'unspecified']
     """
-    text = values.astype("string").fillna("").map(
-        lambda v: " ".join(unicodedata.normalize("NFC", v).split()), na_action="ignore")
-    text = text.astype("string").where(text != "", "unspecified")
-    if text.empty:
-        return text
-    key = text.str.casefold()
-    frame = pd.DataFrame({"key": key.to_numpy(object), "form": text.to_numpy(object),
-                          "at": np.arange(len(text))})
-    forms = frame.groupby(["key", "form"], sort=False).agg(n=("at", "size"), at=("at", "min"))
-    best = forms.reset_index().sort_values(["n", "at"], ascending=[False, True])
+    code, raw = pd.factorize(values.astype("string").fillna(""), use_na_sentinel=False)
+    if not len(raw):
+        return pd.Series([], index=values.index, dtype="string")
+    # spelling work on the distinct values only: a million rows hold a few dozen names
+    forms = np.array([" ".join(unicodedata.normalize("NFC", str(v)).split()) or "unspecified"
+                      for v in raw], dtype=object)
+    keys = np.array([f.casefold() for f in forms], dtype=object)
+    tally = pd.DataFrame({"key": keys, "form": forms,
+                          "n": np.bincount(code, minlength=len(raw)),
+                          "at": np.arange(len(raw))})  # factorize numbers by first sight
+    tally = tally.groupby(["key", "form"], sort=False).agg(n=("n", "sum"), at=("at", "min"))
+    best = tally.reset_index().sort_values(["n", "at"], ascending=[False, True])
     shown = best.drop_duplicates("key").set_index("key")["form"]
-    return pd.Series(key.map(shown).to_numpy(object), index=values.index, dtype="string")
+    return pd.Series(shown.reindex(keys).to_numpy(object)[code], index=values.index,
+                     dtype="string")
 
 
 def _judge_count(table: RawTable, opts: Options, judge: Judge, used: dict[str, str],
