@@ -97,8 +97,11 @@ def parse_times(values: pd.Series, *, tz: str = "Europe/Belgrade") -> ParsedTime
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
         return _from_epoch(values.to_numpy(dtype=float, na_value=np.nan))
     # objects: strings, Excel datetime cells, or both
-    is_stamp = np.fromiter((hasattr(v, "year") and hasattr(v, "hour") for v in values),
-                           dtype=bool, count=n)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        is_stamp = np.zeros(n, dtype=bool)  # text only: no cell to look at one by one
+    else:
+        is_stamp = np.fromiter((hasattr(v, "year") and hasattr(v, "hour") for v in values),
+                               dtype=bool, count=n)
     if is_stamp.any():
         stamps = [pd.Timestamp(v) for v in values[is_stamp]]
         aware = np.array([s.tzinfo is not None for s in stamps])
@@ -171,25 +174,42 @@ def _from_epoch(arr: np.ndarray) -> ParsedTimes:
 
 def _offset_minutes(zone: pd.Series) -> np.ndarray:
     """Minutes east of UTC of zone texts like ``Z``, ``UTC``, ``+00``, ``-0500``, ``GMT+1``."""
-    parts = zone.str.extract(_OFFSET)
+    parts = _extract(zone, _OFFSET)
     hours = pd.to_numeric(parts["h"], errors="coerce").fillna(0).to_numpy(float)
     minutes = pd.to_numeric(parts["m"], errors="coerce").fillna(0).to_numpy(float)
-    sign = np.where(parts["sign"].fillna("+").to_numpy(object) == "-", -1.0, 1.0)
+    sign = np.where(parts["sign"].to_numpy(object) == "-", -1.0, 1.0)
     return np.where(minutes >= 60, np.nan, sign * (hours * 60 + minutes))
 
 
 def _parse_text(text: pd.Series, tz: str) -> dict:
     text = text.reset_index(drop=True)
     n = len(text)
-    zoned = text.str.extract(_ZONE_TAIL)
-    has_offset = zoned["zone"].notna().to_numpy(bool)
-    named = text.str.extract(_NAME_TAIL)
-    has_name = named["name"].notna().to_numpy(bool) & ~has_offset
-    clock = text.where(~has_offset, zoned["clock"]).where(~has_name, named["clock"])
+    # only texts ending in a letter, or with a sign among their last six characters, may
+    # carry a zone: the full patterns (slow, per row) run on those alone
+    tail = text.str.slice(-6)
+    maybe = tail.str.contains(r"[+-]|[A-Za-z]$", regex=True).to_numpy(bool)
+    has_offset = np.zeros(n, dtype=bool)
+    has_name = np.zeros(n, dtype=bool)
+    clock = text.copy()
+    zone = pd.Series("", index=text.index, dtype=object)
+    if maybe.any():
+        rows = np.flatnonzero(maybe)
+        zoned = _extract(text[maybe], _ZONE_TAIL)
+        found = zoned["zone"].notna().to_numpy(bool)
+        has_offset[rows[found]] = True
+        clock[rows[found]] = zoned["clock"][found].to_numpy(object)
+        zone[rows[found]] = zoned["zone"][found].to_numpy(object)
+        rest = rows[~found]
+        rest = rest[tail[rest].str.contains(r"[A-Za-z]$", regex=True).to_numpy(bool)]
+        if len(rest):
+            named = _extract(text[rest], _NAME_TAIL)
+            name = named["name"].notna().to_numpy(bool)
+            has_name[rest[name]] = True
+            clock[rest[name]] = named["clock"][name].to_numpy(object)
     naive, ambiguous = _parse_naive(clock.str.strip())
     offset = np.zeros(n)
     if has_offset.any():
-        offset[has_offset] = _offset_minutes(zoned["zone"][has_offset].str.strip())
+        offset[has_offset] = _offset_minutes(zone[has_offset].astype("string").str.strip())
     bad_offset = has_offset & ~np.isnat(naive) & ~(np.abs(offset) <= _MAX_OFFSET_MIN)
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     fine = has_offset & ~bad_offset & ~np.isnat(naive)
@@ -214,6 +234,39 @@ def _parse_text(text: pd.Series, tz: str) -> dict:
             "problems": problems}
 
 
+def _arrow(text: pd.Series):
+    """Texts as an Arrow string array (no copy when they are Arrow-backed already)."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(text.astype("string"), type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(text.astype(object).to_numpy(), type=pa.string())
+
+
+def _extract(text: pd.Series, pattern: re.Pattern) -> pd.DataFrame:
+    """The named groups of ``pattern`` in each text (None where it does not match), with
+    Arrow's compiled regular expressions: pandas would run Python's row by row."""
+    import pyarrow.compute as pc
+
+    found = pc.extract_regex(_arrow(text),
+                             pattern.pattern)
+    matched = found.is_valid().to_numpy(zero_copy_only=False)
+    return pd.DataFrame({name: np.where(matched, found.field(name).to_numpy(
+        zero_copy_only=False), None) for name in pattern.groupindex})
+
+
+def _strip_fractions(text: pd.Series) -> pd.Series:
+    """Texts without fractions of a second (``21:35:10.5`` -> ``21:35:10``)."""
+    import pyarrow.compute as pc
+
+    arr = _arrow(text)
+    if not pc.any(pc.match_substring_regex(arr, r":\d{2}[.,]\d")).as_py():
+        return text.astype("string")
+    out = pc.replace_substring_regex(arr, r"(:\d{2})[.,]\d+(\s|$)", r"\1\2")
+    return pd.Series(out.to_numpy(zero_copy_only=False), index=text.index, dtype="string")
+
+
 def _zero_padded_iso(match: re.Match) -> str:
     year, month, day = match.groups()
     return f"{year}-{int(month):02d}-{int(day):02d}"
@@ -223,26 +276,37 @@ def _parse_naive(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Naive datetimes of clock texts (NaT where none reads) and the rows whose slash date
     order is ambiguous."""
     text = text.reset_index(drop=True)
-    text = text.str.replace(r"^(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?=[T\s])", _zero_padded_iso,
-                            regex=True)
+    # year first with / or one-digit parts (2017/2/28): written as ISO for the ISO reader
+    odd = text.str.contains(r"^\d{4}(?:/|-\d\D|-\d\d-\d\D)", regex=True).to_numpy(bool)
+    if odd.any():
+        text = text.copy()
+        text[odd] = text[odd].str.replace(r"^(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?=[T\s])",
+                                          _zero_padded_iso, regex=True)
     has_clock = text.str.contains(r"\d[:.]\d\d(?:\D|$)|T\d", regex=True).to_numpy(bool)
     result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     ambiguous = np.zeros(len(text), dtype=bool)
     iso = has_clock & text.str.match(r"^\d{4}-\d{2}-\d{2}").to_numpy(bool)
     if iso.any():
         result[iso] = _naive_array(pd.to_datetime(text[iso], format="ISO8601", errors="coerce"))
-    # other forms have no fractions of a second in their formats: drop them
-    plain = text.str.replace(r"(:\d{2})[.,]\d+(?=\s|$)", r"\1", regex=True)
-    slash_parts = plain.str.extract(r"^(\d{1,2})/(\d{1,2})/\d{4}\s")
-    slash = has_clock & slash_parts[0].notna().to_numpy(bool)
+    rest = has_clock & np.isnat(result)
+    plain = text.copy()
+    slash = np.zeros(len(text), dtype=bool)
+    first = second = np.full(len(text), np.nan)
+    if rest.any():
+        # other forms have no fractions of a second in their formats: drop them
+        plain[rest] = _strip_fractions(text[rest])
+        slash = rest & plain.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}\s", regex=True).to_numpy(bool)
+    if slash.any():
+        parts = plain[slash].str.extract(r"^(\d{1,2})/(\d{1,2})/")
+        first, second = np.full(len(text), np.nan), np.full(len(text), np.nan)
+        first[slash] = pd.to_numeric(parts[0], errors="coerce").to_numpy(float)
+        second[slash] = pd.to_numeric(parts[1], errors="coerce").to_numpy(float)
     for fmt in _DAYFIRST:
         todo = has_clock & ~slash & ~iso & np.isnat(result)
         if not todo.any():
             break
         result[todo] = _naive_array(pd.to_datetime(plain[todo], format=fmt, errors="coerce"))
     if slash.any():
-        first = pd.to_numeric(slash_parts[0], errors="coerce").to_numpy(float)
-        second = pd.to_numeric(slash_parts[1], errors="coerce").to_numpy(float)
         day_first, month_first = slash & (first > 12), slash & (second > 12)
         twelve_hour = plain.str.contains(r"[AaPp]\.?[Mm]\.?$", regex=True).to_numpy(bool)
         if day_first.any() and month_first.any():
