@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 __all__ = ["analysis_text"]
 
 
@@ -11,12 +13,11 @@ def analysis_text(analysis) -> str:
     lines = ["", "band        incidents  cells for 50%  Gini (kind)       PAI 5/10/20%       "
              "coverage"]
     for band, row in figures.iterrows():
-        coverage = f"{row['coverage']:.0%}" if "coverage" in row and row["coverage"] == \
-            row["coverage"] else "-"
         lines.append(
-            f"{band:<11} {int(row['incidents']):>9,}  {row['share_cells_50']:>12.0%}  "
-            f"{row['gini']:.2f} ({row['gini_kind']:<11}) "
-            f"{row['pai_5']:>5.1f} {row['pai_10']:>5.1f} {row['pai_20']:>5.1f}  {coverage:>8}")
+            f"{band:<11} {int(row['incidents']):>9,}  {_pct(row.get('share_cells_50')):>12}  "
+            f"{_num(row['gini'], '.2f'):>4} ({row['gini_kind']:<11}) "
+            f"{_num(row['pai_5'], '5.1f'):>5} {_num(row['pai_10'], '5.1f'):>5} "
+            f"{_num(row['pai_20'], '5.1f'):>5}  {_pct(row.get('coverage')):>8}")
     gaps = analysis.gaps
     night = gaps[(gaps["band"] == "night") & (gaps["gap_class"] == "3-1")]
     if len(night):
@@ -48,6 +49,15 @@ def _layers_text(analysis) -> list[str]:
                            if row["share"] == row["share"])
         lines += ["", f"incidents within reach of a post speaking {language!r}: {shares}"]
     return lines
+def _pct(share) -> str:
+    """A share as a whole percent, or ``-`` when it is not known (never ``nan%``)."""
+    return f"{share:.0%}" if isinstance(share, (int, float)) and math.isfinite(share) else "-"
+
+
+def _num(value, spec: str) -> str:
+    """A number in ``spec``, or ``-`` when it is not known."""
+    return format(value, spec) if isinstance(value, (int, float)) and math.isfinite(value) \
+        else "-"
 
 
 def _decisions_text(decisions) -> list[str]:
@@ -86,8 +96,8 @@ def _decisions_text(decisions) -> list[str]:
     if decisions.siting is not None and len(decisions.siting.sites):
         s = decisions.siting
         lines += ["", f"new posts for {s.band} (reach {s.reach_m:.0f} m): coverage "
-                      f"{s.baseline_coverage:.0%} now"]
+                      f"{_pct(s.baseline_coverage)} now"]
         for row in s.sites.itertuples():
             lines.append(f"  post {row.rank}: near {row.lat:.5f}, {row.lng:.5f} "
-                         f"-> {row.coverage_after:.0%}")
+                         f"-> {_pct(row.coverage_after)}")
     return lines

@@ -16,7 +16,6 @@ from geo._errors import InputError, PatrolmapError, UsageError
 from geo._progress import wanted
 from geo._summary import analysis_text
 from geo.analysis.bands import parse_bands
-from geo.analysis.cells import DEFAULT_RES
 from geo.analysis.steps import Settings
 from geo.i18n import LANGUAGES
 from geo.inputs.validate import Options
@@ -33,8 +32,32 @@ def _add_reading_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--y-col", metavar="NAME", help="projected y / northing column")
     group.add_argument("--crs", metavar="CRS",
                        help="CRS of x/y or lat/lon columns, e.g. EPSG:32634 or EPSG:9141")
-    group.add_argument("--time-col", metavar="NAME", help="date-and-time column")
+    group.add_argument("--time-col", metavar="NAME", action="append",
+                       help="date-and-time column; given twice: a date column, then a "
+                            "time-of-day column")
+    group.add_argument("--date-col", metavar="NAME",
+                       help="date column to combine with --hour-col")
+    group.add_argument("--hour-col", metavar="NAME",
+                       help="time of day: a clock time (21:35), an hour 0-23, HHMM (2135) or "
+                            "minutes after midnight")
     group.add_argument("--category-col", metavar="NAME", help="incident category column")
+    group.add_argument("--count-col", metavar="NAME",
+                       help="incidents each row stands for (found by name: count, n, broj, "
+                            "numri)")
+    group.add_argument("--duration-col", metavar="NAME",
+                       help="minutes of each reported patrol visit (--patrol-points)")
+    group.add_argument("--visit-minutes", type=float, metavar="M",
+                       help="minutes a reported patrol visit counts without a duration "
+                            "(default 15)")
+    group.add_argument("--no-times", action="store_true",
+                       help="the incident files have no usable time of day: map all hours "
+                            "together, with no time bands, week grid, emerging hot spots or "
+                            "before/after")
+    group.add_argument("--from", dest="date_from", metavar="DATE",
+                       help="keep rows from this local day on (rows before it are counted as "
+                            "outside the period)")
+    group.add_argument("--to", dest="date_to", metavar="DATE",
+                       help="keep rows up to this local day (inclusive)")
     group.add_argument("--unit-col", metavar="NAME", help="patrol unit id column")
     group.add_argument("--tz", metavar="ZONE", help="time zone of times without an offset "
                        "(default Europe/Belgrade)")
@@ -50,6 +73,10 @@ def _add_area_options(parser: argparse.ArgumentParser) -> None:
                              "(default: the bundled North Mitrovica area)")
     parser.add_argument("--area-name", metavar="NAME",
                         help="pick the feature with this name from a boundary file of many")
+    parser.add_argument("--area-all", action="store_true",
+                        help="use the union of every feature of the boundary file")
+    parser.add_argument("--large-area", action="store_true",
+                        help="map a study area far larger than the data's extent")
 
 
 def _add_map_options(parser: argparse.ArgumentParser) -> None:
@@ -70,8 +97,9 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                         help="category names a community output may print (CSV: category, "
                              "en, sr-Cyrl, sr-Latn, sq, sensitive, aliases); default: the "
                              "bundled list")
-    parser.add_argument("--res", type=int, metavar="N",
-                        help=f"H3 resolution 0-15 (default {DEFAULT_RES}: cells of ~0.1 km²)")
+    parser.add_argument("--res", type=_resolution, metavar="N|auto",
+                        help="H3 resolution 0-15, or auto (the default): the finest the data "
+                             "support, at most 10 (street blocks)")
     parser.add_argument("--k", type=int, metavar="K",
                         help=f"hide counts of 1..K-1 (default {DEFAULT_K}; at least 3 for "
                              "community output; analyst default 1)")
@@ -150,11 +178,39 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                        help="the WDD buffer: cells within K steps of the target (default 1)")
 
 
+def _resolution(text: str) -> int | str:
+    """``auto`` or an integer, for ``--res``."""
+    if str(text).strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        msg = f"{text!r} is not auto or a whole number"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+_NEEDS_TIMES = ("bands", "change_date", "before", "after", "slices")
+
+
 def _settings(values: dict) -> Settings:
     """Analysis settings from command-line or recipe values."""
     given: dict = {}
     if values.get("res") is not None:
-        given["res"] = values["res"]
+        given["res"] = _res_value(values["res"])
+    if values.get("no_times"):
+        asked = [k for k in _NEEDS_TIMES if values.get(k)]
+        if values.get("posts_band") not in (None, "all"):
+            asked.append("posts_band")
+        if asked:
+            names = ", ".join("--" + k.replace("_", "-") for k in asked)
+            msg = f"{names} need times of day; with --no-times there is only the all band"
+            raise UsageError(msg)
+        given["no_times"] = True
+    if values.get("date_from") or values.get("date_to"):
+        from geo.inputs._period import parse_period_days
+
+        parse_period_days(values.get("date_from"), values.get("date_to"))
+        given["period"] = (values.get("date_from"), values.get("date_to"))
     if values.get("bands"):
         given["bands"] = parse_bands(values["bands"])
     if values.get("categories"):
@@ -205,7 +261,7 @@ def _settings(values: dict) -> Settings:
         msg = "--new-posts must be 0 or more"
         raise UsageError(msg)
     bands = {b.name for b in given.get("bands", Settings().bands)}
-    if given.get("posts_band", "night") not in bands:
+    if not given.get("no_times") and given.get("posts_band", "night") not in bands:
         msg = f"--posts-band {given['posts_band']}: bands are {', '.join(sorted(bands))}"
         raise UsageError(msg)
     return Settings(**given)
@@ -243,7 +299,8 @@ def _parser() -> argparse.ArgumentParser:
                            description="Read each file, check every row, print what was "
                                        "accepted and why rows were rejected.")
     check.add_argument("files", nargs="+", metavar="FILE")
-    check.add_argument("--kind", choices=("auto", "incidents", "pings", "posts"), default="auto",
+    check.add_argument("--kind", choices=("auto", "incidents", "pings", "posts", "patrol_points"),
+                       default="auto",
                        help="what the files hold (default: guessed from the columns)")
     check.add_argument("--rejects-dir", metavar="DIR",
                        help="write <file>_rejects.csv for each file with rejects here")
@@ -284,6 +341,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--population", metavar="FILE",
                        help="residents for incident rates per 1,000: polygons with a "
                             "population column, an H3 table (e.g. Kontur) or a GeoTIFF")
+    build.add_argument("--patrol-points", nargs="+", metavar="FILE",
+                       help="reported patrol visits (position, time, optional unit and "
+                            "minutes), for forces without GPS")
     build.add_argument("--out", metavar="FILE.html", help="map to write (default "
                        "maps/<area>.html)")
     build.add_argument("--title", metavar="TEXT")
@@ -325,10 +385,38 @@ def _say(args, text: str) -> None:
         print(text)
 
 
+def _res_value(value) -> int | str:
+    """A resolution from the command line (already parsed) or a recipe (int or "auto")."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        msg = f"res {value!r}: give auto or a whole number 0-15"
+        raise UsageError(msg)
+    try:
+        return _resolution(value) if isinstance(value, str) else value
+    except argparse.ArgumentTypeError as err:
+        msg = f"res {err}"
+        raise UsageError(msg) from None
+
+
 def _options(values: dict) -> Options:
     kwargs = {k: values[k] for k in COLUMN_OPTIONS if values.get(k) is not None}
     if "tz" in kwargs:
         kwargs["tz"] = _zone(kwargs["tz"])
+    time_col = kwargs.get("time_col")
+    if isinstance(time_col, (list, tuple)):
+        if len(time_col) > 2:
+            msg = "--time-col given more than twice: give one column, or a date and a time"
+            raise UsageError(msg)
+        kwargs["time_col"] = time_col[0] if len(time_col) == 1 else tuple(time_col)
+    for key in ("date_from", "date_to"):
+        if values.get(key):
+            kwargs[key] = str(values[key])
+    if values.get("no_times"):
+        kwargs["no_times"] = True
+    if values.get("visit_minutes") is not None:
+        if not 0 < float(values["visit_minutes"]) <= 24 * 60:
+            msg = f"--visit-minutes {values['visit_minutes']}: give minutes above 0, up to a day"
+            raise UsageError(msg)
+        kwargs["visit_minutes"] = float(values["visit_minutes"])
     return Options(**kwargs)
 
 
@@ -421,6 +509,8 @@ def _guess_kind(table) -> str:
         return "pings"
     if find_column(cols, names.STAFFED_FROM) or find_column(cols, names.STAFFED_TO):
         return "posts"
+    if find_column(cols, names.DURATION) and not find_column(cols, names.CATEGORY):
+        return "patrol_points"
     if find_column(cols, names.UNIT) and not find_column(cols, names.CATEGORY):
         return "pings"
     return "incidents"
@@ -429,26 +519,25 @@ def _guess_kind(table) -> str:
 def _run_check(args) -> int:
     from geo.inputs.area import default_area, read_area
     from geo.inputs.readers import read_table
-    from geo.inputs.validate import check_incidents, check_pings, check_posts
+    from geo.inputs.validate import _CHECKS
 
     opts = _options(vars(args))
     if args.area == "extent":
         area = None
     elif args.area:
-        area = read_area(args.area, name=args.area_name)
+        area = read_area(args.area, name=args.area_name, all_features=args.area_all)
     else:
-        if args.area_name:
-            msg = "--area-name needs --area FILE"
+        if args.area_name or args.area_all:
+            msg = f"--area-{'name' if args.area_name else 'all'} needs --area FILE"
             raise UsageError(msg)
         area = default_area()
-    checks = {"incidents": check_incidents, "pings": check_pings, "posts": check_posts}
     worst = 0
     for file in args.files:
         try:
             table = read_table(file, encoding=opts.encoding, delimiter=opts.delimiter,
                                sheet=opts.sheet, layer=opts.layer)
             kind = args.kind if args.kind != "auto" else _guess_kind(table)
-            checked = checks[kind](table, area=area, options=opts)
+            checked = _CHECKS[kind](table, area=area, options=opts)
         except InputError as err:
             print(f"patrolmap: error: {_one_line(err)}", file=sys.stderr)
             worst = 2
@@ -482,15 +571,19 @@ def _run_build(args) -> int:
     if not settings.get("incidents"):
         msg = "build needs --incidents FILE (or a recipe with [inputs] incidents)"
         raise UsageError(msg)
-    files = [f for key in ("incidents", "patrols", "posts") for f in
+    files = [f for key in ("incidents", "patrols", "patrol_points", "posts") for f in
              ([settings[key]] if isinstance(settings.get(key), str) else settings.get(key) or [])]
     show = wanted(files, quiet=args.quiet)
+    analysis_settings = _settings(settings)
     inputs = load_inputs(settings["incidents"], patrols=settings.get("patrols"),
                          posts=settings.get("posts"), area=settings.get("area"),
                          area_name=settings.get("area_name"), options=_options(settings),
-                         progress=show, population=settings.get("population"))
+                         progress=show, population=settings.get("population"),
+                         patrol_points=settings.get("patrol_points"),
+                         area_all=bool(settings.get("area_all")),
+                         large_area=bool(settings.get("large_area")))
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
-    result = build(inputs, out, settings=_settings(settings), k=_k(settings),
+    result = build(inputs, out, settings=analysis_settings, k=_k(settings),
                    audience=settings.get("audience") or "community",
                    epsilon=settings.get("epsilon"), **_privacy(settings),
                    title=settings.get("title"), note=settings.get("note") or "",

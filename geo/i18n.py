@@ -516,6 +516,33 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
     "col_half": _w("Cells with half the incidents", "Ћелије са пола инцидената",
                    "Qeliza me gjysmën e incidenteve"),
     "col_gini": _w("Gini", "Gini", "Gini"),
+    "no_times_note": _w(
+        "Times of day were not used (--no-times): all hours are shown together; time bands, "
+        "the weekday × hour grid, hour charts, emerging hot spots and before/after are left "
+        "out.",
+        "Доба дана није коришћено (--no-times): сви сати су приказани заједно; периоди дана, "
+        "мрежа дан × сат, графикони по сатима, жаришта у настајању и поређење пре/после су "
+        "изостављени.",
+        "Ora e ditës nuk u përdor (--no-times): të gjitha orët shfaqen së bashku; brezat "
+        "kohorë, rrjeta ditë × orë, grafikët sipas orës, pikat e nxehta në zhvillim dhe "
+        "krahasimi para/pas janë lënë jashtë."),
+    "sec_no_times": _w("Left out: what needs a time of day",
+                       "Изостављено: оно што захтева доба дана",
+                       "Lënë jashtë: çfarë kërkon orën e ditës"),
+    "no_times_left_out": _w(
+        "The incident records give no time of day, so nothing in this report depends on one: "
+        "there are no day, evening or night bands, no weekday × hour grid or hour chart, no "
+        "emerging hot spots (they need time slices) and no before/after comparison.",
+        "Записи о инцидентима не дају доба дана, па ништа у овом извештају не зависи од њега: "
+        "нема дневног, вечерњег ни ноћног периода, мреже дан × сат ни графикона по сатима, "
+        "жаришта у настајању (потребни су временски одсечци) ни поређења пре/после.",
+        "Të dhënat e incidenteve nuk japin orën e ditës, ndaj asgjë në këtë raport nuk varet "
+        "prej saj: nuk ka breza dite, mbrëmjeje apo nate, as rrjetë ditë × orë apo grafik "
+        "sipas orës, as pika të nxehta në zhvillim (duhen periudha kohore) dhe as krahasim "
+        "para/pas."),
+    "kind_patrol_points": _w("reported patrol visits", "пријављене патролне посете",
+                             "vizita të raportuara të patrullave"),
+    "col_outside": _w("Outside the period", "Ван периода", "Jashtë periudhës"),
 }
 """The planner's report's words."""
 
@@ -578,6 +605,56 @@ REASONS: dict[str, dict[str, str]] = {
     "row has more fields than the header": _w(
         "row has more fields than the header", "ред има више поља од заглавља",
         "rreshti ka më shumë fusha se koka"),
+    "missing date": _w("missing date", "нема датума", "mungon data"),
+    "date is not a date": _w("date is not a date", "датум није датум",
+                             "data nuk është datë"),
+    "missing time of day": _w("missing time of day", "нема доба дана", "mungon ora e ditës"),
+    "hour is not a whole number 0-23": _w("hour is not a whole number 0-23",
+                                          "сат није цео број 0-23",
+                                          "ora nuk është numër i plotë 0-23"),
+    "time of day is not HHMM like 2130": _w("time of day is not HHMM like 2130",
+                                            "доба дана није ЧЧММ као 2130",
+                                            "ora e ditës nuk është OOMM si 2130"),
+    "minutes after midnight are not 0-1439": _w(
+        "minutes after midnight are not 0-1439", "минути после поноћи нису 0-1439",
+        "minutat pas mesnatës nuk janë 0-1439"),
+    "time of day is not a clock time like 21:35": _w(
+        "time of day is not a clock time like 21:35", "доба дана није време као 21:35",
+        "ora e ditës nuk është kohë si 21:35"),
+    "time zone name instead of an offset like +01:00": _w(
+        "time zone name instead of an offset like +01:00",
+        "назив временске зоне уместо помака као +01:00",
+        "emër i zonës kohore në vend të zhvendosjes si +01:00"),
+    "UTC offset out of range (-12:00 to +14:00)": _w(
+        "UTC offset out of range (-12:00 to +14:00)",
+        "помак од UTC ван опсега (-12:00 до +14:00)",
+        "zhvendosja nga UTC jashtë kufijve (-12:00 deri +14:00)"),
+    "day and month cannot be told apart (the column writes both orders)": _w(
+        "day and month cannot be told apart (the column writes both orders)",
+        "дан и месец се не могу разликовати (колона пише оба редоследа)",
+        "dita dhe muaji nuk dallohen (kolona shkruan të dy renditjet)"),
+    "missing count": _w("missing count", "нема броја", "mungon numri"),
+    "count is not a number": _w("count is not a number", "број није број",
+                                "numri nuk është numër"),
+    "count is negative": _w("count is negative", "број је негативан", "numri është negativ"),
+    "count is not a whole number": _w("count is not a whole number", "број није цео број",
+                                      "numri nuk është numër i plotë"),
+    "count is implausibly large (over 1,000,000)": _w(
+        "count is implausibly large (over 1,000,000)",
+        "број је невероватно велик (преко 1.000.000)",
+        "numri është tepër i madh (mbi 1.000.000)"),
+    "duplicate visit (same unit, time and place)": _w(
+        "duplicate visit (same unit, time and place)",
+        "двострука посета (иста јединица, време и место)",
+        "vizitë e dyfishtë (e njëjta njësi, kohë dhe vend)"),
+    "duration is not a number of minutes": _w("duration is not a number of minutes",
+                                              "трајање није број минута",
+                                              "kohëzgjatja nuk është numër minutash"),
+    "duration is not positive": _w("duration is not positive", "трајање није позитивно",
+                                   "kohëzgjatja nuk është pozitive"),
+    "duration is longer than a day": _w("duration is longer than a day",
+                                        "трајање је дуже од дана",
+                                        "kohëzgjatja është më e gjatë se një ditë"),
 }
 """Why a row was rejected, as the checks say it in English, in every language."""
 

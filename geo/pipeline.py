@@ -13,9 +13,9 @@ from geo._errors import InputError, UsageError
 from geo._progress import Steps
 from geo.analysis.steps import Analysis, Settings, analyse, permutations_for
 from geo.analysis.table import CellTable
-from geo.inputs.area import StudyArea, default_area, extent_area, read_area
+from geo.inputs.area import StudyArea, check_area_size, default_area, extent_area, read_area
 from geo.inputs.population import Population, read_population
-from geo.inputs.validate import Checked, Options, read_checked
+from geo.inputs.validate import Checked, Options, read_checked, unify_categories
 from geo.outputs.gis import write_published
 from geo.outputs.maps import render_map
 from geo.outputs.picture import LAYERS, render_picture
@@ -45,20 +45,25 @@ class Inputs:
     posts: list[Checked] = field(default_factory=list)
     population: Population | None = None
     """Residents, for incident rates (``--population``)."""
+    patrol_points: list[Checked] = field(default_factory=list)
 
     @property
     def checked(self) -> list[Checked]:
         """Every checked file."""
-        return [*self.incidents, *self.pings, *self.posts]
+        return [*self.incidents, *self.pings, *self.patrol_points, *self.posts]
 
     def accepted(self, kind: str) -> pd.DataFrame | None:
-        """All accepted rows of one kind ('incidents', 'pings', 'posts'), or None if none given."""
-        parts = {"incidents": self.incidents, "pings": self.pings, "posts": self.posts}[kind]
+        """All accepted rows of one kind ('incidents', 'pings', 'posts', 'patrol_points'), or
+        None if none given. Categories of several incident files share one spelling."""
+        parts = {"incidents": self.incidents, "pings": self.pings, "posts": self.posts,
+                 "patrol_points": self.patrol_points}[kind]
         if not parts:
             return None
         frame = pd.concat([c.accepted for c in parts], ignore_index=True)
-        if kind == "pings":
+        if kind in ("pings", "patrol_points"):
             frame = frame.sort_values(["unit", "time"], kind="stable").reset_index(drop=True)
+        if kind == "incidents" and len(parts) > 1:
+            frame["category"] = unify_categories(frame["category"]).astype(str)
         return frame
 
 
@@ -83,6 +88,31 @@ class BuildResult:
     def table(self) -> CellTable:
         """The cell table of the analysis."""
         return self.analysis.table
+
+
+def _run_lines(inputs: Inputs, analysis: Analysis, settings: Settings) -> list[str]:
+    """What the run decided for the user: the area, the resolution, times and the period."""
+    import h3
+
+    area = inputs.area
+    lines = [f"study area: {area.name}, {area.area_km2:,.1f} km²"
+             + (f" ({area.note})" if area.source == "file" and "union" in area.note else "")]
+    table = analysis.table
+    km2 = h3.average_hexagon_area(table.res, unit="km^2")
+    chosen = analysis.resolution
+    lines.append(f"resolution: {table.res} ({'auto' if chosen else 'given'}; cells of "
+                 f"{km2:.3g} km²)" + (f": {chosen.reason}" if chosen else ""))
+    total = int(table.frame[f"incidents_{table.band_names[0]}"].sum())
+    lines.append(f"incidents in the study area: {total:,}")
+    if settings.no_times:
+        lines.append("times of day not used (--no-times): all hours together only; time "
+                     "bands, the week grid, hour charts, emerging hot spots and before/after "
+                     "are left out")
+    if table.period is not None and settings.period is not None:
+        first, last = (pd.Timestamp(t).tz_convert(settings.tz).strftime("%Y-%m-%d")
+                       for t in table.period)
+        lines.append(f"period: {first} – {last} (--from/--to)")
+    return lines
 
 
 def _methods(settings: Settings, analysis: Analysis) -> dict:
@@ -140,28 +170,33 @@ def load_inputs(
     options: Options | None = None,
     progress: bool = False,
     population: str | Path | None = None,
+    patrol_points: str | Path | Sequence[str | Path] | None = None,
+    area_all: bool = False,
+    large_area: bool = False,
 ) -> Inputs:
     """Read and check every input file against the study area.
 
     ``area`` is None for the bundled North Mitrovica area, a boundary file, a
-    :class:`StudyArea`, or ``"extent"`` for the data's own extent. ``progress`` shows a bar
-    on stderr. ``population`` is a population layer for rates
+    :class:`StudyArea`, or ``"extent"`` for the data's own extent. A boundary file of several
+    features needs ``area_name`` (one of them) or ``area_all`` (their union); an area far
+    larger than the data's extent needs ``large_area``. ``progress`` shows a bar on stderr.
+    ``population`` is a population layer for rates
     (:func:`geo.inputs.population.read_population`).
     """
     opts = options or Options()
     if isinstance(area, StudyArea):
         study = area
-    elif area is None:
-        if area_name is not None:
-            msg = "--area-name needs --area FILE (a boundary file holding that name)"
+    elif area is None or str(area) == "extent":
+        if area_name is not None or area_all:
+            option = "--area-name" if area_name is not None else "--area-all"
+            msg = f"{option} needs --area FILE (a boundary file of several features)"
             raise InputError(msg)
-        study = default_area()
-    elif str(area) == "extent":
-        study = None
+        study = default_area() if area is None else None
     else:
-        study = read_area(area, name=area_name)
+        study = read_area(area, name=area_name, all_features=area_all)
 
-    every = [*_as_list(incidents), *_as_list(patrols), *_as_list(posts)]
+    every = [*_as_list(incidents), *_as_list(patrols), *_as_list(patrol_points),
+             *_as_list(posts)]
     with Steps(len(every), progress) as steps:
 
         def read_all(files, kind: str) -> list[Checked]:
@@ -173,21 +208,25 @@ def load_inputs(
 
         inc = read_all(incidents, "incidents")
         pings = read_all(patrols, "pings")
+        visits = read_all(patrol_points, "patrol_points")
         fixed = read_all(posts, "posts")
     if not inc:
         msg = "no incident file given; pass --incidents FILE"
         raise InputError(msg)
+    frames = [c.accepted for c in [*inc, *pings, *visits, *fixed]]
+    lat = np.concatenate([f["lat"].to_numpy() for f in frames])
+    lng = np.concatenate([f["lng"].to_numpy() for f in frames])
     if study is None:
-        frames = [c.accepted for c in [*inc, *pings, *fixed]]
-        lat = np.concatenate([f["lat"].to_numpy() for f in frames])
-        lng = np.concatenate([f["lng"].to_numpy() for f in frames])
         study = extent_area(lat, lng)
+    elif study.source == "file":
+        check_area_size(study, lat, lng, allow_large=large_area)
     if sum(len(c.accepted) for c in inc) == 0:
         reasons = "; ".join(c.summary() for c in inc)
         msg = f"no usable incident rows: {reasons}"
         raise InputError(msg)
     residents = read_population(population, area=study) if population else None
-    return Inputs(area=study, incidents=inc, pings=pings, posts=fixed, population=residents)
+    return Inputs(area=study, incidents=inc, pings=pings, posts=fixed, patrol_points=visits,
+                  population=residents)
 
 
 def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
@@ -241,9 +280,9 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     """
     settings = settings or Settings()
     out = Path(out)
-    if not 0 <= settings.res <= 15:
+    if settings.res != "auto" and not (isinstance(settings.res, int) and 0 <= settings.res <= 15):
         msg = (
-            f"--res {settings.res}: H3 resolution must be 0..15 "
+            f"--res {settings.res}: H3 resolution must be auto or 0..15 "
             "(9 suits a town of ~10 km²)"
         )
         raise UsageError(msg)
@@ -285,7 +324,7 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
         analysis = analyse(inputs.accepted("incidents"), inputs.area,
                            pings=inputs.accepted("pings"), posts=inputs.accepted("posts"),
                            settings=settings, population=inputs.population,
-                           on_step=steps.next)
+                           on_step=steps.next, patrol_points=inputs.accepted("patrol_points"))
         steps.next("drawing the map")
         sparse = any("sparse" in w.lower() for w in analysis.warnings)
         book = _ledger(inputs, ledger, synthetic)
@@ -297,12 +336,14 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
                             sparse=sparse, audience=audience, epsilon=epsilon,
                             decisions=analysis.decisions,
                             report=report_inputs(inputs, analysis, settings),
-                            taxonomy=taxonomy, categories=settings.categories, period=period,
+                            taxonomy=taxonomy, categories=settings.categories,
+                            period=period or settings.period,
                             change_date=settings.change_date or (settings.after or (None,))[0],
                             before=settings.before, after=settings.after,
                             derive=_derive(settings, inputs), earlier=earlier)
+        no_times = settings.no_times
         map_path = render_map(published, out, title=title, note=note, tiles=tiles, lang=lang,
-                              synthetic=synthetic)
+                              synthetic=synthetic, no_times=no_times)
         pictures = [render_picture(published, target, layer=picture_layer, band=picture_band,
                                    lang=lang, title=title, note=note, synthetic=synthetic)
                     for target in (png, pdf) if target]
@@ -311,10 +352,12 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
         reports = []
         if report:
             reports.append(render_report(published, stem.with_suffix(".html"), lang=lang,
-                                         note=note, synthetic=synthetic))
+                                         title=title, note=note, synthetic=synthetic,
+                                         no_times=no_times))
         if report and report_pdf:
             reports.append(render_report_pdf(published, stem.with_suffix(".pdf"), lang=lang,
-                                             note=note, synthetic=synthetic))
+                                             title=title, note=note, synthetic=synthetic,
+                                             no_times=no_times))
         steps.next("writing files")
         folder = Path(rejects_dir) if rejects_dir else restricted_folder(out) / "rejects"
         rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]
@@ -328,6 +371,7 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
         written = [map_path, *pictures, *reports, *([gis_path] if gis_path else [])]
         release = _record(book, published, written)
     summary = "\n".join([*(c.summary() for c in inputs.checked),
+                         *_run_lines(inputs, analysis, settings),
                          *(f"warning: {w}" for w in analysis.warnings)])
     return BuildResult(analysis=analysis, map_path=map_path, rejects=rejects, summary=summary,
                        gis_path=gis_path, pictures=pictures, reports=reports,

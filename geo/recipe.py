@@ -13,7 +13,7 @@ the columns. Paths in a recipe are relative to the recipe file::
 
     [area]
     file = "boundary.gpkg"       # or "extent"; omit for the bundled North Mitrovica area
-    name = "Severna Mitrovica"   # one feature of a file holding many
+    name = "Severna Mitrovica"   # one feature of a file holding many (or all = true)
 
     [map]
     out = "maps/october.html"
@@ -45,10 +45,13 @@ from geo._errors import InputError
 __all__ = ["COLUMN_OPTIONS", "load_recipe", "recipe_text"]
 
 COLUMN_OPTIONS = ("lat_col", "lng_col", "x_col", "y_col", "time_col", "category_col",
-                  "unit_col", "crs", "tz", "encoding", "delimiter", "sheet", "layer")
+                  "unit_col", "crs", "tz", "encoding", "delimiter", "sheet", "layer",
+                  "date_col", "hour_col", "count_col", "duration_col")
 _SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area": dict,
              "map": dict, "analysis": dict, "columns": dict}
-_KEYS = {"inputs": {"incidents", "patrols", "posts", "population"}, "area": {"file", "name"},
+_KEYS = {"inputs": {"incidents", "patrols", "posts", "population", "patrol_points",
+                    "visit_minutes"},
+         "area": {"file", "name", "all", "large"},
          "map": {"out", "res", "k", "tiles", "gis", "lang", "png", "pdf", "picture",
                  "audience", "epsilon", "epsilon_budget", "no_report", "no_report_pdf",
                  "ledger", "taxonomy"},
@@ -56,7 +59,7 @@ _KEYS = {"inputs": {"incidents", "patrols", "posts", "population"}, "area": {"fi
                       "reach",
                       "change_date", "slices", "new_posts", "posts_band", "candidates",
                       "target", "buffer_rings", "before", "after", "evaluate_from",
-                      "language"},
+                      "language", "from", "to", "no_times"},
          "columns": set(COLUMN_OPTIONS)}
 
 
@@ -101,7 +104,10 @@ def load_recipe(path: str | Path) -> dict:
         "incidents": rel(inputs.get("incidents")), "patrols": rel(inputs.get("patrols")),
         "posts": rel(inputs.get("posts")), "population": rel(inputs.get("population")),
         "area": rel(area.get("file")),
-        "area_name": area.get("name"), "out": rel(map_.get("out")), "res": map_.get("res"),
+        "area_name": area.get("name"), "patrol_points": rel(inputs.get("patrol_points")),
+        "visit_minutes": inputs.get("visit_minutes"), "area_all": area.get("all") is True,
+        "large_area": area.get("large") is True, "out": rel(map_.get("out")),
+        "res": map_.get("res"),
         "k": map_.get("k"), "tiles": map_.get("tiles") is True, "lang": map_.get("lang"),
         "synthetic": data.get("synthetic") is True, "png": rel(map_.get("png")),
         "pdf": rel(map_.get("pdf")), "picture": map_.get("picture"),
@@ -114,6 +120,11 @@ def load_recipe(path: str | Path) -> dict:
     for key in ("candidates", "target"):
         if key in analysis:
             analysis[key] = rel(analysis[key])
+    for key in ("from", "to"):
+        if key in analysis:
+            analysis[f"date_{key}"] = str(analysis.pop(key))
+    if "no_times" in analysis:
+        analysis["no_times"] = analysis["no_times"] is True
     settings.update(analysis)
     settings.update({key: map_[key] is True for key in ("no_report", "no_report_pdf")
                      if key in map_})
@@ -133,7 +144,7 @@ def _toml_value(value) -> str:
 
 
 def recipe_text(*, title: str, note: str, incidents: str, patrols: list[str] | None = None,
-                posts: str | None = None, out: str = "maps/map.html", res: int = 9,
+                posts: str | None = None, out: str = "maps/map.html", res: int | str = "auto",
                 k: int = 5, synthetic: bool = False) -> str:
     """A commented recipe for the given files, ready to edit."""
     lines = [
@@ -161,13 +172,15 @@ def recipe_text(*, title: str, note: str, incidents: str, patrols: list[str] | N
         "",
         "[map]",
         f"out = {_toml_value(out)}",
-        f"res = {res}",
+        f"res = {_toml_value(res)}   # auto: the finest the data support (at most 10), or 0-15",
         f"k = {k}",
         "tiles = false   # true: an OpenStreetMap basemap, fetched when opened online",
         '# lang = "sr-Latn"  # en, sr-Cyrl, sr-Latn, sq (switchable on the page)',
         '# gis = "maps/cells.gpkg"   # the cell table for QGIS (.gpkg or .parquet)',
         "",
         "[analysis]",
+        '# from = "2025-01-01"   # keep this period (local days); to = "2025-12-31"',
+        "# no_times = true       # the incidents have no time of day: all hours only",
         '# bands = "day=06-18, evening=18-22, night=22-06"',
         '# categories = ["verbal sexual harassment", "fight"]',
         "# k_ring = 1",
@@ -181,6 +194,9 @@ def recipe_text(*, title: str, note: str, incidents: str, patrols: list[str] | N
         '# lng_col = "longitude"',
         '# crs = "EPSG:4326"',
         '# time_col = "date_time"',
+        '# date_col = "occurrencedate"   # a date column and a time-of-day column, combined',
+        '# hour_col = "occurrencehour"   # 21:35, 21 (an hour), 2135 (HHMM) or minutes',
+        '# count_col = "Count"           # incidents each row stands for',
         '# category_col = "category"',
         "",
     ]

@@ -108,9 +108,10 @@ def test_read_area_picks_a_named_feature(tmp_path):
     area = read_area(path, name="severna mitrovica")
     assert area.name == "Severna Mitrovica"
     assert abs(area.area_km2 - AREA.area_km2) < 0.05
-    with pytest.raises(InputError, match=r"no feature named 'Prishtina'; column 'NAME' has "
-                                         r"'Leposavić', 'Severna Mitrovica', 'Zvečan'"):
-        read_area(path, name="Prishtina")
+    with pytest.raises(InputError, match=r"no feature named 'Mitrovica'; column 'NAME' has, "
+                                         r"closest first: 'Severna Mitrovica', 'Leposavić', "
+                                         r"'Zvečan'"):
+        read_area(path, name="Mitrovica")
 
 
 def test_read_area_rejects_bad_polygons(tmp_path):
@@ -195,3 +196,44 @@ def test_pai_of_a_cluster_on_the_edge_counts_only_the_inside_area():
     assert pai(result.table.frame["incidents_all"].to_numpy(), mask,
                areas=result.table.frame["area_km2"].to_numpy()) == pytest.approx(first_cell_pai)
     assert first_cell_pai > (60 / len(points)) / (whole[edge] / whole.sum())
+def test_a_national_boundary_file_never_silently_becomes_the_country(tmp_path):
+    from conftest import KOSOVO_MUNICIPALITIES, national_boundaries
+
+    path = national_boundaries(tmp_path / "kosovo.gpkg")
+    with pytest.raises(InputError) as err:
+        read_area(path)
+    message = str(err.value)
+    assert "holds 38 features" in message and "--area-name" in message
+    assert "--area-all" in message
+    assert all(repr(name) in message for name in KOSOVO_MUNICIPALITIES)  # every name
+    north = read_area(path, name="mitrovice e veriut")
+    assert north.name == "Mitrovicë e Veriut" and abs(north.area_km2 - AREA.area_km2) < 0.1
+    every = read_area(path, all_features=True)
+    assert every.area_km2 > 200 * AREA.area_km2 and "union of all 38 features" in every.note
+    with pytest.raises(InputError, match="not both"):
+        read_area(path, name="Zveçan", all_features=True)
+
+
+def test_an_unknown_area_name_lists_every_name_closest_first(tmp_path):
+    from conftest import KOSOVO_MUNICIPALITIES, national_boundaries
+
+    path = national_boundaries(tmp_path / "kosovo.gpkg")
+    with pytest.raises(InputError) as err:
+        read_area(path, name="Mitrovica")
+    listed = str(err.value).split("closest first: ", 1)[1].split(", ")
+    assert [n.strip("'") for n in listed[:2]] == ["Mitrovicë e Jugut", "Mitrovicë e Veriut"]
+    assert len(listed) == len(KOSOVO_MUNICIPALITIES)
+    assert read_area(path, name="ZVECAN").name == "Zveçan"  # case and accents aside
+
+
+def test_an_area_far_larger_than_the_data_is_refused_without_large_area(tmp_path):
+    from conftest import national_boundaries
+
+    from geo.inputs.area import check_area_size
+
+    every = read_area(national_boundaries(tmp_path / "kosovo.gpkg"), all_features=True)
+    lat, lng = np.array(INSIDE_LATLNG).T
+    with pytest.raises(InputError, match=r"km² .* but the data cover .*--large-area"):
+        check_area_size(every, lat, lng)
+    check_area_size(every, lat, lng, allow_large=True)
+    check_area_size(AREA, lat, lng)  # the town for the town's data

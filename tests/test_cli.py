@@ -117,7 +117,8 @@ def test_area_name_not_found_lists_names(tmp_path, capsys, incidents_csv):
     code = main(["build", "--incidents", str(incidents_csv), "--area",
                  str(tmp_path / "b.geojson"), "--area-name", "Nowhere"])
     assert code == 2
-    assert "no feature named 'Nowhere'; column 'name' has 'Zvečan'" in capsys.readouterr().err
+    assert "no feature named 'Nowhere'; column 'name' has, closest first: 'Zvečan'" in \
+        capsys.readouterr().err
 
 
 def test_bad_recipe_is_a_clear_error(tmp_path, capsys):

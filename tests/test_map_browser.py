@@ -219,3 +219,17 @@ def test_the_report_reads_offline_on_a_laptop_and_a_phone(browser, demo_map, wid
     page.screenshot(path=str(SCREENSHOTS / f"north_mitrovica_report_{width}.png"),
                     full_page=True)
     page.close()
+
+
+def test_a_map_without_times_has_one_band_and_says_so(page, tmp_path, incidents_csv):
+    from geo.i18n import t
+
+    out = tmp_path / "no_times.html"
+    assert main(["-q", "build", "--incidents", str(incidents_csv), "--no-times", "--out",
+                 str(out), "--permutations", "99", "--no-report"]) == 0
+    _open(page, out)
+    assert page.errors == [] and page.requests == []
+    assert page.locator(".pm-band").count() == 1
+    assert t("no_times_note", "en") in page.inner_text("#pm-note")
+    page.select_option("#pm-lang", "sq")
+    assert t("no_times_note", "sq") in page.inner_text("#pm-note")

@@ -56,7 +56,7 @@ def test_only_used_columns_travel_on(tmp_path):
     path = _csv(tmp_path, [f"{lat},{lng},2025-06-01 21:00,fight,Ana lives at Street 5"],
                 header="lat,lon,time,category,victim_note")
     checked = read_incidents(path, area=AREA)
-    assert list(checked.accepted.columns) == ["row", "time", "lat", "lng", "category"]
+    assert list(checked.accepted.columns) == ["row", "time", "lat", "lng", "category", "count"]
     assert "Ana" not in checked.accepted.to_csv()
 
 
@@ -203,3 +203,196 @@ def test_pings_in_the_repeated_autumn_hour_go_on_in_winter_time(tmp_path):
     assert steps == [1200.0] * 7  # 20 real minutes apart throughout
     v2 = checked.accepted[checked.accepted["unit"] == "V2"]["time"].iloc[0]
     assert str(v2) == "2025-10-26 00:30:00+00:00"
+# ------------------------------------------------------------ files in the shapes portals publish
+
+def test_utc_stamps_with_a_two_digit_offset_keep_their_hour(tmp_path):
+    """A large city's open data: times as UTC with ``+00``, in both date separators."""
+    lat, lng = INSIDE_LATLNG[0]
+    stamps = ["2025-01-15 20:30:00+00",   # 21:30 local (winter, UTC+1): evening
+              "2025-07-15 20:30:00+00",   # 22:30 local (summer, UTC+2): night
+              "2025/07/15 03:59:59+00",   # 05:59:59 local: night
+              "2025-07-15 04:00:00+00",   # 06:00 local: day
+              "2025-07-15T04:00:00.000Z"]
+    path = _csv(tmp_path, [f"{lat},{lng},{t},theft," for t in stamps],
+                header="lat,lon,occurrence_datetime,category,note")
+    checked = read_incidents(path, area=AREA)
+    assert checked.judged.rejected == 0
+    local = [t.tz_convert("Europe/Belgrade").strftime("%H:%M:%S")
+             for t in checked.accepted["time"]]
+    assert local == ["21:30:00", "22:30:00", "05:59:59", "06:00:00", "06:00:00"]
+    from geo.analysis.bands import band_masks
+
+    masks = band_masks(checked.accepted["time"])
+    assert {b: int(masks[b].sum()) for b in ("day", "evening", "night")} == {
+        "day": 2, "evening": 1, "night": 2}
+
+
+def test_occurrence_date_and_integer_hour_are_combined(tmp_path):
+    """Toronto's shape: ``occurrencedate`` as the UTC time of local midnight, and
+    ``occurrencehour`` 0-23, beside report dates that must not be taken."""
+    rows = [  # occurrencedate, occurrencehour, reporteddate, reportedhour
+        ("2017-02-28T05:00:00.000Z", 23, "2017-03-01T05:00:00.000Z", 9),
+        ("2017-07-15T04:00:00.000Z", 0, "2017-07-16T04:00:00.000Z", 10),
+        ("2017-03-12T05:00:00.000Z", 2, "2017-03-12T04:00:00.000Z", 11),  # spring gap
+        ("2017-11-05T04:00:00.000Z", 13, "2017-11-06T05:00:00.000Z", 8),
+        ("2017-11-06T05:00:00.000Z", 24, "2017-11-06T05:00:00.000Z", 8),   # no hour 24
+        ("", 5, "2017-11-06T05:00:00.000Z", 8),
+    ]
+    lines = [f"{i},{d},{h},{rd},{rh},Assault,43.65{i},-79.38{i}"
+             for i, (d, h, rd, rh) in enumerate(rows)]
+    path = _csv(tmp_path, lines, header="event_unique_id,occurrencedate,occurrencehour,"
+                "reporteddate,reportedhour,MCI,Lat,Long")
+    checked = read_incidents(path, options=Options(tz="America/Toronto"))
+    assert checked.used["date"] == "occurrencedate" and checked.used["time"] == "occurrencehour"
+    local = [t.tz_convert("America/Toronto").strftime("%Y-%m-%d %H:%M")
+             for t in checked.accepted["time"]]
+    assert local == ["2017-02-28 23:00", "2017-07-15 00:00", "2017-03-12 03:00",
+                     "2017-11-05 13:00"]
+    assert [str(t) for t in checked.accepted["time"]] == [
+        "2017-03-01 04:00:00+00:00", "2017-07-15 04:00:00+00:00", "2017-03-12 07:00:00+00:00",
+        "2017-11-05 18:00:00+00:00"]
+    assert dict(zip(checked.rejects["row"], checked.rejects["reason"], strict=True)) == {
+        6: "hour is not a whole number 0-23", 7: "missing date"}
+    assert any("read as hours 0-23" in n for n in checked.notes)
+    # read in the default zone, the tool says the data lie far from it
+    default = read_incidents(path)
+    assert any("longitude -79.4" in n and "--tz" in n for n in default.notes)
+
+
+def test_date_and_hour_columns_named_by_options_or_time_col_twice(tmp_path):
+    lat, lng = INSIDE_LATLNG[0]
+    path = _csv(tmp_path, [f"{lat},{lng},15.01.2025,2130,theft", f"{lat},{lng},16.01.2025,45,x"],
+                header="lat,lon,dan,kada,category")
+    by_options = read_incidents(path, area=AREA, options=Options(date_col="dan", hour_col="kada"))
+    twice = read_incidents(path, area=AREA, options=Options(time_col=("dan", "kada")))
+    for checked in (by_options, twice):
+        local = [t.tz_convert("Europe/Belgrade").strftime("%Y-%m-%d %H:%M")
+                 for t in checked.accepted["time"]]
+        assert local == ["2025-01-15 21:30", "2025-01-16 00:45"]
+
+
+def test_an_hour_column_named_hour_is_found_and_read_as_an_hour(tmp_path):
+    lat, lng = INSIDE_LATLNG[0]
+    path = _csv(tmp_path, [f"{lat},{lng},2025-06-01,{h},fight," for h in (0, 7, 21)],
+                header="lat,lon,date,hour,category,note")
+    checked = read_incidents(path, area=AREA)
+    assert [t.tz_convert("Europe/Belgrade").hour for t in checked.accepted["time"]] == [0, 7, 21]
+
+
+def test_dates_exported_as_midnight_are_pointed_out(tmp_path):
+    lat, lng = INSIDE_LATLNG[0]
+    rows = [f"{lat},{lng},2025-06-{d:02d} 00:00:00,fight," for d in range(1, 10)]
+    rows.append(f"{lat},{lng},2025-06-10 13:15:00,fight,")
+    checked = read_incidents(_csv(tmp_path, rows), area=AREA)
+    assert any("9 of 10 times (90%) are exactly 00:00" in n and "--no-times" in n
+               for n in checked.notes)
+    assert "--no-times" in checked.summary()
+
+
+def test_no_time_column_suggests_no_times_and_no_times_reads_the_file(tmp_path):
+    lat, lng = INSIDE_LATLNG[0]
+    path = _csv(tmp_path, [f"{lat},{lng},A{i},theft" for i in range(3)],
+                header="lat,lon,case_id,category")
+    with pytest.raises(InputError, match="--no-times"):
+        read_incidents(path, area=AREA)
+    checked = read_incidents(path, area=AREA, options=Options(no_times=True))
+    assert len(checked.accepted) == 3 and checked.accepted["time"].isna().all()
+
+
+def test_count_column_weights_rows_and_rejects_bad_counts(tmp_path):
+    """A historic point set with a ``Count`` column: zero, fractional, negative, blank."""
+    pts = INSIDE_LATLNG
+    counts = ["3", "0", "2.5", "-1", "", "7", "\"2,0\"", "many"]
+    rows = [f"{pts[i % 6][0]},{pts[i % 6][1]},2025-06-01 21:00,{c}"
+            for i, c in enumerate(counts)]
+    checked = read_incidents(_csv(tmp_path, rows, header="lat,lon,time,Count"), area=AREA)
+    assert checked.used["count"] == "Count"
+    assert checked.accepted["count"].tolist() == [3, 0, 7, 2]
+    assert checked.weighted_total == 12
+    assert dict(zip(checked.rejects["row"], checked.rejects["reason"], strict=True)) == {
+        4: "count is not a whole number", 5: "count is negative", 6: "missing count",
+        9: "count is not a number"}
+    summary = checked.summary()
+    assert "8 rows read, 4 accepted (12 incidents by count), 4 rejected" in summary
+    assert "count of 0" in summary
+
+
+def test_a_count_column_that_numbers_the_rows_is_not_a_count(tmp_path):
+    lat, lng = INSIDE_LATLNG[0]
+    rows = [f"{i},{lat},{lng},2025-06-01 21:00" for i in range(1, 13)]
+    checked = read_incidents(_csv(tmp_path, rows, header="n,lat,lon,time"), area=AREA)
+    assert "count" not in checked.used and checked.accepted["count"].eq(1).all()
+    assert any("numbers the rows" in n for n in checked.notes)
+
+
+def test_state_plane_feet_shapefile_without_times(tmp_path):
+    """A US city's shapefile: points in EPSG:2272 (Pennsylvania South, US feet), ids only."""
+    import geopandas as gpd
+
+    latlng = [(39.9526, -75.1652), (39.9496, -75.1503), (39.9800, -75.1500)]
+    to_feet = pyproj.Transformer.from_crs(4326, 2272, always_xy=True)
+    xy = [to_feet.transform(lng, lat) for lat, lng in latlng]
+    gpd.GeoDataFrame({"objectid": [1, 2, 3], "dc_key": ["A1", "A2", "A3"]},
+                     geometry=gpd.points_from_xy(*zip(*xy, strict=True)),
+                     crs=2272).to_file(tmp_path / "incidents.shp")
+    with pytest.raises(InputError, match="no date/time column .*--no-times"):
+        read_incidents(tmp_path / "incidents.shp")
+    checked = read_incidents(tmp_path / "incidents.shp", options=Options(no_times=True))
+    np.testing.assert_allclose(checked.accepted[["lat", "lng"]].to_numpy(), latlng, atol=1e-7)
+    assert checked.used["crs"].endswith("2272") or "2272" in checked.used["crs"]
+
+
+def test_category_names_keep_one_form(tmp_path):
+    lat, lng = INSIDE_LATLNG[0]
+    names = ["Theft", "theft", "THEFT ", "theft", "Verbal  sexual harassment",
+             "verbal sexual harassment"]
+    rows = [f"{lat},{lng},2025-06-01 21:00,{c}," for c in names]
+    checked = read_incidents(_csv(tmp_path, rows), area=AREA)
+    assert checked.accepted["category"].tolist() == ["theft"] * 4 + [
+        "Verbal sexual harassment"] * 2
+
+
+def test_rows_outside_the_period_are_counted_not_rejected(tmp_path):
+    lat, lng = INSIDE_LATLNG[0]
+    days = ["2024-12-31 23:59", "2025-01-01 00:00", "2025-06-30 23:59", "2025-07-01 00:00",
+            "bad"]
+    rows = [f"{lat},{lng},{d},fight," for d in days]
+    checked = read_incidents(_csv(tmp_path, rows), area=AREA,
+                             options=Options(date_from="2025-01-01", date_to="2025-06-30"))
+    assert checked.accepted["row"].tolist() == [3, 4]
+    assert checked.outside == 2 and checked.judged.rejected == 1
+    assert checked.rows_read == len(checked.accepted) + checked.judged.rejected + checked.outside
+    assert "2 outside the period 2025-01-01 – 2025-06-30" in checked.summary()
+    assert checked.quality()["outside"] == 2
+
+
+def test_a_file_of_dates_only_points_to_no_times(tmp_path):
+    lat, lng = INSIDE_LATLNG[0]
+    rows = [f"{lat},{lng},2025-06-{d:02d},fight," for d in range(1, 6)]
+    checked = read_incidents(_csv(tmp_path, rows), area=AREA)
+    assert len(checked.accepted) == 0
+    assert any("5 of 5 rows give a date without a time of day" in n and "--no-times" in n
+               for n in checked.notes)
+
+
+_spelling = st.tuples(st.sampled_from(["theft", "fight", "Verbal sexual harassment", "Крађа"]),
+                      st.sampled_from([str.lower, str.upper, str.title, lambda s: f" {s}  "]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_spelling, min_size=1, max_size=30))
+def test_one_spelling_per_category_the_most_common_one(spellings):
+    from geo.inputs.validate import unify_categories
+
+    written = [how(name) for name, how in spellings]
+    unified = unify_categories(pd.Series(written)).tolist()
+    cleaned = [" ".join(w.split()) for w in written]
+    for name in {n for n, _ in spellings}:
+        group = [i for i, (n, _) in enumerate(spellings) if n == name]
+        shown = {unified[i] for i in group}
+        assert len(shown) == 1  # one form per category
+        forms = pd.Series([cleaned[i] for i in group])
+        counts = forms.value_counts()
+        best = counts[counts == counts.max()].index
+        first = next(f for f in forms if f in set(best))  # ties: the first written
+        assert shown == {first}

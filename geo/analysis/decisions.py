@@ -18,7 +18,7 @@ from geo.analysis.figures import predictive_accuracy
 from geo.analysis.hotspots import hot_spots
 from geo.analysis.presence import cells_within
 from geo.analysis.siting import Siting, suggest_posts
-from geo.analysis.table import CellTable
+from geo.analysis.table import CellTable, incident_weights
 
 __all__ = ["Decisions", "decide", "change_summary", "plan_target", "area_wdd"]
 
@@ -108,8 +108,8 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
            target: np.ndarray | None = None, target_label: str = "", buffer_k: int = 1,
            candidates_latlng: np.ndarray | None = None,
            periods: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None),
-           evaluate_from: str | None = None, areas: np.ndarray | None = None
-           ) -> Decisions:
+           evaluate_from: str | None = None, areas: np.ndarray | None = None,
+           timed: bool = True) -> Decisions:
     """Run the decision analyses on accepted incidents (``lat``, ``lng``, ``time``).
 
     ``target`` (a mask over the table's cells, described by ``target_label``) is the area
@@ -119,13 +119,21 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
     day each), instead of everything before and after the change date. Hot spots are scored as
     predictions from the period before ``evaluate_from`` (by default the before/after split)
     on the period from it, with ``areas`` the cells' inside areas.
+    Incidents count by their ``count`` column when they have one. Without ``timed``
+    (incidents without times) only the suggested posts are made: before/after, emerging hot
+    spots and the prediction scores need times.
     """
     decisions = Decisions()
     cells = table.cells
     idx = np.searchsorted(cells, points_to_cells(incidents["lat"].to_numpy(),
                                                  incidents["lng"].to_numpy(), res=table.res))
     masks = band_masks(incidents["time"], table.bands, tz=tz)
-    if change_date:
+    weights = incident_weights(incidents).astype(float)
+
+    def per_cell(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(idx[mask], weights=weights[mask], minlength=len(cells)).round()
+
+    if change_date and timed:
         before, after, before_days, after_days = split_period_bounds(
             incidents["time"], change_date=change_date, tz=tz, before=periods[0],
             after=periods[1])
@@ -142,8 +150,8 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
                                        "before/after for it")
                 continue
             exposure[band] = t_before, t_after
-            b = np.bincount(idx[masks[band] & before], minlength=len(cells))
-            a = np.bincount(idx[masks[band] & after], minlength=len(cells))
+            b = per_cell(masks[band] & before)
+            a = per_cell(masks[band] & after)
             split[band] = b, a
             cells_test = rate_test(b, a, t_before, t_after)
             decisions.change_cells[band] = cells_test
@@ -171,23 +179,25 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
         else:
             decisions.notes.append("no target area for the weighted displacement difference: "
                                    "give --target FILE, or posts active from the change date")
-    if evaluate_from or change_date:
+    if timed and (evaluate_from or change_date):
         if evaluate_from:
             early, late, _, _ = split_period_bounds(incidents["time"],
                                                     change_date=evaluate_from, tz=tz)
         else:
             early, late = before, after
         decisions.prediction = _prediction(idx, masks, early, late, table, areas=areas,
-                                           k_ring=k_ring)
+                                           k_ring=k_ring, weights=weights)
         decisions.prediction_split = evaluate_from or str(change_date)
-    emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices, k_ring=k_ring,
-                                  inference=inference, permutations=permutations,
-                                  seed=seed or 0, period=table.period, tz=tz)
-    decisions.emerging = emerging
-    decisions.notes.extend(f"emerging hot spots: {w}" for w in emerging.warnings[:3])
+    if timed:
+        emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices,
+                                      k_ring=k_ring, inference=inference,
+                                      permutations=permutations, seed=seed or 0,
+                                      period=table.period, tz=tz)
+        decisions.emerging = emerging
+        decisions.notes.extend(f"emerging hot spots: {w}" for w in emerging.warnings[:3])
     if posts_band in table.band_names and new_posts > 0:
-        existing = _active_posts(posts, table)
-        demand = np.bincount(idx[masks[posts_band]], minlength=len(cells))
+        existing = _active_posts(posts, table, tz)
+        demand = per_cell(masks[posts_band])
         decisions.siting = suggest_posts(demand, cells, existing_latlng=existing, p=new_posts,
                                          reach_m=reach_m, band=posts_band,
                                          candidates_latlng=candidates_latlng)
@@ -196,13 +206,15 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
 
 
 def _prediction(idx: np.ndarray, masks: dict, early: np.ndarray, late: np.ndarray,
-                table: CellTable, *, areas: np.ndarray | None, k_ring: int) -> pd.DataFrame:
+                table: CellTable, *, areas: np.ndarray | None, k_ring: int,
+                weights: np.ndarray) -> pd.DataFrame:
     """PAI, PEI and RRI per band of hot spots drawn from the early period, on the late one."""
     frames = []
     n = len(table.cells)
     for band in table.band_names:
-        train = np.bincount(idx[masks[band] & early], minlength=n)
-        test = np.bincount(idx[masks[band] & late], minlength=n)
+        pick_train, pick_test = masks[band] & early, masks[band] & late
+        train = np.bincount(idx[pick_train], weights=weights[pick_train], minlength=n).round()
+        test = np.bincount(idx[pick_test], weights=weights[pick_test], minlength=n).round()
         hot = hot_spots(train, table.cells, k_ring=k_ring).frame["bin"].to_numpy() >= 2
         found = predictive_accuracy(train, test, areas=areas, hot=hot)
         found.insert(0, "band", band)
@@ -210,11 +222,15 @@ def _prediction(idx: np.ndarray, masks: dict, early: np.ndarray, late: np.ndarra
     return pd.concat(frames, ignore_index=True).set_index(["band", "selection"])
 
 
-def _active_posts(posts: pd.DataFrame | None, table: CellTable) -> np.ndarray | None:
-    """(lat, lng) of the posts active at the end of the period."""
-    if posts is None or not len(posts) or table.period is None:
+def _active_posts(posts: pd.DataFrame | None, table: CellTable, tz: str
+                  ) -> np.ndarray | None:
+    """(lat, lng) of the posts active at the end of the period (every post when there is no
+    period: incidents without times)."""
+    if posts is None or not len(posts):
         return None
-    end = pd.Timestamp(table.period[1]).tz_convert("Europe/Belgrade").tz_localize(None)
+    if table.period is None:
+        return posts[["lat", "lng"]].to_numpy(dtype=float)
+    end = pd.Timestamp(table.period[1]).tz_convert(tz).tz_localize(None)
     active = (posts["active_from"].isna() | (posts["active_from"] <= end)) & (
         posts["active_to"].isna() | (posts["active_to"] >= end.normalize()))
     chosen = posts[active]

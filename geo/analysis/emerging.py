@@ -56,6 +56,7 @@ from scipy.special import ndtr
 from geo._errors import UsageError
 from geo.analysis.cells import count_in_cells, points_to_cells
 from geo.analysis.hotspots import DEFAULT_PERMUTATIONS, hot_spots
+from geo.analysis.table import incident_weights
 
 __all__ = ["CATEGORIES", "MIN_SLICES", "NO_PATTERN", "EmergingHotSpots", "classify",
            "complete_slices", "emerging_hot_spots", "mann_kendall", "mann_kendall_many",
@@ -300,7 +301,8 @@ def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
     Parameters
     ----------
     incidents
-        Columns ``lat``, ``lng`` (WGS84) and ``time`` (UTC); every point must fall in ``cells``.
+        Columns ``lat``, ``lng`` (WGS84) and ``time`` (UTC), and optionally ``count`` (the
+        incidents each row stands for); every point must fall in ``cells``.
     cells
         ``uint64`` H3 cells of resolution ``res``, each once (the study area).
     freq
@@ -341,8 +343,10 @@ def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
     gi_z = np.full(counts.shape, np.nan)
     bins = np.zeros(counts.shape, dtype=int)
     notes_by_slice = []
+    weights = incident_weights(incidents).astype(float)
     for t in range(len(labels)):
-        counts[order, t] = count_in_cells(point_cells[slice_idx == t], cells[order])
+        pick = slice_idx == t
+        counts[order, t] = count_in_cells(point_cells[pick], cells[order], weights[pick])
         spots = hot_spots(counts[:, t], cells, k_ring=k_ring, inference=inference,
                           permutations=permutations, seed=seed + t, fdr=True)
         gi_z[:, t] = spots.frame["gi_z"].to_numpy()

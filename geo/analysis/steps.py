@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from geo.analysis.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, hour_of_week
-from geo.analysis.cells import DEFAULT_RES, cells_in_shape
+from geo.analysis.cells import cells_in_shape
 from geo.analysis.clusters import CLASSES, local_moran
 from geo.analysis.decisions import Decisions, decide
 from geo.analysis.figures import concentration_summary
@@ -32,19 +32,25 @@ from geo.analysis.presence import (
     posts_week_hours,
 )
 from geo.analysis.rates import add_rates
-from geo.analysis.table import CellTable, count_cells, incident_events
+from geo.analysis.reported import visits_to_presence, visits_week_minutes
+from geo.analysis.resolution import STREET_FLOOR_RES, ResolutionChoice, choose_resolution
+from geo.analysis.table import CellTable, count_cells, incident_events, incident_weights
+from geo.inputs._period import period_bounds
 from geo.inputs.area import StudyArea
 
 __all__ = ["Settings", "Analysis", "analyse", "add_presence", "add_hot_spots", "add_gaps",
-           "add_clusters", "permutations_for",
-           "planner_figures", "week_profile", "add_decision_columns"]
+           "add_clusters", "permutations_for", "planner_figures", "week_profile",
+           "add_decision_columns", "resolve_resolution"]
 
 
 @dataclass(frozen=True)
 class Settings:
     """Analysis options; every one has a default that suits a town of ~10 km²."""
 
-    res: int = DEFAULT_RES
+    res: int | str = "auto"
+    """An H3 resolution, or ``"auto"``: the finest the data support (see
+    :mod:`geo.analysis.resolution`), never finer than ``res_floor``."""
+    res_floor: int = STREET_FLOOR_RES
     bands: tuple[Band, ...] = DEFAULT_BANDS
     categories: tuple[str, ...] | None = None
     k_ring: int = 1
@@ -77,6 +83,18 @@ class Settings:
     """(lat, lng) sites new posts may take; None: every cell centre."""
     language: str | None = None
     """A language code (``sr``): coverage by posts whose officers speak it, per band."""
+    no_times: bool = False
+    """The incidents have no time of day: only the ``all`` band; no week profile, emerging
+    hot spots or before/after."""
+    period: tuple[str | None, str | None] | None = None
+    """The first and last local day asked for (``--from``, ``--to``); the cell table's
+    period is then this, not the first and last incident."""
+
+    def __post_init__(self) -> None:
+        if self.no_times and tuple(b.name for b in self.bands) != ("all",):
+            object.__setattr__(self, "bands", (Band("all"),))
+        if self.no_times and self.posts_band != "all":
+            object.__setattr__(self, "posts_band", "all")
 
 
 @dataclass
@@ -104,6 +122,10 @@ class Analysis:
     """With a language, per band: ``language``, ``incidents``, ``covered`` (incidents within
     reach of a post staffed in the band by officers who speak it), ``share`` and
     ``cells_covered``."""
+    resolution: ResolutionChoice | None = None
+    """How ``--res auto`` chose the resolution (None when it was given)."""
+    no_times: bool = False
+    """Times of day were not used: the ``all`` band only, no time-dependent results."""
 
 
 def select_categories(incidents: pd.DataFrame, categories: Sequence[str] | None
@@ -126,11 +148,30 @@ def select_categories(incidents: pd.DataFrame, categories: Sequence[str] | None
     return incidents[incidents["category"].str.casefold().isin(wanted)].reset_index(drop=True)
 
 
+def _span(frames: Sequence[pd.DataFrame | None]) -> tuple | None:
+    """First and last time over the frames that have times."""
+    times = [f["time"].dropna() for f in frames if f is not None and len(f)]
+    times = [t for t in times if len(t)]
+    if not times:
+        return None
+    return min(t.min() for t in times), max(t.max() for t in times)
+
+
 def add_presence(table: CellTable, pings: pd.DataFrame | None, posts: pd.DataFrame | None, *,
-                 settings: Settings = Settings()) -> Presence | None:
-    """Add ``presence_min``, ``visits``, ``stops``, ``post_min`` and ``covered`` per band."""
+                 settings: Settings = Settings(), visits: pd.DataFrame | None = None
+                 ) -> Presence | None:
+    """Add ``presence_min``, ``visits``, ``stops``, ``post_min`` and ``covered`` per band.
+
+    Reported patrol ``visits`` join the presence minutes, visits and stops, and also get
+    their own ``report_min_<band>`` and ``report_visits_<band>`` columns. Without a period
+    of the incidents (no times), posts and the per-day threshold of ``covered`` use the
+    span of the patrol data.
+    """
     frame = table.frame
     presence = None
+    period = table.period or _span([pings, visits])
+    days_all = (max(1.0, (period[1] - period[0]).total_seconds() / 86400) if period is not None
+                else 1.0)
     if pings is not None and len(pings):
         presence = pings_to_presence(pings, table.cells, res=table.res, bands=table.bands,
                                      cap_s=settings.cap_s, tz=settings.tz)
@@ -139,20 +180,38 @@ def add_presence(table: CellTable, pings: pd.DataFrame | None, posts: pd.DataFra
             frame[f"visits_{band}"] = presence.visits[band].to_numpy().astype(np.int64)
             frame[f"stops_{band}"] = presence.stops[band].to_numpy().astype(np.int64)
         table.notes.extend(presence.notes)
+    reported = None
+    if visits is not None and len(visits):
+        reported = visits_to_presence(visits, table.cells, res=table.res, bands=table.bands,
+                                      tz=settings.tz)
+        for band in table.band_names:
+            for measure, values in (("presence_min", reported.minutes),
+                                    ("visits", reported.visits), ("stops", reported.stops)):
+                column = f"{measure}_{band}"
+                joined = frame[column].to_numpy() if column in frame else 0
+                frame[column] = joined + values[band].to_numpy().astype(
+                    np.int64 if measure != "presence_min" else float)
+            frame[f"report_min_{band}"] = reported.minutes[band].to_numpy()
+            frame[f"report_visits_{band}"] = reported.visits[band].to_numpy().astype(np.int64)
     post_covered = None
-    if posts is not None and len(posts) and table.period is not None:
-        post_min, post_covered = posts_to_presence(posts, table.cells, period=table.period,
+    if posts is not None and len(posts) and period is None:
+        table.notes.append("fixed posts: no period to count their staffed hours in (the "
+                           "incidents have no times and no patrol data has any): post hours "
+                           "and coverage are left out; give --from and --to")
+    if posts is not None and len(posts) and period is not None:
+        post_min, post_covered = posts_to_presence(posts, table.cells, period=period,
                                                    reach_m=settings.reach_m, bands=table.bands,
                                                    tz=settings.tz)
         for band in table.band_names:
             frame[f"post_min_{band}"] = post_min[band].to_numpy()
-    if presence is None and post_covered is None:
+    if presence is None and reported is None and post_covered is None:
         return None  # no patrol data: coverage and gaps are not known, not zero
     for band_def in table.bands:
         band = band_def.name
         covered = np.zeros(len(frame), dtype=bool)
         if f"presence_min_{band}" in frame:
-            days = max(1, table.band_days(band_def))  # the band's own days: weekends for weekend
+            days = (max(1, table.band_days(band_def)) if table.period is not None
+                    else days_all)  # the band's own days: weekend days for weekend
             per_day = frame[f"presence_min_{band}"].to_numpy() / days
             covered |= per_day >= settings.covered_minutes_per_day
         if post_covered is not None:
@@ -271,19 +330,26 @@ def add_decision_columns(table: CellTable, decisions: Decisions) -> None:
 
 def week_profile(incidents: pd.DataFrame, *, presence: Presence | None = None,
                  posts: pd.DataFrame | None = None, period: tuple | None = None,
-                 tz: str = "Europe/Belgrade") -> pd.DataFrame:
-    """Incidents and patrol hours (pings plus staffed posts) per local hour of the week.
+                 tz: str = "Europe/Belgrade", visits: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
+    """Incidents (by their counts) and patrol hours (pings, reported visits and staffed
+    posts) per local hour of the week.
 
     Rows are hours of the week, Monday 00-01 first; columns ``weekday`` (0 = Monday),
     ``hour``, ``incidents`` and ``patrol_hours`` (NaN when there is no patrol data).
     """
-    counts = np.bincount(hour_of_week(incidents["time"], tz=tz), minlength=HOURS_OF_WEEK)
+    counts = np.bincount(hour_of_week(incidents["time"], tz=tz),
+                         weights=incident_weights(incidents).astype(float),
+                         minlength=HOURS_OF_WEEK).round()
     hours = np.full(HOURS_OF_WEEK, np.nan)
     has_posts = posts is not None and len(posts) and period is not None
-    if presence is not None or has_posts:
+    has_visits = visits is not None and len(visits)
+    if presence is not None or has_posts or has_visits:
         hours = np.zeros(HOURS_OF_WEEK)
         if presence is not None:
             hours += presence.week_minutes / 60.0
+        if has_visits:
+            hours += visits_week_minutes(visits, tz=tz) / 60.0
         if has_posts:
             hours += posts_week_hours(posts, period=period, tz=tz)
     slots = np.arange(HOURS_OF_WEEK)
@@ -291,15 +357,27 @@ def week_profile(incidents: pd.DataFrame, *, presence: Presence | None = None,
                          "incidents": counts.astype(np.int64), "patrol_hours": hours})
 
 
+def resolve_resolution(incidents: pd.DataFrame, area: StudyArea, settings: Settings
+                       ) -> tuple[int, ResolutionChoice | None]:
+    """The resolution to use, and how ``"auto"`` chose it (None when it was given)."""
+    if settings.res != "auto":
+        return int(settings.res), None
+    choice = choose_resolution(incidents, area, bands=settings.bands, tz=settings.tz,
+                               permutations=settings.permutations, floor=settings.res_floor)
+    return choice.res, choice
+
+
 def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | None = None,
             posts: pd.DataFrame | None = None, settings: Settings = Settings(),
-            population=None, on_step: Callable[[str], None] | None = None) -> Analysis:
+            population=None, on_step: Callable[[str], None] | None = None,
+            patrol_points: pd.DataFrame | None = None) -> Analysis:
     """Run every step: counts per band and category, presence, Gi* hot spots, gaps, figures.
 
     Parameters
     ----------
-    incidents, pings, posts
-        Accepted rows from :mod:`geo.inputs.validate` (``Checked.accepted``).
+    incidents, pings, posts, patrol_points
+        Accepted rows from :mod:`geo.inputs.validate` (``Checked.accepted``); incidents
+        count by their ``count`` column when they have one.
     population
         Residents (:class:`geo.inputs.population.Population` or a GeoDataFrame in WGS84 with
         a ``population`` column): adds incident rates per 1,000 residents.
@@ -308,12 +386,17 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
     """
     step = on_step or (lambda _: None)
     step("counting incidents per cell")
-    events = incident_events(incidents, res=settings.res, tz=settings.tz)
+    every_category = incidents
     incidents = select_categories(incidents, settings.categories)
-    table = count_cells(incidents, area, res=settings.res, bands=settings.bands, tz=settings.tz)
+    res, resolution = resolve_resolution(incidents, area, settings)
+    events = incident_events(every_category, res=res, tz=settings.tz)
+    period = (period_bounds(*settings.period, tz=settings.tz) if settings.period is not None
+              else None)
+    table = count_cells(incidents, area, res=res, bands=settings.bands, tz=settings.tz,
+                        period=period)
     table.events = events  # every category: the gate links releases of other categories
     step("patrol presence")
-    presence = add_presence(table, pings, posts, settings=settings)
+    presence = add_presence(table, pings, posts, settings=settings, visits=patrol_points)
     step("hot spots")
     warnings = add_hot_spots(table, settings=settings)
     step("clusters and outliers")
@@ -326,8 +409,9 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
                 if settings.language else None)
     gaps = add_gaps(table)
     figures, by_category = planner_figures(table)
+    timed = not settings.no_times
     week = week_profile(incidents, presence=presence, posts=posts, period=table.period,
-                        tz=settings.tz) if len(incidents) else None
+                        tz=settings.tz, visits=patrol_points) if len(incidents) and timed else None
     decisions = None
     if settings.decisions and len(incidents):
         step("before/after, emerging hot spots, new posts")
@@ -348,10 +432,12 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
                            buffer_k=settings.buffer_k,
                            evaluate_from=settings.evaluate_from, areas=cell_areas(table),
                            candidates_latlng=(np.array(settings.candidates, dtype=float)
-                                              if settings.candidates else None))
+                                              if settings.candidates else None),
+                           timed=timed)
         warnings.extend(decisions.notes)
         add_decision_columns(table, decisions)
     return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,
                     warnings=[*table.notes, *warnings], presence=presence,
                     decisions=decisions, week=week, clusters=clusters, rates=rates,
-                    language_coverage=language)
+                    language_coverage=language, resolution=resolution,
+                    no_times=settings.no_times)

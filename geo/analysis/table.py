@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo._gpkg import write_gpkg
 from geo.analysis.bands import DEFAULT_BANDS, Band, band_days, band_masks
 from geo.analysis.cells import (
     DEFAULT_RES,
@@ -30,7 +31,14 @@ from geo.analysis.cells import (
 )
 from geo.inputs.area import StudyArea
 
-__all__ = ["CellTable", "count_cells", "incident_events", "slug"]
+__all__ = ["CellTable", "count_cells", "incident_events", "incident_weights", "slug"]
+
+
+def incident_weights(incidents: pd.DataFrame) -> np.ndarray:
+    """Incidents each row stands for: its ``count`` (aggregated exports), else 1."""
+    if "count" in incidents:
+        return incidents["count"].to_numpy(dtype=np.int64)
+    return np.ones(len(incidents), dtype=np.int64)
 
 
 def slug(text: str) -> str:
@@ -58,8 +66,8 @@ class CellTable:
     events: pd.DataFrame | None = None
     """Incidents grouped by cell, local minute of the week, local day and category (see
     :func:`incident_events`): what the privacy gate builds every published count from."""
-    area_tz: str = "Europe/Belgrade"
-    """The local time zone the bands were counted in."""
+    tz: str = "Europe/Belgrade"
+    """The local time zone of the bands and of the period's days."""
 
     @property
     def cells(self) -> np.ndarray:
@@ -82,7 +90,7 @@ class CellTable:
         """Local calendar days of the period that are the band's days (0 without a period)."""
         if self.period is None:
             return 0
-        first, last = (pd.Timestamp(t).tz_convert(self.area_tz).tz_localize(None)
+        first, last = (pd.Timestamp(t).tz_convert(self.tz).tz_localize(None)
                        for t in self.period)
         return band_days(first, last, band)
 
@@ -109,7 +117,7 @@ class CellTable:
         gdf["restricted"] = restricted
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix.lower() == ".gpkg":
-            gdf.to_file(path, layer="cells", driver="GPKG", engine="pyogrio")
+            write_gpkg(gdf, path, layer="cells")
         elif path.suffix.lower() in (".parquet", ".geoparquet"):
             gdf.to_parquet(path)
         else:
@@ -121,14 +129,20 @@ class CellTable:
 
 
 def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_RES,
-                bands: Sequence[Band] = DEFAULT_BANDS, tz: str = "Europe/Belgrade"
+                bands: Sequence[Band] = DEFAULT_BANDS, tz: str = "Europe/Belgrade",
+                period: tuple[pd.Timestamp | None, pd.Timestamp | None] | None = None
                 ) -> CellTable:
     """Count incidents per cell, band and category over the whole study area.
 
     Parameters
     ----------
     incidents
-        Accepted incidents with ``lat``, ``lng``, ``time`` (UTC) and ``category`` columns.
+        Accepted incidents with ``lat``, ``lng``, ``time`` (UTC) and ``category`` columns,
+        and optionally ``count`` (incidents the row stands for; 1 without it).
+    period
+        The (first, last) UTC instants asked for (``--from``/``--to``); an end that is None
+        comes from the incidents. Without it the period runs from the first to the last
+        incident.
 
     Examples
     --------
@@ -149,32 +163,38 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
     names = sorted(incidents["category"].unique().tolist())
     keys = _category_keys(names)
     codes = pd.Categorical(incidents["category"], categories=names).codes
+    weights = incident_weights(incidents).astype(float)
     columns: dict[str, np.ndarray] = {}
     for band in bands:
         mask = masks[band.name]
-        columns[f"incidents_{band.name}"] = np.bincount(idx[mask], minlength=len(cells))
+        columns[f"incidents_{band.name}"] = np.bincount(idx[mask], weights=weights[mask],
+                                                        minlength=len(cells))
     for i, key in enumerate(keys):
         for band in bands:
             pick = masks[band.name] & (codes == i)
-            columns[f"cat_{key}_{band.name}"] = np.bincount(idx[pick], minlength=len(cells))
-    frame = pd.DataFrame(columns, index=pd.Index(cells, name="cell_id")).astype(np.int64)
+            columns[f"cat_{key}_{band.name}"] = np.bincount(idx[pick], weights=weights[pick],
+                                                            minlength=len(cells))
+    frame = pd.DataFrame(columns, index=pd.Index(cells, name="cell_id")).round().astype(np.int64)
     whole, inside = inside_areas_km2(cells, area.geometry)
     frame.insert(0, "area_km2", inside)
     frame.insert(0, "inside_share", np.divide(inside, whole, out=np.zeros(len(cells)),
                                               where=whole > 0))
-    period = None
-    if len(incidents):
-        period = (incidents["time"].min(), incidents["time"].max())
+    start, end = period if period is not None else (None, None)
+    times = incidents["time"].dropna() if len(incidents) else incidents["time"]
+    start = start if start is not None else (times.min() if len(times) else None)
+    end = end if end is not None else (times.max() if len(times) else None)
+    period = (start, end) if start is not None and end is not None else None
     return CellTable(frame=frame, res=res, area=area, bands=tuple(bands),
-                     categories=dict(zip(keys, names, strict=True)), period=period, area_tz=tz,
+                     categories=dict(zip(keys, names, strict=True)), period=period, tz=tz,
                      events=incident_events(incidents, res=res, tz=tz))
 
 
 def incident_events(incidents: pd.DataFrame, *, res: int, tz: str = "Europe/Belgrade"
                     ) -> pd.DataFrame:
     """Incidents grouped by H3 cell (hexadecimal), local minute of the week (Monday 00:00 is
-    0), local day (proleptic Gregorian ordinal) and category as written, with their ``count``
-    (a ``count`` column's weights, else 1 each). No position finer than the cell is kept.
+    0), local day (proleptic Gregorian ordinal; day 1 for a row without a time) and category
+    as written, with their ``count`` (a ``count`` column's weights, else 1 each). No position
+    finer than the cell is kept.
 
     >>> df = pd.DataFrame({"lat": [42.8895], "lng": [20.8665], "category": ["fight"],
     ...                    "time": pd.to_datetime(["2025-06-02 21:30"], utc=True)})
@@ -191,11 +211,11 @@ def incident_events(incidents: pd.DataFrame, *, res: int, tz: str = "Europe/Belg
     if index.tz is None:
         index = index.tz_localize("UTC")
     wall = index.tz_convert(tz).tz_localize(None).to_numpy().astype("datetime64[m]")
-    minutes = wall.astype(np.int64)
-    days = minutes // 1440
+    undated = np.isnat(wall)  # files without times: one notional day, minute 0
+    minutes = np.where(undated, 0, wall.astype(np.int64))
+    days = np.where(undated, 1 - 719_163, minutes // 1440)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
-    count = incidents["count"].to_numpy(np.int64) if "count" in incidents else \
-        np.ones(len(incidents), np.int64)
+    count = incident_weights(incidents)
     frame = pd.DataFrame({"cell": cells, "minute": weekday * 1440 + minutes % 1440,
                           "day": days + 719_163, "category": incidents["category"].astype(str)
                           .to_numpy(), "count": count})

@@ -13,7 +13,8 @@ _PUBLIC = {
     "read_checked": "geo.inputs.validate", "read_incidents": "geo.inputs.validate",
     "read_pings": "geo.inputs.validate", "read_posts": "geo.inputs.validate",
     "check_incidents": "geo.inputs.validate", "check_pings": "geo.inputs.validate",
-    "check_posts": "geo.inputs.validate",
+    "check_posts": "geo.inputs.validate", "check_patrol_points": "geo.inputs.validate",
+    "read_patrol_points": "geo.inputs.validate",
 }
 __all__ = list(_PUBLIC)
 __getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)

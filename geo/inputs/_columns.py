@@ -29,8 +29,22 @@ DATETIME = ("date_time", "datetime", "timestamp", "time_stamp", "occurred_at", "
             "datum_i_vreme", "datum_vreme", "datum_i_vrijeme", "vreme_dogadjaja",
             "датум_и_време", "data_dhe_ora", "data_ora", "koha_e_ngjarjes")
 DATE = ("date", "datum", "data", "датум", "dita", "incident_date", "event_date")
-TIME = ("time", "vreme", "vrijeme", "време", "ora", "koha", "hour", "sat", "cas",
-        "incident_time_of_day", "time_of_day")
+TIME = ("time", "vreme", "vrijeme", "време", "ora", "koha", "hour", "sat", "cas", "čas", "час",
+        "сат", "incident_time_of_day", "time_of_day", "hour_of_day", "vreme_dogadjaja_sat",
+        "minutes_after_midnight")
+_EVENT_WORDS = (
+    ("occurrence", "occurred", "occ", "incident", "event", "offense", "offence", "crime",
+     "dogadjaja", "dogadjaj", "incidenta", "e_ngjarjes", "ngjarjes", "e_incidentit", "догађаја"),
+    ("reported", "report", "rptd", "prijave", "prijavljeno", "raportimit", "e_raportimit"),
+)
+"""Words that make a date or time column an event's (``occurrencedate``, ``DATE OCC``), most
+wanted first: when something happened before when it was reported."""
+COUNT = ("count", "counts", "cnt", "n", "broj", "број", "numri", "incident_count",
+         "incidents_count", "num_incidents", "n_incidents", "broj_incidenata",
+         "numri_i_incidenteve")
+DURATION = ("duration", "duration_min", "duration_minutes", "minutes", "mins", "min",
+            "time_spent", "minutes_spent", "trajanje", "trajanje_min", "minuta", "трајање",
+            "минута", "kohezgjatja", "kohëzgjatja", "minuta_qendrimi", "dwell", "dwell_min")
 CATEGORY = ("category", "type", "incident_type", "offence", "offense", "crime_type",
             "crime", "kategorija", "vrsta", "tip", "kategoria", "lloji", "категорија",
             "врста", "тип")
@@ -87,6 +101,29 @@ def find_column(
     return None
 
 
+def find_event_column(columns: Iterable[str], names: tuple[str, ...]) -> str | None:
+    """The column named one of ``names``, else one named so with an event word before or after
+    it (``occurrencedate``, ``occ_hour``, ``DATE OCC``, ``datum_dogadjaja``); occurrence words
+    are preferred to report words.
+
+    >>> find_event_column(["reporteddate", "occurrencedate", "Lat"], DATE)
+    'occurrencedate'
+    """
+    columns = list(columns)
+    exact = find_column(columns, names)
+    if exact is not None:
+        return exact
+    wanted = set(names)
+    for words in _EVENT_WORDS:
+        for column in columns:
+            folded = fold(column)
+            for word in words:
+                for rest in (folded.removeprefix(word), folded.removesuffix(word)):
+                    if rest != folded and rest.strip("_") in wanted:
+                        return column
+    return None
+
+
 def _shown(columns: list[str]) -> str:
     visible = [c for c in columns if not c.startswith("_")]
     text = ", ".join(repr(c) for c in visible[:20])
@@ -99,7 +136,7 @@ def shown_columns(columns: Iterable[str]) -> str:
 
 
 _KNOWN = set(LAT + LNG + X + Y + WKT + DATETIME + DATE + TIME + CATEGORY + UNIT
-             + STAFFED_FROM + STAFFED_TO)
+             + STAFFED_FROM + STAFFED_TO + COUNT + DURATION)
 
 
 def header_row(rows: list[list[object]], *, look: int = 10) -> int:

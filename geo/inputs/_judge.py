@@ -20,7 +20,12 @@ class Options:
     lng_col: str | None = None
     x_col: str | None = None
     y_col: str | None = None
-    time_col: str | None = None
+    time_col: str | tuple[str, str] | None = None
+    """One date-and-time column, or (date column, time-of-day column)."""
+    date_col: str | None = None
+    hour_col: str | None = None
+    """A time-of-day column to combine with the date: a clock time, an hour 0-23, HHMM or
+    minutes after midnight."""
     category_col: str | None = None
     unit_col: str | None = None
     crs: str | None = None
@@ -29,6 +34,16 @@ class Options:
     delimiter: str | None = None
     sheet: str | None = None
     layer: str | None = None
+    count_col: str | None = None
+    """Incidents each row stands for (aggregated exports); 1 per row without one."""
+    no_times: bool = False
+    """Incident files have no usable time of day: only the ``all`` band is analysed."""
+    date_from: str | None = None
+    date_to: str | None = None
+    """Keep rows of these local days (inclusive); others are counted as outside the period."""
+    duration_col: str | None = None
+    visit_minutes: float = 15.0
+    """Minutes a reported patrol visit stands for when the file gives no duration."""
 
 
 class Judge:
@@ -40,10 +55,21 @@ class Judge:
         self.code = np.zeros(self.n, dtype=np.int16)
         self.reasons: list[tuple[str, str]] = [("", "")]
         self.values: dict[int, pd.Series] = {}
+        self.aside = np.zeros(self.n, dtype=bool)
 
     @property
     def ok(self) -> np.ndarray:
-        return self.code == 0
+        """Rows neither rejected nor set aside (outside the period)."""
+        return (self.code == 0) & ~self.aside
+
+    def set_aside(self, mask: np.ndarray) -> None:
+        """Leave rows that pass every check out without rejecting them."""
+        self.aside |= np.asarray(mask, dtype=bool) & self.ok
+
+    @property
+    def outside(self) -> int:
+        """Rows set aside."""
+        return int(np.count_nonzero(self.aside))
 
     def fail(self, mask: np.ndarray, column: str, reason: str, values=None) -> None:
         mask = np.asarray(mask, dtype=bool) & self.ok
@@ -83,3 +109,11 @@ def _short(value) -> str:
 
 
 # ------------------------------------------------------------------ coordinates
+
+
+def judge_problem(table: RawTable, judge: Judge) -> None:
+    """Reject the rows the reader found malformed (more fields than the header)."""
+    if "_problem" in table.frame:
+        problem = table.frame["_problem"]
+        judge.fail((problem != "").to_numpy(), "*", "row has more fields than the header",
+                   problem)

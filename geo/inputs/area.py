@@ -16,7 +16,12 @@ from shapely.geometry.base import BaseGeometry
 from geo._errors import InputError
 from geo.inputs._columns import fold
 
-__all__ = ["StudyArea", "default_area", "read_area", "extent_area", "utm_crs_for"]
+__all__ = ["StudyArea", "default_area", "read_area", "extent_area", "utm_crs_for",
+           "check_area_size", "closest_names", "LARGE_AREA_RATIO"]
+
+LARGE_AREA_RATIO = 25.0
+"""An area this many times larger than the data's padded extent (and over 50 km²) is refused
+without ``--large-area``: a country for one town's data is a mistake, not a map."""
 
 _GEOD = pyproj.Geod(ellps="WGS84")
 NAME_FIELDS = ("name", "naziv", "emri", "name_en", "name_sr", "name_sq", "municipality",
@@ -82,16 +87,20 @@ def default_area() -> StudyArea:
     )
 
 
-def read_area(path: str | Path, *, name: str | None = None, layer: str | None = None) -> StudyArea:
+def read_area(path: str | Path, *, name: str | None = None, layer: str | None = None,
+              all_features: bool = False) -> StudyArea:
     """Read a boundary file (any format GDAL reads) as a study area.
 
     Parameters
     ----------
     name
         Pick the feature whose name (in any name-like column) equals this, ignoring case and
-        accents. Without it a file of several polygons is used as their union.
+        accents. An unknown name is an error listing every name, closest first.
     layer
         Layer of a multi-layer file; the first by default.
+    all_features
+        Use the union of every feature. A file of several differently named features needs
+        ``name`` or this.
     """
     import geopandas as gpd
     import pyogrio
@@ -136,10 +145,26 @@ def read_area(path: str | Path, *, name: str | None = None, layer: str | None = 
         raise InputError(msg)
     label = None
     names: dict[str, str] = {}
+    note = "Boundary from a user-supplied file."
+    if name is not None and all_features:
+        msg = "--area-name and --area-all: pick one feature or use them all, not both"
+        raise InputError(msg)
     if name is not None:
         polygonal, label = _pick_named(path, polygonal, name)
-    elif len(polygonal) == 1:
+    elif all_features:
+        label = _feature_name(polygonal) if _one_name(polygonal) else None
+        if len(polygonal) > 1:
+            note = (f"The union of all {len(polygonal):,} features of {path.name} "
+                    "(--area-all).")
+    elif len(polygonal) == 1 or _one_name(polygonal):
         label = _feature_name(polygonal)
+    else:
+        column, values = _listed_names(polygonal)
+        shown = (f"{column!r} has {', '.join(repr(v) for v in values)}" if values
+                 else "the file names none of them")
+        msg = (f"{path}: holds {len(polygonal):,} features; pass --area-name NAME to pick "
+               f"one ({shown}) or --area-all to use their union")
+        raise InputError(msg)
     parts = polygonal.geometry.to_numpy()
     invalid = ~shapely.is_valid(parts)
     if invalid.any():
@@ -156,7 +181,7 @@ def read_area(path: str | Path, *, name: str | None = None, layer: str | None = 
     if label:
         names = {"en": label}
     return StudyArea(name=label or "Study area", geometry=geometry, source="file", names=names,
-                     note="Boundary from a user-supplied file.")
+                     note=note)
 
 
 def _name_columns(gdf) -> list[str]:
@@ -174,9 +199,28 @@ def _feature_name(gdf) -> str | None:
     return None
 
 
+def _listed_names(gdf) -> tuple[str | None, list[str]]:
+    """The name column that tells features apart best (most distinct names, preferred
+    name-like columns first), and its names sorted."""
+    best, values = None, []
+    for column in _name_columns(gdf):
+        found = sorted({str(v).strip() for v in gdf[column].dropna() if str(v).strip()})
+        if len(found) > len(values):
+            best, values = column, found
+    return best, values
+
+
+def _one_name(gdf) -> bool:
+    """Whether every feature carries one and the same name (parts of one area)."""
+    column, values = _listed_names(gdf)
+    return column is not None and len(values) == 1 and gdf[column].notna().all()
+
+
 def _pick_named(path: Path, gdf, name: str):
     wanted = fold(name)
+    finest, _ = _listed_names(gdf)
     columns = _name_columns(gdf)
+    columns = ([finest] if finest else []) + [c for c in columns if c != finest]
     for column in columns:
         values = gdf[column].astype("string").fillna("")
         hits = gdf[values.map(fold) == wanted]
@@ -188,15 +232,48 @@ def _pick_named(path: Path, gdf, name: str):
             "to match it against"
         )
         raise InputError(msg)
-    column = columns[0]
-    values = sorted({str(v) for v in gdf[column].dropna()})
-    shown = ", ".join(repr(v) for v in values[:15]) + (" ..." if len(values) > 15 else "")
-    msg = f"{path}: no feature named {name!r}; column {column!r} has {shown}"
+    values = closest_names(name, _listed_names(gdf)[1])
+    shown = ", ".join(repr(v) for v in values)
+    msg = f"{path}: no feature named {name!r}; column {finest!r} has, closest first: {shown}"
     raise InputError(msg)
 
 
-def extent_area(lat: np.ndarray, lng: np.ndarray, *, pad_m: float = 250.0) -> StudyArea:
-    """An area from the points' own extent: their bounding box padded by ``pad_m`` metres."""
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions); a dozen lines, so no
+    dependency for it."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def closest_names(name: str, names: list[str]) -> list[str]:
+    """Every name, closest to ``name`` first: names holding it (or held in it) ignoring case
+    and accents, then by edit distance of the folded names, their words or their beginnings
+    (``Mitrovica`` is one letter from ``Mitrovicë e Veriut``).
+
+    >>> closest_names("zvecan", ["Leposavić", "Zvečan", "Zubin Potok", "Zveçani"])
+    ['Zvečan', 'Zveçani', 'Zubin Potok', 'Leposavić']
+    """
+    wanted = fold(name)
+
+    def key(candidate: str) -> tuple[int, int, str]:
+        folded = fold(candidate)
+        holds = bool(wanted) and (wanted in folded or folded in wanted)
+        parts = [folded, folded[:len(wanted)], *folded.split("_")]
+        return (0 if holds else 1, min(_edit_distance(wanted, p) for p in parts), folded)
+
+    return sorted(names, key=key)
+
+
+def extent_area(lat: np.ndarray, lng: np.ndarray, *, pad_m: float = 250.0,
+                limit_km2: float | None = 5000.0) -> StudyArea:
+    """An area from the points' own extent: their bounding box padded by ``pad_m`` metres,
+    refused above ``limit_km2``."""
     lat = np.asarray(lat, dtype=float)
     lng = np.asarray(lng, dtype=float)
     ok = np.isfinite(lat) & np.isfinite(lng) & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
@@ -214,13 +291,35 @@ def extent_area(lat: np.ndarray, lng: np.ndarray, *, pad_m: float = 250.0) -> St
         padded, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
     area = StudyArea(name="Study area (data extent)", geometry=geometry, source="extent",
                      approximate=True, note=f"The data's own extent padded by {pad_m:.0f} m.")
-    if area.area_km2 > 5000:
+    if limit_km2 is not None and area.area_km2 > limit_km2:
         msg = (
             f"--area extent: the data spread over {area.area_km2:,.0f} km2, too wide "
             "for a city map; pass --area FILE with a boundary, or fix stray points"
         )
         raise InputError(msg)
     return area
+
+
+def check_area_size(area: StudyArea, lat: np.ndarray, lng: np.ndarray, *,
+                    allow_large: bool = False) -> None:
+    """Refuse a study area far larger than the data's extent (padded by 1 km), unless
+    ``allow_large``: a national boundary file for one town's data would make a map of the
+    whole country."""
+    lat = np.asarray(lat, dtype=float)
+    lng = np.asarray(lng, dtype=float)
+    ok = np.isfinite(lat) & np.isfinite(lng)
+    if allow_large or not ok.any() or area.area_km2 <= 50:
+        return
+    extent = extent_area(lat[ok], lng[ok], pad_m=1000.0, limit_km2=None).area_km2
+    if area.area_km2 <= LARGE_AREA_RATIO * extent:
+        return
+    import h3
+
+    cells = area.area_km2 / h3.average_hexagon_area(9, unit="km^2")
+    msg = (f"study area {area.name!r} is {area.area_km2:,.0f} km² (about {cells:,.0f} cells at "
+           f"res 9) but the data cover {extent:,.0f} km²; pick the place with --area-name, "
+           "use --area extent, or pass --large-area to map the whole area")
+    raise InputError(msg)
 
 
 def utm_crs_for(lat: float, lng: float) -> pyproj.CRS:

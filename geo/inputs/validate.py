@@ -7,170 +7,127 @@ are dropped here). Rows read always equal rows accepted plus rows rejected.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from geo._arrays import sorted_by_key_time
-from geo._errors import InputError
 from geo.inputs import _columns as names
-from geo.inputs._columns import find_column, shown_columns
-from geo.inputs._judge import Judge, Options
-from geo.inputs._positions import judge_position, locate, outside_note
-from geo.inputs._times import parse_times, resolve_repeated_hour
+from geo.inputs._checked import Checked
+from geo.inputs._columns import find_column
+from geo.inputs._judge import LOCAL_TZ, Judge, Options, judge_problem
+from geo.inputs._period import set_aside_outside, stretch_note
+from geo.inputs._positions import judge_position, locate, outside_note, to_float
+from geo.inputs._timing import judge_time, zone_note
 from geo.inputs.area import StudyArea
 from geo.inputs.readers import RawTable, read_table
 
 __all__ = ["Options", "Checked", "check_incidents", "check_pings", "check_posts",
-           "read_incidents", "read_pings", "read_posts"]
+           "check_patrol_points", "read_incidents", "read_pings", "read_posts",
+           "read_patrol_points", "unify_categories"]
+
+MAX_COUNT = 1_000_000
+"""A row standing for more incidents than this is an error in the file, not a count."""
 
 
-@dataclass
-class Checked:
-    """The outcome of checking one file: accepted rows, rejects with reasons, and counts."""
-
-    kind: str
-    path: Path
-    accepted: pd.DataFrame
-    judged: Judge
-    rows_read: int
-    used: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    row_word: str = "row"
-
-    def __post_init__(self) -> None:
-        if len(self.accepted) + self.judged.rejected != self.rows_read:
-            msg = "rows read must equal accepted plus rejected"
-            raise AssertionError(msg)
-
-    @cached_property
-    def rejects(self) -> pd.DataFrame:
-        """Every rejected row: ``row``, ``column``, ``reason`` and the offending ``value``."""
-        return self.judged.rejects()
-
-    @cached_property
-    def _plain_rejects(self) -> pd.DataFrame:
-        return self.judged.rejects(values=False)
-
-    def reasons(self) -> pd.Series:
-        """Rejected rows counted by reason, most common first."""
-        return self._plain_rejects["reason"].value_counts()
-
-    def summary(self) -> str:
-        """A few lines a person reads: counts, columns used, and why rows were rejected."""
-        lines = [f"{self.path.name}: {self.kind}: {self.rows_read:,} rows read, "
-                 f"{len(self.accepted):,} accepted, {len(self.rejects):,} rejected"]
-        used = ", ".join(f"{k} <- {v!r}" for k, v in self.used.items())
-        if used:
-            lines.append(f"  columns used: {used}")
-        for reason, count in self.reasons().items():
-            plain = self._plain_rejects
-            first = plain.loc[plain["reason"] == reason, "row"].head(5).tolist()
-            rows = ", ".join(str(r) for r in first) + (" ..." if count > 5 else "")
-            lines.append(f"  rejected {count:,}: {reason} ({self.row_word}s {rows})")
-        lines.extend(f"  note: {n}" for n in self.notes)
-        return "\n".join(lines)
-
-    def quality(self) -> dict:
-        """Counts for a data quality table: file name (no folder), kind, rows read, accepted,
-        rejected, and (reason, rows) pairs, most common first. No row numbers, no values."""
-        return {"file": self.path.name, "kind": self.kind, "rows_read": self.rows_read,
-                "accepted": len(self.accepted), "rejected": self.judged.rejected,
-                "reasons": tuple((str(r), int(n)) for r, n in self.reasons().items())}
-
-    def write_rejects(self, folder: str | Path) -> Path | None:
-        """Write the rejects as CSV (row, column, reason, value) into ``folder``; None if none."""
-        if self.judged.rejected == 0:
-            return None
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        out = folder / f"{self.path.stem}_rejects.csv"
-        self.rejects.to_csv(out, index=False)
-        return out
-
-
-def _judge_time(table: RawTable, opts: Options, judge: Judge, used: dict[str, str],
-                *, required: bool = True, keys: np.ndarray | None = None) -> pd.Series | None:
-    """UTC times of the rows, failures judged. With ``keys`` (ping units), naive times in the
-    repeated autumn hour are read as winter time once a unit's clock goes back."""
-    frame, path = table.frame, table.path
-    cols = list(frame.columns)
-    time_c = find_column(cols, names.DATETIME, given=opts.time_col, path=path, option="--time-col")
-    date_c = tod_c = None
-    if time_c is None:
-        date_c = find_column(cols, names.DATE)
-        tod_c = find_column(cols, names.TIME)
-    if time_c is None and date_c and tod_c:
-        used.update(date=date_c, time=tod_c)
-        values = _joined(frame[date_c], frame[tod_c])
-        column = f"{date_c}+{tod_c}"
-    elif time_c or date_c or tod_c:
-        time_c = time_c or date_c or tod_c
-        used["time"] = time_c
-        values = frame[time_c]
-        column = time_c
-    elif required:
-        msg = (
-            f"{path}: no date/time column found; columns are {shown_columns(cols)}. "
-            "Pass --time-col to name it"
-        )
-        raise InputError(msg)
-    else:
-        return None
-    parsed = parse_times(values, tz=opts.tz)
-    judge.fail(parsed.blank, column, "missing date or time")
-    judge.fail(parsed.bad, column, "time is not a date and time", values)
-    judge.fail(parsed.date_only, column, "time of day missing (date only)", values)
-    future = parsed.utc > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
-    judge.fail(future.to_numpy(), column, "time is in the future", values)
-    if keys is not None:
-        return resolve_repeated_hour(parsed.utc, parsed.ambiguous, keys)
-    return parsed.utc
-
-
-def _joined(dates: pd.Series, times: pd.Series) -> pd.Series:
-    def as_text(series: pd.Series, fmt: str) -> pd.Series:
-        out = series.astype(object).map(
-            lambda v: v.strftime(fmt) if hasattr(v, "strftime") else ("" if v is None else str(v))
-        )
-        return out.astype("string").fillna("").str.strip()
-
-    d = as_text(dates, "%Y-%m-%d").str.replace(r"\s+00:00(:00)?$", "", regex=True)
-    t = as_text(times, "%H:%M:%S")
-    return (d + " " + t).str.strip().where((d != "") & (t != ""), d.where(t == "", ""))
-
-
-# ------------------------------------------------------------------ the three kinds
+# ------------------------------------------------------------------ the kinds
 
 def check_incidents(table: RawTable, *, area: StudyArea | None = None,
                     options: Options | None = None) -> Checked:
-    """Check incident rows: position, time, category. Returns the accepted rows as
-    ``row, time, lat, lng, category``."""
+    """Check incident rows: position, time, category and count. Returns the accepted rows as
+    ``row, time, lat, lng, category, count`` (``count`` is 1 without a count column; ``time``
+    is NaT with ``no_times`` unless a period asks for dates)."""
     opts = options or Options()
     judge, used = Judge(table), {}
-    _judge_problem(table, judge)
+    notes: list[str] = []
+    judge_problem(table, judge)
     lat, lng, cols = locate(table, opts, judge, used)
     judge_position(lat, lng, cols, area, judge, table.frame)
-    utc = _judge_time(table, opts, judge, used)
+    utc = judge_time(table, opts, judge, used, notes, no_times=opts.no_times)
     cat_c = find_column(table.frame.columns, names.CATEGORY, given=opts.category_col,
                         path=table.path, option="--category-col")
     if cat_c:
         used["category"] = cat_c
-        category = table.frame[cat_c].astype("string").fillna("").str.strip()
-        category = category.where(category != "", "unspecified")
+        category = unify_categories(table.frame[cat_c])
     else:
         category = pd.Series("unspecified", index=table.frame.index, dtype="string")
+    counts = _judge_count(table, opts, judge, used, notes)
+    period = set_aside_outside(utc, judge, date_from=opts.date_from, date_to=opts.date_to,
+                               tz=opts.tz)
     ok = judge.ok
+    if not opts.no_times:
+        notes.extend(zone_note(lng, ok, opts.tz, given=opts.tz != LOCAL_TZ))
+        if not period:
+            notes.extend(stretch_note(utc, ok, tz=opts.tz))
     accepted = pd.DataFrame({
         "row": table.row[ok], "time": utc[ok].reset_index(drop=True),
         "lat": lat[ok], "lng": lng[ok],
         "category": category[ok].reset_index(drop=True).astype(str),
+        "count": counts[ok],
     })
+    zero = int((accepted["count"] == 0).sum()) if "count" in used else 0
+    if zero:
+        notes.append(f"{zero:,} accepted rows have a count of 0: they add no incident")
     return Checked("incidents", table.path, accepted, judge, judge.n, used,
-                   outside_note(judge, area), table.row_word)
+                   outside_note(judge, area) + notes, table.row_word, period)
+
+
+def unify_categories(values: pd.Series) -> pd.Series:
+    """One name per category: names equal but for case, spacing or Unicode form become the
+    spelling the column uses most often (the first of equally common ones); blanks become
+    ``unspecified``.
+
+    >>> unify_categories(pd.Series(["Theft", "theft ", "THEFT", "theft", None])).tolist()
+    ['theft', 'theft', 'theft', 'theft', 'unspecified']
+    """
+    code, raw = pd.factorize(values.astype("string").fillna(""), use_na_sentinel=False)
+    if not len(raw):
+        return pd.Series([], index=values.index, dtype="string")
+    # spelling work on the distinct values only: a million rows hold a few dozen names
+    forms = np.array([" ".join(unicodedata.normalize("NFC", str(v)).split()) or "unspecified"
+                      for v in raw], dtype=object)
+    keys = np.array([f.casefold() for f in forms], dtype=object)
+    tally = pd.DataFrame({"key": keys, "form": forms,
+                          "n": np.bincount(code, minlength=len(raw)),
+                          "at": np.arange(len(raw))})  # factorize numbers by first sight
+    tally = tally.groupby(["key", "form"], sort=False).agg(n=("n", "sum"), at=("at", "min"))
+    best = tally.reset_index().sort_values(["n", "at"], ascending=[False, True])
+    shown = best.drop_duplicates("key").set_index("key")["form"]
+    return pd.Series(shown.reindex(keys).to_numpy(object)[code], index=values.index,
+                     dtype="string")
+
+
+def _judge_count(table: RawTable, opts: Options, judge: Judge, used: dict[str, str],
+                 notes: list[str]) -> np.ndarray:
+    """Incidents each row stands for, from ``--count-col`` or a column named like a count."""
+    frame = table.frame
+    taken = set(used.values())
+    free = [c for c in frame.columns if c not in taken and not str(c).startswith("_")]
+    column = find_column(frame.columns if opts.count_col else free, names.COUNT,
+                         given=opts.count_col, path=table.path, option="--count-col")
+    ones = np.ones(len(frame), dtype=np.int64)
+    if column is None:
+        return ones
+    values, blank = to_float(frame[column])
+    finite = values[np.isfinite(values)]
+    if opts.count_col is None and len(finite) >= 10 and (
+            np.array_equal(finite, np.arange(1, len(finite) + 1))
+            or np.array_equal(finite, np.arange(len(finite)))):
+        notes.append(f"column {column!r} numbers the rows, so it is not read as counts; pass "
+                     "--count-col to use it")
+        return ones
+    used["count"] = column
+    judge.fail(blank, column, "missing count")
+    judge.fail(np.isnan(values), column, "count is not a number", frame[column])
+    judge.fail(values < 0, column, "count is negative", frame[column])
+    judge.fail(values != np.round(values), column, "count is not a whole number", frame[column])
+    judge.fail(values > MAX_COUNT, column, "count is implausibly large (over 1,000,000)",
+               frame[column])
+    fine = np.isfinite(values) & (values >= 0) & (values <= MAX_COUNT)
+    return np.where(fine, np.round(np.where(fine, values, 0)), 0).astype(np.int64)
 
 
 def check_pings(table: RawTable, *, area: StudyArea | None = None,
@@ -181,36 +138,82 @@ def check_pings(table: RawTable, *, area: StudyArea | None = None,
     Of pings that share a unit and a time, the first in the file is kept.
     """
     opts = options or Options()
-    judge, used = Judge(table), {}
-    _judge_problem(table, judge)
-    unit_c = find_column(table.frame.columns, names.UNIT, given=opts.unit_col,
-                         path=table.path, option="--unit-col")
-    if unit_c:
-        used["unit"] = unit_c
-        code, units = _unit_codes(table.frame[unit_c])
-        judge.fail(code < 0, unit_c, "missing unit id")
-    else:
-        code, units = np.zeros(judge.n, dtype=np.int64), pd.Index([table.path.stem])
-    lat, lng, cols = locate(table, opts, judge, used)
-    judge_position(lat, lng, cols, area, judge, table.frame)
-    utc = _judge_time(table, opts, judge, used, keys=code)
-    t_us = pd.DatetimeIndex(utc).as_unit("us").asi8
-    ok = np.flatnonzero(judge.ok)
-    if not sorted_by_key_time(code[ok], t_us[ok]):  # exports are often sorted already
-        ok = ok[np.lexsort((t_us[ok], code[ok]))]  # stable: file order within equal keys
-    order = ok
-    dup = np.zeros(judge.n, dtype=bool)
-    dup[order[1:]] = (code[order[1:]] == code[order[:-1]]) & (t_us[order[1:]] == t_us[order[:-1]])
+    tracked = judge_tracked(table, opts, area)
+    judge, used, code, utc = tracked.judge, tracked.used, tracked.code, tracked.utc
+    period = set_aside_outside(utc, judge, date_from=opts.date_from, date_to=opts.date_to,
+                               tz=opts.tz)
+    order, dup = sorted_repeats(judge, code, utc)
     judge.fail(dup, used.get("time", "time"), "duplicate ping (same unit and time)",
                lambda rows: utc.iloc[rows].astype(str))
-    keep = order[~dup[order]]
-    accepted = pd.DataFrame({
-        "row": table.row[keep],
-        "unit": pd.Categorical.from_codes(code[keep], categories=units),
-        "time": utc.iloc[keep].reset_index(drop=True), "lat": lat[keep], "lng": lng[keep],
-    }, copy=False)
+    accepted = tracked.rows(table, order[~dup[order]])
     return Checked("pings", table.path, accepted, judge, judge.n, used,
-                   outside_note(judge, area), table.row_word)
+                   outside_note(judge, area), table.row_word, period)
+
+
+@dataclass
+class Tracked:
+    """What the checks of a unit's positions over time (pings, reported visits) share."""
+
+    judge: Judge
+    used: dict[str, str]
+    notes: list[str]
+    code: np.ndarray
+    units: pd.Index
+    lat: np.ndarray
+    lng: np.ndarray
+    utc: pd.Series
+
+    def rows(self, table: RawTable, keep: np.ndarray, **extra: np.ndarray) -> pd.DataFrame:
+        """The kept rows as ``row, unit, time, lat, lng`` and the ``extra`` columns."""
+        return pd.DataFrame({
+            "row": table.row[keep],
+            "unit": pd.Categorical.from_codes(self.code[keep], categories=self.units),
+            "time": self.utc.iloc[keep].reset_index(drop=True), "lat": self.lat[keep],
+            "lng": self.lng[keep], **{k: v[keep] for k, v in extra.items()},
+        }, copy=False)
+
+
+def judge_tracked(table: RawTable, opts: Options, area: StudyArea | None) -> Tracked:
+    """Judge a file of a unit's positions over time: malformed rows, unit, position, time."""
+    judge, used = Judge(table), {}
+    notes: list[str] = []
+    judge_problem(table, judge)
+    code, units = judge_units(table, opts, judge, used)
+    lat, lng, cols = locate(table, opts, judge, used)
+    judge_position(lat, lng, cols, area, judge, table.frame)
+    utc = judge_time(table, opts, judge, used, notes, keys=code)
+    return Tracked(judge, used, notes, code, units, lat, lng, utc)
+
+
+def sorted_repeats(judge: Judge, code: np.ndarray, utc: pd.Series, *same: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The judged rows sorted by unit and time (file order within equal keys), and which
+    repeat the row before them in unit, time and every array of ``same``."""
+    t_us = pd.DatetimeIndex(utc).as_unit("us").asi8
+    order = np.flatnonzero(judge.ok)
+    if not sorted_by_key_time(code[order], t_us[order]):  # exports are often sorted already
+        order = order[np.lexsort((t_us[order], code[order]))]  # stable
+    repeat = np.zeros(judge.n, dtype=bool)
+    after, before = order[1:], order[:-1]
+    found = (code[after] == code[before]) & (t_us[after] == t_us[before])
+    for values in same:
+        found &= values[after] == values[before]
+    repeat[after] = found
+    return order, repeat
+
+
+def judge_units(table: RawTable, opts: Options, judge: Judge, used: dict[str, str]
+                ) -> tuple[np.ndarray, pd.Index]:
+    """Unit code per row and the unit names; one unit named after the file without a unit
+    column. Blank unit ids are rejected."""
+    unit_c = find_column(table.frame.columns, names.UNIT, given=opts.unit_col,
+                         path=table.path, option="--unit-col")
+    if not unit_c:
+        return np.zeros(judge.n, dtype=np.int64), pd.Index([table.path.stem])
+    used["unit"] = unit_c
+    code, units = _unit_codes(table.frame[unit_c])
+    judge.fail(code < 0, unit_c, "missing unit id")
+    return code, units
 
 
 def _unit_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -229,12 +232,13 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
     ``row, post, lat, lng, start_min, end_min, active_from, active_to, languages`` (minutes
     after local midnight; ``end_min`` may be smaller than ``start_min`` for a shift past
     midnight; ``languages`` the codes its officers speak, ``"sr;sq"``, or empty)."""
-    from geo.inputs._times import parse_clock, parse_day
+    from geo.inputs._clock import parse_clock
+    from geo.inputs._times import parse_day
 
     opts = options or Options()
     judge, used = Judge(table), {}
     frame = table.frame
-    _judge_problem(table, judge)
+    judge_problem(table, judge)
     lat, lng, cols = locate(table, opts, judge, used)
     judge_position(lat, lng, cols, area, judge, frame)
     label_c = find_column(frame.columns, names.POST_NAME) or find_column(frame.columns,
@@ -317,19 +321,22 @@ def language_codes(value) -> str:
     return ";".join(codes)
 
 
-def _judge_problem(table: RawTable, judge: Judge) -> None:
-    if "_problem" in table.frame:
-        problem = table.frame["_problem"]
-        judge.fail((problem != "").to_numpy(), "*", "row has more fields than the header",
-                   problem)
+def check_patrol_points(table: RawTable, *, area: StudyArea | None = None,
+                        options: Options | None = None) -> Checked:
+    """Check reported patrol visits (see :mod:`geo.inputs._visits`)."""
+    from geo.inputs._visits import check_visits
+
+    return check_visits(table, area=area, options=options)
 
 
-_CHECKS = {"incidents": check_incidents, "pings": check_pings, "posts": check_posts}
+_CHECKS = {"incidents": check_incidents, "pings": check_pings, "posts": check_posts,
+           "patrol_points": check_patrol_points}
 
 
 def read_checked(path: str | Path, kind: str, *, area: StudyArea | None = None,
                  options: Options | None = None) -> Checked:
-    """Read a file and check its rows as ``kind`` ('incidents', 'pings' or 'posts')."""
+    """Read a file and check its rows as ``kind`` ('incidents', 'pings', 'posts' or
+    'patrol_points')."""
     opts = options or Options()
     table = read_table(path, encoding=opts.encoding, delimiter=opts.delimiter,
                        sheet=opts.sheet, layer=opts.layer)
@@ -352,3 +359,10 @@ def read_posts(path: str | Path, *, area: StudyArea | None = None,
                options: Options | None = None) -> Checked:
     """Read and check a fixed-post file."""
     return read_checked(path, "posts", area=area, options=options)
+
+
+def read_patrol_points(path: str | Path, *, area: StudyArea | None = None,
+                       options: Options | None = None) -> Checked:
+    """Read and check a file of reported patrol visits (position, time, optional unit and
+    minutes)."""
+    return read_checked(path, "patrol_points", area=area, options=options)

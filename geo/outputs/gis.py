@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import UsageError
+from geo._gpkg import write_gpkg
 from geo.privacy.gate import COMPLEMENT, SMALL, PublishedCells, check_published
 
 __all__ = ["published_frame", "write_published"]
@@ -48,7 +49,7 @@ def write_published(published: PublishedCells, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
-        frame.to_file(path, layer="cells", driver="GPKG", engine="pyogrio")
+        write_gpkg(frame, path, layer="cells")
     elif suffix in (".parquet", ".geoparquet"):
         frame.to_parquet(path)
     else:

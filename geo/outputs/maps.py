@@ -79,7 +79,7 @@ def _area_rings(geometry) -> list[list[list[int]]]:
 
 
 def map_payload(published: PublishedCells, *, lang: str = "en", title: str | None = None,
-                note: str = "", synthetic: bool = False) -> dict:
+                note: str = "", synthetic: bool = False, no_times: bool = False) -> dict:
     """Everything the page's script needs, as plain JSON-ready data."""
     if lang not in LANGUAGES:
         msg = f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}"
@@ -155,7 +155,7 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
         "meta": {"k": published.k, "period": published.period, "totals": published.totals,
                  "epsilon": published.epsilon,
                  "synthetic": synthetic, "approximate": published.area_approximate,
-                 "sparse": published.sparse, "methods": methods,
+                 "sparse": published.sparse, "methods": methods, "no_times": no_times,
                  "restricted": published.audience == "analyst"},
     }
 
@@ -178,7 +178,7 @@ def _json_for_script(data: dict) -> str:
 
 def render_map(published: PublishedCells, path: str | Path, *, title: str | None = None,
                note: str = "", lang: str = "en", tiles: bool = False,
-               synthetic: bool = False) -> Path:
+               synthetic: bool = False, no_times: bool = False) -> Path:
     """Write the interactive map of published cells as one HTML file.
 
     Parameters
@@ -196,12 +196,16 @@ def render_map(published: PublishedCells, path: str | Path, *, title: str | None
         page makes no request at all.
     synthetic
         Say, in every language, that the data are a synthetic sample.
+    no_times
+        The incidents had no times of day: the note says every time-dependent layer and
+        band is left out.
     """
     check_published(published, "render_map")
     path = Path(path)
     title = clean_text(title) if title else None
     note = clean_text(note, limit=500)
-    payload = map_payload(published, lang=lang, title=title, note=note, synthetic=synthetic)
+    payload = map_payload(published, lang=lang, title=title, note=note, synthetic=synthetic,
+                          no_times=no_times)
     # the view comes from the published outline (1e-6 degrees), nothing finer
     corners = np.concatenate([np.asarray(r) for r in payload["area"]]) / SCALE
     miny, minx = (round(float(v), 6) for v in corners.min(axis=0))
@@ -212,3 +216,15 @@ def render_map(published: PublishedCells, path: str | Path, *, title: str | None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _number_elements(root) -> None:
+    """Give every element of the page but the map a name by its place in the page, so two
+    runs on the same data write the same bytes (folium draws random names)."""
+    todo, number = [root], 0
+    while todo:
+        element = todo.pop(0)
+        if element.get_name() != "map_patrolmap":
+            element._id = f"pm{number}"
+            number += 1
+        todo.extend(element._children.values())

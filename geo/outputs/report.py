@@ -296,15 +296,18 @@ def _quality(published: PublishedCells, lang: str) -> list[Block]:
     facts = published.report
     if not facts.quality:
         return []
+    outside = any(q.get("outside") for q in facts.quality)
     rows = [[clean_text(q["file"], limit=60), t(f"kind_{q['kind']}", lang),
              number(q["rows_read"], lang, decimals=0), number(q["accepted"], lang, decimals=0),
              number(q["rejected"], lang, decimals=0),
+             *([number(q.get("outside", 0), lang, decimals=0)] if outside else []),
              "; ".join(f"{clean_text(reason_text(r, lang), limit=80)}: "
                        f"{number(n, lang, decimals=0)}"
                        for r, n in q["reasons"]) or "–"]
             for q in facts.quality]
     head = [t("col_file", lang), t("col_kind", lang), t("col_read", lang),
-            t("col_accepted", lang), t("col_rejected", lang), t("col_reasons", lang)]
+            t("col_accepted", lang), t("col_rejected", lang),
+            *([t("col_outside", lang)] if outside else []), t("col_reasons", lang)]
     blocks = [Block("h2", t("sec_quality", lang)), Block("p", t("quality_note", lang)),
               Block("table", head=head, rows=rows)]
     if facts.intervals and facts.intervals["total"]:
@@ -333,8 +336,10 @@ def _methods(published: PublishedCells, lang: str) -> list[Block]:
 
 
 def report_blocks(published: PublishedCells, *, lang: str = "en", title: str | None = None,
-                  note: str = "", synthetic: bool = False) -> list[Block]:
-    """The report's content in reading order, in one language."""
+                  note: str = "", synthetic: bool = False, no_times: bool = False
+                  ) -> list[Block]:
+    """The report's content in reading order, in one language. With ``no_times`` (incidents
+    without times of day) the time-dependent sections are left out, and it says so."""
     check_published(published, "the report")
     if published.report is None:
         msg = "publish() was called without report inputs: no report can be drawn"
@@ -358,13 +363,19 @@ def report_blocks(published: PublishedCells, *, lang: str = "en", title: str | N
         warnings.append(t("noise", lang, eps=published.epsilon))
     if published.sparse:
         warnings.append(t("sparse", lang))
+    if no_times:
+        warnings.append(t("no_times_note", lang))
     blocks += [Block("note", w) for w in warnings]
     if note:
         blocks.append(Block("p", clean_text(note, limit=500)))
     blocks.append(Block("p", t("report_map_note", lang)))
     for part in (_headline, _categories, _when, _where, _gaps):
         blocks += part(published, lang)
-    for part in (_change, _emerging, _siting, _quality, _methods):
+    if no_times:
+        blocks += [Block("h2", t("sec_no_times", lang)), Block("p", t("no_times_left_out", lang))]
+    for part in ((_siting,) if no_times else (_change, _emerging, _siting)):
+        blocks += part(published, lang)
+    for part in (_quality, _methods):
         blocks += part(published, lang)
     return blocks
 
@@ -400,12 +411,14 @@ def _declared_places(published: PublishedCells) -> list[list[float]]:
 
 
 def render_report(published: PublishedCells, path: str | Path, *, lang: str = "en",
-                  title: str | None = None, note: str = "", synthetic: bool = False) -> Path:
+                  title: str | None = None, note: str = "", synthetic: bool = False,
+                  no_times: bool = False) -> Path:
     """Write the planner's report as one self-contained HTML page (no script, no request).
 
     ``published`` must come from :func:`geo.privacy.gate.publish` with report inputs.
     """
-    blocks = report_blocks(published, lang=lang, title=title, note=note, synthetic=synthetic)
+    blocks = report_blocks(published, lang=lang, title=title, note=note, synthetic=synthetic,
+                           no_times=no_times)
     body = "\n".join(html_block(b) for b in blocks)
     data = {"k": published.k, "restricted": published.audience == "analyst",
             "epsilon": published.epsilon, "lang": lang, "res": published.res,
@@ -424,10 +437,11 @@ def render_report(published: PublishedCells, path: str | Path, *, lang: str = "e
 
 
 def render_report_pdf(published: PublishedCells, path: str | Path, *, lang: str = "en",
-                      title: str | None = None, note: str = "", synthetic: bool = False
-                      ) -> Path:
+                      title: str | None = None, note: str = "", synthetic: bool = False,
+                      no_times: bool = False) -> Path:
     """Write the same report as an A4 portrait PDF (text as text, charts as pictures)."""
     from geo.outputs._report_pdf import write_pdf
 
-    blocks = report_blocks(published, lang=lang, title=title, note=note, synthetic=synthetic)
+    blocks = report_blocks(published, lang=lang, title=title, note=note, synthetic=synthetic,
+                           no_times=no_times)
     return write_pdf(blocks, Path(path))

@@ -20,7 +20,7 @@ from geo.analysis.table import CellTable
 from geo.inputs.taxonomy import OTHER, Taxonomy
 from geo.privacy.release import BandSpec, ReleaseSpec, area_key, area_rows, cell_rows
 
-__all__ = ["Draft", "draft_release", "whole_months"]
+__all__ = ["Draft", "draft_release", "whole_months", "UNDATED"]
 
 
 @dataclass
@@ -48,14 +48,23 @@ def _day(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
+UNDATED = dt.date(1, 1, 1)
+"""The one notional day of incidents without times."""
+
+
 def _period(events: pd.DataFrame, requested) -> tuple[dt.date, dt.date]:
+    dated = events["day"][events["day"] > 1] if len(events) else events["day"]
+    if not len(dated) and not (requested and any(requested)):
+        return UNDATED, UNDATED
+    if len(dated):
+        first, last = whole_months(dt.date.fromordinal(int(dated.min())),
+                                   dt.date.fromordinal(int(dated.max())))
+    else:
+        first = last = None
     if requested is not None:
-        return _day(requested[0]), _day(requested[1])
-    if not len(events):
-        today = dt.date.today()
-        return whole_months(today, today)
-    return whole_months(dt.date.fromordinal(int(events["day"].min())),
-                        dt.date.fromordinal(int(events["day"].max())))
+        first = _day(requested[0]) if requested[0] else first
+        last = _day(requested[1]) if requested[1] else last
+    return first or last, last or first
 
 
 def _windows(first: dt.date, last: dt.date, change_date, before, after) -> dict:
@@ -90,6 +99,8 @@ def draft_release(table: CellTable, *, k: int, taxonomy: Taxonomy, week: bool,
     events = table.events.copy()
     events["category"] = [taxonomy.classify(c) for c in events["category"]]
     first, last = _period(events, period)
+    if first == UNDATED:  # no times: every incident on the one notional day
+        events["day"] = UNDATED.toordinal()
     inside = events["day"].between(first.toordinal(), last.toordinal())
     chosen = list(taxonomy.keys) if not categories else \
         sorted({taxonomy.classify(c) for c in categories}, key=list(taxonomy.keys).index)

@@ -32,7 +32,7 @@ from geo.analysis.table import CellTable
 from geo.inputs.area import utm_crs_for
 from geo.inputs.taxonomy import Taxonomy, default_taxonomy
 from geo.privacy._report_facts import ReportFacts, ReportInputs, report_facts
-from geo.privacy._spec import draft_release
+from geo.privacy._spec import UNDATED, draft_release
 from geo.privacy.derived import DeriveSettings
 from geo.privacy.disclosure import Earlier
 from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, ReleaseSpec, compact_spec
@@ -288,7 +288,8 @@ def _assemble(table, draft, counts: ReleaseCounts, *, k, audience, posts, reach_
               sparse, epsilon, taxonomy, decisions, report) -> PublishedCells:
     spec = draft.spec
     bands = tuple(b.name for b in spec.bands)
-    period = (spec.first_day.isoformat(), spec.last_day.isoformat())
+    period = (None if spec.first_day == UNDATED else
+              (spec.first_day.isoformat(), spec.last_day.isoformat()))
     public_posts = tuple(
         PublicPost(lat=round(float(p.lat), 6), lng=round(float(p.lng), 6),
                    name=clean_text(p.post, limit=80),

@@ -433,6 +433,7 @@
     note.appendChild(el("div", null, tr("suppressed_note", {k: D.meta.k, k1: D.meta.k - 1})));
     if (D.meta.approximate) { note.appendChild(el("div", null, tr("approximate_area"))); }
     if (D.meta.sparse) { note.appendChild(el("div", "pm-warn", tr("sparse"))); }
+    if (D.meta.no_times) { note.appendChild(el("div", "pm-warn", tr("no_times_note"))); }
     if (D.meta.epsilon !== null && D.meta.epsilon !== undefined) {
       note.appendChild(el("div", null, tr("noise", {eps: D.meta.epsilon})));
     }
