@@ -301,7 +301,7 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
             epsilon = check_epsilon(epsilon)
         except ValueError as err:
             raise UsageError(str(err)) from None
-    if audience == "community" and settings.res > MAX_COMMUNITY_RES:
+    if audience == "community" and settings.res != "auto" and settings.res > MAX_COMMUNITY_RES:
         msg = (f"--res {settings.res}: community output uses cells of at most res "
                f"{MAX_COMMUNITY_RES} (street-block size); a finer grid would place single "
                "incidents. Use --res 9 or 10, or --audience analyst")
