@@ -7,6 +7,8 @@ are dropped here). Rows read always equal rows accepted plus rows rejected.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from geo._arrays import sorted_by_key_time
+from geo._csv import write_csv
 from geo._errors import InputError
+from geo._text import CONTROL
 from geo.inputs import _columns as names
 from geo.inputs._columns import find_column, shown_columns
 from geo.inputs._judge import Judge, Options
@@ -25,7 +29,7 @@ from geo.inputs.area import StudyArea
 from geo.inputs.readers import RawTable, read_table
 
 __all__ = ["Options", "Checked", "check_incidents", "check_pings", "check_posts",
-           "read_incidents", "read_pings", "read_posts"]
+           "read_incidents", "read_pings", "read_posts", "rejects_names", "safe_stem"]
 
 
 @dataclass
@@ -81,15 +85,48 @@ class Checked:
                 "accepted": len(self.accepted), "rejected": self.judged.rejected,
                 "reasons": tuple((str(r), int(n)) for r, n in self.reasons().items())}
 
-    def write_rejects(self, folder: str | Path) -> Path | None:
-        """Write the rejects as CSV (row, column, reason, value) into ``folder``; None if none."""
+    def write_rejects(self, folder: str | Path, *, name: str | None = None) -> Path | None:
+        """Write the rejects as CSV (row, column, reason, value) into ``folder``; None if none.
+
+        The file is ``name`` (see :func:`rejects_names`), by default ``<safe stem>_rejects.csv``;
+        every cell is spreadsheet-safe.
+        """
         if self.judged.rejected == 0:
             return None
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        out = folder / f"{self.path.stem}_rejects.csv"
-        self.rejects.to_csv(out, index=False)
-        return out
+        return write_csv(self.rejects, folder / (name or rejects_names([self.path])[0]))
+
+
+def safe_stem(path: str | Path, *, limit: int = 60) -> str:
+    """A file's name without its extension, in letters, digits, ``.``, ``-`` and ``_`` only,
+    fit to name a file the tool writes (markup, quotes, spaces and controls become ``_``).
+
+    >>> safe_stem("data/<img src=x onerror=alert(1)>.csv")
+    'img_src_x_onerror_alert_1'
+    """
+    stem = unicodedata.normalize("NFC", Path(path).stem)
+    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._-")
+    return stem[:limit].rstrip("._-") or "input"
+
+
+def rejects_names(paths) -> list[str]:
+    """A rejects file name per input, ``<safe stem>_rejects.csv``, unique among ``paths``:
+    inputs with the same name (from different folders) get ``_2``, ``_3`` ...
+
+    >>> rejects_names(["a/incidents.csv", "b/incidents.csv", "posts.xlsx"])
+    ['incidents_rejects.csv', 'incidents_2_rejects.csv', 'posts_rejects.csv']
+    """
+    names, seen = [], set()
+    for path in paths:
+        stem = safe_stem(path)
+        name, n = f"{stem}_rejects.csv", 1
+        while name.lower() in seen:
+            n += 1
+            name = f"{stem}_{n}_rejects.csv"
+        seen.add(name.lower())
+        names.append(name)
+    return names
 
 
 def _judge_time(table: RawTable, opts: Options, judge: Judge, used: dict[str, str],
@@ -155,7 +192,7 @@ def check_incidents(table: RawTable, *, area: StudyArea | None = None,
                         path=table.path, option="--category-col")
     if cat_c:
         used["category"] = cat_c
-        category = table.frame[cat_c].astype("string").fillna("").str.strip()
+        category = _cleaned(table.frame[cat_c])
         category = category.where(category != "", "unspecified")
     else:
         category = pd.Series("unspecified", index=table.frame.index, dtype="string")
@@ -212,7 +249,7 @@ def check_pings(table: RawTable, *, area: StudyArea | None = None,
 def _unit_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer code per row (-1 where blank) and the unit names, trimmed; fast on millions."""
     raw_code, raw_names = pd.factorize(values, use_na_sentinel=True)
-    trimmed = pd.Index(raw_names.astype(str)).str.strip()
+    trimmed = pd.Index(_cleaned(pd.Series(raw_names.astype(str))))
     name_code, names_ = pd.factorize(trimmed)
     name_code = np.where(trimmed == "", -1, name_code)
     code = np.where(raw_code >= 0, name_code[np.maximum(raw_code, 0)], -1)
@@ -236,7 +273,7 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
                                                                         names.POST_ID)
     if label_c:
         used["post"] = label_c
-        label = frame[label_c].astype("string").fillna("").str.strip()
+        label = _cleaned(frame[label_c])
         label = label.where(label != "", pd.Series([f"post {r}" for r in table.row],
                                                    index=frame.index, dtype="string"))
     else:
@@ -273,6 +310,13 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
     })
     return Checked("posts", table.path, accepted, judge, judge.n, used,
                    outside_note(judge, area), table.row_word)
+
+
+def _cleaned(values: pd.Series) -> pd.Series:
+    """Text of a name or category column without controls or direction marks, spaces
+    collapsed ("fi\u200eght " is "fight"); missing values are empty."""
+    text = values.astype("string").fillna("").str.replace(CONTROL, "", regex=True)
+    return text.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
 def _judge_problem(table: RawTable, judge: Judge) -> None:
