@@ -7,12 +7,13 @@ Exit codes: 0 on success, 2 on bad usage or bad input (one line on stderr, no tr
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import tempfile
 from pathlib import Path
 
 from geo import __version__
-from geo._errors import InputError, PatrolmapError, UsageError
+from geo._errors import InputError, PatrolmapError, UsageError, interrupted
 from geo._progress import wanted
 from geo._summary import analysis_text
 from geo.analysis.bands import parse_bands
@@ -24,6 +25,15 @@ from geo.privacy.gate import DEFAULT_K
 from geo.recipe import COLUMN_OPTIONS, load_recipe
 
 __all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad usage is one line on stderr (what is wrong, where help is), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"patrolmap: error: {' '.join(message.split())} "
+                     f"(see '{self.prog} --help')\n")
+
 
 def _add_reading_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("reading columns (guessed when not given)")
@@ -146,8 +156,9 @@ def _settings(values: dict) -> Settings:
     if given.get("k_ring", 1) < 1 or given.get("permutations", 999) < 99:
         msg = "--k-ring must be at least 1 and --permutations at least 99"
         raise UsageError(msg)
-    if given.get("cap_s", 1) <= 0 or given.get("reach_m", 1) <= 0:
-        msg = "--cap and --reach must be positive"
+    if not all(math.isfinite(given.get(key, 1)) and given.get(key, 1) > 0
+               for key in ("cap_s", "reach_m")):
+        msg = "--cap and --reach must be positive numbers of seconds and metres"
         raise UsageError(msg)
     if values.get("tz"):
         given["tz"] = _zone(values["tz"])
@@ -177,8 +188,13 @@ def _settings(values: dict) -> Settings:
         msg = "--new-posts must be 0 or more"
         raise UsageError(msg)
     bands = {b.name for b in given.get("bands", Settings().bands)}
-    if given.get("posts_band", "night") not in bands:
-        msg = f"--posts-band {given['posts_band']}: bands are {', '.join(sorted(bands))}"
+    posts_band = given.get("posts_band", Settings.posts_band)
+    if posts_band not in bands:
+        named = ", ".join(sorted(bands))
+        msg = (f"--posts-band {posts_band}: no such band; bands are {named}"
+               if "posts_band" in given else
+               f"--bands has no band {posts_band!r}, the band new posts are sited for; "
+               f"name one of {named} with --posts-band")
         raise UsageError(msg)
     return Settings(**given)
 
@@ -194,7 +210,7 @@ def _period(value, name: str) -> tuple[str, str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="patrolmap",
         description="Hexagon maps of incident hot spots and patrol coverage gaps.",
     )
@@ -266,8 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"patrolmap: error: {_one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("patrolmap: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     except Exception as err:  # an internal error: still one line, never a traceback
         print(f"patrolmap: internal error: {type(err).__name__}: {_one_line(err)} "
               "(please report it)", file=sys.stderr)

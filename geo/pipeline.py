@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,8 +226,9 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
                "use --audience analyst for a restricted view" if audience == "community"
                else f"--k {k}: k is at least 1")
         raise UsageError(msg)
-    if epsilon is not None and not epsilon > 0:
-        msg = f"--epsilon {epsilon}: the privacy budget must be positive"
+    if epsilon is not None and not (math.isfinite(epsilon) and epsilon > 0):
+        msg = (f"--epsilon {epsilon}: the privacy budget must be positive and finite "
+               "(e.g. 1.0; smaller is more private)")
         raise UsageError(msg)
     if (png or pdf) and picture_layer not in LAYERS:
         msg = f"--picture {picture_layer}: choose one of {', '.join(LAYERS)}"
