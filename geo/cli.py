@@ -22,7 +22,7 @@ from geo.analysis.steps import Settings
 from geo.i18n import LANGUAGES
 from geo.inputs.validate import Options
 from geo.privacy.gate import DEFAULT_K
-from geo.recipe import COLUMN_OPTIONS, load_recipe
+from geo.recipe import COLUMN_OPTIONS, OUTPUT_KEYS, load_recipe
 
 __all__ = ["main"]
 
@@ -369,6 +369,8 @@ def _report(args, result) -> None:
     for report in result.reports:
         _say(args, f"report: {report}")
     _say(args, f"map: {result.map_path}")
+    if result.release is not None:
+        _say(args, result.release.text())
 
 
 def _guess_kind(table) -> str:
@@ -386,9 +388,10 @@ def _guess_kind(table) -> str:
 
 
 def _run_check(args) -> int:
+    from geo._release import check_outputs
     from geo.inputs.area import default_area, read_area
     from geo.inputs.readers import read_table
-    from geo.inputs.validate import check_incidents, check_pings, check_posts
+    from geo.inputs.validate import check_incidents, check_pings, check_posts, rejects_names
 
     opts = _options(vars(args))
     if args.area == "extent":
@@ -402,7 +405,11 @@ def _run_check(args) -> int:
         area = default_area()
     checks = {"incidents": check_incidents, "pings": check_pings, "posts": check_posts}
     worst = 0
-    for file in args.files:
+    names = rejects_names(args.files)
+    if args.rejects_dir:
+        check_outputs({f"--rejects-dir {args.rejects_dir}": Path(args.rejects_dir) / n
+                       for n in names}, args.files)
+    for file, name in zip(args.files, names, strict=True):
         try:
             table = read_table(file, encoding=opts.encoding, delimiter=opts.delimiter,
                                sheet=opts.sheet, layer=opts.layer)
@@ -414,7 +421,7 @@ def _run_check(args) -> int:
             continue
         print(checked.summary())
         if args.rejects_dir:
-            path = checked.write_rejects(args.rejects_dir)
+            path = checked.write_rejects(args.rejects_dir, name=name)
             if path:
                 print(f"  rejects: {path}")
         if len(checked.accepted) == 0:
@@ -437,6 +444,10 @@ def _run_build(args) -> int:
 
     given = {k: v for k, v in vars(args).items() if v is not None and v is not False}
     settings = load_recipe(args.recipe) if args.recipe else {}
+    if args.recipe and given.get("out"):  # the recipe's other outputs follow the map there
+        for key in OUTPUT_KEYS[1:]:
+            if settings.get(key) and key not in given:
+                settings[key] = str(Path(given["out"]).parent / Path(settings[key]).name)
     settings.update(given)
     if not settings.get("incidents"):
         msg = "build needs --incidents FILE (or a recipe with [inputs] incidents)"
@@ -449,7 +460,9 @@ def _run_build(args) -> int:
                          area_name=settings.get("area_name"), options=_options(settings),
                          progress=show)
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
+    sources = [settings.get(key) for key in ("recipe", "area", "target", "candidates")]
     result = build(inputs, out, settings=_settings(settings), k=_k(settings),
+                   sources=[s for s in sources if s and s != "extent"],
                    audience=settings.get("audience") or "community",
                    epsilon=settings.get("epsilon"),
                    title=settings.get("title"), note=settings.get("note") or "",
@@ -472,8 +485,14 @@ def _slug(name: str) -> str:
 
 
 def _run_audit(args) -> int:
+    from geo._release import recover
     from geo.privacy.audit import audit_file
 
+    for folder in dict.fromkeys(Path(f).parent for f in args.files):
+        if folder.is_dir():  # a build killed while putting its files in place is finished
+            for name in recover(folder):
+                print(f"patrolmap: finished putting the release of {name} in place in "
+                      f"{folder}", file=sys.stderr)
     worst = 0
     for file in args.files:
         if not Path(file).is_file():

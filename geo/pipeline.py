@@ -12,10 +12,11 @@ import pandas as pd
 
 from geo._errors import InputError, UsageError
 from geo._progress import Steps
+from geo._release import Placed, Release, check_outputs
 from geo.analysis.steps import Analysis, Settings, analyse
 from geo.analysis.table import CellTable
 from geo.inputs.area import StudyArea, default_area, extent_area, read_area
-from geo.inputs.validate import Checked, Options, read_checked
+from geo.inputs.validate import Checked, Options, read_checked, rejects_names
 from geo.outputs.gis import write_published
 from geo.outputs.maps import render_map
 from geo.outputs.picture import LAYERS, render_picture
@@ -63,6 +64,8 @@ class BuildResult:
     reports: list[Path] = field(default_factory=list)
     published: PublishedCells | None = None
     """What the privacy gate let through: every file written draws from it."""
+    release: Placed | None = None
+    """The release put in place: its id, files, and the release it replaced."""
 
     @property
     def table(self) -> CellTable:
@@ -181,7 +184,7 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
           epsilon: float | None = None, noise_seed: int | None = None,
           rejects_dir: str | Path | None = None, gis: str | Path | None = None,
           report: bool = True, report_pdf: bool = True,
-          progress: bool = False) -> BuildResult:
+          progress: bool = False, sources: Sequence[str | Path] = ()) -> BuildResult:
     """Analyse, pass the cells through the privacy gate, write the map, rejects and GIS files.
 
     Parameters
@@ -209,6 +212,13 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     report, report_pdf
         Write the planner's report beside the map, ``<map>_report.html`` and
         ``<map>_report.pdf``, from the same published values.
+    sources
+        Input files beyond ``inputs``' own (area, target, candidates, recipe): no output may
+        be one of them.
+
+    Every output goes in the map's folder (or one inside it) and is written as one release
+    (:mod:`geo._release`): staged, then put in place together, the release it replaces kept
+    in ``.previous/<map>/``. An output that is an input of the run is a usage error.
     """
     settings = settings or Settings()
     out = Path(out)
@@ -244,7 +254,17 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     if out.suffix.lower() not in (".html", ".htm"):
         msg = f"--out {out}: the map file must end in .html"
         raise UsageError(msg)
-    with Steps(8, progress) as steps:
+    stem = out.with_name(f"{out.stem}_report")
+    outputs = {"--out": out, "--png": png, "--pdf": pdf, "--gis": gis,
+               "report": stem.with_suffix(".html") if report else None,
+               "report PDF": stem.with_suffix(".pdf") if report and report_pdf else None}
+    outputs = {k: Path(v) for k, v in outputs.items() if v}
+    folder = Path(rejects_dir) if rejects_dir else out.parent / "rejects"
+    reject_files = [folder / n for n in rejects_names([c.path for c in inputs.checked])]
+    check_outputs({**outputs, **{f"rejects file {p.name}": p for p in reject_files}},
+                  [*(c.path for c in inputs.checked), *map(Path, sources)])
+    with Steps(8, progress) as steps, Release(out) as release:
+        staged = {option: release.path(path) for option, path in outputs.items()}
         analysis = analyse(inputs.accepted("incidents"), inputs.area,
                            pings=inputs.accepted("pings"), posts=inputs.accepted("posts"),
                            settings=settings, on_step=steps.next)
@@ -255,30 +275,36 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
                             sparse=sparse, audience=audience, epsilon=epsilon,
                             noise_seed=noise_seed, decisions=analysis.decisions,
                             report=report_inputs(inputs, analysis, settings))
-        map_path = render_map(published, out, title=title, note=note, tiles=tiles, lang=lang,
-                              synthetic=synthetic)
-        pictures = [render_picture(published, target, layer=picture_layer, band=picture_band,
-                                   lang=lang, title=title, note=note, synthetic=synthetic)
-                    for target in (png, pdf) if target]
+        render_map(published, staged["--out"], title=title, note=note, tiles=tiles, lang=lang,
+                   synthetic=synthetic)
+        for option in ("--png", "--pdf"):
+            if option in staged:
+                render_picture(published, staged[option], layer=picture_layer,
+                               band=picture_band, lang=lang, title=title, note=note,
+                               synthetic=synthetic)
         steps.next("writing the report")
-        stem = out.with_name(f"{out.stem}_report")
-        reports = []
-        if report:
-            reports.append(render_report(published, stem.with_suffix(".html"), lang=lang,
-                                         note=note, synthetic=synthetic))
-        if report and report_pdf:
-            reports.append(render_report_pdf(published, stem.with_suffix(".pdf"), lang=lang,
-                                             note=note, synthetic=synthetic))
+        if "report" in staged:
+            render_report(published, staged["report"], lang=lang, note=note,
+                          synthetic=synthetic)
+        if "report PDF" in staged:
+            render_report_pdf(published, staged["report PDF"], lang=lang, note=note,
+                              synthetic=synthetic)
         steps.next("writing files")
-        folder = Path(rejects_dir) if rejects_dir else out.parent / "rejects"
-        rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]
-        gis_path = None
-        if gis and audience == "analyst":
-            gis_path = analysis.table.write_gis(gis, restricted=True)
-        elif gis:
-            gis_path = write_published(published, gis)
+        if "--gis" in staged and audience == "analyst":
+            analysis.table.write_gis(staged["--gis"], restricted=True)
+        elif "--gis" in staged:
+            write_published(published, staged["--gis"])
+        placed = release.commit()
+    # Here the release is in place and ``placed.files`` is the whole set it holds: the one
+    # point where a record of what was published (a ledger) belongs.
+    rejects = [p for c, p in zip(inputs.checked, reject_files, strict=True)
+               if c.write_rejects(p.parent, name=p.name) is not None]
+    map_path = out
+    pictures = [outputs[o] for o in ("--png", "--pdf") if o in outputs]
+    reports = [outputs[o] for o in ("report", "report PDF") if o in outputs]
+    gis_path = outputs.get("--gis")
     summary = "\n".join([*(c.summary() for c in inputs.checked),
                          *(f"warning: {w}" for w in analysis.warnings)])
     return BuildResult(analysis=analysis, map_path=map_path, rejects=rejects, summary=summary,
                        gis_path=gis_path, pictures=pictures, reports=reports,
-                       published=published)
+                       published=published, release=placed)
