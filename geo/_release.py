@@ -170,6 +170,8 @@ class Release:
         for pattern in (f".{self.name}.new-*", f".{self.name}.prev-*"):
             for stale in self.folder.glob(pattern):
                 shutil.rmtree(stale, ignore_errors=True)
+        for torn in (f".{self.name}.commit.json.part", f".{self.name}.release.json.part"):
+            (self.folder / torn).unlink(missing_ok=True)
 
     def relative(self, final: str | Path) -> str:
         """``final``'s path inside the release folder, or a usage error if it lies outside."""
@@ -201,8 +203,11 @@ class Release:
         return self.folder / rel
 
     def discard(self) -> None:
-        """Drop what was staged; the folder keeps its release."""
-        shutil.rmtree(self.stage, ignore_errors=True)
+        """Drop what was staged; the folder keeps its release. Once the commit record is
+        written the release is decided, and what is staged stays for :func:`recover`."""
+        plan = _read_json(_commit_path(self.folder, self.name)) or {}
+        if plan.get("stage") != self.stage.name:
+            shutil.rmtree(self.stage, ignore_errors=True)
 
     def __enter__(self) -> Release:
         return self

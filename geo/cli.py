@@ -443,7 +443,7 @@ def _run_build(args) -> int:
     from geo.pipeline import build, load_inputs
 
     given = {k: v for k, v in vars(args).items() if v is not None and v is not False}
-    settings = load_recipe(args.recipe) if args.recipe else {}
+    settings = load_recipe(args.recipe, given=given) if args.recipe else {}
     if args.recipe and given.get("out"):  # the recipe's other outputs follow the map there
         for key in OUTPUT_KEYS[1:]:
             if settings.get(key) and key not in given:

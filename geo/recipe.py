@@ -38,6 +38,7 @@ the columns. Paths in a recipe are relative to the recipe file::
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
 from geo._errors import InputError
@@ -57,8 +58,12 @@ _KEYS = {"inputs": {"incidents", "patrols", "posts"}, "area": {"file", "name"},
          "columns": set(COLUMN_OPTIONS)}
 
 
-def load_recipe(path: str | Path) -> dict:
-    """Read a recipe into the flat settings the command line uses (paths made absolute)."""
+def load_recipe(path: str | Path, *, given: Iterable[str] = ()) -> dict:
+    """Read a recipe into the flat settings the command line uses (paths made absolute).
+
+    ``given`` names settings the command line sets: a recipe output among them is not used,
+    so it is not checked either.
+    """
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -95,7 +100,7 @@ def load_recipe(path: str | Path) -> dict:
 
     inputs, area, map_ = data.get("inputs", {}), data.get("area", {}), data.get("map", {})
     for key in OUTPUT_KEYS:
-        if isinstance(map_.get(key), str):
+        if isinstance(map_.get(key), str) and key not in set(given):
             _inside(path, key, map_[key])
     settings = {
         "incidents": rel(inputs.get("incidents")), "patrols": rel(inputs.get("patrols")),
