@@ -94,3 +94,14 @@ def test_outputs_stay_in_the_folder_and_never_are_inputs(tmp_path):
     with pytest.raises(UsageError, match="is an input of this run"):
         check_outputs({"--out": tmp_path / "m" / ".." / "incidents.csv"}, [source])
     check_outputs({"--out": tmp_path / "m" / "map.html"}, [source])
+
+
+def test_the_next_release_clears_what_a_killed_build_left(tmp_path):
+    build(tmp_path, {"map.html": "v1"}).commit()
+    build(tmp_path, {"map.html": "killed"})  # staged, never committed
+    (tmp_path / ".map.commit.json.part").write_text("{")  # torn before its rename
+    assert shown(tmp_path) == {"map.html": "v1"}
+    build(tmp_path, {"map.html": "v2"}).commit()
+    assert shown(tmp_path) == {"map.html": "v2"}
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [
+        ".map.release.json", PREVIOUS]
