@@ -75,9 +75,12 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, sep: str = "
     lines = [sep.join(_field(str(c), sep) for c in frame.columns)]
     lines += [sep.join(_field(cell, sep) for cell in row) for row in zip(*columns, strict=True)]
     part = path.with_name(f".{path.name}.part")
-    with part.open("w", encoding=encoding, newline="") as fh:
-        fh.write("\n".join(lines) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    part.replace(path)
+    try:
+        with part.open("w", encoding=encoding, newline="") as fh:
+            fh.write("\n".join(lines) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
     return path

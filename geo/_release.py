@@ -107,17 +107,15 @@ def check_outputs(outputs: Mapping[str, Path], inputs: Iterable[Path]) -> None:
                 msg = (f"{option} {out}: that is an input of this run ({source}); writing it "
                        "would replace the input. Choose another output name")
                 raise UsageError(msg)
-    folders = {Path(out).resolve().parent: Path(out) for out in outputs.values()}
-    for folder, out in folders.items():
-        for name in {Path(o).stem for o in outputs.values() if Path(o).resolve().parent == folder}:
-            touched = [folder / rel for rel in _recorded(folder, name)]
-            kept = folder / PREVIOUS / name
-            for source in sources:
-                inside_kept = kept.resolve() in source.resolve().parents
-                if inside_kept or any(_same_file(t, source) for t in touched):
-                    msg = (f"{out}: the release there would move or replace {source}, an "
-                           "input of this run; copy the input elsewhere first")
-                    raise UsageError(msg)
+    for out in outputs.values():  # the release there: its recorded files and what it keeps
+        folder, name = Path(out).resolve().parent, Path(out).stem
+        touched = [folder / rel for rel in _recorded(folder, name)]
+        kept = (folder / PREVIOUS / name).resolve()
+        for source in sources:
+            if kept in source.resolve().parents or any(_same_file(t, source) for t in touched):
+                msg = (f"{out}: the release there would move or replace {source}, an input "
+                       "of this run; copy the input elsewhere first")
+                raise UsageError(msg)
 
 
 def _recorded(folder: Path, name: str) -> list[str]:
@@ -157,12 +155,16 @@ class Release:
         map_path = Path(map_path)
         self.folder = map_path.parent.resolve()
         self.name = map_path.stem
-        self.folder.mkdir(parents=True, exist_ok=True)
-        recover(self.folder, self.name)
-        self._clear_stale()
         self.id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
         self.stage = self.folder / f".{self.name}.new-{self.id}"
-        self.stage.mkdir()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            recover(self.folder, self.name)
+            self._clear_stale()
+            self.stage.mkdir()
+        except OSError as err:
+            msg = f"{map_path.parent}: cannot write the map there ({err.strerror or err})"
+            raise UsageError(msg) from None
         self._files: dict[str, Path] = {}
 
     def _clear_stale(self) -> None:

@@ -105,3 +105,13 @@ def test_the_next_release_clears_what_a_killed_build_left(tmp_path):
     assert shown(tmp_path) == {"map.html": "v2"}
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [
         ".map.release.json", PREVIOUS]
+
+
+def test_an_input_the_release_would_move_is_refused(tmp_path):
+    build(tmp_path, {"map.html": "v1", "map.png": "p1"}).commit()
+    build(tmp_path, {"map.html": "v2"}).commit()
+    kept = tmp_path / PREVIOUS / "map" / "map.png"
+    with pytest.raises(UsageError, match="would move or replace"):
+        check_outputs({"--out": tmp_path / "map.html"}, [kept])
+    with pytest.raises(UsageError, match="is an input of this run"):
+        check_outputs({"--out": tmp_path / "map.html"}, [tmp_path / "map.html"])
