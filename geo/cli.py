@@ -488,13 +488,19 @@ def _run_audit(args) -> int:
     from geo._release import recover
     from geo.privacy.audit import audit_file
 
+    finished = set()
     for folder in dict.fromkeys(Path(f).parent for f in args.files):
         if folder.is_dir():  # a build killed while putting its files in place is finished
             for name in recover(folder):
+                finished.add(folder)
                 print(f"patrolmap: finished putting the release of {name} in place in "
                       f"{folder}", file=sys.stderr)
     worst = 0
     for file in args.files:
+        if not Path(file).exists() and Path(file).parent in finished:
+            print(f"patrolmap: {file}: not in the release just finished (kept in .previous)",
+                  file=sys.stderr)
+            continue
         if not Path(file).is_file():
             print(f"patrolmap: error: {file}: file not found", file=sys.stderr)
             worst = 2

@@ -144,6 +144,7 @@ def test_an_unreadable_input_is_named_never_quoted(work):
 
 # ------------------------------------------------------------------ paths
 
+@pytest.mark.slow
 def test_an_output_that_is_an_input_is_refused(work):
     inc = incidents_csv(work / "in" / "incidents.csv")
     pq = work / "in" / "incidents.parquet"
@@ -168,6 +169,7 @@ def test_an_output_that_is_an_input_is_refused(work):
     assert_refused(run, words="is an input of this run")
 
 
+@pytest.mark.slow
 def test_recipe_outputs_stay_in_the_recipe_folder(work):
     incidents_csv(work / "in" / "incidents.csv")
     recipe = write_text(work / "in" / "r.toml", '[inputs]\nincidents = "incidents.csv"\n'
@@ -189,10 +191,18 @@ def test_recipe_outputs_stay_in_the_recipe_folder(work):
     (["--cap", "inf"], "--cap and --reach must be positive"),
     (["--res", "x"], "argument --res: invalid int value"),
 ])
-def test_usage_errors_are_one_line(work, args, words):
+def test_usage_errors_are_one_line(work, capsys, args, words):
+    """In process, for speed: the same ``main`` the console command runs."""
+    from geo.cli import main
+
     inc = incidents_csv(work / "in" / "incidents.csv")
-    refused_build(work, "--incidents", str(inc), "--out", str(work / "out" / "m.html"), *args,
-                  words=words)
+    try:
+        code = main(["build", "--incidents", str(inc), "--out", str(work / "out" / "m.html"),
+                     *args])
+    except SystemExit as stop:  # argparse's own usage errors
+        code = stop.code
+    assert_refused(Run(code, "", capsys.readouterr().err, 0), words=words)
+    assert [p for p in (work / "out").rglob("*") if p.is_file()] == []
 
 
 @pytest.mark.slow
@@ -203,7 +213,7 @@ def test_ctrl_c_at_any_point_is_one_line_and_130(work, delay):
     proc = start([str(EXE), "build", "--incidents", str(inc), "--out",
                   str(work / "out" / "m.html"), "--png", "--pdf"], work / "in")
     time.sleep(delay)
-    proc.send_signal(signal.SIGINT)
+    os.kill(proc.pid, signal.SIGINT)
     run = finish(proc)
     if run.code == 0:
         pytest.skip(f"the build finished within {delay} s")
@@ -305,8 +315,7 @@ def _copy_folder(folder: Path, to: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("point, count", [("pdf", 0), ("commit", 0), ("place", 0),
-                                          ("place", 3)])
+@pytest.mark.parametrize("point, count", [("pdf", 0), ("commit", 0), ("place", 2)])
 def test_killed_at_any_point_the_folder_holds_one_whole_release(old_release, tmp_path, point,
                                                                 count):
     base, first, old = old_release
@@ -335,12 +344,12 @@ def test_killed_at_any_point_the_folder_holds_one_whole_release(old_release, tmp
 def test_sigkill_from_outside_at_several_moments(old_release, tmp_path):
     base, first, old = old_release
     old_id, _ = release_state(first, "map")
-    for delay in (1.5, 4.5, 7.0):
+    for delay in (2.0, 5.5):
         folder = _copy_folder(first, tmp_path / f"m{delay}")
         proc = start([str(EXE), "build", "--recipe", str(base / "s" / "recipe.toml"), "--out",
                       str(folder / "map.html"), "--png", "--pdf", *QUICK], tmp_path)
         time.sleep(delay)
-        proc.kill()
+        os.kill(proc.pid, signal.SIGKILL)  # not proc.kill(): that would reap it unmeasured
         finish(proc)
         release = release_state(folder, "map")[0]
         assert_whole(folder, "map", {old_id: old, release: recorded(folder, "map")})
