@@ -11,14 +11,7 @@ The names below are the public API, for notebooks::
 They are imported on first use, so ``import geo`` (and the command line) starts quickly.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from geo._lazy import lazy_exports
-
-try:
-    __version__ = version("patrolmap")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
 
 _PUBLIC = {
     "default_area": "geo.inputs.area", "read_area": "geo.inputs.area",
@@ -37,4 +30,15 @@ _PUBLIC = {
     "load_inputs": "geo.pipeline", "build": "geo.pipeline",
 }
 __all__ = ["__version__", *_PUBLIC]
-__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)
+_get, __dir__ = lazy_exports(__name__, _PUBLIC)
+
+
+def __getattr__(name: str):
+    if name == "__version__":  # looked up on use: the console command starts with no imports
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("patrolmap")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            return "0.0.0"
+    return _get(name)

@@ -12,3 +12,21 @@ class InputError(PatrolmapError, ValueError):
 
 class UsageError(PatrolmapError, ValueError):
     """Options that contradict each other or name something that does not exist."""
+
+
+INTERRUPTED = "patrolmap: interrupted"
+_said: list[bool] = []
+
+
+def interrupted() -> int:
+    """Say once per run that Ctrl-C stopped it (stderr), and give the exit code 130."""
+    import sys
+
+    if not _said:
+        _said.append(True)
+        try:
+            sys.stderr.write(INTERRUPTED + "\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):  # stderr closed: the exit code still says it
+            pass
+    return 130

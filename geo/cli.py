@@ -7,12 +7,13 @@ Exit codes: 0 on success, 2 on bad usage or bad input (one line on stderr, no tr
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import tempfile
 from pathlib import Path
 
 from geo import __version__
-from geo._errors import InputError, PatrolmapError, UsageError
+from geo._errors import InputError, PatrolmapError, UsageError, interrupted
 from geo._progress import wanted
 from geo._summary import analysis_text
 from geo.analysis.bands import parse_bands
@@ -20,9 +21,18 @@ from geo.analysis.steps import Settings
 from geo.i18n import LANGUAGES
 from geo.inputs.validate import Options
 from geo.privacy.gate import DEFAULT_K
-from geo.recipe import COLUMN_OPTIONS, load_recipe
+from geo.recipe import COLUMN_OPTIONS, OUTPUT_KEYS, load_recipe
 
 __all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad usage is one line on stderr (what is wrong, where help is), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"patrolmap: error: {' '.join(message.split())} "
+                     f"(see '{self.prog} --help')\n")
+
 
 def _add_reading_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("reading columns (guessed when not given)")
@@ -224,8 +234,9 @@ def _settings(values: dict) -> Settings:
     if given.get("k_ring", 1) < 1 or given.get("permutations", 999) < 99:
         msg = "--k-ring must be at least 1 and --permutations at least 99"
         raise UsageError(msg)
-    if given.get("cap_s", 1) <= 0 or given.get("reach_m", 1) <= 0:
-        msg = "--cap and --reach must be positive"
+    if not all(math.isfinite(given.get(key, 1)) and given.get(key, 1) > 0
+               for key in ("cap_s", "reach_m")):
+        msg = "--cap and --reach must be positive numbers of seconds and metres"
         raise UsageError(msg)
     if values.get("tz"):
         given["tz"] = _zone(values["tz"])
@@ -261,8 +272,13 @@ def _settings(values: dict) -> Settings:
         msg = "--new-posts must be 0 or more"
         raise UsageError(msg)
     bands = {b.name for b in given.get("bands", Settings().bands)}
-    if not given.get("no_times") and given.get("posts_band", "night") not in bands:
-        msg = f"--posts-band {given['posts_band']}: bands are {', '.join(sorted(bands))}"
+    posts_band = given.get("posts_band", Settings.posts_band)
+    if not given.get("no_times") and posts_band not in bands:
+        named = ", ".join(sorted(bands))
+        msg = (f"--posts-band {posts_band}: no such band; bands are {named}"
+               if "posts_band" in given else
+               f"--bands has no band {posts_band!r}, the band new posts are sited for; "
+               f"name one of {named} with --posts-band")
         raise UsageError(msg)
     return Settings(**given)
 
@@ -278,7 +294,7 @@ def _period(value, name: str) -> tuple[str, str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="patrolmap",
         description="Hexagon maps of incident hot spots and patrol coverage gaps.",
     )
@@ -368,8 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"patrolmap: error: {_one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("patrolmap: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     except Exception as err:  # an internal error: still one line, never a traceback
         print(f"patrolmap: internal error: {type(err).__name__}: {_one_line(err)} "
               "(please report it)", file=sys.stderr)
@@ -498,6 +513,8 @@ def _report(args, result) -> None:
     for report in result.reports:
         _say(args, f"report: {report}")
     _say(args, f"map: {result.map_path}")
+    if result.placed is not None:
+        _say(args, result.placed.text())
 
 
 def _guess_kind(table) -> str:
@@ -517,9 +534,10 @@ def _guess_kind(table) -> str:
 
 
 def _run_check(args) -> int:
+    from geo._release import check_outputs
     from geo.inputs.area import default_area, read_area
     from geo.inputs.readers import read_table
-    from geo.inputs.validate import _CHECKS
+    from geo.inputs.validate import _CHECKS, rejects_names
 
     opts = _options(vars(args))
     if args.area == "extent":
@@ -532,7 +550,11 @@ def _run_check(args) -> int:
             raise UsageError(msg)
         area = default_area()
     worst = 0
-    for file in args.files:
+    names = rejects_names(args.files)
+    if args.rejects_dir:
+        check_outputs({f"--rejects-dir {args.rejects_dir}": Path(args.rejects_dir) / n
+                       for n in names}, args.files)
+    for file, name in zip(args.files, names, strict=True):
         try:
             table = read_table(file, encoding=opts.encoding, delimiter=opts.delimiter,
                                sheet=opts.sheet, layer=opts.layer)
@@ -544,7 +566,7 @@ def _run_check(args) -> int:
             continue
         print(checked.summary())
         if args.rejects_dir:
-            path = checked.write_rejects(args.rejects_dir)
+            path = checked.write_rejects(args.rejects_dir, name=name)
             if path:
                 print(f"  rejects: {path}")
         if len(checked.accepted) == 0:
@@ -566,7 +588,11 @@ def _run_build(args) -> int:
     from geo.pipeline import build, load_inputs
 
     given = {k: v for k, v in vars(args).items() if v is not None and v is not False}
-    settings = load_recipe(args.recipe) if args.recipe else {}
+    settings = load_recipe(args.recipe, given=given) if args.recipe else {}
+    if args.recipe and given.get("out"):  # the recipe's other outputs follow the map there
+        for key in OUTPUT_KEYS[1:]:
+            if settings.get(key) and key not in given:
+                settings[key] = str(Path(given["out"]).parent / Path(settings[key]).name)
     settings.update(given)
     if not settings.get("incidents"):
         msg = "build needs --incidents FILE (or a recipe with [inputs] incidents)"
@@ -583,7 +609,9 @@ def _run_build(args) -> int:
                          area_all=bool(settings.get("area_all")),
                          large_area=bool(settings.get("large_area")))
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
+    sources = [settings.get(key) for key in ("recipe", "area", "target", "candidates")]
     result = build(inputs, out, settings=analysis_settings, k=_k(settings),
+                   sources=[s for s in sources if s and s != "extent"],
                    audience=settings.get("audience") or "community",
                    epsilon=settings.get("epsilon"), **_privacy(settings),
                    title=settings.get("title"), note=settings.get("note") or "",
@@ -606,11 +634,24 @@ def _slug(name: str) -> str:
 
 
 def _run_audit(args) -> int:
+    from geo._release import recover
     from geo.privacy.audit import audit_paths
 
+    finished = set()
+    for folder in dict.fromkeys(Path(f) if Path(f).is_dir() else Path(f).parent
+                                for f in args.files):
+        if folder.is_dir():  # a build killed while putting its files in place is finished
+            for name in recover(folder):
+                finished.add(folder)
+                print(f"patrolmap: finished putting the release of {name} in place in "
+                      f"{folder}", file=sys.stderr)
     worst = 0
     present = []
     for item in args.files:
+        if not Path(item).exists() and Path(item).parent in finished:
+            print(f"patrolmap: {item}: not in the release just finished (kept in .previous)",
+                  file=sys.stderr)
+            continue
         if not Path(item).exists():
             print(f"patrolmap: error: {item}: file not found", file=sys.stderr)
             worst = 2

@@ -11,11 +11,12 @@ import pandas as pd
 
 from geo._errors import InputError, UsageError
 from geo._progress import Steps
+from geo._release import Placed, Release, check_outputs
 from geo.analysis.steps import Analysis, Settings, analyse, permutations_for
 from geo.analysis.table import CellTable
 from geo.inputs.area import StudyArea, check_area_size, default_area, extent_area, read_area
 from geo.inputs.population import Population, read_population
-from geo.inputs.validate import Checked, Options, read_checked, unify_categories
+from geo.inputs.validate import Checked, Options, read_checked, rejects_names, unify_categories
 from geo.outputs.gis import write_published
 from geo.outputs.maps import render_map
 from geo.outputs.picture import LAYERS, render_picture
@@ -83,6 +84,8 @@ class BuildResult:
     ledger: Path | None = None
     release: int | None = None
     """The release's number in the ledger (community output only)."""
+    placed: Placed | None = None
+    """The files put in place together: their release id, and the release they replaced."""
 
     @property
     def table(self) -> CellTable:
@@ -238,7 +241,7 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
           rejects_dir: str | Path | None = None, gis: str | Path | None = None,
           report: bool = True, report_pdf: bool = True, taxonomy=None,
           ledger: str | Path | None = None, period: tuple[str, str] | None = None,
-          progress: bool = False) -> BuildResult:
+          progress: bool = False, sources: Sequence[str | Path] = ()) -> BuildResult:
     """Analyse, pass the cells through the privacy gate, write the map, rejects and GIS files.
 
     Parameters
@@ -277,6 +280,14 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     report, report_pdf
         Write the planner's report beside the map, ``<map>_report.html`` and
         ``<map>_report.pdf``, from the same published values.
+    sources
+        Input files beyond ``inputs``' own (area, target, candidates, recipe): no output may
+        be one of them.
+
+    Every output goes in the map's folder (or one inside it) and is written as one release
+    (:mod:`geo._release`): staged, then put in place together, the release it replaces kept
+    in ``.previous/<map>/``. An output that is an input of the run is a usage error. The
+    ledger records a community release once it is in place.
     """
     settings = settings or Settings()
     out = Path(out)
@@ -320,7 +331,17 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     if out.suffix.lower() not in (".html", ".htm"):
         msg = f"--out {out}: the map file must end in .html"
         raise UsageError(msg)
-    with Steps(9, progress) as steps:
+    stem = out.with_name(f"{out.stem}_report")
+    outputs = {"--out": out, "--png": png, "--pdf": pdf, "--gis": gis,
+               "report": stem.with_suffix(".html") if report else None,
+               "report PDF": stem.with_suffix(".pdf") if report and report_pdf else None}
+    outputs = {key: Path(v) for key, v in outputs.items() if v}
+    folder = Path(rejects_dir) if rejects_dir else restricted_folder(out) / "rejects"
+    reject_files = [folder / n for n in rejects_names([c.path for c in inputs.checked])]
+    check_outputs({**outputs, **{f"rejects file {p.name}": p for p in reject_files}},
+                  [*(c.path for c in inputs.checked), *map(Path, sources)])
+    with Steps(9, progress) as steps, Release(out) as staging:
+        staged = {option: staging.path(path) for option, path in outputs.items()}
         analysis = analyse(inputs.accepted("incidents"), inputs.area,
                            pings=inputs.accepted("pings"), posts=inputs.accepted("posts"),
                            settings=settings, population=inputs.population,
@@ -342,40 +363,44 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
                             before=settings.before, after=settings.after,
                             derive=_derive(settings, inputs), earlier=earlier)
         no_times = settings.no_times
-        map_path = render_map(published, out, title=title, note=note, tiles=tiles, lang=lang,
-                              synthetic=synthetic, no_times=no_times)
-        pictures = [render_picture(published, target, layer=picture_layer, band=picture_band,
-                                   lang=lang, title=title, note=note, synthetic=synthetic)
-                    for target in (png, pdf) if target]
+        render_map(published, staged["--out"], title=title, note=note, tiles=tiles, lang=lang,
+                   synthetic=synthetic, no_times=no_times)
+        for option in ("--png", "--pdf"):
+            if option in staged:
+                render_picture(published, staged[option], layer=picture_layer,
+                               band=picture_band, lang=lang, title=title, note=note,
+                               synthetic=synthetic)
         steps.next("writing the report")
-        stem = out.with_name(f"{out.stem}_report")
-        reports = []
-        if report:
-            reports.append(render_report(published, stem.with_suffix(".html"), lang=lang,
-                                         title=title, note=note, synthetic=synthetic,
-                                         no_times=no_times))
-        if report and report_pdf:
-            reports.append(render_report_pdf(published, stem.with_suffix(".pdf"), lang=lang,
-                                             title=title, note=note, synthetic=synthetic,
-                                             no_times=no_times))
+        if "report" in staged:
+            render_report(published, staged["report"], lang=lang, title=title, note=note,
+                          synthetic=synthetic, no_times=no_times)
+        if "report PDF" in staged:
+            render_report_pdf(published, staged["report PDF"], lang=lang, title=title,
+                              note=note, synthetic=synthetic, no_times=no_times)
         steps.next("writing files")
-        folder = Path(rejects_dir) if rejects_dir else restricted_folder(out) / "rejects"
-        rejects = [p for c in inputs.checked if (p := c.write_rejects(folder)) is not None]
-        gis_path = None
-        if gis and audience == "analyst":
-            gis_path = analysis.table.write_gis(gis, restricted=True)
-        elif gis:
-            gis_path = write_published(published, gis)
+        if "--gis" in staged and audience == "analyst":
+            analysis.table.write_gis(staged["--gis"], restricted=True)
+        elif "--gis" in staged:
+            write_published(published, staged["--gis"])
+        placed = staging.commit()
+    # the release is in place and ``placed.files`` is the whole set it holds: record it
+    map_path = out
+    pictures = [outputs[o] for o in ("--png", "--pdf") if o in outputs]
+    reports = [outputs[o] for o in ("report", "report PDF") if o in outputs]
+    gis_path = outputs.get("--gis")
     release = None
     if audience == "community":
-        written = [map_path, *pictures, *reports, *([gis_path] if gis_path else [])]
-        release = _record(book, published, written)
+        release = _record(book, published, [map_path, *pictures, *reports,
+                                            *([gis_path] if gis_path else [])])
+    rejects = [p for c, p in zip(inputs.checked, reject_files, strict=True)
+               if c.write_rejects(p.parent, name=p.name) is not None]
     summary = "\n".join([*(c.summary() for c in inputs.checked),
                          *_run_lines(inputs, analysis, settings),
                          *(f"warning: {w}" for w in analysis.warnings)])
     return BuildResult(analysis=analysis, map_path=map_path, rejects=rejects, summary=summary,
                        gis_path=gis_path, pictures=pictures, reports=reports,
-                       published=published, ledger=book.path, release=release)
+                       published=published, ledger=book.path, release=release,
+                       placed=placed)
 
 
 def restricted_folder(out: Path) -> Path:
@@ -395,8 +420,8 @@ def _check_budget(book: Ledger, table: CellTable, epsilon: float, budget: float,
                   period) -> None:
     import datetime as dt
 
-    from geo.privacy.release import area_key
     from geo.analysis.cells import cells_to_str
+    from geo.privacy.release import area_key
 
     area = area_key(cells_to_str(table.cells), table.res)
     days = table.events["day"] if table.events is not None and len(table.events) else []

@@ -38,11 +38,12 @@ the columns. Paths in a recipe are relative to the recipe file::
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
 from geo._errors import InputError
 
-__all__ = ["COLUMN_OPTIONS", "load_recipe", "recipe_text"]
+__all__ = ["COLUMN_OPTIONS", "OUTPUT_KEYS", "load_recipe", "recipe_text"]
 
 COLUMN_OPTIONS = ("lat_col", "lng_col", "x_col", "y_col", "time_col", "category_col",
                   "unit_col", "crs", "tz", "encoding", "delimiter", "sheet", "layer",
@@ -63,8 +64,12 @@ _KEYS = {"inputs": {"incidents", "patrols", "posts", "population", "patrol_point
          "columns": set(COLUMN_OPTIONS)}
 
 
-def load_recipe(path: str | Path) -> dict:
-    """Read a recipe into the flat settings the command line uses (paths made absolute)."""
+def load_recipe(path: str | Path, *, given: Iterable[str] = ()) -> dict:
+    """Read a recipe into the flat settings the command line uses (paths made absolute).
+
+    ``given`` names settings the command line sets: a recipe output among them is not used,
+    so it is not checked either.
+    """
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -100,6 +105,9 @@ def load_recipe(path: str | Path) -> dict:
         return value if value == "extent" else str(base / value)
 
     inputs, area, map_ = data.get("inputs", {}), data.get("area", {}), data.get("map", {})
+    for key in OUTPUT_KEYS:
+        if isinstance(map_.get(key), str) and key not in set(given):
+            _inside(path, key, map_[key])
     settings = {
         "incidents": rel(inputs.get("incidents")), "patrols": rel(inputs.get("patrols")),
         "posts": rel(inputs.get("posts")), "population": rel(inputs.get("population")),
@@ -130,6 +138,20 @@ def load_recipe(path: str | Path) -> dict:
                      if key in map_})
     settings.update(data.get("columns", {}))
     return settings
+
+
+OUTPUT_KEYS = ("out", "png", "pdf", "gis")
+"""The [map] entries that name files a build writes."""
+
+
+def _inside(recipe: Path, key: str, value: str) -> None:
+    """An output a recipe names stays in the recipe's folder (or one inside it)."""
+    base = recipe.parent.resolve()
+    target = (base / value).resolve()
+    if target != base and base not in target.parents:
+        msg = (f"{recipe}: [map] {key} = {value!r} leaves the recipe's folder; a recipe writes "
+               "only inside its own folder (give --out on the command line to write elsewhere)")
+        raise InputError(msg)
 
 
 def _toml_value(value) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from geo._csv import write_csv
 from geo._sample_places import (
     PLACE_NAMES,
     PLACES_LATLNG,
@@ -366,16 +367,15 @@ def write_sample(
         ("posts", "posts.csv"), ("readme", "README.md"), ("recipe", "recipe.toml"),
     )}
     incidents = make_incidents(seed=seed, start=start, days=days)
-    incidents.to_csv(paths["incidents"], sep=";", index=False, encoding="utf-8",
-                     float_format="%.6f")
+    write_csv(incidents, paths["incidents"], sep=";", float_format="%.6f")
     pings = make_pings(seed=seed, start=start, days=days)
     pings.to_parquet(paths["patrols"], index=False)
     first_week = pd.Timestamp(start).normalize() + pd.Timedelta(days=7)
     week = pings[pings["timestamp"] < first_week.tz_localize(LOCAL_TZ)].copy()
     week["timestamp"] = week["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    week.to_csv(paths["patrols_csv"], index=False, encoding="utf-8")
+    write_csv(week, paths["patrols_csv"])
     _write_gpx(pings, paths["patrols_gpx"], seed)
-    make_posts().to_csv(paths["posts"], index=False, encoding="utf-8")
+    write_csv(make_posts(), paths["posts"])
     paths["readme"].write_text(_readme(seed, start, days, incidents, pings), encoding="utf-8")
     paths["recipe"].write_text(recipe_text(
         title="North Mitrovica: incidents per cell (synthetic sample)", note=synthetic_note(seed),

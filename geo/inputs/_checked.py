@@ -96,12 +96,17 @@ class Checked:
                 "outside": self.outside,
                 "reasons": tuple((str(r), int(n)) for r, n in self.reasons().items())}
 
-    def write_rejects(self, folder: str | Path) -> Path | None:
-        """Write the rejects as CSV (row, column, reason, value) into ``folder``; None if none."""
+    def write_rejects(self, folder: str | Path, *, name: str | None = None) -> Path | None:
+        """Write the rejects as CSV (row, column, reason, value) into ``folder``; None if none.
+
+        The file is ``name`` (see :func:`geo.inputs.validate.rejects_names`), by default
+        ``<safe stem>_rejects.csv``; every cell is spreadsheet-safe.
+        """
+        from geo._csv import write_csv
+        from geo.inputs.validate import rejects_names
+
         if self.judged.rejected == 0:
             return None
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        out = folder / f"{self.path.stem}_rejects.csv"
-        self.rejects.to_csv(out, index=False)
-        return out
+        return write_csv(self.rejects, folder / (name or rejects_names([self.path])[0]))

@@ -70,9 +70,9 @@ def judge_time(table: RawTable, opts: Options, judge: Judge, used: dict[str, str
     """UTC time of every row (NaT where it failed, with a reason in ``judge``).
 
     With ``keys`` (ping units), naive times in the repeated autumn hour are read as winter
-    time once a unit's clock goes back. With ``no_times`` the file's times of day are not used: when a period is asked for
-    (``--from``/``--to``), each row's local date is read (as the UTC time of its local
-    midnight), else every time is NaT and no time column is needed.
+    time once a unit's clock goes back. With ``no_times`` the file's times of day are not
+    used: when a period is asked for (``--from``/``--to``), each row's local date is read (as
+    the UTC time of its local midnight), else every time is NaT and no time column is needed.
     """
     frame, path = table.frame, table.path
     time_c, date_c, tod_c = time_columns(table, opts)

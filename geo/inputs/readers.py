@@ -17,9 +17,13 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import InputError
+from geo._text import strip_controls
 from geo.inputs._columns import header_row
+from geo.inputs._delimited import sniff_delimiter
+from geo.inputs._excel import read_sheet
+from geo.inputs._limits import Limits, check_xml
 
-__all__ = ["RawTable", "read_table", "detect_encoding"]
+__all__ = ["RawTable", "Limits", "read_table", "detect_encoding"]
 
 _FORMATS = {
     ".csv": "text", ".txt": "text", ".tsv": "text",
@@ -55,6 +59,7 @@ def read_table(
     delimiter: str | None = None,
     sheet: str | None = None,
     layer: str | None = None,
+    limits: Limits | None = None,
 ) -> RawTable:
     """Read any supported file into a :class:`RawTable`.
 
@@ -69,8 +74,12 @@ def read_table(
         Excel sheet name; the first sheet with data by default.
     layer
         Layer of a GeoPackage or other multi-layer file; the first by default.
+    limits
+        What a file may ask of a parser (columns, rows, XML size and depth, shared strings);
+        by default :meth:`Limits.from_env`, the ``PATROLMAP_MAX_*`` environment variables.
     """
     path = Path(path)
+    limits = limits or Limits.from_env()
     if not path.exists():
         msg = f"{path}: file not found"
         raise InputError(msg)
@@ -82,15 +91,15 @@ def read_table(
         raise InputError(msg)
     kind = _FORMATS.get(path.suffix.lower()) or _sniff_format(path)
     if kind == "text":
-        table = _read_text(path, encoding=encoding, delimiter=delimiter)
+        table = _read_text(path, encoding=encoding, delimiter=delimiter, limits=limits)
     elif kind == "excel":
-        table = _read_excel(path, sheet=sheet)
+        table = _read_excel(path, sheet=sheet, limits=limits)
     elif kind == "vector":
-        table = _read_vector(path, layer=layer)
+        table = _read_vector(path, layer=layer, limits=limits)
     elif kind == "parquet":
         table = _read_parquet(path)
     else:
-        table = _read_gpx(path)
+        table = _read_gpx(path, limits=limits)
     if len(table.frame) == 0:
         msg = f"{path}: the table has a header but no data rows"
         raise InputError(msg)
@@ -98,7 +107,8 @@ def read_table(
 
 
 def _sniff_format(path: Path) -> str:
-    head = path.read_bytes()[:512]
+    with path.open("rb") as fh:
+        head = fh.read(512)
     if head.startswith(b"PK\x03\x04"):
         return "excel"
     if head.startswith(b"PAR1"):
@@ -153,7 +163,8 @@ def detect_encoding(data: bytes) -> str:
     return "cp1250" if share >= 0.5 else "cp1251"
 
 
-def _read_text(path: Path, *, encoding: str | None, delimiter: str | None) -> RawTable:
+def _read_text(path: Path, *, encoding: str | None, delimiter: str | None,
+               limits: Limits) -> RawTable:
     data = path.read_bytes()
     if b"\x00" in data[:65536]:
         msg = (
@@ -180,7 +191,7 @@ def _read_text(path: Path, *, encoding: str | None, delimiter: str | None) -> Ra
     if not text.strip():
         msg = f"{path}: the file is empty"
         raise InputError(msg)
-    sep = delimiter or _sniff_delimiter(text)
+    sep = delimiter or sniff_delimiter(text)
     header: list[str] | None = None
     records: list[list[str]] = []
     lines: list[int] = []
@@ -195,6 +206,8 @@ def _read_text(path: Path, *, encoding: str | None, delimiter: str | None) -> Ra
                 skip -= 1
                 continue
             if header is None:
+                if len(fields) > limits.columns:
+                    limits.over(path, "columns in the header", len(fields), "columns")
                 header = [f.strip() for f in fields]
                 continue
             problem = ""
@@ -216,7 +229,7 @@ def _read_text(path: Path, *, encoding: str | None, delimiter: str | None) -> Ra
         raise InputError(msg)
     if len(header) < 2:
         msg = (
-            f"{path}: not a table: found one column {header[0][:40]!r} with delimiter {sep!r}; "
+            f"{path}: not a table: found one column with delimiter {sep!r}; "
             "pass --delimiter if the file uses another separator"
         )
         raise InputError(
@@ -241,10 +254,11 @@ def _title_lines(text: str, sep: str) -> int:
 
 
 def _unique(names: list[str]) -> list[str]:
+    """Column names without controls or direction marks, blank ones named, repeats numbered."""
     seen: dict[str, int] = {}
     out = []
     for i, name in enumerate(names):
-        name = name or f"column_{i + 1}"
+        name = strip_controls(name) or f"column_{i + 1}"
         if name in seen:
             seen[name] += 1
             name = f"{name}.{seen[name]}"
@@ -254,42 +268,20 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def _sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        header = text.splitlines()[0]
-        counts = {d: header.count(d) for d in ",;\t|"}
-        best = max(counts, key=counts.__getitem__)
-        return best if counts[best] else ","
-
-
 def _first_line(err: Exception) -> str:
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    """A library's error as a short line (it names what failed; the file's text stays out)."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    text = strip_controls(text)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 # ---------------------------------------------------------------- Excel
 
-def _read_excel(path: Path, *, sheet: str | None) -> RawTable:
-    try:
-        book = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl",
-                             header=None)
-    except Exception as err:  # openpyxl raises many types for a broken file
-        msg = f"{path}: not a readable Excel .xlsx file ({_first_line(err)})"
-        raise InputError(msg) from None
-    if sheet is not None:
-        if sheet not in book:
-            msg = f"{path}: no sheet {sheet!r}; sheets are {list(book)}"
-            raise InputError(msg)
-        name = sheet
-    else:
-        filled = [n for n, f in book.items() if len(f.columns) and len(f)]
-        if not filled:
-            msg = f"{path}: every sheet is empty"
-            raise InputError(msg)
-        name = filled[0]
-    grid = book[name].dropna(how="all")  # index = spreadsheet row - 1
+def _read_excel(path: Path, *, sheet: str | None, limits: Limits) -> RawTable:
+    name, grid = read_sheet(path, sheet=sheet, limits=limits)  # index = spreadsheet row - 1
+    if grid.empty:
+        msg = f"{path}: sheet {name!r} is empty"
+        raise InputError(msg)
     at = header_row(grid.head(10).to_numpy().tolist())
     header = ["" if pd.isna(v) else str(v).strip() for v in grid.iloc[at]]
     frame = grid.iloc[at + 1:]
@@ -304,8 +296,15 @@ def _read_excel(path: Path, *, sheet: str | None) -> RawTable:
 
 # ---------------------------------------------------------------- GIS files
 
-def _read_vector(path: Path, *, layer: str | None) -> RawTable:
+_XML_VECTORS = (".kml", ".gml", ".xml")
+
+
+def _read_vector(path: Path, *, layer: str | None, limits: Limits) -> RawTable:
     import pyogrio
+
+    if path.suffix.lower() in _XML_VECTORS:
+        with path.open("rb") as fh:
+            check_xml(fh, path, limits, size=path.stat().st_size)
 
     try:
         layers = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
@@ -360,10 +359,12 @@ def _read_parquet(path: Path) -> RawTable:
     return RawTable(path=path, frame=frame, row=np.arange(1, len(frame) + 1))
 
 
-def _read_gpx(path: Path) -> RawTable:
+def _read_gpx(path: Path, *, limits: Limits) -> RawTable:
     import gpxpy
     import gpxpy.gpx
 
+    with path.open("rb") as fh:  # before gpxpy builds a tree: depth, size, no DTD
+        check_xml(fh, path, limits, size=path.stat().st_size)
     try:
         with path.open(encoding="utf-8", errors="replace") as fh:
             gpx = gpxpy.parse(fh)

@@ -7,6 +7,7 @@ are dropped here). Rows read always equal rows accepted plus rows rejected.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo._arrays import sorted_by_key_time
+from geo._text import CONTROL
 from geo.inputs import _columns as names
 from geo.inputs._checked import Checked
 from geo.inputs._columns import find_column
@@ -27,7 +29,7 @@ from geo.inputs.readers import RawTable, read_table
 
 __all__ = ["Options", "Checked", "check_incidents", "check_pings", "check_posts",
            "check_patrol_points", "read_incidents", "read_pings", "read_posts",
-           "read_patrol_points", "unify_categories"]
+           "read_patrol_points", "unify_categories", "rejects_names", "safe_stem"]
 
 MAX_COUNT = 1_000_000
 """A row standing for more incidents than this is an error in the file, not a count."""
@@ -83,7 +85,7 @@ def unify_categories(values: pd.Series) -> pd.Series:
     >>> unify_categories(pd.Series(["Theft", "theft ", "THEFT", "theft", None])).tolist()
     ['theft', 'theft', 'theft', 'theft', 'unspecified']
     """
-    code, raw = pd.factorize(values.astype("string").fillna(""), use_na_sentinel=False)
+    code, raw = pd.factorize(_cleaned(values), use_na_sentinel=False)
     if not len(raw):
         return pd.Series([], index=values.index, dtype="string")
     # spelling work on the distinct values only: a million rows hold a few dozen names
@@ -219,7 +221,7 @@ def judge_units(table: RawTable, opts: Options, judge: Judge, used: dict[str, st
 def _unit_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer code per row (-1 where blank) and the unit names, trimmed; fast on millions."""
     raw_code, raw_names = pd.factorize(values, use_na_sentinel=True)
-    trimmed = pd.Index(raw_names.astype(str)).str.strip()
+    trimmed = pd.Index(_cleaned(pd.Series(raw_names.astype(str))))
     name_code, names_ = pd.factorize(trimmed)
     name_code = np.where(trimmed == "", -1, name_code)
     code = np.where(raw_code >= 0, name_code[np.maximum(raw_code, 0)], -1)
@@ -245,7 +247,7 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
                                                                         names.POST_ID)
     if label_c:
         used["post"] = label_c
-        label = frame[label_c].astype("string").fillna("").str.strip()
+        label = _cleaned(frame[label_c])
         label = label.where(label != "", pd.Series([f"post {r}" for r in table.row],
                                                    index=frame.index, dtype="string"))
     else:
@@ -289,6 +291,44 @@ def check_posts(table: RawTable, *, area: StudyArea | None = None,
     })
     return Checked("posts", table.path, accepted, judge, judge.n, used,
                    outside_note(judge, area), table.row_word)
+
+
+def _cleaned(values: pd.Series) -> pd.Series:
+    """Text of a name or category column without controls or direction marks, spaces
+    collapsed ("fi\u200eght " is "fight"); missing values are empty."""
+    text = values.astype("string").fillna("").str.replace(CONTROL, "", regex=True)
+    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def safe_stem(path: str | Path, *, limit: int = 60) -> str:
+    """A file's name without its extension, in letters, digits, ``.``, ``-`` and ``_`` only,
+    fit to name a file the tool writes (markup, quotes, spaces and controls become ``_``).
+
+    >>> safe_stem("data/<img src=x onerror=alert(1)>.csv")
+    'img_src_x_onerror_alert_1'
+    """
+    stem = unicodedata.normalize("NFC", Path(path).stem)
+    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._-")
+    return stem[:limit].rstrip("._-") or "input"
+
+
+def rejects_names(paths) -> list[str]:
+    """A rejects file name per input, ``<safe stem>_rejects.csv``, unique among ``paths``:
+    inputs with the same name (from different folders) get ``_2``, ``_3`` ...
+
+    >>> rejects_names(["a/incidents.csv", "b/incidents.csv", "posts.xlsx"])
+    ['incidents_rejects.csv', 'incidents_2_rejects.csv', 'posts_rejects.csv']
+    """
+    names_, seen = [], set()
+    for path in paths:
+        stem = safe_stem(path)
+        name, n = f"{stem}_rejects.csv", 1
+        while name.lower() in seen:
+            n += 1
+            name = f"{stem}_{n}_rejects.csv"
+        seen.add(name.lower())
+        names_.append(name)
+    return names_
 
 
 _LANGUAGE_NAMES = {

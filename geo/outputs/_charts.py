@@ -17,6 +17,7 @@ from geo.i18n import number, t
 from geo.outputs.picture import draw_map, project_shapes
 from geo.outputs.style import (
     INCIDENT_COLOURS,
+    PLAIN_TEXT,
     PRESENCE_COLOURS,
     SUGGESTED_COLOUR,
     SUPPRESSED_COLOUR,
@@ -26,7 +27,7 @@ __all__ = ["week_chart", "hours_chart", "lorenz_chart", "rates_chart", "locator_
            "to_svg", "to_png", "poisson_interval"]
 
 _FONT = {"font.family": "DejaVu Sans", "font.size": 13, "svg.fonttype": "none",
-         "axes.spines.top": False, "axes.spines.right": False}
+         "axes.spines.top": False, "axes.spines.right": False, **PLAIN_TEXT}
 _INK, _GAP = "#333333", "#c85a5a"
 
 
@@ -215,7 +216,7 @@ def to_svg(fig, name: str) -> str:
     import matplotlib as mpl
 
     buffer = io.StringIO()
-    with mpl.rc_context({"svg.hashsalt": name, "svg.fonttype": "none"}):
+    with mpl.rc_context({"svg.hashsalt": name, "svg.fonttype": "none", **PLAIN_TEXT}):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None,
                                                     "Format": None, "Type": None})
     text = buffer.getvalue()
@@ -229,6 +230,9 @@ def to_svg(fig, name: str) -> str:
 
 def to_png(fig, *, dpi: int = 200) -> bytes:
     """The chart as PNG bytes with no metadata but the tool's name."""
+    import matplotlib as mpl
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": "patrolmap"})
+    with mpl.rc_context(PLAIN_TEXT):
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": "patrolmap"})
     return buffer.getvalue()

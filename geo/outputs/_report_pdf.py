@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 from geo.outputs import _charts as charts
+from geo.outputs.style import PLAIN_TEXT
 
 __all__ = ["write_pdf"]
 
@@ -141,7 +142,8 @@ def write_pdf(blocks: list, path: Path) -> Path:
     from matplotlib.backends.backend_pdf import PdfPages
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with mpl.rc_context({"pdf.fonttype": 42}), PdfPages(path, metadata=_METADATA) as pdf:
+    with (mpl.rc_context({"pdf.fonttype": 42, **PLAIN_TEXT}),
+          PdfPages(path, metadata=_METADATA) as pdf):
         pages = _Pages(pdf)
         for i, block in enumerate(blocks):
             if block.kind == "h2":  # keep a heading with its note and first chart or table

@@ -21,6 +21,7 @@ from geo.outputs.style import (
     COMPLEMENT_COLOUR,
     HOT_COLOURS,
     INCIDENT_COLOURS,
+    PLAIN_TEXT,
     POST_COLOUR,
     PRESENCE_COLOURS,
     SUPPRESSED_COLOUR,
@@ -318,7 +319,7 @@ def render_picture(published: PublishedCells, path: str | Path, *, layer: str = 
         raise ImportError(msg) from error
     width, height = _SIZES[suffix]
     s = height / 10.8  # sizes are set for the projector and shrink with the page
-    with mpl.rc_context({"font.family": "DejaVu Sans", "pdf.fonttype": 42}):
+    with mpl.rc_context({"font.family": "DejaVu Sans", "pdf.fonttype": 42, **PLAIN_TEXT}):
         fig = Figure(figsize=(width, height), dpi=100, facecolor="white")
         FigureCanvasAgg(fig)
         for y, text, size, weight in ((0.965, texts.title, 30 * s, "bold"),

@@ -9,7 +9,12 @@ import numpy as np
 
 __all__ = ["INCIDENT_COLOURS", "PRESENCE_COLOURS", "SUPPRESSED_COLOUR", "COMPLEMENT_COLOUR",
            "HOT_COLOURS",
-           "BIVARIATE_COLOURS", "AREA_COLOUR", "POST_COLOUR", "class_breaks", "class_index"]
+           "BIVARIATE_COLOURS", "AREA_COLOUR", "POST_COLOUR", "PLAIN_TEXT", "class_breaks",
+           "class_index"]
+
+PLAIN_TEXT = {"text.parse_math": False}
+"""matplotlib settings under which every string is drawn as it is: ``$...$`` in a title, note
+or category is text, never math (an invalid one would end the drawing, a valid one change it)."""
 
 INCIDENT_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
 """Five reds, light to dark (ColorBrewer Reds)."""

@@ -18,7 +18,6 @@ cell centres), no unit id, no free text (category names are taxonomy words), no 
 
 from __future__ import annotations
 
-import re
 import weakref
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import UsageError
+from geo._text import clean_text
 from geo.analysis.bands import HOURS_OF_WEEK, band_info
 from geo.analysis.cells import cells_to_latlng, cells_to_polygons, cells_to_str
 from geo.analysis.table import CellTable
@@ -184,21 +184,6 @@ class PublishedCells:
     def band_info(band: str) -> dict:
         """How renderers label a band (see :func:`geo.analysis.bands.band_info`)."""
         return band_info(band)
-
-
-_CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f"
-                      "\u202a-\u202e\u2060-\u206f\ufeff]")
-
-
-def clean_text(text: object, *, limit: int = 200) -> str:
-    r"""Text fit for a page: no control or direction-override characters, at most ``limit``.
-
-    >>> clean_text("\u202eevil\u202c  name\n")
-    'evil name'
-    """
-    cleaned = _CONTROL.sub("", str(text))
-    cleaned = " ".join(cleaned.split())
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
 def _check(table: CellTable, *, k: int, audience: str, epsilon, max_res: int) -> float | None:

