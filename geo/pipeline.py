@@ -345,8 +345,8 @@ def _check_budget(book: Ledger, table: CellTable, epsilon: float, budget: float,
                   period) -> None:
     import datetime as dt
 
-    from geo.privacy.release import area_key
     from geo.analysis.cells import cells_to_str
+    from geo.privacy.release import area_key
 
     area = area_key(cells_to_str(table.cells), table.res)
     days = table.events["day"] if table.events is not None and len(table.events) else []
