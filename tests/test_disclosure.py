@@ -58,7 +58,7 @@ def make_events(rng, cells, n, *, days=28, cats=("fight", "theft"), start=START)
 
 # ---------------------------------------------------------------- the oracle
 
-def oracle_pins(specs, rows, labels, values, *, hours=True):
+def oracle_pins(specs, rows, labels, values):
     """Every hidden small row, and every row's part per release period, pinned to 1..k-1.
 
     Unknowns: incidents per (cell, hour of the week, category, day-class), the day classes
@@ -125,19 +125,25 @@ def oracle_pins(specs, rows, labels, values, *, hours=True):
     cons = [LinearConstraint(A, lo, hi)]
     pins = []
 
+    def solve(vec):
+        return milp(vec, integrality=np.ones(n), bounds=Bounds(0, np.inf),
+                    constraints=cons, options={"time_limit": 60})
+
+    # the true counts satisfy every published number, so the system must be feasible;
+    # after that, a failed maximisation means the part is unbounded (a row at least k)
+    feasible = solve(np.zeros(n))
+    assert feasible.status == 0, feasible.message
+
     def extremes(vec):
-        out = []
-        for sign in (1, -1):
-            res = milp(sign * vec, integrality=np.ones(n), bounds=Bounds(0, np.inf),
-                       constraints=cons, options={"time_limit": 60})
-            assert res.status == 0, res.message
-            out.append(sign * res.fun)
-        return out
+        low = solve(vec)
+        assert low.status == 0, low.message
+        high = solve(-vec)
+        return low.fun, (-high.fun if high.status == 0 else np.inf)
 
     for spec, row, lb in meta:
         vec = vector(spec, row)
         low, high = extremes(vec) if lb == SMALL else (None, None)
-        if lb == SMALL and round(low) == round(high) and round(low) >= 1:
+        if lb == SMALL and np.isfinite(high) and round(low) == round(high) and round(low) >= 1:
             pins.append((row, round(low)))
         if n_d > 1:  # the row's part in each day class
             for d in range(n_d):
@@ -145,7 +151,7 @@ def oracle_pins(specs, rows, labels, values, *, hours=True):
                 if not part.any() or (part == vec).all():
                     continue
                 low, high = extremes(part)
-                if round(low) == round(high) and 1 <= round(low) <= spec.k - 1:
+                if np.isfinite(high) and round(low) == round(high) and 1 <= round(low) < spec.k:
                     pins.append((row, d, round(low)))
     return pins
 

@@ -310,27 +310,27 @@ def _write(frame, path):
 def test_a_longer_period_beside_an_earlier_one(tmp_path):
     from geo.pipeline import build, load_inputs
 
-    files, frame = _sample_incidents(tmp_path)
-    may = frame[pd.to_datetime(frame["date_time"], errors="coerce") < "2025-06-01"]
+    files, frame = _sample_incidents(tmp_path, days=59)
+    january = frame[pd.to_datetime(frame["date_time"], errors="coerce") < "2025-02-01"]
     folder = tmp_path / "meeting"
     ledger = tmp_path / "ledger.sqlite"
-    first = load_inputs(_write(may, tmp_path / "jan_may.csv"))
-    build(first, folder / "jan_may.html", ledger=ledger, report=False,
-          period=("2025-01-01", "2025-05-31"))
+    first = load_inputs(_write(january, tmp_path / "jan.csv"))
+    build(first, folder / "jan.html", ledger=ledger, report=False,
+          period=("2025-01-01", "2025-01-31"))
     both = load_inputs(files["incidents"])
     try:
-        build(both, folder / "jan_jun.html", ledger=ledger, report=False,
-              period=("2025-01-01", "2025-06-30"))
+        build(both, folder / "jan_feb.html", ledger=ledger, report=False,
+              period=("2025-01-01", "2025-02-28"))
     except Exception as refused:  # refusing is one safe answer
-        assert "overlaps" in str(refused)
+        assert "overlaps" in str(refused) and "2025-02-01" in str(refused)
     assert _joint(folder) == []
-    # the same second map made without the ledger gives June's small counts back
+    # the same second map made without the ledger gives February's small counts back
     alone = tmp_path / "alone"
-    (alone).mkdir()
-    (alone / "jan_may.html").write_bytes((folder / "jan_may.html").read_bytes())
-    build(both, alone / "jan_jun.html", ledger=tmp_path / "other.sqlite", report=False,
-          period=("2025-01-01", "2025-06-30"))
-    assert _joint(alone), "differencing should pin June counts without the ledger"
+    alone.mkdir()
+    (alone / "jan.html").write_bytes((folder / "jan.html").read_bytes())
+    build(both, alone / "jan_feb.html", ledger=tmp_path / "other.sqlite", report=False,
+          period=("2025-01-01", "2025-02-28"))
+    assert _joint(alone), "differencing should pin February counts without the ledger"
 
 
 @pytest.mark.slow

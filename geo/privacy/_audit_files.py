@@ -162,7 +162,7 @@ def _check_map_data(data: dict, found: Finding) -> None:
         breaks = data["layers"]["incidents"].get("breaks", {}).get(band, [])
         if len(_small(breaks, k)):
             found.problems.append(f"a legend class break below k={k} in band {band}")
-    if len(_small([v for v in meta.get("totals", {}).values()], k)):
+    if len(_small(list(meta.get("totals", {}).values()), k)):
         found.problems.append(f"an area total below k={k}")
     for band, band_values in data["categories"].get("totals", {}).items():
         if len(_small(band_values, k)):
@@ -193,8 +193,9 @@ _REPORT_ATTRS = {"class", "id", "lang", "charset", "name", "content", "type", "s
                  "font-family", "text-anchor", "preserveaspectratio", "xmlns:rdf",
                  "xmlns:cc", "xmlns:dc", "rdf:resource", "rdf:about", "colspan", "rowspan",
                  "opacity", "fill-opacity", "stroke-width", "dominant-baseline"}
-_BAD_STYLE = re.compile(r"url\((?!#[\w-]+\))|display\s*:\s*none|visibility\s*:|opacity\s*:\s*0(?:\.0*)?\s*"
-                        r"(?:;|$)|font-size\s*:\s*0|position\s*:|@import|expression\(", re.I)
+_BAD_STYLE = re.compile(r"url\((?!#[\w-]+\))|display\s*:\s*none|visibility\s*:"
+                        r"|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$)|font-size\s*:\s*0"
+                        r"|position\s*:|@import|expression\(", re.I)
 
 
 _SVG_STYLES = {"*{stroke-linejoin: round; stroke-linecap: butt}"}
@@ -240,14 +241,14 @@ class _ReportParser(HTMLParser):
         if self._in and self._in[-1] == "style":
             self.styles.append(data)
 
-    def handle_comment(self, data):
+    def handle_comment(self, data):  # noqa: ARG002 (any comment is refused)
         self.bad.add("a comment in the page")
 
     def handle_decl(self, decl):
         if decl.lower() != "doctype html":
             self.bad.add("an unexpected declaration")
 
-    def handle_pi(self, data):
+    def handle_pi(self, data):  # noqa: ARG002 (any instruction is refused)
         self.bad.add("a processing instruction")
 
 

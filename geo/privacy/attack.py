@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from geo.privacy.disclosure import refined_targets
 from geo.privacy.model import Model
@@ -41,6 +41,41 @@ class Pin:
         return (f"{'a part of ' if self.refined else ''}{what} is pinned to {self.value}")
 
 
+class _Lp:
+    """One linear program solved for many objectives, each run warm from the last basis."""
+
+    def __init__(self, matrix: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> None:
+        import highspy
+
+        self.inf = highspy.kHighsInf
+        self.n = matrix.shape[1]
+        csc = matrix.tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.n, matrix.shape[0]
+        lp.col_cost_ = np.zeros(self.n)
+        lp.col_lower_ = np.zeros(self.n)
+        lp.col_upper_ = np.full(self.n, self.inf)
+        lp.row_lower_ = np.where(np.isfinite(lower), lower, -self.inf)
+        lp.row_upper_ = np.where(np.isfinite(upper), upper, self.inf)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr
+        lp.a_matrix_.index_ = csc.indices
+        lp.a_matrix_.value_ = csc.data.astype(float)
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(lp)
+        self.cols = np.arange(self.n, dtype=np.int32)
+        self.optimal = highspy.HighsModelStatus.kOptimal
+
+    def minimise(self, cost: np.ndarray) -> np.ndarray | None:
+        """The optimal point for ``cost`` (None when the numbers contradict each other)."""
+        self.highs.changeColsCost(self.n, self.cols, np.asarray(cost, float).ravel())
+        self.highs.run()
+        if self.highs.getModelStatus() != self.optimal:
+            return None
+        return np.asarray(self.highs.getSolution().col_value)
+
+
 def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], int]:
     """Pinned counts of a model built from published files, and how many were examined."""
     published = np.flatnonzero(model.label != UNKNOWN)
@@ -59,24 +94,39 @@ def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], i
     if targets.shape[0] == 0:
         return [], 0
     rng = np.random.default_rng(seed)
+    lp = _Lp(sp.vstack([A, model.L]).tocsr(), np.r_[lo[published], np.zeros(model.L.shape[0])],
+             np.r_[hi[published], np.zeros(model.L.shape[0])])
     lows = np.full(targets.shape[0], np.inf)
     highs = np.full(targets.shape[0], -np.inf)
-    stacked_A = sp.vstack([A, model.L]).tocsr()
-    stacked_lo = np.r_[lo[published], np.zeros(model.L.shape[0])]
-    stacked_hi = np.r_[hi[published], np.zeros(model.L.shape[0])]
     for _ in range(batch):  # a few random directions settle most targets at once
-        weights = rng.choice([-1.0, 1.0], targets.shape[0])
-        point = _solve(targets.T @ weights, stacked_A, stacked_lo, stacked_hi, n)
+        point = lp.minimise(targets.T @ rng.choice([-1.0, 1.0], targets.shape[0]))
         if point is None:
             return [Pin({"t": "model"}, 0, False)], 0  # the numbers contradict each other
         values = targets @ point
         lows, highs = np.minimum(lows, values), np.maximum(highs, values)
+    k_of = model.k[owners]
+
+    def in_doubt() -> np.ndarray:
+        """Targets every point so far puts at one small value or near it: a count the
+        published numbers allow at 0, or at k or more, cannot be pinned to 1..k-1."""
+        return (highs - lows < 1.5) & (lows > 0.5) & (highs < k_of - 0.5)
+
+    for _ in range(40):  # then directions over the targets still in doubt only
+        doubt = np.flatnonzero(in_doubt())
+        if len(doubt) < 10:
+            break
+        weights = np.zeros(targets.shape[0])
+        weights[doubt] = rng.choice([-1.0, 1.0], len(doubt))
+        values = targets @ lp.minimise(targets.T @ weights)
+        before = in_doubt()
+        lows, highs = np.minimum(lows, values), np.maximum(highs, values)
+        settled = int((before & ~in_doubt()).sum())
+        if settled < max(2, len(doubt) // 50):
+            break
     pins = []
-    for i in np.flatnonzero(highs - lows < 1.5):
+    for i in np.flatnonzero(in_doubt()):
         row = targets[i].toarray().ravel()
-        top = _solve(-row, stacked_A, stacked_lo, stacked_hi, n)
-        bottom = _solve(row, stacked_A, stacked_lo, stacked_hi, n)
-        high, low = row @ top, row @ bottom
+        high, low = row @ lp.minimise(-row), row @ lp.minimise(row)
         values = np.arange(np.ceil(low - 1e-6), np.floor(high + 1e-6) + 1)
         if len(values) == 2:  # an LP range of two whole numbers: check both are reachable
             values = [v for v in values if _reachable(row, v, cons, n)]
@@ -86,13 +136,6 @@ def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], i
             if 1 <= value <= k - 1:
                 pins.append(Pin(model.rows[owners[i]], value, bool(is_refined[i])))
     return pins, targets.shape[0]
-
-
-def _solve(c, A, lo, hi, n):
-    res = linprog(np.asarray(c, float).ravel(), A_ub=sp.vstack([A, -A]).tocsr(),
-                  b_ub=np.r_[np.where(np.isfinite(hi), hi, 1e12), -lo],
-                  bounds=(0, None), method="highs")
-    return res.x if res.status == 0 else None
 
 
 def _reachable(row: np.ndarray, value: float, cons, n: int) -> bool:

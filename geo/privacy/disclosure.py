@@ -80,10 +80,14 @@ def _merge_events(spec: ReleaseSpec, events: pd.DataFrame, earlier: list[Earlier
     for old in sorted(earlier, key=lambda e: e.ident, reverse=True):
         ev = old.events
         inside = ev["day"].between(first, last) & ev["cell"].isin(cells)
-        mine = events[events["day"].between(*_overlap(spec, old.spec))
-                      & events["cell"].isin(set(old.spec.cells))
-                      & events["category"].isin(set(old.spec.categories))]
-        theirs = ev[inside & ev["day"].between(*_overlap(spec, old.spec))]
+        shared = cells & set(old.spec.cells)
+        counted = set(old.spec.categories)
+
+        def common(frame: pd.DataFrame, shared=shared, counted=counted, old=old):
+            """Events both releases cover: overlapping days, shared cells, old categories."""
+            return frame[frame["day"].between(*_overlap(spec, old.spec))
+                         & frame["cell"].isin(shared) & frame["category"].isin(counted)]
+        mine, theirs = common(events), common(ev)
         if not _same(mine, theirs):
             revised.append(old.ident)
         outside = ev[~inside]
@@ -243,12 +247,12 @@ class _Neighbourhoods:
                 yield cert.cell_atoms(np.union1d(cells, alike))
         if quick:
             if len(z):
-                yield next(self._area(t, z))
+                yield next(self._area(z))
             elif lay.n_y <= 20_000:
                 yield np.arange(lay.n_y)  # every cell atom (the area atoms stay)
             return
         if len(z):
-            yield from self._area(t, z)
+            yield from self._area(z)
             if not len(cells):
                 ranked = self.partners(np.zeros(0, np.int64), band_cols)
                 for size in (4, 16):
@@ -258,7 +262,7 @@ class _Neighbourhoods:
         if full and lay.n <= 40_000:
             yield np.arange(lay.n)
 
-    def _area(self, t: int, z: np.ndarray):
+    def _area(self, z: np.ndarray):
         """Slices of the area atoms: the target's categories and hours, then all."""
         lay = self.model.layout
         n_cat = len(lay.categories)

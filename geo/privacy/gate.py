@@ -41,7 +41,7 @@ from geo.privacy.release_counts import ReleaseCounts, community_counts, exact_co
 __all__ = ["PublishedCells", "PublicPost", "SuggestedPost", "ReportInputs", "ReportFacts",
            "DeriveSettings", "publish", "check_published", "clean_text", "DEFAULT_K",
            "MIN_COMMUNITY_K", "MAX_COMMUNITY_RES", "SHOWN", "SMALL", "COMPLEMENT",
-           "HOURS_OF_WEEK", "ReleaseRefused", "restricted_record"]
+           "HOURS_OF_WEEK", "ReleaseRefusedError", "restricted_record"]
 
 DEFAULT_K = 5
 MIN_COMMUNITY_K = 3
@@ -52,7 +52,7 @@ _ISSUED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _RECORDS: dict[int, dict] = {}
 
 
-class ReleaseRefused(UsageError):
+class ReleaseRefusedError(UsageError):
     """A release that cannot be made safe beside the earlier ones without hiding most of it."""
 
 
@@ -232,7 +232,7 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         windows of a change.
     earlier
         Earlier community releases of the area (from the ledger): this release is protected
-        together with them, and refused (:class:`ReleaseRefused`) when more than
+        together with them, and refused (:class:`ReleaseRefusedError`) when more than
         ``refuse_share`` of its counts would have to be hidden beside them.
     decisions
         The analysis' decisions: its WDD areas and target, and (analyst output only) its
@@ -253,7 +253,7 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
         msg = (f"an earlier release of this area for an overlapping period used res "
                f"{other_grid[0].spec.res}; publish at res {other_grid[0].spec.res}, or a "
                "period that does not overlap it")
-        raise ReleaseRefused(msg)
+        raise ReleaseRefusedError(msg)
     if audience == "analyst":
         counts = exact_counts(table, draft, decisions, derive)
     else:

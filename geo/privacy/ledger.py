@@ -178,7 +178,7 @@ class Ledger:
         buffer = io.BytesIO()
         events.reset_index(drop=True).to_parquet(buffer, index=False)
         con = self._connect(create=True)
-        made = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        made = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with con:
             cur = con.execute(
                 "INSERT INTO releases (made, area, res, first_day, last_day, k, epsilon, files,"

@@ -243,7 +243,7 @@ def _records(draft: Draft, model, index: np.ndarray, epsilon) -> tuple[dict, dic
 def community_counts(table, draft: Draft, derive, *, epsilon: float | None,
                      earlier: list[Earlier], refuse_share: float) -> ReleaseCounts:
     """Protect the draft (or noise it) and derive everything from what it publishes."""
-    from geo.privacy.gate import ReleaseRefused
+    from geo.privacy.gate import ReleaseRefusedError
 
     spec = draft.spec
     names = list(draft.extras)
@@ -255,7 +255,7 @@ def community_counts(table, draft: Draft, derive, *, epsilon: float | None,
         model.value = np.where(model.label == SHOWN, model.true, np.nan)
         refusal = _refusal(spec, draft, prot, refuse_share)
         if refusal:
-            raise ReleaseRefused(refusal)
+            raise ReleaseRefusedError(refusal)
         extra_rows = sum(len(draft.extras[n]) for n in names)
         extra = _extras_by_name(model, names, draft, start_after=len(model.rows) - extra_rows)
 
@@ -328,7 +328,7 @@ def _refusal(spec, draft, prot, share: float) -> str | None:
     alone_forced = float((alone.core[:n][big] == COMPLEMENT).mean())
     if forced <= 2 * alone_forced + 0.05:
         return None
-    old = [e for e in prot.model.specs[1:]]
+    old = list(prot.model.specs[1:])
     first = min(o.first_day for o in old)
     last = max(o.last_day for o in old)
     nxt = last + dt.timedelta(days=1)
