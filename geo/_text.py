@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CONTROL", "clean_text", "strip_controls"]
+__all__ = ["CONTROL", "WORD", "clean_text", "strip_controls"]
 
 CONTROL = re.compile(
     "["
@@ -25,6 +25,11 @@ CONTROL = re.compile(
 )
 """Characters removed from any text the tool carries: controls and every Unicode bidi control
 and mark (U+061C, U+200E/F, U+202A-E, U+2066-9), with the invisible format characters."""
+
+
+WORD = re.compile(r"^[\w\s\-–.,'’()/&]{1,80}$")
+"""A category name a community file may print: letters, digits, spaces and plain punctuation
+(no markup, formula, math or quote characters beyond the apostrophe)."""
 
 
 def strip_controls(text: object) -> str:

@@ -70,9 +70,10 @@ _RENDERERS = (("geo.outputs.maps", "render_map"), ("geo.pipeline", "render_map")
 
 
 @pytest.fixture(autouse=True)
-def own_ledgers(monkeypatch, tmp_path):
-    """Each test has its own data directory, so release ledgers never cross tests."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+def own_ledgers(monkeypatch, tmp_path_factory):
+    """Each test has its own data directory (outside its ``tmp_path``), so release ledgers
+    never cross tests."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
 
 
 @pytest.fixture(autouse=True)

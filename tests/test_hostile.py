@@ -184,12 +184,12 @@ def test_recipe_outputs_stay_in_the_recipe_folder(work):
 # ------------------------------------------------------------------ clean exits
 
 @pytest.mark.parametrize("args, words", [
-    (["--epsilon", "inf"], "privacy budget must be positive and finite"),
+    (["--epsilon", "inf"], "privacy budget must be a number from 0.01 to 10"),
     (["--epsilon", "nan"], "privacy budget"),
     (["--bands", "day=06-18,evening=18-22"], "--bands has no band 'night'"),
     (["--posts-band", "dawn"], "--posts-band dawn: no such band"),
     (["--cap", "inf"], "--cap and --reach must be positive"),
-    (["--res", "x"], "argument --res: invalid int value"),
+    (["--res", "x"], "argument --res: 'x' is not auto or a whole number"),
 ])
 def test_usage_errors_are_one_line(work, capsys, args, words):
     """In process, for speed: the same ``main`` the console command runs."""
@@ -385,7 +385,8 @@ def _pdf_text(path: Path) -> str:
 
 
 def test_dollars_in_titles_notes_and_categories_are_drawn_as_written(tmp_path, monkeypatch):
-    """PNG, picture PDF and report PDF: no math parsed, the text extracted is the text given."""
+    """PNG, picture PDF and report PDF: no math parsed, the text extracted is the text given;
+    free-text categories never reach them (a taxonomy word does, and holds no dollar)."""
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
@@ -416,8 +417,9 @@ def test_dollars_in_titles_notes_and_categories_are_drawn_as_written(tmp_path, m
     assert HOSTILE_TITLE in picture and HOSTILE_NOTE in picture
     report = _pdf_text(tmp_path / "maps" / "h_report.pdf")
     assert HOSTILE_NOTE in report
-    for category in HOSTILE_CATEGORIES:
-        assert category in report, category
+    for category in HOSTILE_CATEGORIES:  # no taxonomy word: counted as "other", never printed
+        assert category not in report, category
+    assert "other" in report.lower()
     assert (out.with_suffix(".png")).stat().st_size > 10_000
 
 
@@ -448,3 +450,21 @@ def test_rejects_are_spreadsheet_safe_and_named_per_input(work):
     assert all(row["row"].isdigit() for row in rows)  # numbers are written as numbers
     for formula in formulas:  # quoted, with the apostrophe inside the quotes
         assert '"\'' + formula.replace('"', '""')[:5] in text
+
+
+@pytest.mark.parametrize("label", [r"fight $\sqrt{2}$", "<b>theft</b>", "=HYPERLINK(1)",
+                                   "x" * 81])
+def test_a_taxonomy_holds_only_words(tmp_path, label):
+    """A taxonomy is what community files may print: a label with markup, math or a formula
+    is refused with its row and column, before anything is built."""
+    from geo._errors import InputError
+    from geo.inputs.taxonomy import read_taxonomy
+
+    path = write_text(tmp_path / "taxonomy.csv",
+                      'category,en,sq\nfight,Fight,Përleshje\ntheft,"' + label.replace('"', '""')
+                      + '",Vjedhje\n')
+    with pytest.raises(InputError, match=r"taxonomy.csv: row 3, column (en|category)"):
+        read_taxonomy(path)
+    good = write_text(tmp_path / "good.csv", "category,en,sq\nfight,Fight,Përleshje\n"
+                      "public order,\"Public order (disturbance)\",Rendi publik\n")
+    assert read_taxonomy(good).label("public order", "en") == "Public order (disturbance)"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo._errors import InputError
+from geo._text import WORD
 from geo.i18n import CATEGORIES, LANGUAGES
 from geo.inputs._columns import fold
 
@@ -96,6 +97,11 @@ def read_taxonomy(path: str | Path) -> Taxonomy:
                    "(at most 60 characters, no markup or formula characters)")
             raise InputError(msg)
         names[key] = {lang: row.get(lang) or key for lang in LANGUAGES}
+        for column, name in [("category", key)] + [(lang, names[key][lang]) for lang in LANGUAGES]:
+            if not WORD.match(name):
+                msg = (f"{path}: row {line}, column {column}: {name[:40]!r} is not a category "
+                       "word (letters, digits, spaces and - . , ' ( ) / only)")
+                raise InputError(msg)
         if row.get("sensitive", "").casefold() in ("yes", "y", "1", "true", "da", "po"):
             sensitive.add(key)
         aliases += [(a, key) for a in row.get("aliases", "").split("|") if a.strip()]

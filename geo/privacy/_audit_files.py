@@ -26,6 +26,7 @@ import h3
 import numpy as np
 
 from geo._page import MAP_DATA, MAP_LANG, MAP_TITLE, map_page, report_css
+from geo._text import WORD
 from geo.i18n import CATEGORIES, LANGUAGES, TEXT
 
 __all__ = ["Finding", "audit_map", "audit_report", "audit_png", "audit_pdf", "audit_gis",
@@ -39,7 +40,7 @@ _MAP_KEYS = {"lang", "languages", "language_names", "i18n", "title", "note", "ar
              "geom", "area", "bands", "layers", "posts", "suggested", "visible", "style",
              "categories", "release", "meta", "view", "tiles"}
 _LAYERS = {"incidents", "hotspots", "presence", "gaps", "emerging"}
-_WORD = re.compile(r"^[\w\s\-–.,'’()/&]{1,80}$")
+_WORD = WORD
 
 
 @dataclass
