@@ -101,6 +101,7 @@ def add_language_coverage(table, posts: pd.DataFrame | None, language: str, *,
                "'sr;sq'); add one to measure coverage by language")
         raise UsageError(msg)
     code = language.strip().lower()
+    table.language = code
     speaks = spoken.str.split(";").map(lambda found: code in found).to_numpy(bool)
     _, covered = posts_to_presence(posts[speaks], table.cells, period=table.period,
                                    reach_m=reach_m, bands=table.bands, tz=tz)

@@ -67,6 +67,8 @@ class CellTable:
     """Incidents grouped by cell, local minute of the week, local day and category (see
     :func:`incident_events`): what the privacy gate builds every published count from."""
     tz: str = "Europe/Belgrade"
+    language: str | None = None
+    """The language of the ``covered_lang_<band>`` columns, when coverage in one was asked."""
     """The local time zone of the bands and of the period's days."""
 
     @property

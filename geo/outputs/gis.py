@@ -34,6 +34,14 @@ def published_frame(published: PublishedCells) -> gpd.GeoDataFrame:
         columns[f"hot_bin_{band}"] = published.hot_bin[band].astype(np.int16)
         if published.gap_class is not None:
             columns[f"gap_class_{band}"] = published.gap_class[band].astype(str)
+        if published.clusters is not None:
+            columns[f"cluster_{band}"] = published.clusters[band].astype(str)
+        if published.rates is not None:
+            columns[f"rate_eb_{band}"] = published.rates[band]
+        if published.reported_visits is not None:
+            columns[f"reported_visits_{band}"] = published.reported_visits[band]
+    if published.residents is not None:
+        columns["residents"] = published.residents
     columns["suppression_k"] = np.full(len(published.cells), published.k, dtype=np.int16)
     columns["release"] = np.full(len(published.cells),
                                  published.release_record(with_cells=False)["fingerprint"])

@@ -387,8 +387,9 @@ def audit_pdf(path: Path) -> Finding:
     return found
 
 
-_GIS_COLUMN = re.compile(r"^(cell|suppression_k|restricted|release|geometry|"
-                         r"(incidents|presence_hours|hot_bin|gap_class)_[a-z0-9_]+|"
+_GIS_COLUMN = re.compile(r"^(cell|suppression_k|restricted|release|geometry|residents|"
+                         r"(incidents|presence_hours|hot_bin|gap_class|cluster|rate_eb|"
+                         r"reported_visits)_[a-z0-9_]+|"
                          r"incidents_[a-z0-9_]+_shown_as)$")
 
 

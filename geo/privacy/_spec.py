@@ -3,7 +3,8 @@
 The definition holds no fact about a single incident: the period is the one asked for, or the
 whole calendar months the data fall in (never the first and last incident's days); category
 names are taxonomy words, with any category of fewer than k incidents merged into "other";
-cell sets are the study area's, the WDD areas' and the covered cells'.
+cell sets are the study area's, the WDD areas', the covered cells' and the cells covered by
+posts whose officers speak the chosen language.
 """
 
 from __future__ import annotations
@@ -110,10 +111,10 @@ def draft_release(table: CellTable, *, k: int, taxonomy: Taxonomy, week: bool,
     areas = {}
     bands = tuple(BandSpec.of(b) for b in table.bands)
     for band in table.band_names:
-        column = f"covered_{band}"
-        if column in table.frame:
-            mask = table.frame[column].to_numpy(bool)
-            areas[f"covered_{band}"] = tuple(np.asarray(cells, dtype=object)[mask])
+        for column in (f"covered_{band}", f"covered_lang_{band}"):
+            if column in table.frame:
+                mask = table.frame[column].to_numpy(bool)
+                areas[column] = tuple(np.asarray(cells, dtype=object)[mask])
     if wdd_areas is not None:
         for name, mask in zip(("target", "buffer", "control"), wdd_areas, strict=True):
             areas[f"wdd_{name}"] = tuple(np.asarray(cells, dtype=object)[np.asarray(mask)])
@@ -127,9 +128,10 @@ def draft_release(table: CellTable, *, k: int, taxonomy: Taxonomy, week: bool,
             extras[f"period:{band}"] = [{"t": "period", "band": band, "part": p}
                                         for p in spec.windows]
     for band in table.band_names:
-        if f"covered_{band}" in areas:
-            extras[f"coverage:{band}"] = [{"t": "area", "area": f"covered_{band}",
-                                           "band": band}]
+        for kind, name in (("coverage", f"covered_{band}"),
+                           ("coverage_lang", f"covered_lang_{band}")):
+            if name in areas:
+                extras[f"{kind}:{band}"] = [{"t": "area", "area": name, "band": band}]
     if wdd_areas is not None and spec.windows.keys() >= {"before", "after"}:
         for band in table.band_names:
             extras[f"wdd:{band}"] = [{"t": "area", "area": f"wdd_{name}", "band": band,

@@ -1,6 +1,7 @@
 """Layers and figures derived from published counts alone (post-processing).
 
-Hot-spot bins, coverage-gap classes, concentration figures (Gini, share of cells, PAI, the
+Hot-spot bins, cluster and outlier classes, smoothed rates, coverage-gap classes,
+concentration figures (Gini, share of cells, PAI, the
 Lorenz curve) and suggested post sites of a community release are computed from the counts
 the release shows, with each hidden count standing in at a fixed value: "fewer than k" as
 k // 2, "not shown" as k. Anyone holding the published files can compute them again and gets
@@ -14,14 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geo.analysis.clusters import local_moran
 from geo.analysis.figures import concentration_summary
 from geo.analysis.gaps import bivariate_classes
 from geo.analysis.hotspots import hot_spots
+from geo.analysis.rates import incident_rates
 from geo.analysis.siting import suggest_posts
 from geo.privacy.release import COMPLEMENT, SHOWN, SMALL
 
-__all__ = ["DeriveSettings", "stand_in", "hot_bins", "gap_classes", "figures", "lorenz",
-           "siting"]
+__all__ = ["DeriveSettings", "stand_in", "hot_bins", "cluster_classes", "smoothed_rates",
+           "gap_classes", "figures", "lorenz", "siting"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,28 @@ def hot_bins(counts: dict[str, np.ndarray], cells: np.ndarray, settings: DeriveS
     return {band: hot_spots(values, cells, k_ring=settings.k_ring,
                             inference=settings.inference, permutations=settings.permutations,
                             seed=settings.seed).frame["bin"].to_numpy().astype(np.int8)
+            for band, values in counts.items()}
+
+
+def cluster_classes(counts: dict[str, np.ndarray], cells: np.ndarray,
+                    settings: DeriveSettings) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Local Moran's I classes (``high-high`` ... ``not significant``) per band from stand-in
+    counts, and the test's notes."""
+    out, notes = {}, []
+    for band, values in counts.items():
+        result = local_moran(values, cells, k_ring=settings.k_ring,
+                             permutations=settings.permutations, seed=settings.seed)
+        out[band] = result.frame["cls"].to_numpy(dtype=object)
+        notes.extend(f"{band}: {n}" for n in result.warnings)
+    return out, notes
+
+
+def smoothed_rates(counts: dict[str, np.ndarray], residents: np.ndarray
+                   ) -> dict[str, np.ndarray]:
+    """Empirical Bayes incidents per 1,000 residents per band from stand-in counts (NaN
+    where no one lives). The raw rate of a cell with a hidden count would be a guess shown
+    as a number, so only the smoothed rate is published."""
+    return {band: np.round(incident_rates(values, residents)[1], 2)
             for band, values in counts.items()}
 
 

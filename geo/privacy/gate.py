@@ -118,6 +118,18 @@ class PublishedCells:
     written into each file so that an audit can rebuild the disclosure model."""
     notes: tuple[str, ...] = ()
     """What was left out of this release and why (i18n keys)."""
+    clusters: dict[str, np.ndarray] | None = None
+    """Local Moran's I class per cell and band (``high-high`` ... ``not significant``),
+    tested on the published counts (hidden ones at their stand-ins)."""
+    residents: np.ndarray | None = None
+    """Residents per cell (inside the area), with a population layer."""
+    rates: dict[str, np.ndarray] | None = None
+    """Empirical Bayes incidents per 1,000 residents per cell and band, from the published
+    counts (NaN where no one lives)."""
+    reported_visits: dict[str, np.ndarray] | None = None
+    """Reported patrol visits per cell and band (patrol data, by cell, never as points)."""
+    language: str | None = None
+    """The language whose coverage ``figures`` give (``coverage_lang``), if one was asked."""
     _token: object = None
 
     def __post_init__(self) -> None:
@@ -300,7 +312,9 @@ def _assemble(table, draft, counts: ReleaseCounts, *, k, audience, posts, reach_
         total_reason=counts.total_reason,
         category_labels=tuple({lang: taxonomy.label(g, lang) for lang in
                                ("en", "sr-Cyrl", "sr-Latn", "sq")} for g in groups),
-        release=counts.public, notes=tuple(counts.notes), _token=_TOKEN)
+        release=counts.public, notes=tuple(counts.notes), clusters=counts.clusters,
+        residents=counts.residents, rates=counts.rates,
+        reported_visits=counts.reported_visits, language=table.language, _token=_TOKEN)
     if report is not None:
         facts = report_facts(published, counts, report, decisions, noisy=epsilon is not None)
         object.__setattr__(published, "report", facts)

@@ -50,6 +50,10 @@ class ReleaseCounts:
     public: dict = field(default_factory=dict)
     record: dict = field(default_factory=dict)
     days: dict[str, float] = field(default_factory=dict)
+    clusters: dict[str, np.ndarray] | None = None
+    residents: np.ndarray | None = None
+    rates: dict[str, np.ndarray] | None = None
+    reported_visits: dict[str, np.ndarray] | None = None
 
 
 def _presence(table) -> dict[str, np.ndarray] | None:
@@ -155,12 +159,19 @@ def _wdd_rows(spec, extras) -> tuple[dict, ...]:
 
 
 def _coverage(spec, extras, figures, totals) -> None:
+    """The share of each band's incidents in covered cells (and in cells covered in the
+    chosen language), where both that count and the band's total are shown."""
     for band in (b.name for b in spec.bands):
-        labels, values = extras.get(f"coverage:{band}", (np.zeros(0), np.zeros(0)))
-        if f"covered_{band}" in spec.areas:
-            figures[band]["cells_covered"] = len(spec.areas[f"covered_{band}"])
-        if len(labels) == 1 and labels[0] == SHOWN and totals.get(band):
-            figures[band]["coverage"] = round(float(values[0]) / totals[band], 3)
+        for kind, name, cells_key in (("coverage", f"covered_{band}", "cells_covered"),
+                                      ("coverage_lang", f"covered_lang_{band}",
+                                       "cells_covered_lang")):
+            if name not in spec.areas:
+                continue
+            figures[band][cells_key] = len(spec.areas[name])
+            figures[band].setdefault(kind, None)
+            labels, values = extras.get(f"{kind}:{band}", (np.zeros(0), np.zeros(0)))
+            if len(labels) == 1 and labels[0] == SHOWN and totals.get(band):
+                figures[band][kind] = round(float(values[0]) / totals[band], 3)
 
 
 def _siting(spec, stand_ins, derive, publish_rows, totals, cells_hex) -> tuple[dict | None,
@@ -215,6 +226,13 @@ def _derive(table, draft, unpacked, derive, publish_rows) -> dict:
     stand_ins = {b: derived.stand_in(unpacked["incidents"][b], unpacked["reason"][b], k)
                  for b in bands}
     bins = derived.hot_bins(stand_ins, table.cells, derive)
+    clusters, _ = derived.cluster_classes(stand_ins, table.cells, derive)
+    frame = table.frame
+    residents = (np.round(frame["population"].to_numpy(dtype=float), 1)
+                 if "population" in frame else None)  # as published, so rates recompute
+    rates = derived.smoothed_rates(stand_ins, residents) if residents is not None else None
+    reported = ({b: frame[f"report_visits_{b}"].to_numpy(dtype=np.int64) for b in bands}
+                if all(f"report_visits_{b}" in frame for b in bands) else None)
     presence = _presence(table)
     gaps = derived.gap_classes(stand_ins, presence, bins) if presence is not None else None
     figures = derived.figures(stand_ins, unpacked["totals"])
@@ -224,7 +242,13 @@ def _derive(table, draft, unpacked, derive, publish_rows) -> dict:
                                 spec.cells)
     return {"stand_ins": stand_ins, "hot_bin": bins, "presence_hours": presence,
             "gap_class": gaps, "figures": figures, "lorenz": lorenz, "siting": siting,
-            "suggested": suggested}
+            "suggested": suggested, "clusters": clusters,
+            "residents": residents,
+            "rates": rates, "reported_visits": reported}
+
+
+def _layers(parts: dict) -> dict:
+    return {key: parts[key] for key in ("clusters", "residents", "rates", "reported_visits")}
 
 
 def _records(draft: Draft, model, index: np.ndarray, epsilon) -> tuple[dict, dict]:
@@ -297,7 +321,8 @@ def community_counts(table, draft: Draft, derive, *, epsilon: float | None,
                          hot_bin=parts["hot_bin"], gap_class=parts["gap_class"],
                          stand_ins=parts["stand_ins"], figures=figures, lorenz=parts["lorenz"],
                          change=_change_rows(spec, extra), wdd=_wdd_rows(spec, extra),
-                         siting=parts["siting"], suggested=parts["suggested"], notes=notes,
+                         siting=parts["siting"], suggested=parts["suggested"],
+                         **_layers(parts), notes=notes,
                          public=public, record=record)
 
 
@@ -364,6 +389,10 @@ def exact_counts(table, draft: Draft, decisions, derive) -> ReleaseCounts:
     for b in unpacked["incidents"]:
         if f"gi_bin_{b}" in frame:
             parts["hot_bin"][b] = frame[f"gi_bin_{b}"].to_numpy().astype(np.int8)
+        if f"lisa_{b}" in frame:  # the analyst sees the tests on the exact counts
+            parts["clusters"][b] = frame[f"lisa_{b}"].to_numpy(dtype=object)
+        if f"rate_eb_{b}" in frame and parts["rates"] is not None:
+            parts["rates"][b] = np.round(frame[f"rate_eb_{b}"].to_numpy(dtype=float), 2)
     emerging = None
     if decisions is not None and decisions.emerging is not None:
         emerging = decisions.emerging.frame["category"].reindex(table.cells).fillna(
@@ -382,4 +411,4 @@ def exact_counts(table, draft: Draft, decisions, derive) -> ReleaseCounts:
                          lorenz=parts["lorenz"], change=change,
                          wdd=_wdd_rows(draft.spec, extra), siting=parts["siting"],
                          suggested=parts["suggested"], emerging=emerging, public=public,
-                         record=record)
+                         record=record, **_layers(parts))
