@@ -14,6 +14,8 @@ against it in the tests, and ``patrolmap audit`` runs it on a folder.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,8 +63,7 @@ class _Lp:
         lp.a_matrix_.start_ = csc.indptr
         lp.a_matrix_.index_ = csc.indices
         lp.a_matrix_.value_ = csc.data.astype(float)
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = _quiet_highs(highspy)
         self.highs.passModel(lp)
         self.cols = np.arange(self.n, dtype=np.int32)
         self.optimal = highspy.HighsModelStatus.kOptimal
@@ -74,6 +75,22 @@ class _Lp:
         if self.highs.getModelStatus() != self.optimal:
             return None
         return np.asarray(self.highs.getSolution().col_value)
+
+
+def _quiet_highs(highspy):
+    """A HiGHS instance that prints nothing: its version banner, written to the process'
+    standard output as it is made (before any option can be set), goes to the null device."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            highs = highspy.Highs()
+            highs.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return highs
 
 
 def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], int]:
