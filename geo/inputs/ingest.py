@@ -149,12 +149,21 @@ def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
             raise InputError(msg)
         manifest = {"format": FORMAT, "checked_with": _fingerprint(area, opts, buckets),
                     "files": [], "partitions": {}, "span": None, "bounds": None}
+        write_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True).encode())
     staging = root / "_staging"
     plan_path = staging / "plan.json"
+    if root.is_dir():  # what a killed run left half-written
+        for stray in root.rglob(".*.tmp"):
+            stray.unlink()
     written = new = 0
     for _ in range(2):  # a killed run's plan first, then the files new to this run
         if plan_path.is_file():
-            plan = json.loads(plan_path.read_text(encoding="utf-8"))
+            merged = {f["key"] for f in manifest["files"]}
+            plan = [i for i in json.loads(plan_path.read_text(encoding="utf-8"))
+                    if i["key"] not in merged]
+            if not plan:  # killed after its manifest was written
+                shutil.rmtree(staging)
+                continue
         else:
             plan = _plan(files, manifest)
             if not plan:
