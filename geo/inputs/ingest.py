@@ -266,7 +266,9 @@ def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int,
         names = frame["unit"].astype(str)
         bucket = unit_bucket(names, buckets)
         time = pd.DatetimeIndex(frame["time"]).as_unit("us")
-        month = time.tz_convert("UTC").strftime("%Y-%m") if len(time) else []
+        month_code = time.tz_convert("UTC").tz_localize(None).to_numpy().astype("datetime64[M]")
+        distinct, at = np.unique(month_code, return_inverse=True)
+        month = np.array([str(m) for m in distinct], dtype=object)[at.ravel()]
         staged = pd.DataFrame({"unit": names.to_numpy(object), "time": time,
                                "lat": frame["lat"].to_numpy(float),
                                "lng": frame["lng"].to_numpy(float),
@@ -276,7 +278,7 @@ def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int,
         for (b, m), group in staged.groupby([bucket, np.asarray(month)], sort=True):
             target = folder / f"{int(b):02d}_{m}_{part:05d}.parquet"
             pq.write_table(pa.Table.from_pandas(group, schema=_SCHEMA, preserve_index=False),
-                           target)
+                           target, compression="none")  # read once, soon
     if rejects:
         from geo._csv import write_csv
 
