@@ -317,7 +317,7 @@ def _merge(root: Path, manifest: dict, plan: list[dict], staging: Path) -> int:
     dropped_by_source: dict[int, int] = {}
     for bucket in sorted({b for b, _ in pieces}):
         months = sorted(m for b, m in pieces if b == bucket)
-        owned: dict[str, pd.DataFrame] = {}
+        owned: dict[str, Path] = {}
         for month in months:
             part = partition_path(root, bucket, month)
             both = pd.concat([_read(part), *(_read(p) for p in pieces[(bucket, month)])],
@@ -328,8 +328,13 @@ def _merge(root: Path, manifest: dict, plan: list[dict], staging: Path) -> int:
             _write_duplicates(root, bucket, month, duplicates)
             for source, n in duplicates["source"].value_counts().items():
                 dropped_by_source[int(source)] = dropped_by_source.get(int(source), 0) + int(n)
-            owned[month] = both[~repeat].reset_index(drop=True)
-            _write_edges(root, bucket, month, owned[month])
+            kept = both[~repeat].reset_index(drop=True)
+            del both
+            _write_edges(root, bucket, month, kept)
+            owned[month] = staging / f"owned_{bucket:02d}_{month}.parquet"  # one in memory
+            pq.write_table(pa.Table.from_pandas(kept, schema=_SCHEMA, preserve_index=False),
+                           owned[month], compression="none")
+            del kept
         written += _write_bucket(root, manifest, bucket, owned)
     span, bounds = manifest.get("span"), manifest.get("bounds")
     for key, entry in manifest["partitions"].items():
@@ -446,8 +451,7 @@ def _digest(frame: pd.DataFrame) -> str:
     return hashlib.sha256(_parquet_bytes(frame[list(_SCHEMA.names)], _SCHEMA)).hexdigest()[:16]
 
 
-def _write_bucket(root: Path, manifest: dict, bucket: int, owned: dict[str, pd.DataFrame]
-                  ) -> int:
+def _write_bucket(root: Path, manifest: dict, bucket: int, owned: dict[str, Path]) -> int:
     """Write the bucket's partitions whose pings or context changed; returns how many."""
     prefix = f"unit_bucket={bucket:02d}/"
     months = sorted({*owned, *(k.split("month=")[1] for k in manifest["partitions"]
@@ -461,7 +465,7 @@ def _write_bucket(root: Path, manifest: dict, bucket: int, owned: dict[str, pd.D
         digest = _digest(halo)
         if month not in owned and entry is not None and entry["halo"] == digest:
             continue
-        rows = owned[month] if month in owned else _read(partition_path(root, bucket, month))
+        rows = _read(owned[month] if month in owned else partition_path(root, bucket, month))
         table = pd.concat([rows[list(_SCHEMA.names)], halo], ignore_index=True)
         table = table.sort_values(["unit", "time", "halo"], kind="stable", ignore_index=True)
         written += write_atomic(partition_path(root, bucket, month),
