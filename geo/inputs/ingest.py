@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from geo._errors import InputError
@@ -263,22 +264,30 @@ def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int,
         del checked, table
         if not len(frame):
             continue
-        names = frame["unit"].astype(str)
-        bucket = unit_bucket(names, buckets)
-        time = pd.DatetimeIndex(frame["time"]).as_unit("us")
-        month_code = time.tz_convert("UTC").tz_localize(None).to_numpy().astype("datetime64[M]")
-        distinct, at = np.unique(month_code, return_inverse=True)
-        month = np.array([str(m) for m in distinct], dtype=object)[at.ravel()]
-        staged = pd.DataFrame({"unit": names.to_numpy(object), "time": time,
-                               "lat": frame["lat"].to_numpy(float),
-                               "lng": frame["lng"].to_numpy(float),
-                               "source": np.full(len(frame), item["id"], np.int32),
-                               "row": frame["row"].to_numpy(np.int64),
-                               "halo": np.zeros(len(frame), np.int8)})
-        for (b, m), group in staged.groupby([bucket, np.asarray(month)], sort=True):
-            target = folder / f"{int(b):02d}_{m}_{part:05d}.parquet"
-            pq.write_table(pa.Table.from_pandas(group, schema=_SCHEMA, preserve_index=False),
-                           target, compression="none")  # read once, soon
+        unit = frame["unit"]
+        if not isinstance(unit.dtype, pd.CategoricalDtype):
+            unit = unit.astype("category")
+        code = unit.cat.codes.to_numpy()
+        bucket = unit_bucket(unit.cat.categories, buckets)[code]
+        t_us = pd.DatetimeIndex(frame["time"]).as_unit("us").asi8
+        month_of = t_us.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
+        key = bucket.astype(np.int64) * 100_000 + month_of
+        order = np.argsort(key, kind="stable")
+        table = pa.table({
+            "unit": pa.array(unit.cat.categories.astype(str).to_numpy(object)[code],
+                             pa.string()),
+            "time": pa.array(t_us, pa.timestamp("us", tz="UTC")),
+            "lat": frame["lat"].to_numpy(float), "lng": frame["lng"].to_numpy(float),
+            "source": np.full(len(frame), item["id"], np.int32),
+            "row": frame["row"].to_numpy(np.int64), "halo": np.zeros(len(frame), np.int8)},
+            schema=_SCHEMA).take(order)
+        key = key[order]
+        bounds = np.flatnonzero(np.r_[True, key[1:] != key[:-1], True])
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            month = str(np.datetime64(int(month_of[order[lo]]), "M"))
+            target = folder / f"{int(bucket[order[lo]]):02d}_{month}_{part:05d}.parquet"
+            pq.write_table(table.slice(lo, hi - lo), target, compression="none",
+                           use_dictionary=["unit"])  # read once, soon
     if rejects:
         from geo._csv import write_csv
 
@@ -289,16 +298,36 @@ def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int,
 
 # ------------------------------------------------------------------ merging into partitions
 
-def _read(path: Path, *, owned_only: bool = True) -> pd.DataFrame:
+def _read(path: Path, *, owned_only: bool = True) -> pa.Table:
+    """A partition's (or staged piece's) pings; only the month's own with ``owned_only``."""
     if not path.is_file():
-        return pd.DataFrame({name: pd.Series(dtype=t.to_pandas_dtype())
-                             for name, t in zip(_SCHEMA.names, _SCHEMA.types, strict=True)}
-                            ).astype({"time": "datetime64[us, UTC]", "unit": object})
-    frame = pq.read_table(path).to_pandas()
+        return _SCHEMA.empty_table()
+    table = pq.read_table(path).cast(_SCHEMA)
     if owned_only:
-        frame = frame[frame["halo"] == 0]
-    frame["unit"] = frame["unit"].astype(object)
-    return frame
+        table = table.filter(pc.equal(table["halo"], 0))
+    return table
+
+
+def _by_unit_time(table: pa.Table, *last: str) -> pa.Table:
+    return table.sort_by([("unit", "ascending"), ("time", "ascending"),
+                          *((k, "ascending") for k in last)])
+
+
+def _keys(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Integer unit codes (equal for equal units) and times (µs) of a table's rows."""
+    unit = pc.dictionary_encode(table["unit"]).combine_chunks().indices
+    return (np.asarray(unit, dtype=np.int64),
+            table["time"].combine_chunks().cast(pa.int64()).to_numpy())
+
+
+def _repeats(table: pa.Table, *extra: str) -> np.ndarray:
+    """Rows (sorted by unit and time) that repeat the row before in unit, time and extra."""
+    code, t_us = _keys(table)
+    same = (code[1:] == code[:-1]) & (t_us[1:] == t_us[:-1])
+    for name in extra:
+        values = table[name].combine_chunks().to_numpy()
+        same &= values[1:] == values[:-1]
+    return np.r_[False, same] if len(code) else np.zeros(0, dtype=bool)
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
@@ -320,20 +349,20 @@ def _merge(root: Path, manifest: dict, plan: list[dict], staging: Path) -> int:
         owned: dict[str, Path] = {}
         for month in months:
             part = partition_path(root, bucket, month)
-            both = pd.concat([_read(part), *(_read(p) for p in pieces[(bucket, month)])],
-                             ignore_index=True)
-            both = _sorted(both).drop_duplicates(["source", "row"], ignore_index=True)
-            repeat = both.duplicated(["unit", "time"]).to_numpy()
-            duplicates = both[repeat]
+            both = pa.concat_tables([_read(part), *(_read(p, owned_only=False)
+                                                    for p in pieces[(bucket, month)])])
+            both = _by_unit_time(both, "source", "row")
+            both = both.filter(pa.array(~_repeats(both, "source", "row")))  # merged before
+            repeat = _repeats(both)
+            duplicates = both.filter(pa.array(repeat)).to_pandas()
             _write_duplicates(root, bucket, month, duplicates)
             for source, n in duplicates["source"].value_counts().items():
                 dropped_by_source[int(source)] = dropped_by_source.get(int(source), 0) + int(n)
-            kept = both[~repeat].reset_index(drop=True)
+            kept = both.filter(pa.array(~repeat))
             del both
             _write_edges(root, bucket, month, kept)
             owned[month] = staging / f"owned_{bucket:02d}_{month}.parquet"  # one in memory
-            pq.write_table(pa.Table.from_pandas(kept, schema=_SCHEMA, preserve_index=False),
-                           owned[month], compression="none")
+            pq.write_table(kept, owned[month], compression="none", use_dictionary=["unit"])
             del kept
         written += _write_bucket(root, manifest, bucket, owned)
     span, bounds = manifest.get("span"), manifest.get("bounds")
@@ -394,21 +423,26 @@ def _edges_path(root: Path, bucket: int, month: str) -> Path:
     return root / "_edges" / f"unit_bucket={bucket:02d}" / f"month={month}.parquet"
 
 
-def _write_edges(root: Path, bucket: int, month: str, owned: pd.DataFrame) -> None:
+def _write_edges(root: Path, bucket: int, month: str, owned: pa.Table) -> None:
     """Each unit's first pings (its first 17 minutes, plus three) and last three."""
-    start = pd.Timestamp(f"{month}-01", tz="UTC")
-    rank = owned.groupby("unit", sort=False).cumcount().to_numpy()
-    back = owned.groupby("unit", sort=False).cumcount(ascending=False).to_numpy()
-    early = (owned["time"] < start + pd.Timedelta(microseconds=_CONTEXT_US)).to_numpy()
-    after = np.where(early, 0, 1)
-    # pings past the window, counted per unit: keep the first three of them
-    past = pd.Series(after).groupby(owned["unit"].to_numpy(), sort=False).cumsum().to_numpy()
+    code, t_us = _keys(owned)
+    n = len(code)
+    first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if n else np.zeros(0, int)
+    group = np.cumsum(np.r_[True, code[1:] != code[:-1]]) - 1 if n else np.zeros(0, int)
+    last = np.r_[first[1:], n] - 1 if n else np.zeros(0, int)
+    start_us = pd.Timestamp(f"{month}-01", tz="UTC").value // 1000
+    early = t_us < start_us + _CONTEXT_US
+    past = np.cumsum(~early)  # pings past the window, counted per unit from here
+    if n:
+        past -= np.r_[0, past][first][group]
     head = early | ((past >= 1) & (past <= _CONTEXT_PINGS))
-    tail = back < _CONTEXT_PINGS
-    del rank
-    edges = owned[head | tail].copy()
-    edges["head"], edges["tail"] = head[head | tail], tail[head | tail]
-    write_atomic(_edges_path(root, bucket, month), _parquet_bytes(edges))
+    tail = (last[group] - np.arange(n)) < _CONTEXT_PINGS if n else np.zeros(0, bool)
+    pick = head | tail
+    edges = owned.filter(pa.array(pick)).append_column(
+        "head", pa.array(head[pick])).append_column("tail", pa.array(tail[pick]))
+    sink = io.BytesIO()
+    pq.write_table(edges, sink)
+    write_atomic(_edges_path(root, bucket, month), sink.getvalue())
 
 
 def _parquet_bytes(frame: pd.DataFrame, schema: pa.Schema | None = None) -> bytes:
@@ -466,17 +500,21 @@ def _write_bucket(root: Path, manifest: dict, bucket: int, owned: dict[str, Path
         if month not in owned and entry is not None and entry["halo"] == digest:
             continue
         rows = _read(owned[month] if month in owned else partition_path(root, bucket, month))
-        table = pd.concat([rows[list(_SCHEMA.names)], halo], ignore_index=True)
-        table = table.sort_values(["unit", "time", "halo"], kind="stable", ignore_index=True)
-        written += write_atomic(partition_path(root, bucket, month),
-                                _parquet_bytes(table, _SCHEMA))
-        own = rows
+        table = pa.concat_tables([rows, pa.Table.from_pandas(halo, schema=_SCHEMA,
+                                                             preserve_index=False)])
+        table = _by_unit_time(table, "halo")
+        sink = io.BytesIO()
+        pq.write_table(table, sink, use_dictionary=["unit"])
+        written += write_atomic(partition_path(root, bucket, month), sink.getvalue())
+        del table
+        sources = pc.value_counts(rows["source"]).to_pylist() if rows.num_rows else []
+        box = {c: pc.min_max(rows[c]).as_py() for c in ("time", "lat", "lng")}
         manifest["partitions"][key] = {
-            "rows": len(own), "halo": digest,
-            "sources": {str(s): int(n) for s, n in
-                        sorted(own["source"].value_counts().items())},
-            "span": [str(own["time"].min()), str(own["time"].max())] if len(own) else None,
-            "bounds": ([float(own["lat"].min()), float(own["lng"].min()),
-                        float(own["lat"].max()), float(own["lng"].max())]
-                       if len(own) else None)}
+            "rows": rows.num_rows, "halo": digest,
+            "sources": {str(v["values"]): int(v["counts"])
+                        for v in sorted(sources, key=lambda v: v["values"])},
+            "span": ([str(pd.Timestamp(box["time"]["min"])),
+                      str(pd.Timestamp(box["time"]["max"]))] if rows.num_rows else None),
+            "bounds": ([box["lat"]["min"], box["lng"]["min"], box["lat"]["max"],
+                        box["lng"]["max"]] if rows.num_rows else None)}
     return written
