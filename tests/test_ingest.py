@@ -240,3 +240,33 @@ def test_cli_ingest_then_build_from_the_dataset(files, tmp_path, capsys):
     assert "rows read" in out and "this run added 8 file(s)" in out
     assert main(["ingest", str(files[0].parent), "--out", str(tmp_path / "ds")]) == 0
     assert "8 file(s) already in the dataset" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_build_from_a_dataset_equals_the_build_from_its_files(files, tmp_path):
+    from geo.analysis.steps import Settings
+    from geo.pipeline import build, load_inputs
+
+    incidents = tmp_path / "incidents.csv"
+    rng = np.random.default_rng(4)
+    times = pd.Timestamp("2025-01-28", tz="UTC") + pd.to_timedelta(
+        rng.integers(0, 40 * 86400, 200), unit="s")
+    pd.DataFrame({"latitude": 42.8925 + rng.normal(0, 0.002, 200),
+                  "longitude": 20.8650 + rng.normal(0, 0.003, 200),
+                  "date_time": times.strftime("%Y-%m-%d %H:%M"),
+                  "category": "theft"}).to_csv(incidents, index=False)
+    clean = [f for f in files if f.name not in ("gps_00.csv", "gps_03.parquet",
+                                                "gps_06.csv")]  # no repeats across files
+    ingest_pings(clean, tmp_path / "ds", area=default_area())
+    settings = Settings(res=9, decisions=False)
+    tables = []
+    for patrols, name in ((clean, "files"), ([tmp_path / "ds"], "dataset")):
+        inputs = load_inputs(incidents, patrols=patrols)
+        result = build(inputs, tmp_path / name / "map.html", settings=settings,
+                       audience="analyst", report=False, ledger=tmp_path / "ledger.db")
+        tables.append(result.table.frame)
+        assert "rows read" in result.summary
+    presence = [c for c in tables[0] if c.startswith(("presence_min_", "visits_", "stops_"))]
+    assert presence and tables[0]["presence_min_all"].sum() > 0
+    pd.testing.assert_frame_equal(tables[0][presence], tables[1][presence], check_exact=False,
+                                  rtol=1e-12)

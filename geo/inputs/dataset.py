@@ -165,15 +165,13 @@ def read_partition(path: str | Path, *, period: tuple | None = None) -> dict[str
     """One partition as arrays the presence kernel takes: ``unit`` (codes), ``t_us``, ``lat``,
     ``lng`` and ``owned``; pings outside ``period`` ((first, last) UTC, either None) are
     left out, context included, as a build from files leaves them out."""
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     table = pq.read_table(path, columns=["unit", "time", "lat", "lng", "halo"])
-    unit = table.column("unit").combine_chunks()
-    if hasattr(unit, "indices"):  # dictionary-encoded
-        code = np.asarray(unit.indices, dtype=np.int64)
-    else:
-        code = pd.factorize(unit.to_numpy(zero_copy_only=False), sort=False)[0]
-    t_us = table.column("time").cast("int64").to_numpy()
+    code = np.asarray(pc.dictionary_encode(table.column("unit")).combine_chunks().indices,
+                      dtype=np.int64)  # equal for the pings of one unit
+    t_us = table.column("time").combine_chunks().cast("int64").to_numpy()
     out = {"unit": code, "t_us": t_us, "lat": table.column("lat").to_numpy(),
            "lng": table.column("lng").to_numpy(),
            "owned": table.column("halo").to_numpy() == 0}
