@@ -651,6 +651,11 @@ def _run_build(args) -> int:
                          patrol_points=settings.get("patrol_points"),
                          area_all=bool(settings.get("area_all")),
                          large_area=bool(settings.get("large_area")))
+    if inputs.ping_dataset is None and (settings.get("engine") not in (None, "local")
+                                        or settings.get("scheduler")):
+        msg = ("--engine and --scheduler run presence over a ping dataset: give --patrols "
+               "DATASET (made by 'patrolmap ingest')")
+        raise UsageError(msg)
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
     sources = [settings.get(key) for key in ("recipe", "area", "target", "candidates")]
     result = build(inputs, out, settings=analysis_settings, k=_k(settings),

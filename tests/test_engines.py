@@ -8,12 +8,12 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+from test_ingest import _pings, _write_files
 
 from geo.analysis.steps import Settings, analyse
 from geo.inputs.area import default_area
 from geo.inputs.dataset import open_dataset
 from geo.inputs.ingest import ingest_pings
-from test_ingest import _pings, _write_files
 
 try:
     import distributed

@@ -192,6 +192,7 @@ def test_ingest_refuses_other_options_and_changed_files(files, tmp_path):
 
 _KILLED = """
 import os, sys
+import geo.inputs._partitions as partitions
 import geo.inputs.ingest as ingest
 from geo.inputs.area import default_area
 calls = [0]
@@ -201,7 +202,7 @@ def dying(path, data):
     if calls[0] > int(sys.argv[1]):
         os._exit(9)
     return real(path, data)
-ingest.write_atomic = dying
+ingest.write_atomic = partitions.write_atomic = dying
 ingest_pings = ingest.ingest_pings
 ingest_pings(sys.argv[3:], sys.argv[2], area=default_area(), chunk_rows=120)
 """
@@ -209,12 +210,14 @@ ingest_pings(sys.argv[3:], sys.argv[2], area=default_area(), chunk_rows=120)
 
 @pytest.mark.slow
 def test_killed_ingest_resumes_without_loss_or_duplicates(files, tmp_path, monkeypatch):
+    import geo.inputs._partitions as partitions
     import geo.inputs.ingest as ingest
 
     clean = tmp_path / "clean"
     calls = []
     real = ingest.write_atomic
-    monkeypatch.setattr(ingest, "write_atomic", lambda *a: calls.append(1) or real(*a))
+    for module in (ingest, partitions):
+        monkeypatch.setattr(module, "write_atomic", lambda *a: calls.append(1) or real(*a))
     ingest_pings(files, clean, area=default_area(), chunk_rows=120)
     monkeypatch.undo()
     expected = _snapshot(clean)
@@ -270,3 +273,18 @@ def test_build_from_a_dataset_equals_the_build_from_its_files(files, tmp_path):
     assert presence and tables[0]["presence_min_all"].sum() > 0
     pd.testing.assert_frame_equal(tables[0][presence], tables[1][presence], check_exact=False,
                                   rtol=1e-12)
+
+
+def test_engine_without_a_dataset_is_a_usage_error(files, tmp_path, capsys):
+    from geo.cli import main
+
+    incidents = tmp_path / "incidents.csv"
+    pd.DataFrame({"latitude": [42.8925] * 3, "longitude": [20.865] * 3,
+                  "date_time": ["2025-02-01 10:00"] * 3}).to_csv(incidents, index=False)
+    code = main(["build", "--incidents", str(incidents), "--patrols", str(files[1]),
+                 "--engine", "dask", "--out", str(tmp_path / "m" / "map.html")])
+    assert code == 2
+    assert "give --patrols DATASET" in capsys.readouterr().err
+    code = main(["build", "--incidents", str(incidents), "--patrols", str(tmp_path / "nope"),
+                 str(files[1]), "--out", str(tmp_path / "m" / "map.html")])
+    assert code == 2
