@@ -69,7 +69,14 @@ def _fields(texts: list[str], sep: str) -> list[str]:
     """The fields of a column, each distinct text made safe once (a rejects file repeats
     the same column and reason on every row)."""
     code, distinct = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
-    return np.array([_field(t, sep) for t in distinct], dtype=object)[code].tolist()
+    distinct = np.asarray(distinct, dtype=object)
+    # only a text that may start a formula, or holds the separator, a quote or a line
+    # break, is changed by _field: the others are written as they are
+    risky = pd.Series(distinct, dtype=object).str.contains(
+        "^[=+\\-@\t\r]|[\"\n\r" + re.escape(sep) + "]", regex=True).to_numpy(bool)
+    out = distinct.copy()
+    out[risky] = [_field(t, sep) for t in distinct[risky]]
+    return out[code].tolist()
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, sep: str = ",",
