@@ -123,6 +123,8 @@ def test_ingest_reconciles_rows_over_many_files(files, tmp_path):
     assert {"missing latitude", "duplicate ping (same unit and time)"} <= reasons
     assert any("outside" in r for r in reasons)
     assert result.rows == sum(f["accepted"] for f in manifest["files"]) == len(_reference(files))
+    written = [pd.read_csv(p) for p in (tmp_path / "ds" / "_rejects").rglob("*.csv")]
+    assert sum(map(len, written)) == sum(f["rejected"] for f in manifest["files"])
 
 
 def test_units_never_split_over_buckets_and_files_are_sorted(files, tmp_path):

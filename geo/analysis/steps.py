@@ -179,10 +179,9 @@ def add_presence(table: CellTable, pings: pd.DataFrame | PingDataset | None,
 
     ``pings`` is a frame of checked pings, or a dataset from ``patrolmap ingest`` (run by
     ``settings.engine``). Reported patrol ``visits`` join the presence minutes, visits and
-    stops, and also get
-    their own ``report_min_<band>`` and ``report_visits_<band>`` columns. Without a period
-    of the incidents (no times), posts and the per-day threshold of ``covered`` use the
-    span of the patrol data.
+    stops, and also get their own ``report_min_<band>`` and ``report_visits_<band>``
+    columns. Without a period of the incidents (no times), posts and the per-day threshold
+    of ``covered`` use the span of the patrol data.
     """
     frame = table.frame
     presence = None

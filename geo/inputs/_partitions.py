@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +81,8 @@ def merge_staged(root: Path, manifest: dict, plan: list[dict], staging: Path) ->
             b, m, _ = piece.stem.split("_")
             pieces.setdefault((int(b), m), []).append(piece)
     written = 0
-    dropped_by_source: dict[int, int] = {}
+    file_names = {f["id"]: f["name"] for f in manifest["files"]}
+    file_names.update({i["id"]: Path(i["identity"]["path"]).name for i in plan})
     for bucket in sorted({b for b, _ in pieces}):
         months = sorted(m for b, m in pieces if b == bucket)
         owned: dict[str, Path] = {}
@@ -94,9 +94,7 @@ def merge_staged(root: Path, manifest: dict, plan: list[dict], staging: Path) ->
             both = both.filter(pa.array(~_repeats(both, "source", "row")))  # merged before
             repeat = _repeats(both)
             duplicates = both.filter(pa.array(repeat)).to_pandas()
-            _write_duplicates(root, bucket, month, duplicates)
-            for source, n in duplicates["source"].value_counts().items():
-                dropped_by_source[int(source)] = dropped_by_source.get(int(source), 0) + int(n)
+            _write_duplicates(root, bucket, month, duplicates, file_names)
             kept = both.filter(pa.array(~repeat))
             del both
             _write_edges(root, bucket, month, kept)
@@ -105,8 +103,7 @@ def merge_staged(root: Path, manifest: dict, plan: list[dict], staging: Path) ->
             del kept
         written += _write_bucket(root, manifest, bucket, owned)
     span, bounds = manifest.get("span"), manifest.get("bounds")
-    for key, entry in manifest["partitions"].items():
-        del key
+    for entry in manifest["partitions"].values():
         if entry["rows"]:
             lo, hi = entry["span"]
             span = [min(span[0], lo), max(span[1], hi)] if span else [lo, hi]
@@ -131,7 +128,7 @@ def merge_staged(root: Path, manifest: dict, plan: list[dict], staging: Path) ->
         rejected = done["rows_read"] - accepted
         staged_rejects = staging / item["key"] / "rejects.csv"
         if staged_rejects.is_file():
-            shutil.copyfile(staged_rejects, root / "_rejects" / name)
+            write_atomic(root / "_rejects" / name, staged_rejects.read_bytes())
         manifest["files"].append({
             "id": item["id"], "key": item["key"], "identity": item["identity"],
             "name": Path(item["identity"]["path"]).name, "rows_read": done["rows_read"],
@@ -141,19 +138,24 @@ def merge_staged(root: Path, manifest: dict, plan: list[dict], staging: Path) ->
     return written
 
 
-def _write_duplicates(root: Path, bucket: int, month: str, found: pd.DataFrame) -> None:
-    """Rejects of pings that repeat one in another chunk or file, for one partition."""
+def _write_duplicates(root: Path, bucket: int, month: str, found: pd.DataFrame,
+                      file_names: dict[int, str]) -> None:
+    """Rejects of pings that repeat one in another chunk or file, for one partition: the
+    input's number in the manifest and name, its row, and the time repeated."""
     if not len(found):
         return
     from geo._csv import write_csv
 
     path = root / "_rejects" / "duplicates" / f"unit_bucket={bucket:02d}_month={month}.csv"
-    rows = pd.DataFrame({"file": found["source"].to_numpy(), "row": found["row"].to_numpy(),
+    rows = pd.DataFrame({"file_id": found["source"].to_numpy(np.int64),
+                         "file": [file_names[int(i)] for i in found["source"]],
+                         "row": found["row"].to_numpy(np.int64),
                          "column": "time", "reason": DUPLICATE,
                          "value": found["time"].astype(str).to_numpy()})
     if path.is_file():
-        rows = pd.concat([pd.read_csv(path, dtype={"value": str}), rows], ignore_index=True)
-    rows = rows.drop_duplicates(["file", "row"]).sort_values(["file", "row"])
+        rows = pd.concat([pd.read_csv(path, dtype={"file": str, "value": str}), rows],
+                         ignore_index=True)
+    rows = rows.drop_duplicates(["file_id", "row"]).sort_values(["file_id", "row"])
     path.parent.mkdir(parents=True, exist_ok=True)
     write_csv(rows, path)
 
