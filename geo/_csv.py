@@ -53,6 +53,8 @@ def _field(text: str, sep: str) -> str:
 
 def _column_text(values: pd.Series, float_format: str | None) -> list[str]:
     """Each cell of a column as text: numbers as numbers, missing values empty."""
+    if (pd.api.types.is_integer_dtype(values.dtype) and isinstance(values.dtype, np.dtype)):
+        return values.to_numpy().astype(str).tolist()  # no missing value in a numpy int
     if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype):
         return ["" if pd.isna(v) else str(v) for v in values.astype(object)]
     if pd.api.types.is_float_dtype(values.dtype):
@@ -63,6 +65,20 @@ def _column_text(values: pd.Series, float_format: str | None) -> list[str]:
             for v in values.astype(object)]
 
 
+def _fields(texts: list[str], sep: str) -> list[str]:
+    """The fields of a column, each distinct text made safe once (a rejects file repeats
+    the same column and reason on every row)."""
+    code, distinct = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
+    distinct = np.asarray(distinct, dtype=object)
+    # only a text that may start a formula, or holds the separator, a quote or a line
+    # break, is changed by _field: the others are written as they are
+    risky = pd.Series(distinct, dtype=object).str.contains(
+        "^[=+\\-@\t\r]|[\"\n\r" + re.escape(sep) + "]", regex=True).to_numpy(bool)
+    out = distinct.copy()
+    out[risky] = [_field(t, sep) for t in distinct[risky]]
+    return out[code].tolist()
+
+
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, sep: str = ",",
               encoding: str = "utf-8", float_format: str | None = None) -> Path:
     """Write ``frame`` (without its index) as CSV, every text cell spreadsheet-safe.
@@ -71,9 +87,9 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, sep: str = "
     of it. Returns the path.
     """
     path = Path(path)
-    columns = [_column_text(frame[c], float_format) for c in frame.columns]
+    columns = [_fields(_column_text(frame[c], float_format), sep) for c in frame.columns]
     lines = [sep.join(_field(str(c), sep) for c in frame.columns)]
-    lines += [sep.join(_field(cell, sep) for cell in row) for row in zip(*columns, strict=True)]
+    lines += [sep.join(row) for row in zip(*columns, strict=True)]
     part = path.with_name(f".{path.name}.part")
     try:
         with part.open("w", encoding=encoding, newline="") as fh:

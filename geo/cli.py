@@ -1,4 +1,4 @@
-"""The ``patrolmap`` command line: demo, check, sample and build.
+"""The ``patrolmap`` command line: demo, check, ingest, sample and build.
 
 Exit codes: 0 on success, 2 on bad usage or bad input (one line on stderr, no traceback),
 1 on an internal error.
@@ -228,7 +228,8 @@ def _settings(values: dict) -> Settings:
         given["categories"] = tuple(c.strip() for c in (cats.split(",") if isinstance(cats, str)
                                                         else cats) if c.strip())
     for key, name in (("k_ring", "k_ring"), ("permutations", "permutations"),
-                      ("cap", "cap_s"), ("reach", "reach_m")):
+                      ("cap", "cap_s"), ("reach", "reach_m"), ("engine", "engine"),
+                      ("scheduler", "scheduler")):
         if values.get(key) is not None:
             given[name] = values[key]
     if given.get("k_ring", 1) < 1 or given.get("permutations", 999) < 99:
@@ -323,6 +324,20 @@ def _parser() -> argparse.ArgumentParser:
     _add_area_options(check)
     _add_reading_options(check)
 
+    ingest = sub.add_parser("ingest", help="check ping files into a partitioned dataset",
+                            description="Read ping files (and folders of them) in chunks, "
+                                        "check every row as check does, and add the accepted "
+                                        "pings to a Parquet dataset by unit bucket and month. "
+                                        "Running it again on the same files changes nothing; "
+                                        "a killed run is finished by the next.")
+    ingest.add_argument("files", nargs="+", metavar="FILE|DIR")
+    ingest.add_argument("--out", required=True, metavar="DATASET",
+                        help="the dataset folder (made when missing, added to when not)")
+    ingest.add_argument("--buckets", type=int, default=16, metavar="N",
+                        help="unit buckets of a new dataset (default 16)")
+    _add_area_options(ingest)
+    _add_reading_options(ingest)
+
     sample = sub.add_parser("sample", help="write the synthetic sample inputs",
                             description="Write realistic synthetic sample inputs (incidents, "
                                         "patrol pings, fixed posts, a recipe) to a folder.")
@@ -352,7 +367,14 @@ def _parser() -> argparse.ArgumentParser:
                                        "TOML recipe (options override the recipe).")
     build.add_argument("--recipe", metavar="FILE", help="TOML recipe (see README)")
     build.add_argument("--incidents", nargs="+", metavar="FILE", help="incident file(s)")
-    build.add_argument("--patrols", nargs="+", metavar="FILE", help="patrol ping file(s)")
+    build.add_argument("--patrols", nargs="+", metavar="FILE",
+                       help="patrol ping file(s), or one dataset made by 'patrolmap ingest'")
+    build.add_argument("--engine", choices=("local", "dask"),
+                       help="where presence is computed over a ping dataset: local (default, "
+                            "this process) or dask (needs pip install 'patrolmap[scale]')")
+    build.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default with "
+                            "--engine dask: a local cluster, one worker per core)")
     build.add_argument("--posts", nargs="+", metavar="FILE", help="fixed post file(s)")
     build.add_argument("--population", metavar="FILE",
                        help="residents for incident rates per 1,000: polygons with a "
@@ -574,6 +596,27 @@ def _run_check(args) -> int:
     return worst
 
 
+def _run_ingest(args) -> int:
+    from geo.inputs.area import default_area, read_area
+    from geo.inputs.ingest import ingest_pings
+
+    opts = _options(vars(args))
+    if args.area == "extent":
+        area = None
+    elif args.area:
+        area = read_area(args.area, name=args.area_name, all_features=args.area_all)
+    else:
+        if args.area_name or args.area_all:
+            msg = f"--area-{'name' if args.area_name else 'all'} needs --area FILE"
+            raise UsageError(msg)
+        area = default_area()
+    result = ingest_pings(args.files, args.out, area=area, options=opts, buckets=args.buckets,
+                          on_file=None if args.quiet else
+                          (lambda name: print(f"reading {name}", file=sys.stderr)))
+    _say(args, result.summary())
+    return 0
+
+
 def _run_sample(args) -> int:
     from geo.sample import write_sample
 
@@ -608,6 +651,11 @@ def _run_build(args) -> int:
                          patrol_points=settings.get("patrol_points"),
                          area_all=bool(settings.get("area_all")),
                          large_area=bool(settings.get("large_area")))
+    if inputs.ping_dataset is None and (settings.get("engine") not in (None, "local")
+                                        or settings.get("scheduler")):
+        msg = ("--engine and --scheduler run presence over a ping dataset: give --patrols "
+               "DATASET (made by 'patrolmap ingest')")
+        raise UsageError(msg)
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
     sources = [settings.get(key) for key in ("recipe", "area", "target", "candidates")]
     result = build(inputs, out, settings=analysis_settings, k=_k(settings),
@@ -692,7 +740,8 @@ def _run_ledger(args) -> int:
     return 0
 
 
-_COMMANDS = {"demo": _run_demo, "check": _run_check, "sample": _run_sample,
+_COMMANDS = {"demo": _run_demo, "check": _run_check, "ingest": _run_ingest,
+             "sample": _run_sample,
              "build": _run_build, "audit": _run_audit, "ledger": _run_ledger}
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from geo._release import Placed, Release, check_outputs
 from geo.analysis.steps import Analysis, Settings, analyse, permutations_for
 from geo.analysis.table import CellTable
 from geo.inputs.area import StudyArea, check_area_size, default_area, extent_area, read_area
+from geo.inputs.dataset import PingDataset, is_dataset, open_dataset
 from geo.inputs.population import Population, read_population
 from geo.inputs.validate import Checked, Options, read_checked, rejects_names, unify_categories
 from geo.outputs.gis import write_published
@@ -47,11 +48,20 @@ class Inputs:
     population: Population | None = None
     """Residents, for incident rates (``--population``)."""
     patrol_points: list[Checked] = field(default_factory=list)
+    ping_dataset: PingDataset | None = None
+    """Pings checked by ``patrolmap ingest``, read partition by partition (``--patrols``
+    naming the dataset's folder)."""
 
     @property
     def checked(self) -> list[Checked]:
-        """Every checked file."""
-        return [*self.incidents, *self.pings, *self.patrol_points, *self.posts]
+        """Every checked file (a ping dataset stands for its files)."""
+        dataset = [self.ping_dataset] if self.ping_dataset is not None else []
+        return [*self.incidents, *self.pings, *dataset, *self.patrol_points, *self.posts]
+
+    @property
+    def patrols(self) -> pd.DataFrame | PingDataset | None:
+        """The pings for the analysis: the dataset, or the accepted rows of the ping files."""
+        return self.ping_dataset if self.ping_dataset is not None else self.accepted("pings")
 
     def accepted(self, kind: str) -> pd.DataFrame | None:
         """All accepted rows of one kind ('incidents', 'pings', 'posts', 'patrol_points'), or
@@ -210,7 +220,13 @@ def load_inputs(
             return checked
 
         inc = read_all(incidents, "incidents")
-        pings = read_all(patrols, "pings")
+        folders = [p for p in _as_list(patrols) if is_dataset(p)]
+        if folders and len(_as_list(patrols)) > 1:
+            msg = (f"--patrols {folders[0]} is a ping dataset: give it alone, or ingest the "
+                   "other ping files into it ('patrolmap ingest FILES --out DATASET')")
+            raise InputError(msg)
+        dataset = open_dataset(folders[0]) if folders else None
+        pings = read_all([] if folders else patrols, "pings")
         visits = read_all(patrol_points, "patrol_points")
         fixed = read_all(posts, "posts")
     if not inc:
@@ -219,6 +235,9 @@ def load_inputs(
     frames = [c.accepted for c in [*inc, *pings, *visits, *fixed]]
     lat = np.concatenate([f["lat"].to_numpy() for f in frames])
     lng = np.concatenate([f["lng"].to_numpy() for f in frames])
+    if dataset is not None and dataset.bounds is not None:  # the pings' corners
+        lat = np.r_[lat, dataset.bounds[0], dataset.bounds[2]]
+        lng = np.r_[lng, dataset.bounds[1], dataset.bounds[3]]
     if study is None:
         study = extent_area(lat, lng)
     elif study.source == "file":
@@ -229,7 +248,7 @@ def load_inputs(
         raise InputError(msg)
     residents = read_population(population, area=study) if population else None
     return Inputs(area=study, incidents=inc, pings=pings, posts=fixed, patrol_points=visits,
-                  population=residents)
+                  population=residents, ping_dataset=dataset)
 
 
 def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
@@ -343,7 +362,7 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
     with Steps(9, progress) as steps, Release(out) as staging:
         staged = {option: staging.path(path) for option, path in outputs.items()}
         analysis = analyse(inputs.accepted("incidents"), inputs.area,
-                           pings=inputs.accepted("pings"), posts=inputs.accepted("posts"),
+                           pings=inputs.patrols, posts=inputs.accepted("posts"),
                            settings=settings, population=inputs.population,
                            on_step=steps.next, patrol_points=inputs.accepted("patrol_points"))
         steps.next("drawing the map")

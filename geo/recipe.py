@@ -60,7 +60,7 @@ _KEYS = {"inputs": {"incidents", "patrols", "posts", "population", "patrol_point
                       "reach",
                       "change_date", "slices", "new_posts", "posts_band", "candidates",
                       "target", "buffer_rings", "before", "after", "evaluate_from",
-                      "language", "from", "to", "no_times"},
+                      "language", "from", "to", "no_times", "engine", "scheduler"},
          "columns": set(COLUMN_OPTIONS)}
 
 

@@ -45,3 +45,11 @@ def test_numbers_are_data_and_formulas_are_neutralised(tmp_path):
     assert text.splitlines()[2] == "3,,\"'=1+1\""
     assert "\"'=HYPERLINK(\"\"http://x\"\"&A1)\"" in text
     assert not list(tmp_path.glob(".*.part"))
+
+
+@given(st.lists(st.text(alphabet="=+-@\t\r\n\",;' 0123456789.aZ", max_size=6), max_size=30),
+       st.sampled_from([",", ";", "\t"]))
+def test_a_column_is_made_safe_as_each_cell_alone(texts, sep):
+    from geo._csv import _field, _fields
+
+    assert _fields(texts, sep) == [_field(t, sep) for t in texts]

@@ -15,6 +15,8 @@ _PUBLIC = {
     "CellTable": "geo.analysis.table", "count_cells": "geo.analysis.table",
     "Presence": "geo.analysis.presence", "pings_to_presence": "geo.analysis.presence",
     "posts_to_presence": "geo.analysis.presence",
+    "Partials": "geo.analysis.partials", "presence_partials": "geo.analysis.partials",
+    "dataset_partials": "geo.analysis.engines",
     "hot_spots": "geo.analysis.hotspots", "local_moran": "geo.analysis.clusters",
     "concentration_summary": "geo.analysis.figures",
     "emerging_hot_spots": "geo.analysis.emerging", "suggest_posts": "geo.analysis.siting",

@@ -29,20 +29,21 @@ import pandas as pd
 import pyproj
 
 from geo._arrays import sorted_by_key_time
-from geo.analysis.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, local_clock
+from geo.analysis.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band
 from geo.analysis.cells import DEFAULT_RES, cells_to_latlng, points_to_cells
+from geo.analysis.partials import (  # noqa: F401 (STOP_MINUTES is shared)
+    INTERVAL_EDGES_S,
+    STOP_MINUTES,
+    Partials,
+    presence_partials,
+)
 
 __all__ = ["Presence", "pings_to_presence", "posts_to_presence", "posts_week_hours",
-           "cells_within",
+           "cells_within", "partials_to_presence",
            "DEFAULT_CAP_S", "INTERVAL_EDGES_S"]
 
 DEFAULT_CAP_S = 120.0
 """Two minutes: twice the longest normal interval of the devices in the field (10-60 s)."""
-STOP_MINUTES = (10.0, 16.0)
-INTERVAL_EDGES_S = (10.0, 30.0, 60.0)
-"""Ping intervals are counted in classes: up to 10 s, 10-30 s, 30-60 s, 60 s to the cap, over
-the cap."""
-_M_PER_DEG_LAT = 111_132.0
 
 
 @dataclass
@@ -94,11 +95,7 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
         msg = f"the ping interval cap must be positive, not {cap_s}"
         raise ValueError(msg)
     n = len(pings)
-    shape = (len(bands), len(cells))
-    totals = {"minutes": np.zeros(shape), "visits": np.zeros(shape), "stops": np.zeros(shape)}
-    intervals = n_capped = 0
-    week = np.zeros(HOURS_OF_WEEK)
-    interval_counts = np.zeros(5, np.int64)
+    total = Partials()
     if n:
         unit_code, _ = pd.factorize(pings["unit"], sort=False)
         t_us = pd.DatetimeIndex(pings["time"]).as_unit("us").asi8
@@ -109,26 +106,27 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
             unit_code, t_us, lat, lng = unit_code[order], t_us[order], lat[order], lng[order]
         unit_starts = np.flatnonzero(np.r_[True, unit_code[1:] != unit_code[:-1]])
         for lo, hi in _slices(unit_starts, n, chunk):
-            part = _presence_of_units(
+            total = total + presence_partials(
                 unit_code[lo:hi], t_us[lo:hi], lat[lo:hi], lng[lo:hi], cells, res=res,
                 bands=bands, cap_s=cap_s, step_m=step_m, stop_radius_m=stop_radius_m, tz=tz)
-            for key in totals:
-                totals[key] += part[key]
-            intervals += part["intervals"]
-            n_capped += part["capped"]
-            week += part["week"]
-            interval_counts += part["interval_counts"]
+    return partials_to_presence(total, cells, bands=bands, cap_s=cap_s)
+
+
+def partials_to_presence(total: Partials, cells: np.ndarray, *, bands: Sequence[Band],
+                         cap_s: float = DEFAULT_CAP_S) -> Presence:
+    """The :class:`Presence` of summed partials, on the study area's cells."""
+    dense = total.dense(cells, len(bands))
     frames = {key: pd.DataFrame(value.T, index=pd.Index(cells, name="cell_id"),
                                 columns=[b.name for b in bands])
-              for key, value in totals.items()}
-    frames["minutes"] /= 60.0
+              for key, value in dense.items()}
+    intervals, n_capped = total.intervals, total.capped
     notes = []
     if intervals and n_capped / intervals > 0.05:
         notes.append(f"{n_capped / intervals:.0%} of ping intervals are longer than the "
                      f"{cap_s:.0f} s cap and count only {cap_s:.0f} s: presence is understated "
                      "where devices report rarely.")
     return Presence(frames["minutes"], frames["visits"], frames["stops"], intervals, n_capped,
-                    cap_s, notes, week / 60.0, interval_counts)
+                    cap_s, notes, total.week_us / 60e6, total.interval_counts.copy())
 
 
 def _slices(unit_starts: np.ndarray, n: int, chunk: int):
@@ -142,115 +140,6 @@ def _slices(unit_starts: np.ndarray, n: int, chunk: int):
             hi = int(bounds[np.searchsorted(bounds, lo, side="right")])
         yield lo, hi
         lo = hi
-
-
-def _presence_of_units(unit_code, t_us, lat, lng, cells, *, res, bands, cap_s, step_m,
-                       stop_radius_m, tz) -> dict:
-    """Per-band sums (bands x cells) for pings of whole units, sorted by unit and time."""
-    n = len(t_us)
-    cell = points_to_cells(lat, lng, res=res)
-    idx = np.minimum(np.searchsorted(cells, cell), len(cells) - 1)
-    inside = cells[idx] == cell
-
-    same_next = unit_code[1:] == unit_code[:-1]
-    dwell = np.zeros(n)
-    dwell[:-1] = np.where(same_next, (t_us[1:] - t_us[:-1]) / 1e6, 0.0)
-    capped = dwell > cap_s
-    edges = np.array([*np.minimum(INTERVAL_EDGES_S, cap_s), cap_s])
-    interval_class = np.searchsorted(edges, dwell[:-1][same_next], side="left")
-    np.minimum(dwell, cap_s, out=dwell)
-
-    # visits: runs of one unit in one cell, broken by a gap over the cap; cells compared by
-    # their ids, not clipped positions, so a ping outside the cells ends a run and the next
-    # ping inside starts a new visit
-    start = np.ones(n, dtype=bool)
-    start[1:] = ~same_next | (cell[1:] != cell[:-1]) | capped[:-1]
-    del cell
-    # stops: runs of stationary steps, a lone GPS jump (one ping away, its neighbours together)
-    # read at the ping before it so that it does not split the stop in two
-    s_lat, s_lng = _without_jumps(lat, lng, same_next & ~capped[:-1], step_m)
-    still = np.zeros(n, dtype=bool)  # ping i stays within step_m of ping i+1, same unit, no gap
-    still[:-1] = same_next & ~capped[:-1] & (_metres(s_lat[:-1], s_lng[:-1], s_lat[1:],
-                                                     s_lng[1:]) < step_m)
-    stop_first, stop_dur = _stationary_runs(still, dwell, s_lat, s_lng, stop_radius_m)
-    del s_lat, s_lng
-    is_stop = (stop_dur >= STOP_MINUTES[0] * 60) & (stop_dur <= STOP_MINUTES[1] * 60)
-
-    hour, weekday = local_clock(
-        pd.DatetimeIndex(t_us.astype("datetime64[us]")).tz_localize("UTC"), tz=tz)
-    masks = {band.name: band.contains(hour, weekday) for band in bands}
-    week_hour = weekday.astype(np.int64) * 24 + hour.astype(np.int64)
-    del hour, weekday
-    first = np.flatnonzero(start)
-    stop_at = stop_first[is_stop & inside[stop_first]]
-    out = {key: np.zeros((len(bands), len(cells))) for key in ("minutes", "visits", "stops")}
-    for b, band in enumerate(bands):
-        mask = masks[band.name]
-        keep = mask & inside
-        out["minutes"][b] = np.bincount(idx[keep], weights=dwell[keep], minlength=len(cells))
-        run_keep = first[keep[first]]
-        out["visits"][b] = np.bincount(idx[run_keep], minlength=len(cells))
-        stop_keep = stop_at[mask[stop_at]]
-        out["stops"][b] = np.bincount(idx[stop_keep], minlength=len(cells))
-    out["intervals"] = int(same_next.sum())
-    out["capped"] = int(capped.sum())
-    out["week"] = np.bincount(week_hour[inside], weights=dwell[inside],
-                              minlength=HOURS_OF_WEEK)
-    out["interval_counts"] = np.bincount(interval_class, minlength=5)
-    return out
-
-
-def _metres(lat1, lng1, lat2, lng2) -> np.ndarray:
-    """Equirectangular distance in metres; exact enough over a few hundred metres."""
-    dy = (lat2 - lat1) * _M_PER_DEG_LAT
-    dx = (lng2 - lng1) * _M_PER_DEG_LAT * np.cos(np.radians((lat1 + lat2) / 2))
-    return np.hypot(dx, dy)
-
-
-def _without_jumps(lat, lng, linked: np.ndarray, step_m: float):
-    """Positions with each lone jump replaced by the ping before it.
-
-    Ping i is a jump when it is linked to both neighbours (same unit, no gap), lies a step or
-    more from each, and they lie within a step of each other. Distances are taken on a plane
-    through the mean latitude (exact enough over a town, and a few operations a ping).
-    """
-    lat, lng = lat.copy(), lng.copy()
-    if len(lat) < 3:
-        return lat, lng
-    y = lat * _M_PER_DEG_LAT
-    x = lng * (_M_PER_DEG_LAT * np.cos(np.radians(float(np.mean(lat)))))
-    limit = step_m * step_m
-    step = (x[1:] - x[:-1]) ** 2 + (y[1:] - y[:-1]) ** 2  # squared, ping i to i + 1
-    maybe = np.flatnonzero(linked[:-1] & linked[1:] & (step[:-1] >= limit) & (step[1:] >= limit))
-    together = (x[maybe + 2] - x[maybe]) ** 2 + (y[maybe + 2] - y[maybe]) ** 2 < limit
-    jump = maybe[together] + 1
-    lat[jump], lng[jump] = lat[jump - 1], lng[jump - 1]
-    return lat, lng
-
-
-def _stationary_runs(still: np.ndarray, dwell: np.ndarray, lat, lng, radius_m: float):
-    """Runs of consecutive stationary pings: (first index, duration in s) per run.
-
-    A run is a maximal sequence i..j where pings i..j-1 are each within a step of the next;
-    its duration is the dwell of pings i..j-1. Runs that wander beyond ``radius_m`` from
-    their first ping get duration 0 (they are slow movement, not a stop).
-    """
-    n = len(still)
-    if n == 0 or not still.any():
-        return np.zeros(0, np.int64), np.zeros(0)
-    prev = np.zeros(n, dtype=bool)
-    prev[1:] = still[:-1]
-    run_start = still & ~prev
-    first = np.flatnonzero(run_start)
-    member = still | prev  # still pings, plus the ping that ends each run
-    owner = np.where(member, np.cumsum(run_start) - 1, -1)
-    duration = np.bincount(owner[still], weights=dwell[still], minlength=len(first))
-    anchor = first[owner[member]]
-    far = _metres(lat[anchor], lng[anchor], lat[member], lng[member])
-    widest = np.zeros(len(first))
-    np.maximum.at(widest, owner[member], far)
-    duration = np.where(widest <= radius_m, duration, 0.0)
-    return first, duration
 
 
 def cells_within(cells: np.ndarray, lat: np.ndarray, lng: np.ndarray, *, reach_m: float

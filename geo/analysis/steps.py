@@ -16,6 +16,7 @@ from geo.analysis.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, hour_of_week
 from geo.analysis.cells import cells_in_shape
 from geo.analysis.clusters import CLASSES, local_moran
 from geo.analysis.decisions import Decisions, decide
+from geo.analysis.engines import dataset_partials
 from geo.analysis.figures import concentration_summary
 from geo.analysis.gaps import (
     add_language_coverage,
@@ -27,6 +28,7 @@ from geo.analysis.hotspots import hot_spots
 from geo.analysis.presence import (
     DEFAULT_CAP_S,
     Presence,
+    partials_to_presence,
     pings_to_presence,
     posts_to_presence,
     posts_week_hours,
@@ -37,6 +39,7 @@ from geo.analysis.resolution import STREET_FLOOR_RES, ResolutionChoice, choose_r
 from geo.analysis.table import CellTable, count_cells, incident_events, incident_weights
 from geo.inputs._period import period_bounds
 from geo.inputs.area import StudyArea
+from geo.inputs.dataset import PingDataset
 
 __all__ = ["Settings", "Analysis", "analyse", "add_presence", "add_hot_spots", "add_gaps",
            "add_clusters", "permutations_for", "planner_figures", "week_profile",
@@ -89,6 +92,10 @@ class Settings:
     period: tuple[str | None, str | None] | None = None
     """The first and last local day asked for (``--from``, ``--to``); the cell table's
     period is then this, not the first and last incident."""
+    engine: str = "local"
+    """Where the presence kernel runs over a ping dataset: ``local`` or ``dask``."""
+    scheduler: str | None = None
+    """A Dask scheduler's address for ``engine="dask"``; None: a LocalCluster for the run."""
 
     def __post_init__(self) -> None:
         if self.no_times and tuple(b.name for b in self.bands) != ("all",):
@@ -157,24 +164,44 @@ def _span(frames: Sequence[pd.DataFrame | None]) -> tuple | None:
     return min(t.min() for t in times), max(t.max() for t in times)
 
 
-def add_presence(table: CellTable, pings: pd.DataFrame | None, posts: pd.DataFrame | None, *,
+def _span_frame(dataset: PingDataset | None) -> pd.DataFrame | None:
+    """The first and last ping of a dataset as a two-row frame, for :func:`_span`."""
+    if dataset is None or dataset.span is None:
+        return None
+    return pd.DataFrame({"time": list(dataset.span)})
+
+
+def add_presence(table: CellTable, pings: pd.DataFrame | PingDataset | None,
+                 posts: pd.DataFrame | None, *,
                  settings: Settings = Settings(), visits: pd.DataFrame | None = None
                  ) -> Presence | None:
     """Add ``presence_min``, ``visits``, ``stops``, ``post_min`` and ``covered`` per band.
 
-    Reported patrol ``visits`` join the presence minutes, visits and stops, and also get
-    their own ``report_min_<band>`` and ``report_visits_<band>`` columns. Without a period
-    of the incidents (no times), posts and the per-day threshold of ``covered`` use the
-    span of the patrol data.
+    ``pings`` is a frame of checked pings, or a dataset from ``patrolmap ingest`` (run by
+    ``settings.engine``). Reported patrol ``visits`` join the presence minutes, visits and
+    stops, and also get their own ``report_min_<band>`` and ``report_visits_<band>``
+    columns. Without a period of the incidents (no times), posts and the per-day threshold
+    of ``covered`` use the span of the patrol data.
     """
     frame = table.frame
     presence = None
-    period = table.period or _span([pings, visits])
+    dataset = pings if isinstance(pings, PingDataset) else None
+    period = table.period or _span([None if dataset else pings, visits,
+                                    _span_frame(dataset)])
     days_all = (max(1.0, (period[1] - period[0]).total_seconds() / 86400) if period is not None
                 else 1.0)
-    if pings is not None and len(pings):
+    if dataset is not None and dataset.rows:
+        window = (period_bounds(*settings.period, tz=settings.tz)
+                  if settings.period is not None else None)
+        total = dataset_partials(dataset, table.cells, res=table.res, bands=table.bands,
+                                 cap_s=settings.cap_s, tz=settings.tz, period=window,
+                                 engine=settings.engine, scheduler=settings.scheduler)
+        presence = partials_to_presence(total, table.cells, bands=table.bands,
+                                        cap_s=settings.cap_s)
+    elif dataset is None and pings is not None and len(pings):
         presence = pings_to_presence(pings, table.cells, res=table.res, bands=table.bands,
                                      cap_s=settings.cap_s, tz=settings.tz)
+    if presence is not None:
         for band in table.band_names:
             frame[f"presence_min_{band}"] = presence.minutes[band].to_numpy()
             frame[f"visits_{band}"] = presence.visits[band].to_numpy().astype(np.int64)

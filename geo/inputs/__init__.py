@@ -15,6 +15,8 @@ _PUBLIC = {
     "check_incidents": "geo.inputs.validate", "check_pings": "geo.inputs.validate",
     "check_posts": "geo.inputs.validate", "check_patrol_points": "geo.inputs.validate",
     "read_patrol_points": "geo.inputs.validate",
+    "ingest_pings": "geo.inputs.ingest", "open_dataset": "geo.inputs.dataset",
+    "PingDataset": "geo.inputs.dataset",
 }
 __all__ = list(_PUBLIC)
 __getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)

@@ -1,0 +1,108 @@
+"""Running the presence kernel over a ping dataset: in this process, or on a Dask cluster.
+
+Both engines run :func:`geo.analysis.partials.presence_partials` once per partition (whole
+units of one month, with their context pings) and add the partials up; the sums are whole
+microseconds and counts, so the result is the same, to the last bit, whichever engine and in
+whatever order. Only the partials travel: a worker reads its partitions from the dataset path
+itself (every worker must see the same path), and what comes back is one row per (cell, band)
+that got any presence.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from geo._errors import UsageError
+from geo.analysis.bands import Band
+from geo.analysis.partials import Partials, presence_partials
+from geo.inputs.dataset import PingDataset, read_partition
+
+__all__ = ["ENGINES", "partition_partials", "dataset_partials"]
+
+ENGINES = ("local", "dask")
+
+
+def partition_partials(path: str | Path, cells: np.ndarray, *, res: int,
+                       bands: Sequence[Band], cap_s: float, tz: str,
+                       period: tuple | None = None) -> Partials:
+    """The presence partials of one partition file."""
+    part = read_partition(path, period=period)
+    return presence_partials(part["unit"], part["t_us"], part["lat"], part["lng"], cells,
+                             res=res, bands=bands, cap_s=cap_s, tz=tz, owned=part["owned"])
+
+
+def _add(parts: Iterable[Partials]) -> Partials:
+    total = Partials()
+    for part in parts:
+        total = total + part
+    return total
+
+
+def _on_paths(paths: Iterable[str], kernel) -> list[Partials]:
+    return [kernel(path) for path in paths]
+
+
+def dataset_partials(dataset: PingDataset, cells: np.ndarray, *, res: int,
+                     bands: Sequence[Band], cap_s: float, tz: str = "Europe/Belgrade",
+                     period: tuple | None = None, engine: str = "local",
+                     scheduler: str | None = None) -> Partials:
+    """Presence partials of a whole dataset, summed.
+
+    Parameters
+    ----------
+    period
+        (first, last) UTC times: pings outside are left out, as a build from files does.
+    engine
+        ``local``: partition after partition in this process; ``dask``: ``map_partitions``
+        over the partitions on a Dask cluster, then a tree reduction of the partials.
+    scheduler
+        The address of a running Dask scheduler (``tcp://host:8786``); None starts a
+        ``LocalCluster`` of one worker process per core for the run.
+    """
+    if engine not in ENGINES:
+        msg = f"--engine {engine}: choose local or dask"
+        raise UsageError(msg)
+    if scheduler and engine != "dask":
+        msg = "--scheduler needs --engine dask"
+        raise UsageError(msg)
+    kernel = partial(partition_partials, cells=cells, res=res, bands=tuple(bands),
+                     cap_s=cap_s, tz=tz, period=period)
+    paths = [str(p) for p in dataset.partitions]
+    if not paths:
+        return Partials()
+    if engine == "local":
+        return _add(kernel(p) for p in paths)
+    return _on_dask(paths, kernel, scheduler)
+
+
+def _on_dask(paths: list[str], kernel, scheduler: str | None) -> Partials:
+    try:
+        import dask.bag as db
+        from distributed import Client, LocalCluster
+    except ImportError:
+        msg = "dask is needed for --engine dask: pip install 'patrolmap[scale]'"
+        raise UsageError(msg) from None
+    cluster = None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as err:
+            msg = f"--scheduler {scheduler}: no Dask scheduler answers there ({err})"
+            raise UsageError(msg) from None
+    else:
+        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        bag = db.from_sequence(paths, npartitions=len(paths))
+        summed = bag.map_partitions(_on_paths, kernel).reduction(_add, _add, split_every=8)
+        return summed.compute(scheduler=client)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

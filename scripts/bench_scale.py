@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Benchmark the ping path at scale: ingest, the presence kernel, and Dask, in one run.
+
+Writes N pings (default 10 million) of patrol units on random walks in the North Mitrovica
+box as Parquet files of about a million pings each (a few units per file, months of pings
+each), then times in this process:
+
+- baseline: the bare bulk H3 conversion of the same points, split over the cores
+  (``geo.analysis.cells.points_to_cells``);
+- ``patrolmap ingest`` of the files into a dataset (read, check every row, partition);
+- presence over the dataset, in-process (``--engine local``);
+- presence over the dataset on a Dask ``LocalCluster`` of one single-threaded worker per core
+  (``--engine dask``), unless ``--no-dask``.
+
+``--child`` runs ingest and presence alone in a fresh process and prints its peak memory:
+use it for the out-of-core run (``--pings 100000000 --child``). Prints every figure and ratio;
+exits 1 when a target is missed:
+
+- whole ping path (ingest + presence) at least 0.8x the throughput of the bare conversion;
+- Dask parallel efficiency (in-process time / (cores x Dask time)) at least 0.8;
+- peak memory of ingest + presence under 2 GB (``--child``).
+
+Usage: python scripts/bench_scale.py [--pings N] [--res R] [--keep DIR] [--child] [--no-dask]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+BOX = (42.886, 20.836, 42.911, 20.892)  # (min lat, min lng, max lat, max lng), inside the area
+PER_FILE = 1_000_000
+UNITS_PER_FILE = 4
+
+
+def write_files(folder: Path, n: int, *, seed: int = 7) -> list[Path]:
+    """N pings as Parquet files of PER_FILE pings, UNITS_PER_FILE units each, every 10-60 s
+    from 2025-01-01 (each unit ~3 months), one file in memory at a time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    lat0, lng0, lat1, lng1 = BOX
+    for f, lo in enumerate(range(0, n, PER_FILE)):
+        size = min(PER_FILE, n - lo)
+        rng = np.random.default_rng(seed + f)
+        per = np.full(UNITS_PER_FILE, size // UNITS_PER_FILE)
+        per[: size % UNITS_PER_FILE] += 1
+        unit = np.repeat(np.arange(UNITS_PER_FILE), per)
+        steps = rng.integers(10, 61, size).astype("timedelta64[s]")
+        starts = np.cumsum(np.r_[0, per[:-1]])
+        t = np.cumsum(steps)
+        t -= np.repeat(t[starts] - steps[starts], per)
+        walk_lat = np.cumsum(rng.normal(0, 2e-4, size))
+        walk_lng = np.cumsum(rng.normal(0, 3e-4, size))
+        names = np.array([f"U{f:04d}-{u}" for u in range(UNITS_PER_FILE)])
+        frame = pd.DataFrame({
+            "unit_id": pd.Categorical.from_codes(unit, categories=names),
+            "timestamp": pd.DatetimeIndex(np.datetime64("2025-01-01T00:00:00") + t
+                                          ).tz_localize("UTC"),
+            "lat": lat0 + np.abs(np.mod(walk_lat, 2 * (lat1 - lat0)) - (lat1 - lat0)),
+            "lon": lng0 + np.abs(np.mod(walk_lng, 2 * (lng1 - lng0)) - (lng1 - lng0)),
+        })
+        path = folder / f"pings_{f:04d}.parquet"
+        frame.to_parquet(path, index=False)
+        files.append(path)
+    return files
+
+
+def bare_conversion(files: list[Path], res: int) -> float:
+    """Seconds of the bulk H3 conversion of every point, split over the cores."""
+    from geo.analysis.cells import points_to_cells
+
+    seconds = 0.0
+    for path in files:
+        frame = pd.read_parquet(path, columns=["lat", "lon"])
+        lat, lng = frame["lat"].to_numpy(), frame["lon"].to_numpy()
+        start = time.perf_counter()
+        points_to_cells(lat, lng, res=res)
+        seconds += time.perf_counter() - start
+    return seconds
+
+
+def ingest_and_presence(files: list[Path], out: Path, res: int, engine: str = "local"
+                        ) -> dict:
+    from geo.analysis.bands import DEFAULT_BANDS
+    from geo.analysis.cells import area_to_cells
+    from geo.analysis.engines import dataset_partials
+    from geo.inputs.area import default_area
+    from geo.inputs.dataset import open_dataset
+    from geo.inputs.ingest import ingest_pings
+
+    area = default_area()
+    start = time.perf_counter()
+    result = ingest_pings(files, out, area=area)
+    t_ingest = time.perf_counter() - start
+    dataset = open_dataset(out)
+    assert sum(f["rows_read"] for f in dataset.manifest["files"]) == (
+        sum(f["accepted"] + f["rejected"] for f in dataset.manifest["files"]))
+    cells = area_to_cells(area, res=res)
+    start = time.perf_counter()
+    total = dataset_partials(dataset, cells, res=res, bands=DEFAULT_BANDS, cap_s=120.0,
+                             engine=engine)
+    t_presence = time.perf_counter() - start
+    return {"ingest_s": t_ingest, "presence_s": t_presence, "rows": result.rows,
+            "pings": total.pings, "partitions": len(dataset.partitions),
+            "minutes_us": int(total.minutes_us.sum())}
+
+
+def presence_only(out: Path, res: int, engine: str, scheduler: str | None = None
+                  ) -> tuple[float, int]:
+    from geo.analysis.bands import DEFAULT_BANDS
+    from geo.analysis.cells import area_to_cells
+    from geo.analysis.engines import dataset_partials
+    from geo.inputs.area import default_area
+    from geo.inputs.dataset import open_dataset
+
+    cells = area_to_cells(default_area(), res=res)
+    start = time.perf_counter()
+    total = dataset_partials(open_dataset(out), cells, res=res, bands=DEFAULT_BANDS,
+                             cap_s=120.0, engine=engine, scheduler=scheduler)
+    return time.perf_counter() - start, int(total.minutes_us.sum())
+
+
+def _child(args) -> int:
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="patrolmap-scale-"))
+    start = time.perf_counter()
+    files = write_files(folder / "gps", args.pings)
+    print(f"generated {args.pings:,} pings in {len(files)} files in "
+          f"{time.perf_counter() - start:.0f} s", file=sys.stderr)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    got = ingest_and_presence(files, folder / "dataset", args.res)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    got.update(peak_mb=peak_kb / 1024, generator_peak_mb=before / 1024)
+    print(json.dumps(got))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pings", type=int, default=10_000_000)
+    parser.add_argument("--res", type=int, default=10)
+    parser.add_argument("--keep", metavar="DIR", help="keep the files and dataset in DIR")
+    parser.add_argument("--child", action="store_true",
+                        help="ingest + presence in a fresh process, with its peak memory")
+    parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inner:
+        return _child(args)
+    cores = os.cpu_count() or 1
+    results = []
+    if args.child:
+        run = subprocess.run([sys.executable, __file__, "--inner", "--pings", str(args.pings),
+                              "--res", str(args.res), *(["--keep", args.keep] if args.keep
+                                                        else [])],
+                             capture_output=True, text=True, check=True)
+        got = json.loads(run.stdout.strip().splitlines()[-1])
+        total = got["ingest_s"] + got["presence_s"]
+        print(f"{args.pings:,} pings: ingest {got['ingest_s']:.0f} s, presence "
+              f"{got['presence_s']:.0f} s over {got['partitions']} partitions: "
+              f"{args.pings / total:,.0f} pings/s; peak memory {got['peak_mb']:,.0f} MB "
+              f"(the generator alone {got['generator_peak_mb']:,.0f} MB)")
+        results.append((f"peak memory {got['peak_mb']:,.0f} MB", got["peak_mb"] < 2048))
+    else:
+        folder = Path(args.keep or tempfile.mkdtemp(prefix="patrolmap-scale-"))
+        files = write_files(folder / "gps", args.pings)
+        t_bare = bare_conversion(files, args.res)
+        got = ingest_and_presence(files, folder / "dataset", args.res)
+        t_path = got["ingest_s"] + got["presence_s"]
+        ratio = t_bare / t_path
+        print(f"{args.pings:,} pings in {len(files)} files, {got['partitions']} partitions, "
+              f"{cores} cores")
+        print(f"bare bulk H3 conversion (over the cores)      {t_bare:8.2f} s")
+        print(f"ingest (read, check, partition)               {got['ingest_s']:8.2f} s")
+        print(f"presence over the dataset, in-process         {got['presence_s']:8.2f} s")
+        print(f"whole ping path: {ratio:.2f}x the throughput of the bare conversion "
+              f"(presence alone {t_bare / got['presence_s']:.2f}x)")
+        results.append((f"whole ping path at {ratio:.2f}x the bare conversion", ratio >= 0.8))
+        if not args.no_dask:
+            t_local, sum_local = presence_only(folder / "dataset", args.res, "local")
+            t_cold, sum_cold = presence_only(folder / "dataset", args.res, "dask")
+            from distributed import LocalCluster
+
+            with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster:
+                address = cluster.scheduler_address
+                presence_only(folder / "dataset", args.res, "dask", address)  # warm up
+                t_dask, sum_dask = presence_only(folder / "dataset", args.res, "dask",
+                                                 address)
+            assert sum_local == sum_cold == sum_dask == got["minutes_us"]
+            efficiency = t_local / (cores * t_dask)
+            print(f"presence in-process {t_local:.2f} s; on LocalCluster({cores}) "
+                  f"{t_dask:.2f} s on a running cluster ({t_cold:.2f} s starting one): "
+                  f"parallel efficiency {efficiency:.2f}")
+            results.append((f"Dask parallel efficiency {efficiency:.2f}", efficiency >= 0.8))
+    missed = 0
+    for text, ok in results:
+        print(f"{'PASS' if ok else 'MISS'}  {text}")
+        missed += not ok
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
