@@ -53,6 +53,14 @@ TEXT: dict[str, dict[str, str]] = {
     "near_place": {"en": "near {place}", "sr-Cyrl": "близу: {place}", "sr-Latn": "blizu: {place}",
                    "sq": "pranë: {place}"},
     "col_place": {"en": "Near", "sr-Cyrl": "Близу", "sr-Latn": "Blizu", "sq": "Pranë"},
+    "overview_note": {"en": "Incidents per cell, all hours (darker is more; grey: fewer than {k}), "
+                             "with the river, landmarks and fixed posts.",
+                      "sr-Cyrl": "Инциденти по ћелији, цео дан (тамније је више; сиво: мање од {k}), "
+                                 "са реком, знаменитостима и сталним пунктовима.",
+                      "sr-Latn": "Incidenti po ćeliji, ceo dan (tamnije je više; sivo: manje od {k}), "
+                                 "sa rekom, znamenitostima i stalnim punktovima.",
+                      "sq": "Incidente për qelizë, të gjitha orët (më e errët është më shumë; gri: "
+                            "më pak se {k}), me lumin, pikat e njohura dhe postet fikse."},
     "layer_area": {"en": "Study area", "sr-Cyrl": "Подручје анализе",
                    "sr-Latn": "Područje analize", "sq": "Zona e studimit"},
     "band_all": {"en": "All hours", "sr-Cyrl": "Цео дан", "sr-Latn": "Ceo dan",

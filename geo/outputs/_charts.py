@@ -24,6 +24,7 @@ from geo.outputs.style import (
 )
 
 __all__ = ["week_chart", "hours_chart", "lorenz_chart", "rates_chart", "locator_chart",
+           "overview_chart",
            "to_svg", "to_png", "poisson_interval"]
 
 _FONT = {"font.family": "DejaVu Sans", "font.size": 13, "svg.fonttype": "none",
@@ -181,7 +182,20 @@ def rates_chart(rows: list[dict], period: dict, labels: list[str], lang: str):
 
 
 @_styled
-def locator_chart(published, gaps: tuple[dict, ...], suggested: list[dict], lang: str):
+def overview_chart(published, lang: str, context=None):
+    """A small map of incidents per cell (all hours) with the river, landmarks and posts."""
+    from geo.outputs.picture import cell_colours
+
+    shapes = project_shapes(published)
+    fig = _figure(7.5, 5.2)
+    ax = fig.add_axes((0, 0, 1, 1))
+    draw_map(ax, shapes, cell_colours(published, "incidents", "all", lang), published.posts,
+             s=0.55, lang=lang, context=context, crs=published.metric_crs())
+    return fig
+
+
+def locator_chart(published, gaps: tuple[dict, ...], suggested: list[dict], lang: str,
+                  context=None):
     """The area with the top gap cells numbered and the suggested posts marked."""
     shapes = project_shapes(published)
     fig = _figure(7.5, 6.5)
@@ -189,7 +203,8 @@ def locator_chart(published, gaps: tuple[dict, ...], suggested: list[dict], lang
     faces = ["#ffffff"] * len(published.cells)
     for row in gaps:
         faces[row["row"]] = _GAP
-    draw_map(ax, shapes, faces, published.posts, s=0.55, lang=lang)
+    draw_map(ax, shapes, faces, published.posts, s=0.55, lang=lang, context=context,
+             crs=published.metric_crs())
     hexes = shapes[0]
     for row in gaps:
         x, y = hexes[row["row"]][:-1].mean(axis=0)

@@ -104,6 +104,11 @@ def _colours(published: PublishedCells, layer: str, band: str,
     return [BIVARIATE_COLOURS.get(str(c), "none") for c in gaps], []
 
 
+def cell_colours(published: PublishedCells, layer: str, band: str, lang: str) -> list[str]:
+    """Each cell's fill for one layer and band, as the picture draws it."""
+    return _colours(published, layer, band, lang)[0]
+
+
 def _check(published: object, layer: str, band: str, lang: str) -> None:
     check_published(published, "render_picture")
     if layer not in LAYERS:
@@ -259,8 +264,10 @@ def draw_map(ax, shapes: tuple, faces: list[str], posts: tuple[PublicPost, ...],
         ax.scatter(*posts_xy.T, s=90 * s * s, c=POST_COLOUR, edgecolors="white",
                    linewidths=1.2 * s, zorder=5)
         for (x, y), post in zip(posts_xy, posts, strict=True):
-            ax.text(x + 0.008 * (x1 - x0), y, post.name, fontsize=14 * s, fontweight="bold",
-                    va="center", zorder=7, path_effects=_HALO(s))
+            right = x > x0 + 0.7 * (x1 - x0)  # near the right edge: the name to the left
+            ax.text(x + (-0.008 if right else 0.008) * (x1 - x0), y, post.name,
+                    fontsize=14 * s, fontweight="bold", va="center",
+                    ha="right" if right else "left", zorder=7, path_effects=_HALO(s))
     ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal")
     ax.set_axis_off()
     step = min(_SCALE_STEPS, key=lambda m: abs(np.log(m / ((x1 - x0) / 5))))  # ~ a fifth
@@ -318,7 +325,7 @@ def _draw_notes(fig, notes: tuple[tuple[str, bool], ...], x: float, width_pt: fl
 
 
 def _draw_legend(fig, texts: PictureTexts, layer: str, posts: tuple[PublicPost, ...], x: float,
-                 width_pt: float, s: float, lang: str) -> float:
+                 width_pt: float, s: float, lang: str, context=None) -> float:
     """The legend panel's title, classes (or gap key), area and posts; returns its bottom."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -330,6 +337,16 @@ def _draw_legend(fig, texts: PictureTexts, layer: str, posts: tuple[PublicPost, 
     top = _draw_gap_key(fig, x, _TOP - 0.06, s, lang, width_pt) if layer == "gaps" else _TOP - 0.05
     handles.append(Line2D([], [], color=AREA_COLOUR, ls=(0, (3, 2)), lw=2.2 * s,
                           label=t("layer_area", lang)))
+    if context is not None and context.of("water"):
+        handles.append(Line2D([], [], color="#3d85c6", lw=4 * s, label=t("ctx_water", lang)))
+    if context is not None and any(f.kind == "synthetic" for f in context.of("streets")):
+        handles.append(Line2D([], [], color="#8a8a8a", ls=(0, (5, 4)), lw=1.4 * s,
+                              label=_wrap(t("ctx_synthetic", lang), label_pt, 16 * s)))
+    elif context is not None and context.of("streets"):
+        handles.append(Line2D([], [], color="#8a8a8a", lw=2 * s, label=t("ctx_streets", lang)))
+    if context is not None and context.of("landmarks"):
+        handles.append(Line2D([], [], color="#444", marker="o", markerfacecolor="white",
+                              ls="none", markersize=6 * s, label=t("ctx_landmarks", lang)))
     if posts:
         label = _wrap(t("post_reach", lang, m=round(posts[0].reach_m)), label_pt, 16 * s)
         handles.append(Line2D([], [], color=POST_COLOUR, marker="o", ls="none",
@@ -401,7 +418,8 @@ def render_picture(published: PublishedCells, path: str | Path, *, layer: str = 
                  context=context, crs=published.metric_crs())
         panel_x = 0.02 + map_w + 0.03
         panel_pt = (0.98 - panel_x) * width * 72
-        bottom = _draw_legend(fig, texts, layer, posts, panel_x, panel_pt, s, lang)
+        bottom = _draw_legend(fig, texts, layer, posts, panel_x, panel_pt, s, lang,
+                              context=context)
         _draw_notes(fig, texts.notes, panel_x, panel_pt, s, bottom - 0.03)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, format=suffix[1:], dpi=100, metadata=_METADATA[suffix])

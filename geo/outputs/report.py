@@ -80,7 +80,7 @@ def _pct(share: float | None, lang: str) -> str:
     return f"{number(share * 100, lang, decimals=0)} %"
 
 
-def _headline(published: PublishedCells, lang: str) -> list[Block]:
+def _headline(published: PublishedCells, lang: str, context=None) -> list[Block]:
     facts = published.report
     band = facts.gaps_band
     all_fig = facts.figures.get("all", {})
@@ -112,6 +112,9 @@ def _headline(published: PublishedCells, lang: str) -> list[Block]:
             t("col_gap_cells", lang), t("col_coverage_band", lang), t("col_half", lang),
             t("col_gini", lang)]
     return [Block("h2", t("sec_headline", lang)), Block("figures", rows=[list(f) for f in figures]),
+            Block("chart", chart=charts.overview_chart(published, lang, context),
+                  name="overview"),
+            Block("p", t("overview_note", lang, k=published.k)),
             Block("table", head=head, rows=rows)]
 
 
@@ -191,7 +194,7 @@ def _gaps(published: PublishedCells, lang: str, context=None) -> list[Block]:
     suggested = facts.siting["sites"] if facts.siting else []
     return [*blocks, Block("p", t("gaps_note", lang)), Block("table", head=head, rows=rows),
             Block("chart", chart=charts.locator_chart(published, facts.top_gaps, suggested,
-                                                      lang), name="locator"),
+                                                      lang, context), name="locator"),
             Block("p", t("locator_note", lang))]
 
 
@@ -385,7 +388,8 @@ def report_blocks(published: PublishedCells, *, lang: str = "en", title: str | N
     if note:
         blocks.append(Block("p", clean_text(note, limit=500)))
     blocks.append(Block("p", t("report_map_note", lang)))
-    for part in (_headline, _categories, _when, _where):
+    blocks += _headline(published, lang, context)
+    for part in (_categories, _when, _where):
         blocks += part(published, lang)
     blocks += _gaps(published, lang, context)
     if no_times:
