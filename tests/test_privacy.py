@@ -181,7 +181,7 @@ def test_places_are_cells(adversarial, tmp_path, capsys):
     assert main(["-q", "build", "--incidents", incidents, "--candidates", str(cands),
                  "--out", str(tmp_path / "c" / "m.html")]) == 0
     text = "".join(p.read_text(errors="replace") for p in (tmp_path / "c").glob("*.html"))
-    assert "42.88952" not in text and "42.90481" not in text
+    assert "42.89382" not in text and "42.90481" not in text
 
 
 # ---------------------------------------------------------------- tampering

@@ -137,7 +137,7 @@ def picture_texts(published: PublishedCells, *, layer: str = "incidents", band: 
     subtitle = [t("period", lang, start=published.period[0], end=published.period[1])
                 if published.period else "",
                 label + (f" ({info['hours']})" if info["hours"] else ""),
-                t("total_incidents", lang, n=number(total, lang))
+                t("total_incidents", lang, count=total, n=number(total, lang))
                 if (total := published.totals.get(band)) is not None else ""]
     notes = [(t("restricted", lang), True)] if published.audience == "analyst" else []
     notes += [(t("synthetic", lang), True)] if synthetic else []

@@ -369,8 +369,10 @@ def report_blocks(published: PublishedCells, *, lang: str = "en", title: str | N
     area = published.area_names.get(lang) or published.area_name
     blocks = [Block("h1", clean_text(title) if title else t("report_title", lang, area=area))]
     if published.period:
-        blocks.append(Block("p", t("report_period", lang, start=published.period[0],
-                                   end=published.period[1], days=round(published.days))))
+        days = round(published.days)
+        blocks.append(Block("p", t("report_period", lang, count=days, start=published.period[0],
+                                   end=published.period[1],
+                                   days=number(days, lang, decimals=0))))
     warnings = []
     if published.audience == "analyst":
         warnings.append(t("restricted", lang))

@@ -36,8 +36,14 @@
   var HIDDEN = -1, NOT_SHOWN = -2;
 
   // ------------------------------------------------------------ text
-  function tr(key, fields) {
+  // with a count, the form of its CLDR plural category ("key#one", "key#few") where there is
+  // one: the browser's Intl.PluralRules holds the same CLDR rules as Babel
+  function tr(key, fields, count) {
     var table = D.i18n[S.lang] || {};
+    if (count !== undefined && window.Intl && Intl.PluralRules) {
+      var form = key + "#" + new Intl.PluralRules(S.lang).select(count);
+      if (table[form] !== undefined) { key = form; }
+    }
     var text = table[key] !== undefined ? table[key] : (D.i18n.en[key] !== undefined ? D.i18n.en[key] : key);
     if (fields) {
       Object.keys(fields).forEach(function (name) {
@@ -57,8 +63,8 @@
     var name = band.label_key ? tr(band.label_key) : band.key;
     return band.hours ? name + " (" + band.hours + ")" : name;
   }
-  function fmt(n) {
-    return Number(n).toLocaleString(S.lang === "en" ? "en-GB" : (S.lang === "sq" ? "sq" : "sr-Latn"));
+  function fmt(n) {  // CLDR number formats, as Babel writes them in the report
+    return Number(n).toLocaleString(S.lang === "en" ? "en-GB" : S.lang, {maximumFractionDigits: 1});
   }
 
   // ------------------------------------------------------------ geometry, decoded once
@@ -596,7 +602,7 @@
     var sub = [];
     if (D.meta.period) { sub.push(tr("period", {start: D.meta.period[0], end: D.meta.period[1]})); }
     var total = D.meta.totals[S.band];
-    if (total !== null && total !== undefined) { sub.push(tr("total_incidents", {n: fmt(total)})); }
+    if (total !== null && total !== undefined) { sub.push(tr("total_incidents", {n: fmt(total)}, total)); }
     sub.push(bandLabel(band));
     title.appendChild(el("div", "pm-title-sub", sub.join(" · ")));
     note.textContent = "";
