@@ -106,7 +106,7 @@ def test_river_landmarks_and_post_names_are_on_the_map(page, demo_map):
     assert "Ibër" in {water.nth(i).inner_text() for i in range(water.count())}
     page.select_option("#pm-lang", "sr-Latn")
     assert "Ibar" in {water.nth(i).inner_text() for i in range(water.count())}
-    page.evaluate("() => window.patrolmap.map.setZoom(16)")
+    page.evaluate("() => window.patrolmap.map.setZoom(16, {animate: false})")
     marks = page.locator(".pm-label-landmark:visible")
     assert marks.count() >= 3
     # switching the colour layer keeps the context under it and the posts above it
@@ -303,3 +303,23 @@ def test_a_map_without_times_has_one_band_and_says_so(page, tmp_path, incidents_
     assert t("no_times_note", "en") in page.inner_text("#pm-note")
     page.select_option("#pm-lang", "sq")
     assert t("no_times_note", "sq") in page.inner_text("#pm-note")
+
+
+def test_an_osm_extract_draws_streets_water_and_labels_offline(page, tmp_path, incidents_csv):
+    from test_context import write_osm_pbf
+
+    pbf = write_osm_pbf(tmp_path / "town.osm.pbf")
+    out = tmp_path / "osm.html"
+    assert main(["-q", "build", "--incidents", str(incidents_csv), "--context", str(pbf),
+                 "--out", str(out), "--permutations", "99", "--no-report"]) == 0
+    _open(page, out)
+    assert page.errors == [] and page.requests == []
+    page.evaluate("() => window.patrolmap.map.setView([42.8935, 20.853], 16, {animate: false})")
+    texts = page.evaluate("""() => Array.from(document.querySelectorAll('.pm-label'))
+      .filter((n) => n.style.display !== 'none').map((n) => n.textContent)""")
+    assert {"Ibar", "Kralja Petra I", "Sveti Sava school"} <= set(texts)
+    page.select_option("#pm-lang", "sr-Cyrl")
+    texts = page.evaluate("""() => Array.from(document.querySelectorAll('.pm-label-landmark'))
+      .map((n) => n.textContent)""")
+    assert "Школа Свети Сава" in texts
+    assert "© OpenStreetMap contributors" in page.inner_text(".leaflet-control-attribution")

@@ -132,11 +132,16 @@ def lorenz_chart(facts, bands: list[str], labels: list[str], lang: str):
     fig = _figure(6.5, 5.5)
     ax = fig.subplots()
     ax.plot([0, 100], [0, 100], color="#999999", ls="--", lw=1.5, label=t("even_line", lang))
-    styles = [(INCIDENT_COLOURS[4], "-"), (PRESENCE_COLOURS[4], "-."), ("#555555", ":")]
-    for (colour, dash), band, label in zip(styles, bands, labels, strict=False):
+    # curves that lie on top of each other stay apart: a wide pale line under narrower ones,
+    # each with its own dash and marker
+    styles = [(INCIDENT_COLOURS[4], "-", 6, None, 0.55), (PRESENCE_COLOURS[4], "--", 2.5, "o", 1),
+              ("#333333", ":", 2, "s", 1)]
+    for (colour, dash, width, marker, alpha), band, label in zip(styles, bands, labels,
+                                                                 strict=False):
         x, y = facts.lorenz.get(band, (np.zeros(0), np.zeros(0)))
         if len(x):
-            ax.plot(x * 100, y * 100, color=colour, ls=dash, lw=3, label=label)
+            ax.plot(x * 100, y * 100, color=colour, ls=dash, lw=width, alpha=alpha,
+                    marker=marker, markevery=0.12, markersize=6, label=label)
     ax.set(xlim=(0, 100), ylim=(0, 100.5), aspect="equal")
     ax.set_xlabel(t("share_cells", lang))
     ax.set_ylabel(t("share_incidents", lang))

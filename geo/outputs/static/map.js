@@ -228,6 +228,22 @@
     }
     return out;
   }
+  function halfway(line) {  // the point half the line's length along it
+    var total = 0, lengths = [];
+    for (var q = 1; q < line.length; q++) {
+      var d = Math.hypot(line[q][0] - line[q - 1][0], line[q][1] - line[q - 1][1]);
+      lengths.push(d); total += d;
+    }
+    var left = total / 2;
+    for (var r = 0; r < lengths.length; r++) {
+      if (left <= lengths[r] && lengths[r] > 0) {
+        var f = left / lengths[r], a = line[r], b = line[r + 1];
+        return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f];
+      }
+      left -= lengths[r];
+    }
+    return line[line.length - 1];
+  }
   function label(latlng, text, cls, minZoom, feature) {
     var node = el("span", "pm-label " + cls, text);
     var marker = L.marker(latlng, {pane: "pm-labels", interactive: false, keyboard: false,
@@ -260,7 +276,7 @@
           L.polyline(line, {pane: "pm-context", color: style.color, weight: style.weight,
             dashArray: style.dashArray, opacity: 0.9, interactive: false}).addTo(contextLayer);
           if (f.n && line.length > 1) {
-            var mid = line[Math.floor(line.length / 2)];
+            var mid = halfway(line);
             label(mid, f.n, f.g === "water" ? "pm-label-water" : "pm-label-street",
               f.g === "water" ? (f.k === "river" ? 0 : 15) : (f.k === "major" ? 15 : 16), f);
           }
@@ -706,5 +722,5 @@
 
   refresh();
   window.patrolmap = {state: S, refresh: refresh, layers: hexLayers, cellAt: cellAt, map: map,
-    context: contextLayer, posts: postsLayer};
+    context: contextLayer, posts: postsLayer, labels: contextLabels};
 })();
