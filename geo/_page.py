@@ -15,7 +15,14 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["map_page", "report_css", "MAP_DATA", "MAP_TITLE", "MAP_LANG"]
+import numpy as np
+
+from geo._text import clean_text as _clean
+
+_LANGUAGES = ("en", "sr-Cyrl", "sr-Latn", "sq")
+
+__all__ = ["map_page", "report_css", "encode_context", "MAP_DATA", "MAP_TITLE", "MAP_LANG",
+           "CONTEXT_SCALE"]
 
 MAP_DATA = re.compile(r'<script type="application/json" id="pm-data">(.*?)</script>', re.S)
 MAP_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
@@ -62,3 +69,40 @@ def map_page(title: str, lang: str, data_json: str) -> str:
 def report_css() -> str:
     """The planner's report's one style sheet."""
     return _own("report.css")
+
+
+CONTEXT_SCALE = 100_000
+
+
+def _lnglat_paths(geometry) -> list[list[int]]:
+    """Each line or ring of a geometry as (lat, lng) integers of 1e-5 degrees (about 1 m),
+    the first vertex whole and the rest as deltas."""
+    parts = []
+    for part in getattr(geometry, "geoms", [geometry]):
+        rings = ([part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part])
+        for ring in rings:
+            coords = np.asarray(ring.coords)[:, 1::-1]
+            ints = np.round(coords * CONTEXT_SCALE).astype(np.int64)
+            parts.append(np.diff(ints, axis=0, prepend=[[0, 0]]).ravel().tolist())
+    return parts
+
+
+def encode_context(context) -> dict | None:
+    """Reference layers for the page: per feature its group, kind, name(s) and geometry."""
+    if context is None or not len(context):
+        return None
+    features = []
+    for f in context.features:
+        item = {"g": f.group, "k": f.kind, "n": _clean(f.name, limit=80)}
+        names = {lang: _clean(n, limit=80) for lang, n in f.names.items()
+                 if lang in _LANGUAGES and n != f.name}
+        if names:
+            item["ns"] = names
+        if f.geometry.geom_type == "Point":
+            item["p"] = [round(f.geometry.y * CONTEXT_SCALE), round(f.geometry.x * CONTEXT_SCALE)]
+        else:
+            item["a" if "Polygon" in f.geometry.geom_type else "l"] = _lnglat_paths(f.geometry)
+        features.append(item)
+    return {"scale": CONTEXT_SCALE, "source": context.source,
+            "attribution": [_clean(a, limit=120) for a in context.attribution],
+            "features": features}

@@ -1,7 +1,9 @@
 """Hand-drawn geography of North Mitrovica for the synthetic sample, and moving along it.
 
-Every place and street here is an APPROXIMATION drawn by hand from the town's layout (river to the
-south, the main bridge, King Petar I street running north from it). None of it is surveyed; it only
+Every place and street here is an APPROXIMATION drawn by hand from the town's layout (the Ibar to
+the south and east, the main bridge where the river meets the main street near 42.8915 N,
+20.8660 E, King Petar I street running north from it); every place lies north of the river.
+None of it is surveyed; it only
 needs to look plausible on a res 9-10 hexagon map. Nothing outside :mod:`geo.sample` should rely on
 these coordinates.
 """
@@ -21,18 +23,18 @@ from shapely.geometry.base import BaseGeometry
 
 # Approximate (lat, lng) of named places, H3 order. Hand-placed, not surveyed.
 PLACES_LATLNG: dict[str, tuple[float, float]] = {
-    "centre": (42.8895, 20.8665),  # city centre, King Petar I street
-    "bridge": (42.8872, 20.8676),  # main bridge, north approach
+    "centre": (42.8938, 20.8652),  # city centre, King Petar I street
+    "bridge": (42.8918, 20.8659),  # main bridge, north approach (the Ibar: 42.8915, 20.8660)
     "bus_station": (42.8925, 20.8625),
-    "nightlife": (42.8910, 20.8662),  # cafes and bars along the centre's main street
-    "university": (42.8935, 20.8705),  # university / student area
+    "nightlife": (42.8952, 20.8648),  # cafes and bars along the centre's main street
+    "university": (42.8935, 20.8700),  # university / student area
     "hospital": (42.8985, 20.8640),
     "three_towers": (42.8945, 20.8580),  # Tri Solitera
-    "bosniak_mahala": (42.8880, 20.8560),
-    "residential_north": (42.9045, 20.8630),
+    "bosniak_mahala": (42.8885, 20.8560),
+    "residential_north": (42.9000, 20.8570),
     "residential_northwest": (42.9010, 20.8470),
-    "residential_east": (42.8965, 20.8820),
-    "residential_northeast": (42.9060, 20.8790),
+    "residential_east": (42.8970, 20.8695),
+    "residential_northeast": (42.9005, 20.8665),
 }
 
 PLACE_NAMES: dict[str, str] = {
@@ -61,32 +63,29 @@ _P = PLACES_LATLNG
 # Hand-drawn street polylines, (lat, lng) vertices. Streets meet where they share a vertex exactly.
 STREETS_LATLNG: dict[str, list[tuple[float, float]]] = {
     "main street (bridge - centre - hospital)": [
-        _P["bridge"], _P["centre"], _P["nightlife"], (42.8935, 20.8657), (42.8960, 20.8650),
-        _P["hospital"],
+        _P["bridge"], _P["centre"], _P["nightlife"], (42.8965, 20.8645), _P["hospital"],
     ],
     "river street (along the Ibar)": [
         (42.8935, 20.8400), (42.8915, 20.8460), (42.8898, 20.8520), _P["bosniak_mahala"],
-        (42.8878, 20.8620), _P["bridge"], (42.8868, 20.8730), (42.8862, 20.8790),
-        (42.8858, 20.8850),
+        (42.8905, 20.8605), _P["bridge"], (42.8928, 20.8685),
     ],
-    "centre - bus station": [_P["centre"], (42.8908, 20.8645), _P["bus_station"]],
+    "centre - bus station": [_P["centre"], (42.8930, 20.8640), _P["bus_station"]],
     "bus station - three towers - mahala": [
         _P["bus_station"], _P["three_towers"], (42.8915, 20.8565), _P["bosniak_mahala"],
     ],
     "university street": [
-        _P["nightlife"], (42.8922, 20.8685), _P["university"], (42.8950, 20.8760),
-        _P["residential_east"],
+        _P["nightlife"], (42.8948, 20.8680), _P["university"], _P["residential_east"],
     ],
     "north road": [
-        _P["hospital"], (42.9015, 20.8635), _P["residential_north"], (42.9060, 20.8560),
-        (42.9040, 20.8500), _P["residential_northwest"],
+        _P["hospital"], (42.9000, 20.8625), _P["residential_north"], (42.9015, 20.8520),
+        _P["residential_northwest"],
     ],
     "west road (three towers - north-west)": [
         _P["three_towers"], (42.8975, 20.8520), _P["residential_northwest"],
     ],
     "east road (east - north-east - north)": [
-        _P["residential_east"], (42.9010, 20.8800), _P["residential_northeast"],
-        (42.9060, 20.8700), _P["residential_north"],
+        _P["residential_east"], (42.8990, 20.8690), _P["residential_northeast"],
+        _P["residential_north"],
     ],
     "hospital - three towers": [_P["hospital"], (42.8965, 20.8610), _P["three_towers"]],
 }

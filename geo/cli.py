@@ -121,6 +121,17 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                        help="add an OpenStreetMap basemap, fetched when the map is opened online")
     tiles.add_argument("--offline", action="store_true",
                        help="one file that needs no network at all (the default)")
+    context = parser.add_mutually_exclusive_group()
+    context.add_argument("--context", nargs="+", metavar="FILE",
+                         help="reference layers drawn under the cells: water, streets and "
+                              "landmarks from any file GDAL reads or an OpenStreetMap extract "
+                              "(.osm.pbf) (default: the bundled OpenStreetMap river and "
+                              "landmarks for the bundled area)")
+    context.add_argument("--no-context", action="store_true",
+                         help="draw no river, streets or landmarks")
+    parser.add_argument("--context-attribution", metavar="TEXT",
+                        help="the credit the context data's licence asks for (OpenStreetMap "
+                             "extracts get \"© OpenStreetMap contributors\")")
     parser.add_argument("--png", nargs="?", const="", metavar="FILE",
                         help="also draw a 1920x1080 picture for a projector (default: beside "
                              "the map, .png)")
@@ -302,8 +313,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"patrolmap {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    quiet = _Parser(add_help=False)  # -q after the command too: patrolmap demo -q
+    quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="print only errors")
 
-    demo = sub.add_parser("demo", help="make the North Mitrovica map from the bundled sample",
+    demo = sub.add_parser("demo", parents=[quiet],
+                          help="make the North Mitrovica map from the bundled sample",
                           description="Generate the synthetic North Mitrovica sample and build "
                                       "maps/north_mitrovica.html from it.")
     demo.add_argument("--out", default="maps", metavar="DIR",
@@ -312,7 +327,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2025, help="sample seed (default 2025)")
     _add_map_options(demo)
 
-    check = sub.add_parser("check", help="validate input files without building anything",
+    check = sub.add_parser("check", parents=[quiet],
+                          help="validate input files without building anything",
                            description="Read each file, check every row, print what was "
                                        "accepted and why rows were rejected.")
     check.add_argument("files", nargs="+", metavar="FILE")
@@ -324,7 +340,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_area_options(check)
     _add_reading_options(check)
 
-    ingest = sub.add_parser("ingest", help="check ping files into a partitioned dataset",
+    ingest = sub.add_parser("ingest", parents=[quiet],
+                            help="check ping files into a partitioned dataset",
                             description="Read ping files (and folders of them) in chunks, "
                                         "check every row as check does, and add the accepted "
                                         "pings to a Parquet dataset by unit bucket and month. "
@@ -338,20 +355,26 @@ def _parser() -> argparse.ArgumentParser:
     _add_area_options(ingest)
     _add_reading_options(ingest)
 
-    sample = sub.add_parser("sample", help="write the synthetic sample inputs",
+    sample = sub.add_parser("sample", parents=[quiet],
+                          help="write the synthetic sample inputs",
                             description="Write realistic synthetic sample inputs (incidents, "
                                         "patrol pings, fixed posts, a recipe) to a folder.")
-    sample.add_argument("--out", required=True, metavar="DIR")
-    sample.add_argument("--days", type=int, default=365)
-    sample.add_argument("--seed", type=int, default=2025)
+    sample.add_argument("--out", required=True, metavar="DIR",
+                        help="folder to write the sample files and recipe to")
+    sample.add_argument("--days", type=int, default=365,
+                        help="days of synthetic data from 2025-01-01 (default 365)")
+    sample.add_argument("--seed", type=int, default=2025,
+                        help="random seed: the same seed writes the same files (default 2025)")
 
-    audit = sub.add_parser("audit", help="check produced files before showing them",
+    audit = sub.add_parser("audit", parents=[quiet],
+                          help="check produced files before showing them",
                            description="Check maps, pictures and GIS files for small counts, "
                                        "point coordinates, markup and file paths. Exit code "
                                        "0: all clean; 1: problems; 2: unreadable.")
     audit.add_argument("files", nargs="+", metavar="FILE|DIR")
 
-    ledger = sub.add_parser("ledger", help="list the community releases recorded for an area",
+    ledger = sub.add_parser("ledger", parents=[quiet],
+                          help="list the community releases recorded for an area",
                             description="List the releases in a ledger: what each published "
                                         "and when. --delete forgets them all: do it only when "
                                         "no earlier release is in anyone's hands.")
@@ -362,7 +385,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="the ledger of the synthetic demo")
     ledger.add_argument("--delete", action="store_true", help="delete the ledger file")
 
-    build = sub.add_parser("build", help="build the map from your files",
+    build = sub.add_parser("build", parents=[quiet],
+                          help="build the map from your files",
                            description="Build the map from your own files, from options or a "
                                        "TOML recipe (options override the recipe).")
     build.add_argument("--recipe", metavar="FILE", help="TOML recipe (see README)")
@@ -473,7 +497,7 @@ def _zone(name: str) -> str:
 
 def _run_demo(args) -> int:
     from geo.pipeline import build, load_inputs
-    from geo.sample import write_sample
+    from geo.sample import sample_streets, write_sample
 
     out = Path(args.out)
     with tempfile.TemporaryDirectory(prefix="patrolmap-sample-") as tmp:
@@ -481,7 +505,10 @@ def _run_demo(args) -> int:
         files = write_sample(tmp, seed=args.seed, days=args.days)
         show = wanted(files.values(), quiet=args.quiet)
         inputs = load_inputs(files["incidents"], patrols=files["patrols"], posts=files["posts"],
-                             progress=show)
+                             progress=show, context=_context(vars(args)),
+                             context_attribution=args.context_attribution)
+        if inputs.context is not None and inputs.context.source == "bundled":
+            inputs.context = inputs.context.merged(sample_streets())
         result = build(inputs, out / "north_mitrovica.html", settings=_settings(vars(args)),
                        k=_k(vars(args)), synthetic=True, lang=args.lang or "en",
                        audience=args.audience or "community", epsilon=args.epsilon,
@@ -490,6 +517,14 @@ def _run_demo(args) -> int:
                        **_pictures(vars(args), out / "north_mitrovica.html"))
     _report(args, result)
     return 0
+
+
+def _context(values: dict):
+    """The context files of a run: None for the default, False for none."""
+    if values.get("no_context"):
+        return False
+    found = values.get("context")
+    return [found] if isinstance(found, str) else (found or None)
 
 
 def _privacy(values: dict) -> dict:
@@ -514,6 +549,9 @@ def _k(values: dict) -> int:
 
 def _pictures(values: dict, out: Path) -> dict:
     """Picture files and what they show, from --png, --pdf and --picture."""
+    if values.get("picture") and all(values.get(k) in (None, False) for k in ("png", "pdf")):
+        print(f"note: --picture {values['picture']} does nothing without --png or --pdf",
+              file=sys.stderr)
     layer, _, band = (values.get("picture") or "incidents").partition(":")
     found = {"picture_layer": layer, "picture_band": band or "all"}
     for kind in ("png", "pdf"):
@@ -555,6 +593,9 @@ def _guess_kind(table) -> str:
     return "incidents"
 
 
+_NOT_TABLES = {".md", ".txt", ".toml", ".html", ".htm", ".pdf", ".png", ".json", ".log"}
+
+
 def _run_check(args) -> int:
     from geo._release import check_outputs
     from geo.inputs.area import default_area, read_area
@@ -577,6 +618,9 @@ def _run_check(args) -> int:
         check_outputs({f"--rejects-dir {args.rejects_dir}": Path(args.rejects_dir) / n
                        for n in names}, args.files)
     for file, name in zip(args.files, names, strict=True):
+        if Path(file).is_dir() or Path(file).suffix.lower() in _NOT_TABLES:
+            print(f"note: {file}: skipped, not a table of incidents, pings or posts")
+            continue
         try:
             table = read_table(file, encoding=opts.encoding, delimiter=opts.delimiter,
                                sheet=opts.sheet, layer=opts.layer)
@@ -650,7 +694,9 @@ def _run_build(args) -> int:
                          progress=show, population=settings.get("population"),
                          patrol_points=settings.get("patrol_points"),
                          area_all=bool(settings.get("area_all")),
-                         large_area=bool(settings.get("large_area")))
+                         large_area=bool(settings.get("large_area")),
+                         context=_context(settings),
+                         context_attribution=settings.get("context_attribution"))
     if inputs.ping_dataset is None and (settings.get("engine") not in (None, "local")
                                         or settings.get("scheduler")):
         msg = ("--engine and --scheduler run presence over a ping dataset: give --patrols "
@@ -658,6 +704,7 @@ def _run_build(args) -> int:
         raise UsageError(msg)
     out = settings.get("out") or f"maps/{_slug(inputs.area.name)}.html"
     sources = [settings.get(key) for key in ("recipe", "area", "target", "candidates")]
+    sources += _context(settings) or []
     result = build(inputs, out, settings=analysis_settings, k=_k(settings),
                    sources=[s for s in sources if s and s != "extent"],
                    audience=settings.get("audience") or "community",

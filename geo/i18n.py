@@ -34,6 +34,33 @@ TEXT: dict[str, dict[str, str]] = {
                        "sr-Latn": "Žarišta (Gi*)", "sq": "Pika të nxehta (Gi*)"},
     "layer_posts": {"en": "Fixed posts", "sr-Cyrl": "Стални пунктови",
                     "sr-Latn": "Stalni punktovi", "sq": "Poste fikse"},
+    "layer_context": {"en": "River, streets and landmarks", "sr-Cyrl": "Река, улице и знаменитости",
+                      "sr-Latn": "Reka, ulice i znamenitosti",
+                      "sq": "Lumi, rrugët dhe pikat e njohura"},
+    "ctx_water": {"en": "River and water", "sr-Cyrl": "Река и вода", "sr-Latn": "Reka i voda",
+                  "sq": "Lumi dhe ujërat"},
+    "ctx_streets": {"en": "Streets", "sr-Cyrl": "Улице", "sr-Latn": "Ulice", "sq": "Rrugët"},
+    "ctx_synthetic": {"en": "Streets of the synthetic sample (not real streets)",
+                      "sr-Cyrl": "Улице синтетичког узорка (нису стварне улице)",
+                      "sr-Latn": "Ulice sintetičkog uzorka (nisu stvarne ulice)",
+                      "sq": "Rrugët e mostrës sintetike (jo rrugë të vërteta)"},
+    "ctx_landmarks": {"en": "Landmarks", "sr-Cyrl": "Знаменитости", "sr-Latn": "Znamenitosti",
+                      "sq": "Pikat e njohura"},
+    "not_staffed_band": {"en": "Not staffed in this time band (drawn hollow)",
+                         "sr-Cyrl": "Нема дежурства у овом добу дана (празан круг)",
+                         "sr-Latn": "Nema dežurstva u ovom dobu dana (prazan krug)",
+                         "sq": "Pa shërbim në këtë pjesë të ditës (rreth bosh)"},
+    "near_place": {"en": "near {place}", "sr-Cyrl": "близу: {place}", "sr-Latn": "blizu: {place}",
+                   "sq": "pranë: {place}"},
+    "col_place": {"en": "Near", "sr-Cyrl": "Близу", "sr-Latn": "Blizu", "sq": "Pranë"},
+    "overview_note": {"en": "Incidents per cell, all hours (darker is more; grey: fewer than {k}), "
+                             "with the river, landmarks and fixed posts.",
+                      "sr-Cyrl": "Инциденти по ћелији, цео дан (тамније је више; сиво: мање "
+                                 "од {k}), са реком, знаменитостима и сталним пунктовима.",
+                      "sr-Latn": "Incidenti po ćeliji, ceo dan (tamnije je više; sivo: manje "
+                                 "od {k}), sa rekom, znamenitostima i stalnim punktovima.",
+                      "sq": "Incidente për qelizë, të gjitha orët (më e errët është më shumë; gri: "
+                            "më pak se {k}), me lumin, pikat e njohura dhe postet fikse."},
     "layer_area": {"en": "Study area", "sr-Cyrl": "Подручје анализе",
                    "sr-Latn": "Područje analize", "sq": "Zona e studimit"},
     "band_all": {"en": "All hours", "sr-Cyrl": "Цео дан", "sr-Latn": "Ceo dan",
@@ -271,9 +298,9 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
     "fig_gap_cells": _w("Gap cells, {band} (high need, low presence)",
                         "Ћелије празнина, {band} (висока потреба, мало присуство)",
                         "Qeliza boshllëku, {band} (nevojë e lartë, prani e ulët)"),
-    "fig_coverage": _w("Incidents in covered cells, {band}",
-                       "Инциденти у покривеним ћелијама, {band}",
-                       "Incidente në qeliza të mbuluara, {band}"),
+    "fig_coverage": _w("Incidents in cells covered by patrols or posts, {band}",
+                       "Инциденти у ћелијама које покривају патроле или пунктови, {band}",
+                       "Incidente në qeliza të mbuluara nga patrullat ose postet, {band}"),
     "fig_half": _w("Share of cells holding half of all incidents",
                    "Удео ћелија са половином свих инцидената",
                    "Pjesa e qelizave me gjysmën e të gjitha incidenteve"),
@@ -354,9 +381,9 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         "Incidente për 30 ditë para ({before} ditë) dhe pas ({after} ditë), me intervale 95 %. "
         "p: testi i saktë që norma mbeti e njëjtë. Qeliza lart / poshtë: qeliza ndryshimi i të "
         "cilave është i rëndësishëm pas korrigjimit të shkallës së zbulimeve të rreme."),
-    "no_change": _w("Give a change date (--change-date) to compare before and after.",
-                    "Задајте датум промене (--change-date) да бисте поредили пре и после.",
-                    "Jepni një datë ndryshimi (--change-date) për të krahasuar para dhe pas."),
+    "no_change": _w("No change date was given, so before and after are not compared.",
+                    "Датум промене није задат, па пре и после нису поређени.",
+                    "Nuk u dha datë ndryshimi, prandaj para dhe pas nuk krahasohen."),
     "emerging_left_out": _w(
         "Left out of this community report: emerging hot spot patterns are worked out from "
         "each cell's incidents month by month, and those counts are mostly too small to "
@@ -512,18 +539,19 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
                      "qelize"),
     "col_hot_cells": _w("Hot spot cells", "Ћелије жаришта", "Qeliza të nxehta"),
     "col_gap_cells": _w("Gap cells", "Ћелије празнина", "Qeliza boshllëku"),
-    "col_coverage_band": _w("Coverage", "Покривеност", "Mbulimi"),
+    "col_coverage_band": _w("Coverage (patrols or posts)", "Покривеност (патроле или пунктови)",
+                            "Mbulimi (patrulla ose poste)"),
     "col_half": _w("Cells with half the incidents", "Ћелије са пола инцидената",
                    "Qeliza me gjysmën e incidenteve"),
     "col_gini": _w("Gini", "Gini", "Gini"),
     "no_times_note": _w(
-        "Times of day were not used (--no-times): all hours are shown together; time bands, "
+        "Times of day were not used: all hours are shown together; time bands, "
         "the weekday × hour grid, hour charts, emerging hot spots and before/after are left "
         "out.",
-        "Доба дана није коришћено (--no-times): сви сати су приказани заједно; периоди дана, "
+        "Доба дана није коришћено: сви сати су приказани заједно; периоди дана, "
         "мрежа дан × сат, графикони по сатима, жаришта у настајању и поређење пре/после су "
         "изостављени.",
-        "Ora e ditës nuk u përdor (--no-times): të gjitha orët shfaqen së bashku; brezat "
+        "Ora e ditës nuk u përdor: të gjitha orët shfaqen së bashku; brezat "
         "kohorë, rrjeta ditë × orë, grafikët sipas orës, pikat e nxehta në zhvillim dhe "
         "krahasimi para/pas janë lënë jashtë."),
     "sec_no_times": _w("Left out: what needs a time of day",
@@ -689,28 +717,80 @@ CATEGORIES: dict[str, dict[str, str]] = {
 TEXT.update(REPORT_TEXT)
 
 
+def _plural(forms: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Plural forms by CLDR category as ``key#category`` entries, every language complete:
+    a language without a category (English has no ``few``) takes its ``other`` form."""
+    out = {}
+    for category in ("one", "few"):
+        out[category] = {lang: texts.get(category, texts["other"]) for lang, texts in forms.items()}
+    out["other"] = {lang: texts["other"] for lang, texts in forms.items()}
+    return out
+
+
+def _sr(one: str, few: str, other: str) -> dict[str, dict[str, str]]:
+    return {"sr-Cyrl": {"one": one, "few": few, "other": other},
+            "sr-Latn": {"one": to_latin(one), "few": to_latin(few), "other": to_latin(other)}}
+
+
+PLURALS = {
+    "total_incidents": {"en": {"one": "{n} incident", "other": "{n} incidents"},
+                        **_sr("{n} инцидент", "{n} инцидента", "{n} инцидената"),
+                        "sq": {"one": "{n} incident", "other": "{n} incidente"}},
+    "report_period": {"en": {"one": "{start} – {end}, {days} day",
+                             "other": "{start} – {end}, {days} days"},
+                      **_sr("{start} – {end}, {days} дан", "{start} – {end}, {days} дана",
+                            "{start} – {end}, {days} дана"),
+                      "sq": {"one": "{start} – {end}, {days} ditë",
+                             "other": "{start} – {end}, {days} ditë"}},
+}
+for _key, _forms in PLURALS.items():
+    for _category, _texts in _plural(_forms).items():
+        TEXT[_key if _category == "other" else f"{_key}#{_category}"] = _texts
+
+
+_LOCALES = {"en": "en", "sr-Cyrl": "sr_Cyrl", "sr-Latn": "sr_Latn", "sq": "sq"}
+
+
 def number(value: float, lang: str = "en", *, decimals: int = 1) -> str:
-    """A number as pages write it in ``lang``: grouped thousands, at most ``decimals``.
+    """A number as pages write it in ``lang`` (CLDR, through Babel): grouped thousands, at most
+    ``decimals``.
 
     >>> number(12345.5, "sr-Latn"), number(12345.0, "en"), number(0.25, "sq", decimals=2)
     ('12.345,5', '12,345', '0,25')
+    >>> number(3168, "sq", decimals=0)
+    '3\xa0168'
     """
-    text = f"{value:,.{decimals}f}"
-    if decimals:
-        text = text.rstrip("0").rstrip(".")
-    group = {"en": ",", "sq": "\u202f"}.get(lang, ".")
-    return text if lang == "en" else text.replace(",", " ").replace(".", ",").replace(" ", group)
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_LOCALES[lang])
 
 
-def t(key: str, lang: str = "en", **fields) -> str:
-    """The text for ``key`` in ``lang``, with ``{fields}`` filled.
+def plural_category(count: float, lang: str = "en") -> str:
+    """The CLDR plural category (one, few, other, ...) of ``count`` in ``lang``.
+
+    >>> [plural_category(n, "sr-Latn") for n in (1, 3, 5, 21)]
+    ['one', 'few', 'other', 'one']
+    """
+    from babel import Locale
+
+    return Locale.parse(_LOCALES[lang]).plural_form(abs(count))
+
+
+def t(key: str, lang: str = "en", *, count: float | None = None, **fields) -> str:
+    """The text for ``key`` in ``lang``, with ``{fields}`` filled; with ``count``, the form of
+    its plural category (``key#one``, ``key#few``) where the language has one.
 
     >>> t("fewer_than", "sr-Latn", k=5)
     'manje od 5'
+    >>> [t("total_incidents", "sr-Latn", count=n, n=n) for n in (1, 3, 25)]
+    ['1 incident', '3 incidenta', '25 incidenata']
     """
     if lang not in LANGUAGES:
         msg = f"language {lang!r} is not one of {', '.join(LANGUAGES)}"
         raise ValueError(msg)
+    if count is not None:
+        key = next((k for k in (f"{key}#{plural_category(count, lang)}",) if k in TEXT), key)
     text = TEXT[key][lang]
     return text.format(**fields) if fields else text
 

@@ -15,6 +15,7 @@ from geo._release import Placed, Release, check_outputs
 from geo.analysis.steps import Analysis, Settings, analyse, permutations_for
 from geo.analysis.table import CellTable
 from geo.inputs.area import StudyArea, check_area_size, default_area, extent_area, read_area
+from geo.inputs.context import Context, bundled_context, read_context
 from geo.inputs.dataset import PingDataset, is_dataset, open_dataset
 from geo.inputs.population import Population, read_population
 from geo.inputs.validate import Checked, Options, read_checked, rejects_names, unify_categories
@@ -51,6 +52,8 @@ class Inputs:
     ping_dataset: PingDataset | None = None
     """Pings checked by ``patrolmap ingest``, read partition by partition (``--patrols``
     naming the dataset's folder)."""
+    context: Context | None = None
+    """Reference layers (water, streets, landmarks) drawn under the cells."""
 
     @property
     def checked(self) -> list[Checked]:
@@ -186,6 +189,8 @@ def load_inputs(
     patrol_points: str | Path | Sequence[str | Path] | None = None,
     area_all: bool = False,
     large_area: bool = False,
+    context: str | Path | Sequence[str | Path] | bool | None = None,
+    context_attribution: str | None = None,
 ) -> Inputs:
     """Read and check every input file against the study area.
 
@@ -194,7 +199,9 @@ def load_inputs(
     features needs ``area_name`` (one of them) or ``area_all`` (their union); an area far
     larger than the data's extent needs ``large_area``. ``progress`` shows a bar on stderr.
     ``population`` is a population layer for rates
-    (:func:`geo.inputs.population.read_population`).
+    (:func:`geo.inputs.population.read_population`). ``context`` names reference files
+    (:func:`geo.inputs.context.read_context`); None gives the bundled OpenStreetMap water and
+    landmarks for the bundled area, False no context.
     """
     opts = options or Options()
     if isinstance(area, StudyArea):
@@ -247,8 +254,14 @@ def load_inputs(
         msg = f"no usable incident rows: {reasons}"
         raise InputError(msg)
     residents = read_population(population, area=study) if population else None
+    if context is None:
+        layers = bundled_context(study) if study.source == "bundled" else None
+    elif context is False:
+        layers = None
+    else:
+        layers = read_context(context, area=study, attribution=context_attribution)
     return Inputs(area=study, incidents=inc, pings=pings, posts=fixed, patrol_points=visits,
-                  population=residents, ping_dataset=dataset)
+                  population=residents, ping_dataset=dataset, context=layers)
 
 
 def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
@@ -383,19 +396,20 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
                             derive=_derive(settings, inputs), earlier=earlier)
         no_times = settings.no_times
         render_map(published, staged["--out"], title=title, note=note, tiles=tiles, lang=lang,
-                   synthetic=synthetic, no_times=no_times)
+                   synthetic=synthetic, no_times=no_times, context=inputs.context)
         for option in ("--png", "--pdf"):
             if option in staged:
                 render_picture(published, staged[option], layer=picture_layer,
                                band=picture_band, lang=lang, title=title, note=note,
-                               synthetic=synthetic)
+                               synthetic=synthetic, context=inputs.context)
         steps.next("writing the report")
         if "report" in staged:
             render_report(published, staged["report"], lang=lang, title=title, note=note,
-                          synthetic=synthetic, no_times=no_times)
+                          synthetic=synthetic, no_times=no_times, context=inputs.context)
         if "report PDF" in staged:
             render_report_pdf(published, staged["report PDF"], lang=lang, title=title,
-                              note=note, synthetic=synthetic, no_times=no_times)
+                              note=note, synthetic=synthetic, no_times=no_times,
+                              context=inputs.context)
         steps.next("writing files")
         if "--gis" in staged and audience == "analyst":
             analysis.table.write_gis(staged["--gis"], restricted=True)

@@ -51,7 +51,7 @@ COLUMN_OPTIONS = ("lat_col", "lng_col", "x_col", "y_col", "time_col", "category_
 _SECTIONS = {"title": str, "note": str, "synthetic": bool, "inputs": dict, "area": dict,
              "map": dict, "analysis": dict, "columns": dict}
 _KEYS = {"inputs": {"incidents", "patrols", "posts", "population", "patrol_points",
-                    "visit_minutes"},
+                    "visit_minutes", "context", "context_attribution", "no_context"},
          "area": {"file", "name", "all", "large"},
          "map": {"out", "res", "k", "tiles", "gis", "lang", "png", "pdf", "picture",
                  "audience", "epsilon", "epsilon_budget", "no_report", "no_report_pdf",
@@ -61,7 +61,8 @@ _KEYS = {"inputs": {"incidents", "patrols", "posts", "population", "patrol_point
                       "change_date", "slices", "new_posts", "posts_band", "candidates",
                       "target", "buffer_rings", "before", "after", "evaluate_from",
                       "language", "from", "to", "no_times", "engine", "scheduler"},
-         "columns": set(COLUMN_OPTIONS)}
+         "columns": set(COLUMN_OPTIONS) | {"lon_col"}}
+_ALIASES = {"lon_col": "lng_col"}  # the key named like the option --lon-col
 
 
 def load_recipe(path: str | Path, *, given: Iterable[str] = ()) -> dict:
@@ -111,6 +112,9 @@ def load_recipe(path: str | Path, *, given: Iterable[str] = ()) -> dict:
     settings = {
         "incidents": rel(inputs.get("incidents")), "patrols": rel(inputs.get("patrols")),
         "posts": rel(inputs.get("posts")), "population": rel(inputs.get("population")),
+        "context": rel(inputs.get("context")),
+        "context_attribution": inputs.get("context_attribution"),
+        "no_context": inputs.get("no_context") is True,
         "area": rel(area.get("file")),
         "area_name": area.get("name"), "patrol_points": rel(inputs.get("patrol_points")),
         "visit_minutes": inputs.get("visit_minutes"), "area_all": area.get("all") is True,
@@ -136,7 +140,14 @@ def load_recipe(path: str | Path, *, given: Iterable[str] = ()) -> dict:
     settings.update(analysis)
     settings.update({key: map_[key] is True for key in ("no_report", "no_report_pdf")
                      if key in map_})
-    settings.update(data.get("columns", {}))
+    columns = dict(data.get("columns", {}))
+    for alias, key in _ALIASES.items():
+        if alias in columns:
+            if key in columns and columns[key] != columns[alias]:
+                msg = f"{path}: [columns] gives both {alias} and {key}; keep one"
+                raise InputError(msg)
+            columns[key] = columns.pop(alias)
+    settings.update(columns)
     return settings
 
 
@@ -213,7 +224,7 @@ def recipe_text(*, title: str, note: str, incidents: str, patrols: list[str] | N
         "[columns]",
         "# guessed from the header when not given, e.g.:",
         '# lat_col = "latitude"',
-        '# lng_col = "longitude"',
+        '# lon_col = "longitude"   # as --lon-col; lng_col is read too',
         '# crs = "EPSG:4326"',
         '# time_col = "date_time"',
         '# date_col = "occurrencedate"   # a date column and a time-of-day column, combined',

@@ -27,6 +27,7 @@ from geo._csv import write_csv
 from geo._sample_places import (
     PLACE_NAMES,
     PLACES_LATLNG,
+    STREETS_LATLNG,
     StreetGraph,
     inside_area,
     latlng_to_xy,
@@ -329,7 +330,7 @@ def make_pings(
 def make_posts() -> pd.DataFrame:
     """Fixed posts; the two on PLAN_DATE carry Serbian-speaking officers at key points at night."""
     rows = [
-        ("POST-1", "bridge", (42.8874, 20.8674), "18:00", "02:00", "sr;sq;en", PLAN_DATE),
+        ("POST-1", "bridge", (42.8919, 20.8661), "18:00", "02:00", "sr;sq;en", PLAN_DATE),
         ("POST-2", "centre", PLACES_LATLNG["centre"], "19:00", "03:00", "sr", PLAN_DATE),
         ("POST-3", "bus_station", PLACES_LATLNG["bus_station"], "07:00", "19:00", "sr;sq",
          "2024-09-01"),
@@ -347,6 +348,19 @@ def make_posts() -> pd.DataFrame:
         "languages": [r[5] for r in rows],
         "active_from": [r[6] for r in rows],
     })
+
+
+def sample_streets():
+    """The sample's hand-drawn streets as a context layer of kind ``synthetic``: drawn on the
+    demo map, dashed and labelled as the synthetic sample's, never as real streets."""
+    from shapely.geometry import LineString
+
+    from geo.inputs.context import Context, ContextFeature
+
+    features = tuple(ContextFeature("streets", "synthetic", "",
+                                    LineString([(lng, lat) for lat, lng in vertices]))
+                     for vertices in STREETS_LATLNG.values())
+    return Context(features, (), source="file")
 
 
 def write_sample(

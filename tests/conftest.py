@@ -13,7 +13,7 @@ import pytest
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="patrolmap-test-data-")
 
 # points inside the bundled North Mitrovica area (lat, lng)
-INSIDE_LATLNG = [(42.8895, 20.8665), (42.8950, 20.8600), (42.9000, 20.8700),
+INSIDE_LATLNG = [(42.8938, 20.8652), (42.8950, 20.8600), (42.9000, 20.8700),
                  (42.8930, 20.8710), (42.8985, 20.8640), (42.8900, 20.8560)]
 SOUTH_OF_RIVER = (42.8800, 20.8650)
 
@@ -126,3 +126,30 @@ def national_boundaries(path: Path) -> Path:
                              geometry=shapes, crs=4326).to_crs(9141)
     frame.to_file(path, layer="municipalities", driver="GPKG")
     return path
+
+
+@pytest.fixture(scope="module")
+def published():
+    """A few hundred incidents around the centre, published at k=5."""
+    import numpy as np
+    import pandas as pd
+
+    from geo.analysis.steps import Settings, analyse
+    from geo.inputs.area import default_area
+    from geo.privacy.gate import publish
+
+    area = default_area()
+    rng = np.random.default_rng(4)
+    n = 600
+    inc = pd.DataFrame({
+        "lat": 42.8938 + rng.normal(0, 0.003, n), "lng": 20.8652 + rng.normal(0, 0.004, n),
+        "time": pd.Timestamp("2025-03-01", tz="UTC") + pd.to_timedelta(
+            rng.integers(0, 90 * 86400, n), unit="s"),
+        "category": rng.choice(["fight", "theft"], n)})
+    inc = inc[area.contains_latlng(inc["lat"].to_numpy(), inc["lng"].to_numpy())]
+    pings = pd.DataFrame({"unit": "V1", "lat": inc["lat"].to_numpy()[:200],
+                          "lng": inc["lng"].to_numpy()[:200],
+                          "time": pd.date_range("2025-03-01", periods=200, freq="30s",
+                                                tz="UTC")})
+    return publish(analyse(inc.reset_index(drop=True), area, pings=pings,
+                           settings=Settings(permutations=999)).table, k=5)

@@ -115,7 +115,7 @@ def test_cell_table_exports_for_qgis(analysis, tmp_path, suffix):
 
 
 def test_hostile_category_names_make_safe_columns():
-    inc = pd.DataFrame({"lat": [42.8895] * 3, "lng": [20.8665] * 3,
+    inc = pd.DataFrame({"lat": [42.8938] * 3, "lng": [20.8652] * 3,
                         "time": pd.Timestamp("2025-06-01 20:00", tz="UTC"),
                         "category": ['<script>alert(1)</script>', "крађа", "a b"]})
     table = analyse(inc, AREA, settings=Settings(permutations=99)).table
@@ -182,7 +182,7 @@ def test_covered_rule_counts_a_weekend_band_per_weekend_day():
     from geo.analysis.table import count_cells
 
     start = pd.Timestamp("2025-06-02 08:00", tz="UTC")  # a Monday
-    incidents = pd.DataFrame({"lat": [42.8895, 42.8895], "lng": [20.8665, 20.8665],
+    incidents = pd.DataFrame({"lat": [42.8938, 42.8938], "lng": [20.8652, 20.8652],
                               "category": "fight",
                               "time": [start, start + pd.Timedelta(days=13)]})
     table = count_cells(incidents, AREA, res=9)
@@ -190,7 +190,7 @@ def test_covered_rule_counts_a_weekend_band_per_weekend_day():
                                                 "2025-06-14 10:00", "2025-06-15 10:00")]
     times = [t + pd.Timedelta(seconds=s) for t in days for s in (0, 30, 60)]
     units = [f"A{i // 3}" for i in range(len(times))]  # one unit a day: no interval between
-    pings = pd.DataFrame({"unit": units, "time": times, "lat": 42.8895, "lng": 20.8665})
+    pings = pd.DataFrame({"unit": units, "time": times, "lat": 42.8938, "lng": 20.8652})
     add_presence(table, pings, None)
     cell = table.frame["presence_min_weekend"].idxmax()
     assert table.frame.loc[cell, "presence_min_weekend"] == pytest.approx(4.0)

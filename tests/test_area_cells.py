@@ -7,6 +7,7 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from conftest import INSIDE_LATLNG
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,10 +30,31 @@ AREA = default_area()
 def test_default_area_is_north_mitrovica_and_approximate():
     assert AREA.name == "North Mitrovica"
     assert AREA.approximate
-    assert 10 < AREA.area_km2 < 13
+    assert 4.5 < AREA.area_km2 < 5.5
     assert AREA.names["sr-Cyrl"] == "Северна Митровица"
-    assert AREA.contains_latlng(np.array([42.8895]), np.array([20.8665])).tolist() == [True]
-    assert AREA.contains_latlng(np.array([42.8800]), np.array([20.8650])).tolist() == [False]
+    # the centre on King Petar I street, north of the main bridge, is inside; the south bank
+    # of the Ibar (the southern municipality) is not, nor is the far side of the river's bend
+    assert AREA.contains_latlng(np.array([42.8938]), np.array([20.8652])).tolist() == [True]
+    south_and_east = (np.array([42.8895, 42.8800, 42.8960]), np.array([20.8665, 20.8650, 20.8820]))
+    assert AREA.contains_latlng(*south_and_east).tolist() == [False, False, False]
+
+
+def test_default_area_follows_the_bundled_river():
+    import json
+    from importlib.resources import files
+
+    from shapely.geometry import shape
+
+    water = json.loads(files("geo.data").joinpath("north_mitrovica_water.geojson")
+                       .read_text(encoding="utf-8"))
+    ibar = shape(next(f for f in water["features"] if f["properties"]["name:sr"] == "Ibar")
+                 ["geometry"])
+    # every edge east of the hand-drawn west side lies on the river (within 10 m)
+    edge = AREA.geometry.exterior
+    east = [p for p in edge.coords if p[0] > 20.853]
+    assert len(east) > 10
+    assert max(ibar.distance(shapely.Point(p)) for p in east) < 10 / 111_000
+    assert "Ibar" in AREA.note and "hand-drawn" in AREA.note
 
 
 def test_known_cells_of_real_points():
@@ -79,7 +101,7 @@ def test_every_point_in_the_area_lands_in_exactly_one_area_cell(points, res):
 
 
 def test_area_cells_keep_edge_cells_and_zeros():
-    for res, expected in ((8, 23), (9, 127), (10, 770)):
+    for res, expected in ((8, 14), (9, 60), (10, 352)):
         assert len(area_to_cells(AREA, res=res)) == expected
     centre_only = h3.h3shape_to_cells(h3.geo_to_h3shape(AREA.geometry), 9)
     assert len(area_to_cells(AREA, res=9)) > len(centre_only)

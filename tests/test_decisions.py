@@ -146,7 +146,7 @@ def test_periods_on_the_command_line(tmp_path):
 
 
 def _weekend_incidents(days: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({"lat": 42.8895, "lng": 20.8665, "category": "fight",
+    return pd.DataFrame({"lat": 42.8938, "lng": 20.8652, "category": "fight",
                          "time": pd.to_datetime(days, utc=True)})
 
 

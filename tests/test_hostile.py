@@ -430,7 +430,7 @@ def test_rejects_are_spreadsheet_safe_and_named_per_input(work):
 
     formulas = ['=HYPERLINK("http://example.invalid/"&A1)', "=cmd|' /C calc'!A0",
                 "@SUM(A1)", "+1+2", "\tx", "-1+2"]
-    extra = "".join(f'42.8895,20.8665,"{f.replace(chr(34), 2 * chr(34))}",fight\n'
+    extra = "".join(f'42.8938,20.8652,"{f.replace(chr(34), 2 * chr(34))}",fight\n'
                     for f in formulas) + "-91.5,20.8665,2025-06-01 21:00,fight\n"
     (work / "in" / "a").mkdir()
     (work / "in" / "b").mkdir()

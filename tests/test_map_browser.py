@@ -54,15 +54,27 @@ def test_demo_map_works_offline_with_every_layer_and_legend(page, demo_map):
     assert page.errors == [] and page.requests == []
     assert "North Mitrovica" in page.inner_text("#pm-title")
     assert "synthetic" in page.inner_text("#pm-note").lower()
+    radios = page.locator(".leaflet-control-layers-base label")
+    colours = [radios.nth(i).inner_text().strip() for i in range(radios.count())]
+    assert colours == ["Incidents per cell", "Hot spots (Gi*)",
+                       "Patrol and post hours, where officers are", "Coverage gaps"]
     labels = page.locator(".leaflet-control-layers-overlays label")
     names = [labels.nth(i).inner_text().strip() for i in range(labels.count())]
-    assert names == ["Incidents per cell", "Hot spots (Gi*)",
-                     "Patrol and post hours, where officers are",
-                     "Coverage gaps", "Fixed posts", "Suggested new posts", "Study area"]
+    assert names == ["River, streets and landmarks", "Fixed posts", "Suggested new posts",
+                     "Study area"]
     legend_of = {"Incidents per cell": "incidents", "Hot spots (Gi*)": "hotspots",
                  "Patrol and post hours, where officers are": "presence", "Coverage gaps": "gaps",
-                 "Emerging hot spots": "emerging", "Fixed posts": "posts",
+                 "River, streets and landmarks": "context", "Fixed posts": "posts",
                  "Suggested new posts": "suggested"}
+    painted = """() => Object.keys(window.patrolmap.layers).filter(
+      (n) => window.patrolmap.map.hasLayer(window.patrolmap.layers[n]))"""
+    for i, name in enumerate(colours):  # a choice of one: one colour layer, one legend
+        radios.nth(i).locator("input").click()
+        assert page.evaluate(painted) == [legend_of[name]]
+        shown = [legend_of[c] for c in colours
+                 if page.locator(f'#pm-legends [data-layer="{legend_of[c]}"]').count()]
+        assert shown == [legend_of[name]]
+    assert page.locator('#pm-legends [data-layer="gaps"] .pm-bicell').count() == 9
     for i, name in enumerate(names):
         box = labels.nth(i).locator("input")
         before = box.is_checked()
@@ -72,10 +84,68 @@ def test_demo_map_works_offline_with_every_layer_and_legend(page, demo_map):
             shown = page.locator(f'#pm-legends [data-layer="{legend_of[name]}"]').count() == 1
             assert shown == (not before), name
         box.click()
-    gaps = page.locator(".leaflet-control-layers-overlays input").nth(3)
-    gaps.click()
-    assert page.locator('#pm-legends [data-layer="gaps"] .pm-bicell').count() == 9
     assert page.errors == []
+
+
+_PANES = """() => ["pm-context", "overlayPane", "pm-area", "pm-posts", "pm-labels"].map(
+  (n) => +getComputedStyle(window.patrolmap.map.getPane(n)).zIndex)"""
+
+
+def test_river_landmarks_and_post_names_are_on_the_map(page, demo_map):
+    _open(page, demo_map)
+    z = page.evaluate(_PANES)
+    assert z == sorted(z)  # context under the cells, outline and posts above, labels on top
+    assert "© OpenStreetMap contributors" in page.inner_text(".leaflet-control-attribution")
+    labels = page.locator(".pm-label-post")
+    posts = {labels.nth(i).inner_text() for i in range(labels.count())}
+    assert {"Main bridge (north)", "Bus station", "Hospital"} <= posts  # always, not on hover
+    page.locator(".leaflet-control-layers-overlays label", has_text="Suggested new posts") \
+        .locator("input").click()
+    assert page.locator(".pm-label-suggested").first.inner_text() == "+1"
+    water = page.locator(".pm-label-water")
+    assert "Ibër" in {water.nth(i).inner_text() for i in range(water.count())}
+    page.select_option("#pm-lang", "sr-Latn")
+    assert "Ibar" in {water.nth(i).inner_text() for i in range(water.count())}
+    page.evaluate("() => window.patrolmap.map.setZoom(16, {animate: false})")
+    marks = page.locator(".pm-label-landmark:visible")
+    assert marks.count() >= 3
+    # switching the colour layer keeps the context under it and the posts above it
+    page.locator(".leaflet-control-layers-base input").nth(3).click()
+    assert page.evaluate(_PANES) == z
+    assert page.errors == []
+
+
+def test_posts_not_staffed_in_the_band_are_hollow(page, demo_map):
+    _open(page, demo_map)
+    hollow = "() => document.querySelectorAll('.pm-hollow').length"
+    assert page.evaluate(hollow) == 0  # all hours: every post is staffed some time
+    page.click('#pm-switch button[data-band="night"]')
+    assert page.evaluate(hollow) >= 2  # bus station and hospital close before night
+    assert "Not staffed" in page.inner_text('#pm-legends [data-layer="posts"]')
+
+
+@pytest.mark.parametrize("size", [(1600, 900), (1280, 720)])
+def test_first_view_fits_the_area_and_the_title_leaves_the_controls_free(browser, demo_map,
+                                                                          size):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.route(lambda url: not url.startswith(("file:", "data:")), lambda r: r.abort())
+    _open(page, demo_map)
+    inside = page.evaluate("""() => {
+      const m = window.patrolmap.map, b = m.getBounds();
+      return [b.contains([42.8876, 20.835]), b.contains([42.9113, 20.8728])];
+    }""")
+    assert inside == [True, True]
+    for lang in LANGUAGES:
+        page.select_option("#pm-lang", lang)
+        title = page.locator("#pm-title").bounding_box()
+        for other in (".leaflet-control-layers", "#pm-switch", ".pm-buttons"):
+            box = page.locator(other).bounding_box()
+            assert (title["x"] + title["width"] <= box["x"] or box["x"] + box["width"] <= title["x"]
+                    or title["y"] + title["height"] <= box["y"]
+                    or box["y"] + box["height"] <= title["y"]), (lang, other)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"north_mitrovica_{size[0]}.png"))
+    page.close()
 
 
 def test_band_switch_recolours_without_reloading(page, demo_map):
@@ -108,7 +178,7 @@ def test_hovering_a_cell_shows_its_numbers_per_band(page, demo_map):
     _open(page, demo_map)
     point = page.evaluate("""() => {
       const m = window.patrolmap.map;
-      const p = m.latLngToContainerPoint([42.8878, 20.8676]);
+      const p = m.latLngToContainerPoint([42.8938, 20.8652]);
       return [p.x, p.y];
     }""")
     page.mouse.move(*point)
@@ -124,13 +194,13 @@ def test_hostile_text_never_runs(page, tmp_path):
     hostile = '"><img src=x onerror="window.__pwned=1;alert(1)"><script>alert(2)</script>'
     rows = "\n".join(
         f'{lat},{lng},2025-06-0{1 + i % 7} 21:00,"{hostile}"'
-        for i, (lat, lng) in enumerate([(42.8895, 20.8665)] * 9 + [(42.8950, 20.8600)] * 9))
+        for i, (lat, lng) in enumerate([(42.8938, 20.8652)] * 9 + [(42.8950, 20.8600)] * 9))
     csv = tmp_path / "h.csv"
     csv.write_text("lat,lon,time,category\n" + rows + "\n", encoding="utf-8")
     out = tmp_path / "h.html"
     rtl = "\u202eevil\u202c javascript:alert(3)"
     posts = tmp_path / "posts.csv"
-    posts.write_text(f'name,latitude,longitude\n"{hostile}",42.8895,20.8665\n', encoding="utf-8")
+    posts.write_text(f'name,latitude,longitude\n"{hostile}",42.8938,20.8652\n', encoding="utf-8")
     import geopandas as gpd
 
     from geo.inputs.area import default_area
@@ -233,3 +303,23 @@ def test_a_map_without_times_has_one_band_and_says_so(page, tmp_path, incidents_
     assert t("no_times_note", "en") in page.inner_text("#pm-note")
     page.select_option("#pm-lang", "sq")
     assert t("no_times_note", "sq") in page.inner_text("#pm-note")
+
+
+def test_an_osm_extract_draws_streets_water_and_labels_offline(page, tmp_path, incidents_csv):
+    from test_context import write_osm_pbf
+
+    pbf = write_osm_pbf(tmp_path / "town.osm.pbf")
+    out = tmp_path / "osm.html"
+    assert main(["-q", "build", "--incidents", str(incidents_csv), "--context", str(pbf),
+                 "--out", str(out), "--permutations", "99", "--no-report"]) == 0
+    _open(page, out)
+    assert page.errors == [] and page.requests == []
+    page.evaluate("() => window.patrolmap.map.setView([42.8935, 20.853], 16, {animate: false})")
+    texts = page.evaluate("""() => Array.from(document.querySelectorAll('.pm-label'))
+      .filter((n) => n.style.display !== 'none').map((n) => n.textContent)""")
+    assert {"Ibar", "Kralja Petra I", "Sveti Sava school"} <= set(texts)
+    page.select_option("#pm-lang", "sr-Cyrl")
+    texts = page.evaluate("""() => Array.from(document.querySelectorAll('.pm-label-landmark'))
+      .map((n) => n.textContent)""")
+    assert "Школа Свети Сава" in texts
+    assert "© OpenStreetMap contributors" in page.inner_text(".leaflet-control-attribution")

@@ -22,24 +22,6 @@ from geo.privacy.gate import publish
 AREA = default_area()
 
 
-@pytest.fixture(scope="module")
-def published():
-    rng = np.random.default_rng(4)
-    n = 600
-    inc = pd.DataFrame({
-        "lat": 42.8895 + rng.normal(0, 0.003, n), "lng": 20.8665 + rng.normal(0, 0.004, n),
-        "time": pd.Timestamp("2025-03-01", tz="UTC") + pd.to_timedelta(
-            rng.integers(0, 90 * 86400, n), unit="s"),
-        "category": rng.choice(["fight", "theft"], n)})
-    inc = inc[AREA.contains_latlng(inc["lat"].to_numpy(), inc["lng"].to_numpy())]
-    pings = pd.DataFrame({"unit": "V1", "lat": inc["lat"].to_numpy()[:200],
-                          "lng": inc["lng"].to_numpy()[:200],
-                          "time": pd.date_range("2025-03-01", periods=200, freq="30s",
-                                                tz="UTC")})
-    return publish(analyse(inc.reset_index(drop=True), AREA, pings=pings,
-                           settings=Settings(permutations=999)).table, k=5)
-
-
 def test_every_language_has_every_key():
     assert i18n.check_complete() == []
 

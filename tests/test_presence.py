@@ -16,7 +16,7 @@ from geo.inputs.area import default_area
 
 AREA = default_area()
 CELLS = area_to_cells(AREA, res=9)
-X = (42.8895, 20.8665)  # city centre
+X = (42.8938, 20.8652)  # city centre
 Y = (42.8950, 20.8600)  # another res-9 cell
 T0 = pd.Timestamp("2025-06-01 20:00", tz="UTC")  # 22:00 local: night
 

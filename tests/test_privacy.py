@@ -20,7 +20,7 @@ from geo.privacy.audit import audit_file, audit_paths
 from geo.privacy.gate import clean_text
 
 K = 5
-CENTRE = [(42.8895, 20.8665), (42.8898, 20.8662), (42.8893, 20.8668)]
+CENTRE = [(42.8938, 20.8652), (42.8941, 20.8649), (42.8936, 20.8655)]
 LONELY = (42.9050, 20.8500)  # a quiet residential cell in the north-west
 
 
@@ -176,12 +176,12 @@ def test_places_are_cells(adversarial, tmp_path, capsys):
                  str(tmp_path / "f.html")]) == 2
     assert "street-block" in capsys.readouterr().err
     # candidate sites are published at cell centres, never as given
-    cands = write_text(tmp_path / "cands.csv", "name,latitude,longitude\nA,42.88952,20.86651\n"
+    cands = write_text(tmp_path / "cands.csv", "name,latitude,longitude\nA,42.89382,20.86521\n"
                        "B,42.90481,20.85012\n")
     assert main(["-q", "build", "--incidents", incidents, "--candidates", str(cands),
                  "--out", str(tmp_path / "c" / "m.html")]) == 0
     text = "".join(p.read_text(errors="replace") for p in (tmp_path / "c").glob("*.html"))
-    assert "42.88952" not in text and "42.90481" not in text
+    assert "42.89382" not in text and "42.90481" not in text
 
 
 # ---------------------------------------------------------------- tampering

@@ -146,7 +146,7 @@ def test_broken_geojson(tmp_path):
 
 
 def test_row_numbers_follow_the_file_lines(tmp_path):
-    text = ("lat,lon,time\n42.8895,20.8665,2025-06-01 10:00\n\n"
+    text = ("lat,lon,time\n42.8938,20.8652,2025-06-01 10:00\n\n"
             '42.8950,20.8600,2025-06-01 11:00\n')
     path = write_text(tmp_path / "gaps.csv", text)
     assert read_table(path).row.tolist() == [2, 4]

@@ -37,16 +37,18 @@ def test_many_incidents_over_a_town_take_the_street_floor():
     assert choice.res == 10 and "street-level floor" in choice.reason
 
 
-def test_the_north_mitrovica_sample_keeps_res_9(tmp_path):
+def test_the_north_mitrovica_sample_takes_street_blocks(tmp_path):
     from geo.inputs.validate import read_incidents
     from geo.sample import write_sample
 
     files = write_sample(tmp_path, seed=2025, days=365)
     incidents = read_incidents(files["incidents"], area=AREA).accepted
     choice = choose_resolution(incidents, AREA, bands=DEFAULT_BANDS)
-    assert choice.res == 9
-    assert "127 cells" in choice.reason and "res 10 would give" in choice.reason
-    assert not choice.tried.loc[10, "passes"]
+    # the bundled area inside the Ibar's bend (5 km²) holds the year's incidents densely
+    # enough for the finest community grid
+    assert choice.res == 10
+    assert "352 cells" in choice.reason and "street-level floor" in choice.reason
+    assert choice.tried.loc[10, "passes"]
 
 
 TOWN = StudyArea("town", box(20.80, 42.85, 20.90, 42.95))  # about 90 km²
@@ -63,10 +65,10 @@ def test_fewer_incidents_go_coarser_and_say_why():
 
 
 def test_weights_count_as_incidents():
-    """600 rows standing for 20 incidents each support what 12,000 rows would."""
-    weighted = choose_resolution(_incidents(600, counts=np.full(600, 20)), AREA,
+    """300 rows standing for 20 incidents each support what 6,000 rows would."""
+    weighted = choose_resolution(_incidents(300, counts=np.full(300, 20)), AREA,
                                  bands=(Band("all"),))
-    plain = choose_resolution(_incidents(600), AREA, bands=(Band("all"),))
+    plain = choose_resolution(_incidents(300), AREA, bands=(Band("all"),))
     assert (weighted.res, plain.res) == (10, 9)
 
 

@@ -167,9 +167,9 @@ def test_posts_with_hours_past_midnight(tmp_path):
 
 _good = st.sampled_from(INSIDE_LATLNG).map(lambda p: f"{p[0]},{p[1]},2025-06-01 21:00,x,")
 _bad = st.sampled_from([
-    ",,2025-06-01 21:00,x,", "42.88,abc,2025-06-01 21:00,x,", "42.8895,20.8665,,x,",
-    "42.8895,20.8665,nonsense,x,", "42.88,20.865,2025-06-01 21:00,x,",
-    "20.8665,42.8895,2025-06-01 21:00,x,", "42.8895,20.8665,2025-06-01 21:00,x,y,z",
+    ",,2025-06-01 21:00,x,", "42.88,abc,2025-06-01 21:00,x,", "42.8938,20.8652,,x,",
+    "42.8938,20.8652,nonsense,x,", "42.88,20.865,2025-06-01 21:00,x,",
+    "20.8652,42.8938,2025-06-01 21:00,x,", "42.8938,20.8652,2025-06-01 21:00,x,y,z",
 ])
 
 
@@ -192,8 +192,8 @@ def test_pings_in_the_repeated_autumn_hour_go_on_in_winter_time(tmp_path):
 
     # 26 October 2025: the local clock runs 02:00-03:00 twice; a unit pinging every 20 min
     clock = ["01:40", "02:00", "02:20", "02:40", "02:00", "02:20", "02:40", "03:00"]
-    lines = ["unit,time,lat,lon"] + [f"V1,2025-10-26 {c},42.8895,20.8665" for c in clock]
-    lines += ["V2,2025-10-26 02:30,42.8895,20.8665"]  # one pass only: summer time
+    lines = ["unit,time,lat,lon"] + [f"V1,2025-10-26 {c},42.8938,20.8652" for c in clock]
+    lines += ["V2,2025-10-26 02:30,42.8938,20.8652"]  # one pass only: summer time
     path = tmp_path / "pings.csv"
     path.write_text("\n".join(lines) + "\n")
     checked = read_pings(path)

@@ -149,7 +149,7 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
     Examples
     --------
     >>> from geo.inputs.area import default_area
-    >>> df = pd.DataFrame({"lat": [42.8895, 42.8896], "lng": [20.8665, 20.8664],
+    >>> df = pd.DataFrame({"lat": [42.8938, 42.8939], "lng": [20.8652, 20.8651],
     ...                    "time": pd.to_datetime(["2025-06-01 20:00", "2025-06-02 08:00"],
     ...                                           utc=True), "category": ["fight", "theft"]})
     >>> table = count_cells(df, default_area(), res=9)

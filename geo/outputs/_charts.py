@@ -24,6 +24,7 @@ from geo.outputs.style import (
 )
 
 __all__ = ["week_chart", "hours_chart", "lorenz_chart", "rates_chart", "locator_chart",
+           "overview_chart",
            "to_svg", "to_png", "poisson_interval"]
 
 _FONT = {"font.family": "DejaVu Sans", "font.size": 13, "svg.fonttype": "none",
@@ -131,11 +132,16 @@ def lorenz_chart(facts, bands: list[str], labels: list[str], lang: str):
     fig = _figure(6.5, 5.5)
     ax = fig.subplots()
     ax.plot([0, 100], [0, 100], color="#999999", ls="--", lw=1.5, label=t("even_line", lang))
-    styles = [(INCIDENT_COLOURS[4], "-"), (PRESENCE_COLOURS[4], "-."), ("#555555", ":")]
-    for (colour, dash), band, label in zip(styles, bands, labels, strict=False):
+    # curves that lie on top of each other stay apart: a wide pale line under narrower ones,
+    # each with its own dash and marker
+    styles = [(INCIDENT_COLOURS[4], "-", 6, None, 0.55), (PRESENCE_COLOURS[4], "--", 2.5, "o", 1),
+              ("#333333", ":", 2, "s", 1)]
+    for (colour, dash, width, marker, alpha), band, label in zip(styles, bands, labels,
+                                                                 strict=False):
         x, y = facts.lorenz.get(band, (np.zeros(0), np.zeros(0)))
         if len(x):
-            ax.plot(x * 100, y * 100, color=colour, ls=dash, lw=3, label=label)
+            ax.plot(x * 100, y * 100, color=colour, ls=dash, lw=width, alpha=alpha,
+                    marker=marker, markevery=0.12, markersize=6, label=label)
     ax.set(xlim=(0, 100), ylim=(0, 100.5), aspect="equal")
     ax.set_xlabel(t("share_cells", lang))
     ax.set_ylabel(t("share_incidents", lang))
@@ -181,7 +187,20 @@ def rates_chart(rows: list[dict], period: dict, labels: list[str], lang: str):
 
 
 @_styled
-def locator_chart(published, gaps: tuple[dict, ...], suggested: list[dict], lang: str):
+def overview_chart(published, lang: str, context=None):
+    """A small map of incidents per cell (all hours) with the river, landmarks and posts."""
+    from geo.outputs.picture import cell_colours
+
+    shapes = project_shapes(published)
+    fig = _figure(7.5, 5.2)
+    ax = fig.add_axes((0, 0, 1, 1))
+    draw_map(ax, shapes, cell_colours(published, "incidents", "all", lang), published.posts,
+             s=0.55, lang=lang, context=context, crs=published.metric_crs())
+    return fig
+
+
+def locator_chart(published, gaps: tuple[dict, ...], suggested: list[dict], lang: str,
+                  context=None):
     """The area with the top gap cells numbered and the suggested posts marked."""
     shapes = project_shapes(published)
     fig = _figure(7.5, 6.5)
@@ -189,7 +208,8 @@ def locator_chart(published, gaps: tuple[dict, ...], suggested: list[dict], lang
     faces = ["#ffffff"] * len(published.cells)
     for row in gaps:
         faces[row["row"]] = _GAP
-    draw_map(ax, shapes, faces, published.posts, s=0.55, lang=lang)
+    draw_map(ax, shapes, faces, published.posts, s=0.55, lang=lang, context=context,
+             crs=published.metric_crs())
     hexes = shapes[0]
     for row in gaps:
         x, y = hexes[row["row"]][:-1].mean(axis=0)

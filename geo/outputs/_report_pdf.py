@@ -128,7 +128,8 @@ def _height(block) -> float:
     if block.kind in ("p", "note"):
         return len(_wrap(block.text, _SIZES["p"])) * _SIZES["p"] * 1.45 / 72 + 0.1
     if block.kind in ("table", "figures"):
-        return 4 * _SIZES["table"] * 1.4 / 72 + 0.2
+        rows = len(block.rows) + (1 if block.kind == "table" else 0)
+        return max(4, rows) * _SIZES["table"] * 1.4 / 72 + 0.2
     return 0.3
 
 
@@ -149,6 +150,10 @@ def write_pdf(blocks: list, path: Path) -> Path:
             if block.kind == "h2":  # keep a heading with its note and first chart or table
                 extra = sum(_height(b) for b in blocks[i + 1:i + 3])
                 pages.need(0.6 + min(extra, _PAGE[1] - 2 * _MARGIN - 0.6))
+            if block.kind == "table" and i + 1 < len(blocks) and blocks[i + 1].kind == "chart":
+                # a table and the map it numbers go on one page
+                together = _height(block) + _height(blocks[i + 1])
+                pages.need(min(together, _PAGE[1] - 2 * _MARGIN - 0.6))
             if block.kind in ("h1", "h2", "p", "note"):
                 _paragraph(pages, block.text, block.kind)
             elif block.kind == "figures":

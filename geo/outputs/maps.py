@@ -14,7 +14,7 @@ from pathlib import Path
 import h3
 import numpy as np
 
-from geo._page import map_page
+from geo._page import encode_context, map_page
 from geo.i18n import CATEGORIES, LANGUAGES, TEXT
 from geo.outputs.style import (
     AREA_COLOUR,
@@ -79,7 +79,8 @@ def _area_rings(geometry) -> list[list[list[int]]]:
 
 
 def map_payload(published: PublishedCells, *, lang: str = "en", title: str | None = None,
-                note: str = "", synthetic: bool = False, no_times: bool = False) -> dict:
+                note: str = "", synthetic: bool = False, no_times: bool = False,
+                context=None) -> dict:
     """Everything the page's script needs, as plain JSON-ready data."""
     if lang not in LANGUAGES:
         msg = f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}"
@@ -133,7 +134,7 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
     km2 = h3.average_hexagon_area(published.res, unit="km^2")
     methods = {"res": published.res, "km2": f"{km2:.3g}", "days": round(published.days),
                **published.methods}
-    return {
+    payload = {
         "lang": lang, "languages": list(LANGUAGES), "language_names": LANGUAGE_NAMES,
         "i18n": i18n, "title": clean_text(title) if title else None,
         "note": clean_text(note, limit=500), "area_names": area_names,
@@ -158,6 +159,13 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
                  "sparse": published.sparse, "methods": methods, "no_times": no_times,
                  "restricted": published.audience == "analyst"},
     }
+    encoded = encode_context(context)
+    if encoded is not None:
+        lat, lng = published.cell_centres_latlng()
+        found = [context.nearest(float(a), float(b)) for a, b in zip(lat, lng, strict=True)]
+        encoded["near"] = [-1 if i is None else i for i in found]
+        payload["context"] = encoded
+    return payload
 
 
 def _percent(share: float | None) -> int | None:
@@ -178,7 +186,7 @@ def _json_for_script(data: dict) -> str:
 
 def render_map(published: PublishedCells, path: str | Path, *, title: str | None = None,
                note: str = "", lang: str = "en", tiles: bool = False,
-               synthetic: bool = False, no_times: bool = False) -> Path:
+               synthetic: bool = False, no_times: bool = False, context=None) -> Path:
     """Write the interactive map of published cells as one HTML file.
 
     Parameters
@@ -199,13 +207,16 @@ def render_map(published: PublishedCells, path: str | Path, *, title: str | None
     no_times
         The incidents had no times of day: the note says every time-dependent layer and
         band is left out.
+    context
+        A :class:`geo.inputs.context.Context` of water, streets and landmarks, drawn under
+        the cells with its attribution (reference geography, not incident data).
     """
     check_published(published, "render_map")
     path = Path(path)
     title = clean_text(title) if title else None
     note = clean_text(note, limit=500)
     payload = map_payload(published, lang=lang, title=title, note=note, synthetic=synthetic,
-                          no_times=no_times)
+                          no_times=no_times, context=context)
     # the view comes from the published outline (1e-6 degrees), nothing finer
     corners = np.concatenate([np.asarray(r) for r in payload["area"]]) / SCALE
     miny, minx = (round(float(v), 6) for v in corners.min(axis=0))

@@ -104,6 +104,11 @@ def _colours(published: PublishedCells, layer: str, band: str,
     return [BIVARIATE_COLOURS.get(str(c), "none") for c in gaps], []
 
 
+def cell_colours(published: PublishedCells, layer: str, band: str, lang: str) -> list[str]:
+    """Each cell's fill for one layer and band, as the picture draws it."""
+    return _colours(published, layer, band, lang)[0]
+
+
 def _check(published: object, layer: str, band: str, lang: str) -> None:
     check_published(published, "render_picture")
     if layer not in LAYERS:
@@ -132,7 +137,7 @@ def picture_texts(published: PublishedCells, *, layer: str = "incidents", band: 
     subtitle = [t("period", lang, start=published.period[0], end=published.period[1])
                 if published.period else "",
                 label + (f" ({info['hours']})" if info["hours"] else ""),
-                t("total_incidents", lang, n=number(total, lang))
+                t("total_incidents", lang, count=total, n=number(total, lang))
                 if (total := published.totals.get(band)) is not None else ""]
     notes = [(t("restricted", lang), True)] if published.audience == "analyst" else []
     notes += [(t("synthetic", lang), True)] if synthetic else []
@@ -184,12 +189,70 @@ def project_shapes(published: PublishedCells) -> tuple[list, list, np.ndarray, n
     return [np.asarray(x.exterior.coords) for x in hexes], rings, posts, limits
 
 
+def draw_context(ax, context, crs, limits, *, s: float, lang: str, near=None) -> None:
+    """Water over the cells (half see-through), landmarks with their names, and the
+    attribution in the map's corner."""
+    if context is None or not len(context):
+        return
+    to_m = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    x0, x1, y0, y1 = limits
+    box = shapely.box(x0, y0, x1, y1)
+    placed: list[tuple[float, float]] = []
+    for feature in context.features:
+        geom = shapely.transform(feature.geometry,
+                                 lambda xy: np.column_stack(to_m.transform(*xy.T)))
+        if not geom.intersects(box):
+            continue
+        if feature.group == "water":
+            for part in getattr(geom, "geoms", [geom]):
+                if part.geom_type == "Polygon":
+                    ax.fill(*np.asarray(part.exterior.coords).T, color="#a4c8ec", alpha=0.8,
+                            lw=0, zorder=2)
+                else:
+                    wide = feature.kind == "river"
+                    ax.plot(*np.asarray(part.coords).T, color="#3d85c6", alpha=0.85,
+                            lw=(5 if wide else 2) * s, solid_capstyle="round", zorder=2)
+            if feature.kind == "river" and feature.name:
+                inside = geom.intersection(box.buffer(-0.08 * (x1 - x0)))
+                if not inside.is_empty:
+                    at = inside.interpolate(0.5, normalized=True)
+                    ax.text(at.x, at.y, feature.name_in(lang), color="#1f5d99",
+                            fontsize=17 * s, fontstyle="italic", fontweight="bold",
+                            ha="center", va="center", zorder=6, path_effects=_HALO(s))
+        elif feature.group == "streets":
+            ax.plot(*np.asarray(geom.coords if geom.geom_type == "LineString"
+                                else geom.geoms[0].coords).T, color="#8a8a8a",
+                    lw=(2.5 if feature.kind == "major" else 1.4) * s,
+                    ls=(0, (5, 4)) if feature.kind == "synthetic" else "-", zorder=2)
+        elif (feature.kind != "fuel" and box.buffer(-0.04 * (x1 - x0)).contains(geom)
+              and (near is None or near.contains(geom))):
+            if any(np.hypot(geom.x - a, geom.y - b) < 0.06 * (x1 - x0) for a, b in placed):
+                continue
+            placed.append((geom.x, geom.y))
+            ax.scatter([geom.x], [geom.y], s=22 * s * s, c="white", edgecolors="#444",
+                       linewidths=1 * s, zorder=6)
+            ax.text(geom.x + 0.006 * (x1 - x0), geom.y, feature.name_in(lang), fontsize=12 * s,
+                    va="center", color="#222", zorder=6, path_effects=_HALO(s), clip_on=True)
+    if context.attribution:
+        ax.text(0.995, 0.005, " · ".join(context.attribution), transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=11 * s, color="#333", zorder=7)
+
+
+def _HALO(s: float):  # noqa: N802  (a style, named like the colours)
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=3 * s, foreground="white")]
+
+
 def draw_map(ax, shapes: tuple, faces: list[str], posts: tuple[PublicPost, ...], *,
-              s: float, lang: str) -> None:
+              s: float, lang: str, context=None, crs=None) -> None:
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Circle
 
     hexes, rings, posts_xy, (x0, x1, y0, y1) = shapes
+    if context is not None and crs is not None:
+        near = shapely.Polygon(rings[0]).buffer(100.0) if rings else None
+        draw_context(ax, context, crs, (x0, x1, y0, y1), s=s, lang=lang, near=near)
     ax.add_collection(PolyCollection(hexes, facecolors=faces, edgecolors=_EDGE,
                                      linewidths=0.7 * s, zorder=1))
     for ring in rings:
@@ -200,6 +263,11 @@ def draw_map(ax, shapes: tuple, faces: list[str], posts: tuple[PublicPost, ...],
                                 ls=(0, (3, 3)), lw=1.4 * s, zorder=4))
         ax.scatter(*posts_xy.T, s=90 * s * s, c=POST_COLOUR, edgecolors="white",
                    linewidths=1.2 * s, zorder=5)
+        for (x, y), post in zip(posts_xy, posts, strict=True):
+            right = x > x0 + 0.7 * (x1 - x0)  # near the right edge: the name to the left
+            ax.text(x + (-0.008 if right else 0.008) * (x1 - x0), y, post.name,
+                    fontsize=14 * s, fontweight="bold", va="center",
+                    ha="right" if right else "left", zorder=7, path_effects=_HALO(s))
     ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal")
     ax.set_axis_off()
     step = min(_SCALE_STEPS, key=lambda m: abs(np.log(m / ((x1 - x0) / 5))))  # ~ a fifth
@@ -257,7 +325,7 @@ def _draw_notes(fig, notes: tuple[tuple[str, bool], ...], x: float, width_pt: fl
 
 
 def _draw_legend(fig, texts: PictureTexts, layer: str, posts: tuple[PublicPost, ...], x: float,
-                 width_pt: float, s: float, lang: str) -> float:
+                 width_pt: float, s: float, lang: str, context=None) -> float:
     """The legend panel's title, classes (or gap key), area and posts; returns its bottom."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -269,6 +337,16 @@ def _draw_legend(fig, texts: PictureTexts, layer: str, posts: tuple[PublicPost, 
     top = _draw_gap_key(fig, x, _TOP - 0.06, s, lang, width_pt) if layer == "gaps" else _TOP - 0.05
     handles.append(Line2D([], [], color=AREA_COLOUR, ls=(0, (3, 2)), lw=2.2 * s,
                           label=t("layer_area", lang)))
+    if context is not None and context.of("water"):
+        handles.append(Line2D([], [], color="#3d85c6", lw=4 * s, label=t("ctx_water", lang)))
+    if context is not None and any(f.kind == "synthetic" for f in context.of("streets")):
+        handles.append(Line2D([], [], color="#8a8a8a", ls=(0, (5, 4)), lw=1.4 * s,
+                              label=_wrap(t("ctx_synthetic", lang), label_pt, 16 * s)))
+    elif context is not None and context.of("streets"):
+        handles.append(Line2D([], [], color="#8a8a8a", lw=2 * s, label=t("ctx_streets", lang)))
+    if context is not None and context.of("landmarks"):
+        handles.append(Line2D([], [], color="#444", marker="o", markerfacecolor="white",
+                              ls="none", markersize=6 * s, label=t("ctx_landmarks", lang)))
     if posts:
         label = _wrap(t("post_reach", lang, m=round(posts[0].reach_m)), label_pt, 16 * s)
         handles.append(Line2D([], [], color=POST_COLOUR, marker="o", ls="none",
@@ -281,7 +359,7 @@ def _draw_legend(fig, texts: PictureTexts, layer: str, posts: tuple[PublicPost, 
 
 def render_picture(published: PublishedCells, path: str | Path, *, layer: str = "incidents",
                    band: str = "all", lang: str = "en", title: str | None = None,
-                   note: str = "", synthetic: bool = False) -> Path:
+                   note: str = "", synthetic: bool = False, context=None) -> Path:
     """Draw one layer and band of published cells as a PNG (1920x1080) or an A4 landscape PDF.
 
     Parameters
@@ -301,6 +379,9 @@ def render_picture(published: PublishedCells, path: str | Path, *, layer: str = 
         with the other notes under the legend.
     synthetic
         Say that the data are a synthetic sample.
+    context
+        A :class:`geo.inputs.context.Context`: the river, landmarks and their attribution
+        are drawn with the cells.
     """
     path = Path(path)
     texts = picture_texts(published, layer=layer, band=band, lang=lang,
@@ -333,10 +414,12 @@ def render_picture(published: PublishedCells, path: str | Path, *, layer: str = 
         map_w, map_h = (x1 - x0) * fit / width, (y1 - y0) * fit / height
         ax = fig.add_axes((0.02, _TOP - map_h, map_w, map_h))
         posts = published.posts if layer in ("incidents", "gaps") else ()
-        draw_map(ax, shapes, _colours(published, layer, band, lang)[0], posts, s=s, lang=lang)
+        draw_map(ax, shapes, _colours(published, layer, band, lang)[0], posts, s=s, lang=lang,
+                 context=context, crs=published.metric_crs())
         panel_x = 0.02 + map_w + 0.03
         panel_pt = (0.98 - panel_x) * width * 72
-        bottom = _draw_legend(fig, texts, layer, posts, panel_x, panel_pt, s, lang)
+        bottom = _draw_legend(fig, texts, layer, posts, panel_x, panel_pt, s, lang,
+                              context=context)
         _draw_notes(fig, texts.notes, panel_x, panel_pt, s, bottom - 0.03)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, format=suffix[1:], dpi=100, metadata=_METADATA[suffix])

@@ -80,7 +80,7 @@ def _pct(share: float | None, lang: str) -> str:
     return f"{number(share * 100, lang, decimals=0)} %"
 
 
-def _headline(published: PublishedCells, lang: str) -> list[Block]:
+def _headline(published: PublishedCells, lang: str, context=None) -> list[Block]:
     facts = published.report
     band = facts.gaps_band
     all_fig = facts.figures.get("all", {})
@@ -112,6 +112,9 @@ def _headline(published: PublishedCells, lang: str) -> list[Block]:
             t("col_gap_cells", lang), t("col_coverage_band", lang), t("col_half", lang),
             t("col_gini", lang)]
     return [Block("h2", t("sec_headline", lang)), Block("figures", rows=[list(f) for f in figures]),
+            Block("chart", chart=charts.overview_chart(published, lang, context),
+                  name="overview"),
+            Block("p", t("overview_note", lang, k=published.k)),
             Block("table", head=head, rows=rows)]
 
 
@@ -162,7 +165,15 @@ def _hot_label(value: int, lang: str) -> str:
     return t(f"hot_{value}", lang) if value else "–"
 
 
-def _gaps(published: PublishedCells, lang: str) -> list[Block]:
+def _near(context, lang: str):
+    """Name a place by the nearest landmark or street of the context ("near ..."), or "–"."""
+    def name(lat: float, lng: float) -> str:
+        found = context.nearest_name(lat, lng, lang=lang) if context is not None else None
+        return t("near_place", lang, place=found) if found else "–"
+    return name
+
+
+def _gaps(published: PublishedCells, lang: str, context=None) -> list[Block]:
     facts = published.report
     band = facts.gaps_band
     blocks = [Block("h2", t("sec_gaps", lang, band=_band(band, lang)))]
@@ -170,15 +181,20 @@ def _gaps(published: PublishedCells, lang: str) -> list[Block]:
         return [*blocks, Block("p", t("no_patrol", lang))]
     if not facts.top_gaps:
         return [*blocks, Block("p", t("no_gaps", lang))]
-    rows = [[str(g["rank"]), g["cell"], _count(g["incidents"], g["reason"], published.k, lang),
+    import h3
+
+    near = _near(context, lang)
+    rows = [[str(g["rank"]), *([near(*h3.cell_to_latlng(g["cell"]))] if context else []),
+             g["cell"], _count(g["incidents"], g["reason"], published.k, lang),
              number(g["patrol_hours"], lang), _hot_label(g["hot_bin"], lang)]
             for g in facts.top_gaps]
-    head = [t("col_rank", lang), t("col_cell", lang), t("col_incidents", lang),
+    head = [t("col_rank", lang), *([t("col_place", lang)] if context else []),
+            t("col_cell", lang), t("col_incidents", lang),
             t("col_patrol_hours", lang), t("col_hot", lang)]
     suggested = facts.siting["sites"] if facts.siting else []
     return [*blocks, Block("p", t("gaps_note", lang)), Block("table", head=head, rows=rows),
             Block("chart", chart=charts.locator_chart(published, facts.top_gaps, suggested,
-                                                      lang), name="locator"),
+                                                      lang, context), name="locator"),
             Block("p", t("locator_note", lang))]
 
 
@@ -272,7 +288,7 @@ def _emerging(published: PublishedCells, lang: str) -> list[Block]:
             Block("table", head=[t("col_pattern", lang), t("col_cells", lang)], rows=rows)]
 
 
-def _siting(published: PublishedCells, lang: str) -> list[Block]:
+def _siting(published: PublishedCells, lang: str, context=None) -> list[Block]:
     facts = published.report
     s = facts.siting
     if not s:
@@ -280,13 +296,16 @@ def _siting(published: PublishedCells, lang: str) -> list[Block]:
     blocks = [Block("h2", t("sec_siting", lang, band=_band(s["band"], lang))),
               Block("p", t("siting_note", lang, m=number(s["reach_m"], lang, decimals=0),
                            base=_pct(s["baseline"], lang)))]
-    rows = [[f"P{site['rank']}", f"{site['lat']:.5f}, {site['lng']:.5f}",
+    near = _near(context, lang)
+    rows = [[f"P{site['rank']}", *([near(site["lat"], site["lng"])] if context else []),
+             f"{site['lat']:.5f}, {site['lng']:.5f}",
              (t("fewer_than", lang, k=published.k) if site["small"] else
               t("not_shown_short", lang)) if site["gain"] is None
              else number(site["gain"], lang, decimals=0), _pct(site["coverage_after"], lang)]
             for site in s["sites"]]
     if rows:
-        head = [t("col_post", lang), t("col_where", lang), t("col_gain", lang),
+        head = [t("col_post", lang), *([t("col_place", lang)] if context else []),
+                t("col_where", lang), t("col_gain", lang),
                 t("col_coverage", lang)]
         blocks.append(Block("table", head=head, rows=rows))
     return blocks
@@ -336,8 +355,8 @@ def _methods(published: PublishedCells, lang: str) -> list[Block]:
 
 
 def report_blocks(published: PublishedCells, *, lang: str = "en", title: str | None = None,
-                  note: str = "", synthetic: bool = False, no_times: bool = False
-                  ) -> list[Block]:
+                  note: str = "", synthetic: bool = False, no_times: bool = False,
+                  context=None) -> list[Block]:
     """The report's content in reading order, in one language. With ``no_times`` (incidents
     without times of day) the time-dependent sections are left out, and it says so."""
     check_published(published, "the report")
@@ -350,8 +369,10 @@ def report_blocks(published: PublishedCells, *, lang: str = "en", title: str | N
     area = published.area_names.get(lang) or published.area_name
     blocks = [Block("h1", clean_text(title) if title else t("report_title", lang, area=area))]
     if published.period:
-        blocks.append(Block("p", t("report_period", lang, start=published.period[0],
-                                   end=published.period[1], days=round(published.days))))
+        days = round(published.days)
+        blocks.append(Block("p", t("report_period", lang, count=days, start=published.period[0],
+                                   end=published.period[1],
+                                   days=number(days, lang, decimals=0))))
     warnings = []
     if published.audience == "analyst":
         warnings.append(t("restricted", lang))
@@ -369,12 +390,15 @@ def report_blocks(published: PublishedCells, *, lang: str = "en", title: str | N
     if note:
         blocks.append(Block("p", clean_text(note, limit=500)))
     blocks.append(Block("p", t("report_map_note", lang)))
-    for part in (_headline, _categories, _when, _where, _gaps):
+    blocks += _headline(published, lang, context)
+    for part in (_categories, _when, _where):
         blocks += part(published, lang)
+    blocks += _gaps(published, lang, context)
     if no_times:
         blocks += [Block("h2", t("sec_no_times", lang)), Block("p", t("no_times_left_out", lang))]
-    for part in ((_siting,) if no_times else (_change, _emerging, _siting)):
+    for part in (() if no_times else (_change, _emerging)):
         blocks += part(published, lang)
+    blocks += _siting(published, lang, context)
     for part in (_quality, _methods):
         blocks += part(published, lang)
     return blocks
@@ -412,13 +436,15 @@ def _declared_places(published: PublishedCells) -> list[list[float]]:
 
 def render_report(published: PublishedCells, path: str | Path, *, lang: str = "en",
                   title: str | None = None, note: str = "", synthetic: bool = False,
-                  no_times: bool = False) -> Path:
+                  no_times: bool = False, context=None) -> Path:
     """Write the planner's report as one self-contained HTML page (no script, no request).
 
-    ``published`` must come from :func:`geo.privacy.gate.publish` with report inputs.
+    ``published`` must come from :func:`geo.privacy.gate.publish` with report inputs;
+    ``context`` (:class:`geo.inputs.context.Context`) names gap cells and suggested sites by
+    the nearest landmark or street.
     """
     blocks = report_blocks(published, lang=lang, title=title, note=note, synthetic=synthetic,
-                           no_times=no_times)
+                           no_times=no_times, context=context)
     body = "\n".join(html_block(b) for b in blocks)
     data = {"k": published.k, "restricted": published.audience == "analyst",
             "epsilon": published.epsilon, "lang": lang, "res": published.res,
@@ -438,10 +464,10 @@ def render_report(published: PublishedCells, path: str | Path, *, lang: str = "e
 
 def render_report_pdf(published: PublishedCells, path: str | Path, *, lang: str = "en",
                       title: str | None = None, note: str = "", synthetic: bool = False,
-                      no_times: bool = False) -> Path:
+                      no_times: bool = False, context=None) -> Path:
     """Write the same report as an A4 portrait PDF (text as text, charts as pictures)."""
     from geo.outputs._report_pdf import write_pdf
 
     blocks = report_blocks(published, lang=lang, title=title, note=note, synthetic=synthetic,
-                           no_times=no_times)
+                           no_times=no_times, context=context)
     return write_pdf(blocks, Path(path))

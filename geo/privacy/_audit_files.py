@@ -25,9 +25,10 @@ from pathlib import Path
 import h3
 import numpy as np
 
-from geo._page import MAP_DATA, MAP_LANG, MAP_TITLE, map_page, report_css
+from geo._page import MAP_DATA, MAP_LANG, MAP_TITLE, encode_context, map_page, report_css
 from geo._text import WORD
 from geo.i18n import CATEGORIES, LANGUAGES, TEXT
+from geo.inputs.context import LANDMARK_KINDS, STREET_KINDS, WATER_KINDS, bundled_context
 
 __all__ = ["Finding", "audit_map", "audit_report", "audit_png", "audit_pdf", "audit_gis",
            "MAX_RES"]
@@ -39,6 +40,10 @@ _DEGREES = re.compile(r"\d{1,3}\s*°\s*\d{1,2}\s*['′]|(?<![\w.])-?\d{1,3}\.\d{
 _MAP_KEYS = {"lang", "languages", "language_names", "i18n", "title", "note", "area_names",
              "geom", "area", "bands", "layers", "posts", "suggested", "visible", "style",
              "categories", "release", "meta", "view", "tiles"}
+_OPTIONAL_KEYS = {"context"}
+_CONTEXT_KEYS = {"scale", "source", "attribution", "features"}
+_CONTEXT_GROUPS = {"water": set(WATER_KINDS), "streets": set(STREET_KINDS),
+                   "landmarks": set(LANDMARK_KINDS)}
 _LAYERS = {"incidents", "hotspots", "presence", "gaps", "emerging"}
 _WORD = WORD
 
@@ -130,9 +135,12 @@ def audit_map(text: str) -> Finding:
 
 
 def _check_map_data(data: dict, found: Finding) -> None:
-    if set(data) != _MAP_KEYS:
-        found.problems.append(f"unexpected data keys: {sorted(set(data) ^ _MAP_KEYS)}")
+    if set(data) - _OPTIONAL_KEYS != _MAP_KEYS:
+        found.problems.append("unexpected data keys: "
+                              f"{sorted((set(data) - _OPTIONAL_KEYS) ^ _MAP_KEYS)}")
         return
+    if "context" in data:
+        _check_context(data["context"], found)
     meta = data["meta"]
     k = int(meta.get("k", 0))
     res = int(meta.get("methods", {}).get("res", 99))
@@ -179,6 +187,47 @@ def _check_map_data(data: dict, found: Finding) -> None:
     found.release, found.cells, found.cell_values = release, cells, values
     found.notes.append(f"{len(cells):,} cells, k={k}, {len(data['posts'])} declared fixed "
                        "posts")
+
+
+def _check_context(context: object, found: Finding) -> None:
+    """A declared reference layer: the bundled one exactly as the package ships it, or a
+    file's water, streets and named landmarks with words for names; its coordinates are
+    geography, not incidents."""
+    if not isinstance(context, dict) or set(context) - {"near"} != _CONTEXT_KEYS:
+        found.problems.append("a context layer that is not the renderer's")
+        return
+    features = context["features"]
+    near = context.get("near", [])
+    if not all(isinstance(i, int) and -1 <= i < len(features) for i in near):
+        found.problems.append("a cell named by a context feature that is not there")
+        return
+    if context["source"] == "bundled":
+        if {k: v for k, v in context.items() if k != "near"} != encode_context(bundled_context()):
+            found.problems.append("a context layer marked bundled that differs from the "
+                                  "bundled OpenStreetMap layers")
+            return
+    elif context["source"] != "file":
+        found.problems.append(f"a context layer of unknown source {context['source']!r}")
+        return
+    for feature in features:
+        kinds = _CONTEXT_GROUPS.get(feature.get("g"))
+        if kinds is None or feature.get("k") not in kinds:
+            found.problems.append(f"a context feature of unknown kind {feature.get('k')!r}")
+            return
+        if set(feature) - {"g", "k", "n", "ns", "p", "l", "a"}:
+            found.problems.append("a context feature with unknown fields")
+            return
+        names = [str(feature.get("n", "")), *map(str, (feature.get("ns") or {}).values())]
+        if any(len(n) > 80 or _DEGREES.search(n) for n in names):
+            found.problems.append("a context name that is not a name")
+            return
+        if feature["g"] == "landmarks" and ("p" not in feature or not feature.get("n")):
+            found.problems.append("a landmark without a name or a point")
+            return
+    if not context["attribution"]:
+        found.problems.append("a context layer without its attribution")
+    found.notes.append(f"context layer ({context['source']}): {len(features)} features of "
+                       "reference geography, not incidents")
 
 
 _REPORT_TAGS = {"html", "head", "body", "meta", "title", "style", "main", "h1", "h2", "p", "dl",

@@ -8,19 +8,42 @@
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("pm-data").textContent);
-  var map = L.map("pm-map", {preferCanvas: true, zoomControl: true});
+  var map = L.map("pm-map", {preferCanvas: true, zoomControl: true, zoomSnap: 0.25});
+  // fixed drawing order, whatever is switched on when: context under the cells (the cells'
+  // canvases sit in Leaflet's overlay pane, 400), then the outline, posts and labels
+  [["pm-context", 350], ["pm-area", 450], ["pm-posts", 460], ["pm-suggested", 470],
+   ["pm-labels", 480]].forEach(function (pane) {
+    map.createPane(pane[0]).style.zIndex = pane[1];
+  });
+  map.getPane("pm-labels").style.pointerEvents = "none";
   if (D.tiles) {
     L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
       maxZoom: 19, attribution: "&copy; OpenStreetMap contributors"}).addTo(map);
   }
+  if (D.context) {
+    D.context.attribution.forEach(function (text) {
+      // as text, never markup: the attribution control takes HTML
+      var span = el("span", null, text);
+      map.attributionControl.addAttribution(span.innerHTML);
+    });
+  }
   L.control.scale().addTo(map);
-  map.fitBounds(D.view);
+  // the first view: the whole area, clear of the title (top) and the controls (right)
+  var wide = map.getContainer().clientWidth >= 700;
+  map.fitBounds(D.view, wide ? {paddingTopLeft: [20, 80], paddingBottomRight: [300, 20]}
+    : {paddingTopLeft: [8, 70], paddingBottomRight: [8, 8]});
   var S = {lang: D.lang, band: D.bands[0].key};
   var HIDDEN = -1, NOT_SHOWN = -2;
 
   // ------------------------------------------------------------ text
-  function tr(key, fields) {
+  // with a count, the form of its CLDR plural category ("key#one", "key#few") where there is
+  // one: the browser's Intl.PluralRules holds the same CLDR rules as Babel
+  function tr(key, fields, count) {
     var table = D.i18n[S.lang] || {};
+    if (count !== undefined && window.Intl && Intl.PluralRules) {
+      var form = key + "#" + new Intl.PluralRules(S.lang).select(count);
+      if (table[form] !== undefined) { key = form; }
+    }
     var text = table[key] !== undefined ? table[key] : (D.i18n.en[key] !== undefined ? D.i18n.en[key] : key);
     if (fields) {
       Object.keys(fields).forEach(function (name) {
@@ -40,8 +63,8 @@
     var name = band.label_key ? tr(band.label_key) : band.key;
     return band.hours ? name + " (" + band.hours + ")" : name;
   }
-  function fmt(n) {
-    return Number(n).toLocaleString(S.lang === "en" ? "en-GB" : (S.lang === "sq" ? "sq" : "sr-Latn"));
+  function fmt(n) {  // CLDR number formats, as Babel writes them in the report
+    return Number(n).toLocaleString(S.lang === "en" ? "en-GB" : S.lang, {maximumFractionDigits: 1});
   }
 
   // ------------------------------------------------------------ geometry, decoded once
@@ -189,25 +212,151 @@
   // ------------------------------------------------------------ study area and posts
   var areaLayer = L.featureGroup(D.area.map(function (ring) {
     return L.polygon(ring.map(function (p) { return [p[0] / SCALE, p[1] / SCALE]; }), {
-      fill: false, color: D.style.area, weight: 2.5, dashArray: "6 4", interactive: false
+      fill: false, color: D.style.area, weight: 2.5, dashArray: "6 4", interactive: false,
+      pane: "pm-area"
     });
   }));
+
+  // ------------------------------------------------------------ context: water, streets, landmarks
+  var contextLayer = L.featureGroup();
+  var contextLabels = [];   // [marker, feature, minimum zoom]
+  function ctxName(f) { return (f.ns && f.ns[S.lang]) || f.n; }
+  function decodePath(deltas, scale) {
+    var out = [], a = 0, b = 0;
+    for (var q = 0; q < deltas.length; q += 2) {
+      a += deltas[q]; b += deltas[q + 1]; out.push([a / scale, b / scale]);
+    }
+    return out;
+  }
+  function halfway(line) {  // the point half the line's length along it
+    var total = 0, lengths = [];
+    for (var q = 1; q < line.length; q++) {
+      var d = Math.hypot(line[q][0] - line[q - 1][0], line[q][1] - line[q - 1][1]);
+      lengths.push(d); total += d;
+    }
+    var left = total / 2;
+    for (var r = 0; r < lengths.length; r++) {
+      if (left <= lengths[r] && lengths[r] > 0) {
+        var f = left / lengths[r], a = line[r], b = line[r + 1];
+        return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f];
+      }
+      left -= lengths[r];
+    }
+    return line[line.length - 1];
+  }
+  function label(latlng, text, cls, minZoom, feature) {
+    var node = el("span", "pm-label " + cls, text);
+    var marker = L.marker(latlng, {pane: "pm-labels", interactive: false, keyboard: false,
+      icon: L.divIcon({className: "pm-label-box", html: node, iconSize: null})});
+    marker.addTo(contextLayer);
+    contextLabels.push([marker, feature, minZoom, node]);
+    return marker;
+  }
+  // landmarks people name a corner of town by: labelled from the first view on
+  var KEY_PLACES = ["worship", "health", "police", "school", "university", "castle",
+    "bus_station", "townhall", "square", "museum"];
+  var CTX_STYLE = {
+    river: {color: "#3d85c6", weight: 5}, stream: {color: "#6fa8dc", weight: 2},
+    canal: {color: "#6fa8dc", weight: 2}, major: {color: "#8a8a8a", weight: 3.5},
+    minor: {color: "#a8a8a8", weight: 1.8}, synthetic: {color: "#9a9a9a", weight: 2,
+      dashArray: "5 4"}
+  };
+  if (D.context) {
+    var CS = D.context.scale;
+    D.context.features.forEach(function (f) {
+      if (f.a) {
+        L.polygon(f.a.map(function (d) { return decodePath(d, CS); }), {pane: "pm-context",
+          color: "#6fa8dc", weight: 1, fillColor: "#a4c8ec", fillOpacity: 0.8,
+          interactive: false}).addTo(contextLayer);
+        if (f.n) { label(L.polygon(f.a.map(function (d) { return decodePath(d, CS); })).getBounds().getCenter(), f.n, "pm-label-water", 14, f); }
+      } else if (f.l) {
+        var style = CTX_STYLE[f.k] || CTX_STYLE.minor;
+        f.l.forEach(function (d) {
+          var line = decodePath(d, CS);
+          L.polyline(line, {pane: "pm-context", color: style.color, weight: style.weight,
+            dashArray: style.dashArray, opacity: 0.9, interactive: false}).addTo(contextLayer);
+          if (f.n && line.length > 1) {
+            var mid = halfway(line);
+            label(mid, f.n, f.g === "water" ? "pm-label-water" : "pm-label-street",
+              f.g === "water" ? (f.k === "river" ? 0 : 15) : (f.k === "major" ? 15 : 16), f);
+          }
+        });
+      } else if (f.p) {
+        var at = [f.p[0] / CS, f.p[1] / CS];
+        L.circleMarker(at, {pane: "pm-context", radius: 3, color: "#555", weight: 1,
+          fillColor: "#fff", fillOpacity: 1, interactive: false}).addTo(contextLayer);
+        label(at, f.n, "pm-label-landmark pm-kind-" + f.k,
+          f.k === "fuel" ? 17 : (KEY_PLACES.indexOf(f.k) >= 0 ? 13 : 15), f);
+      }
+    });
+  }
+  // a label is shown from its zoom on, unless it would cover one already placed (rivers
+  // first, then the key places, then the rest) or a post's name
+  function updateLabels() {
+    if (!map.hasLayer(contextLayer)) { return; }
+    var zoom = map.getZoom(), taken = [], size = map.getSize();
+    document.querySelectorAll(".pm-label-post, .pm-label-suggested").forEach(function (node) {
+      var r = node.getBoundingClientRect();
+      taken.push([r.left, r.top, r.right, r.bottom]);
+    });
+    var box = map.getContainer().getBoundingClientRect();
+    contextLabels.slice().sort(function (a, b) { return a[2] - b[2]; }).forEach(function (item) {
+      var node = item[3];
+      node.textContent = ctxName(item[1]);
+      var show = zoom >= item[2];
+      if (show) {
+        var p = map.latLngToContainerPoint(item[0].getLatLng());
+        var w = node.textContent.length * 6.6 + 8, h = 15;
+        var left = box.left + p.x + (node.className.indexOf("landmark") >= 0 ? 4 : -w / 2);
+        var r = [left, box.top + p.y - h / 2, left + w, box.top + p.y + h / 2];
+        show = p.x > -w && p.y > 0 && p.x < size.x + w && p.y < size.y &&
+          !taken.some(function (t) { return r[0] < t[2] && t[0] < r[2] && r[1] < t[3] && t[1] < r[3]; });
+        if (show) { taken.push(r); }
+      }
+      node.style.display = show ? "" : "none";
+    });
+  }
+  map.on("overlayadd", function (e) { if (e.layer === contextLayer) { updateLabels(); } });
+  map.on("zoomend moveend", updateLabels);
   // a post (or a suggested one): its dashed reach, and a dot that names it on hover
-  function addSite(group, site, colour, lines, heavy) {
+  function addSite(group, site, colour, lines, heavy, name, staffed) {
+    var pane = heavy ? "pm-suggested" : "pm-posts";
     L.circle([site.lat, site.lng], {radius: site.reach, color: colour, weight: heavy ? 2 : 1,
-      dashArray: heavy ? "6 4" : "3 4", fillOpacity: heavy ? 0.06 : 0.04,
-      interactive: false}).addTo(group);
+      dashArray: heavy ? "6 4" : "3 4", fillOpacity: staffed ? (heavy ? 0.06 : 0.04) : 0,
+      opacity: staffed ? 1 : 0.5, interactive: false, pane: pane}).addTo(group);
     var tip = el("div", "pm-post-tip");
     lines.forEach(function (text, i) { tip.appendChild(el(i ? "div" : "b", null, text)); });
-    L.circleMarker([site.lat, site.lng], {radius: heavy ? 7 : 6, color: "#fff", weight: 2,
-      fillColor: colour, fillOpacity: 1}).bindTooltip(tip).addTo(group);
+    L.circleMarker([site.lat, site.lng], {radius: heavy ? 7 : 6, color: staffed ? "#fff" : colour,
+      weight: 2, fillColor: staffed ? colour : "#fff", fillOpacity: 1, pane: pane
+    }).bindTooltip(tip).addTo(group);
+    var node = el("span", "pm-label " + (heavy ? "pm-label-suggested" : "pm-label-post") +
+      (staffed ? "" : " pm-hollow"), name);
+    L.marker([site.lat, site.lng], {pane: "pm-labels", interactive: false, keyboard: false,
+      icon: L.divIcon({className: "pm-label-box pm-label-right", html: node, iconSize: null})
+    }).addTo(group);
+  }
+  // minutes of the day a "HH:MM–HH:MM" (or "HH–HH") span covers, as [start, end) pieces
+  function spans(text) {
+    var m = /^(\d\d)(?::(\d\d))?–(\d\d)(?::(\d\d))?$/.exec(text || "");
+    if (!m) { return null; }
+    var a = +m[1] * 60 + (+m[2] || 0), b = +m[3] * 60 + (+m[4] || 0);
+    if (a === b || (a === 0 && b === 1440)) { return [[0, 1440]]; }
+    return a < b ? [[a, b]] : [[a, 1440], [0, b]];
+  }
+  function staffedIn(post, band) {
+    var p = spans(post.hours), q = spans(band.hours);
+    if (!p || !q) { return true; }   // a band of other days, or hours not known: as staffed
+    return p.some(function (x) { return q.some(function (y) { return x[0] < y[1] && y[0] < x[1]; }); });
   }
   var postsLayer = L.featureGroup();
   function buildPosts() {
     postsLayer.clearLayers();
+    var band = D.bands.filter(function (b) { return b.key === S.band; })[0];
     D.posts.forEach(function (post) {
+      var staffed = staffedIn(post, band);
       addSite(postsLayer, post, D.style.post, [post.name, tr("staffed", {hours: post.hours}),
-        tr("post_reach", {m: post.reach})], false);
+        tr("post_reach", {m: post.reach})].concat(staffed ? [] : [tr("not_staffed_band")]),
+        false, post.name, staffed);
     });
   }
   buildPosts();
@@ -216,25 +365,36 @@
     suggestedLayer.clearLayers();
     D.suggested.forEach(function (site) {
       var band = D.bands.filter(function (b) { return b.key === site.band; })[0];
-      addSite(suggestedLayer, site, D.style.suggested, [tr("suggested_post", {rank: site.rank,
-        before: percent(site.before), after: percent(site.after)}),
-        band ? bandLabel(band) : site.band], true);
+      var lines = [tr("suggested_post", {rank: site.rank, before: percent(site.before),
+        after: percent(site.after)}), band ? bandLabel(band) : site.band];
+      var at = N ? cellAt([site.lat, site.lng]) : -1, place = at >= 0 ? placeNear(at) : null;
+      if (place) { lines.push(place); }
+      addSite(suggestedLayer, site, D.style.suggested, lines, true, "+" + site.rank, true);
     });
   }
   buildSuggested();
 
-  var overlays = [];  // [name key, layer], in control order
-  if (hexLayers.incidents) { overlays.push(["layer_incidents", hexLayers.incidents]); }
-  if (hexLayers.hotspots) { overlays.push(["layer_hotspots", hexLayers.hotspots]); }
-  if (hexLayers.presence) { overlays.push(["layer_presence", hexLayers.presence]); }
-  if (hexLayers.gaps) { overlays.push(["layer_gaps", hexLayers.gaps]); }
-  if (hexLayers.emerging) { overlays.push(["layer_emerging", hexLayers.emerging]); }
+  // colour layers are a choice of one (radio buttons), so colours never blend; the rest
+  // are overlays drawn in their fixed panes
+  var colourLayers = [];  // [name key, layer], in control order
+  if (hexLayers.incidents) { colourLayers.push(["layer_incidents", hexLayers.incidents]); }
+  if (hexLayers.hotspots) { colourLayers.push(["layer_hotspots", hexLayers.hotspots]); }
+  if (hexLayers.presence) { colourLayers.push(["layer_presence", hexLayers.presence]); }
+  if (hexLayers.gaps) { colourLayers.push(["layer_gaps", hexLayers.gaps]); }
+  if (hexLayers.emerging) { colourLayers.push(["layer_emerging", hexLayers.emerging]); }
+  var overlays = [];
+  if (D.context) { overlays.push(["layer_context", contextLayer]); }
   if (D.posts.length) { overlays.push(["layer_posts", postsLayer]); }
   if (D.suggested.length) { overlays.push(["layer_suggested", suggestedLayer]); }
   overlays.push(["layer_area", areaLayer]);
+  var shown = null;
   D.visible.forEach(function (key) {
+    colourLayers.forEach(function (o) {
+      if (o[0] === key && !shown) { shown = o; o[1].addTo(map); }
+    });
     overlays.forEach(function (o) { if (o[0] === key) { o[1].addTo(map); } });
   });
+  if (D.context && D.visible.indexOf("layer_context") < 0) { contextLayer.addTo(map); }
 
   // ------------------------------------------------------------ panels and controls
   var container = map.getContainer();
@@ -325,10 +485,11 @@
 
   function renderLayerControl() {
     if (layerControl) { map.removeControl(layerControl); }
-    var named = {};
+    var bases = {}, named = {};
+    colourLayers.forEach(function (o) { bases[tr(o[0])] = o[1]; });
     overlays.forEach(function (o) { named[tr(o[0])] = o[1]; });
     var narrow = container.clientWidth < 700;  // on a phone the list opens from an icon
-    layerControl = L.control.layers(null, named, {collapsed: narrow, sortLayers: false,
+    layerControl = L.control.layers(bases, named, {collapsed: narrow, sortLayers: false,
       position: "topright"}).addTo(map);
     map.removeControl(legendControl);
     legendControl.addTo(map);  // legends stay below the layer list
@@ -383,7 +544,35 @@
       box.appendChild(yAxis); box.appendChild(gridBox); box.appendChild(xAxis);
       return [box, el("div", "pm-binote", tr("gap_note"))];
     },
-    posts: function () { return [legendRow(D.style.post, tr("post_reach", {m: D.posts[0].reach}))]; },
+    posts: function () {
+      var band = D.bands.filter(function (b) { return b.key === S.band; })[0];
+      var rows = [legendRow(D.style.post, tr("post_reach", {m: D.posts[0].reach}))];
+      if (D.posts.some(function (p) { return !staffedIn(p, band); })) {
+        var hollow = swatch("#fff"); hollow.style.borderColor = D.style.post; hollow.style.borderRadius = "50%";
+        var row = el("div", "pm-row"); row.appendChild(hollow); row.appendChild(el("span", null, tr("not_staffed_band")));
+        rows.push(row);
+      }
+      return rows;
+    },
+    context: function () {
+      var rows = [], groups = {};
+      D.context.features.forEach(function (f) { groups[f.g === "streets" && f.k === "synthetic" ? "synthetic" : f.g] = true; });
+      function lineRow(colour, text, dashed) {
+        var row = el("div", "pm-row"), line = el("span", "pm-line");
+        line.style.borderTopColor = colour; if (dashed) { line.style.borderTopStyle = "dashed"; }
+        row.appendChild(line); row.appendChild(el("span", null, text)); return row;
+      }
+      if (groups.water) { rows.push(lineRow("#3d85c6", tr("ctx_water"))); }
+      if (groups.streets) { rows.push(lineRow("#8a8a8a", tr("ctx_streets"))); }
+      if (groups.synthetic) { rows.push(lineRow("#9a9a9a", tr("ctx_synthetic"), true)); }
+      if (groups.landmarks) {
+        var dot = swatch("#fff"); dot.style.borderRadius = "50%"; dot.style.width = "8px"; dot.style.height = "8px";
+        var row = el("div", "pm-row"); row.appendChild(dot); row.appendChild(el("span", null, tr("ctx_landmarks")));
+        rows.push(row);
+      }
+      D.context.attribution.forEach(function (text) { rows.push(el("div", "pm-binote", text)); });
+      return rows;
+    },
     emerging: function () {
       var layer = D.layers.emerging;
       return layer.patterns.map(function (key, i) { return legendRow(layer.colours[i], tr(key)); })
@@ -400,6 +589,7 @@
     ["hotspots", hexLayers.hotspots, "layer_hotspots"], ["presence", hexLayers.presence, "layer_presence"],
     ["gaps", hexLayers.gaps, "layer_gaps"], ["emerging", hexLayers.emerging, "layer_emerging"],
     ["posts", D.posts.length ? postsLayer : null, "layer_posts"],
+    ["context", D.context ? contextLayer : null, "layer_context"],
     ["suggested", D.suggested.length ? suggestedLayer : null, "layer_suggested"]];
 
   function renderLegends() {
@@ -412,6 +602,10 @@
       legends.appendChild(block);
     });
     legends.hidden = !legends.childNodes.length;
+    if (container.clientWidth < 700) {  // on a phone the legend folds to its titles
+      legends.classList.toggle("pm-folded", !S.legendOpen);
+      legends.onclick = function () { S.legendOpen = !S.legendOpen; legends.classList.toggle("pm-folded", !S.legendOpen); };
+    }
     var top = legends.getBoundingClientRect().top - container.getBoundingClientRect().top;
     legends.style.maxHeight = Math.max(120, container.clientHeight - top - 30) + "px";
   }
@@ -424,10 +618,14 @@
     var sub = [];
     if (D.meta.period) { sub.push(tr("period", {start: D.meta.period[0], end: D.meta.period[1]})); }
     var total = D.meta.totals[S.band];
-    if (total !== null && total !== undefined) { sub.push(tr("total_incidents", {n: fmt(total)})); }
+    if (total !== null && total !== undefined) { sub.push(tr("total_incidents", {n: fmt(total)}, total)); }
     sub.push(bandLabel(band));
     title.appendChild(el("div", "pm-title-sub", sub.join(" · ")));
     note.textContent = "";
+    if (container.clientWidth < 700) {  // on a phone: the first line, the rest on a tap
+      note.classList.toggle("pm-folded", !S.noteOpen);
+      note.onclick = function () { S.noteOpen = !S.noteOpen; note.classList.toggle("pm-folded", !S.noteOpen); };
+    }
     if (D.meta.synthetic) { note.appendChild(el("div", "pm-synthetic", tr("synthetic"))); }
     if (D.note) { note.appendChild(el("div", null, D.note)); }
     note.appendChild(el("div", null, tr("suppressed_note", {k: D.meta.k, k1: D.meta.k - 1})));
@@ -462,16 +660,20 @@
     Object.keys(hexLayers).forEach(function (name) {
       if (map.hasLayer(hexLayers[name])) { hexLayers[name].redraw(); }
     });
-    buildPosts(); buildSuggested();
+    buildPosts(); buildSuggested(); updateLabels();
     renderSwitch(); renderLayerControl(); renderLegends(); renderPanels();
     tip.hidden = true;
   }
-  map.on("overlayadd overlayremove", renderLegends);
+  map.on("overlayadd overlayremove baselayerchange", renderLegends);
 
   // ------------------------------------------------------------ the cell's numbers
   function countText(v) {
     if (v === HIDDEN) { return tr("fewer_than", {k: D.meta.k}); }
     return v === NOT_SHOWN ? tr("not_shown") : fmt(v);
+  }
+  function placeNear(i) {
+    if (!D.context || !D.context.near || D.context.near[i] < 0) { return null; }
+    return tr("near_place", {place: ctxName(D.context.features[D.context.near[i]])});
   }
   function incidentsText(band, i) { return countText(D.layers.incidents.values[band][i]); }
   function showTip(e) {
@@ -494,6 +696,8 @@
       }
       table.appendChild(row);
     });
+    var place = placeNear(i);
+    if (place) { tip.insertBefore(el("b", "pm-near", place), tip.firstChild); }
     tip.appendChild(table);
     var bin = D.layers.hotspots.values[S.band].charCodeAt(i) - 51;
     tip.appendChild(el("div", null, tr("hotspot") + ": " + tr("hot_" + bin)));
@@ -517,5 +721,6 @@
   map.on("mouseout", function () { tip.hidden = true; });
 
   refresh();
-  window.patrolmap = {state: S, refresh: refresh, layers: hexLayers, cellAt: cellAt, map: map};
+  window.patrolmap = {state: S, refresh: refresh, layers: hexLayers, cellAt: cellAt, map: map,
+    context: contextLayer, posts: postsLayer, labels: contextLabels};
 })();
