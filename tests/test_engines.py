@@ -30,10 +30,12 @@ def _incidents(n: int = 300, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     times = pd.Timestamp("2025-01-25", tz="UTC") + pd.to_timedelta(
         rng.integers(0, 45 * 86400, n), unit="s")
-    return pd.DataFrame({"row": np.arange(2, n + 2), "time": times,
-                         "lat": 42.8925 + rng.normal(0, 0.002, n),
-                         "lng": 20.8650 + rng.normal(0, 0.003, n),
-                         "category": rng.choice(["fight", "theft"], n), "count": 1})
+    frame = pd.DataFrame({"row": np.arange(2, n + 2), "time": times,
+                          "lat": 42.8938 + rng.normal(0, 0.002, n),
+                          "lng": 20.8652 + rng.normal(0, 0.003, n),
+                          "category": rng.choice(["fight", "theft"], n), "count": 1})
+    inside = default_area().contains_latlng(frame["lat"].to_numpy(), frame["lng"].to_numpy())
+    return frame[inside].reset_index(drop=True)  # accepted rows lie in the area
 
 
 @pytest.fixture(scope="module")
