@@ -57,12 +57,14 @@ def test_demo_map_works_offline_with_every_layer_and_legend(page, demo_map):
     radios = page.locator(".leaflet-control-layers-base label")
     colours = [radios.nth(i).inner_text().strip() for i in range(radios.count())]
     assert colours == ["Incidents per cell", "Hot spots (Gi*)",
+                       "Clusters and outliers (Local Moran)",
                        "Patrol and post hours, where officers are", "Coverage gaps"]
     labels = page.locator(".leaflet-control-layers-overlays label")
     names = [labels.nth(i).inner_text().strip() for i in range(labels.count())]
     assert names == ["River, streets and landmarks", "Fixed posts", "Suggested new posts",
                      "Study area"]
     legend_of = {"Incidents per cell": "incidents", "Hot spots (Gi*)": "hotspots",
+                 "Clusters and outliers (Local Moran)": "clusters",
                  "Patrol and post hours, where officers are": "presence", "Coverage gaps": "gaps",
                  "River, streets and landmarks": "context", "Fixed posts": "posts",
                  "Suggested new posts": "suggested"}
@@ -75,6 +77,11 @@ def test_demo_map_works_offline_with_every_layer_and_legend(page, demo_map):
                  if page.locator(f'#pm-legends [data-layer="{legend_of[c]}"]').count()]
         assert shown == [legend_of[name]]
     assert page.locator('#pm-legends [data-layer="gaps"] .pm-bicell').count() == 9
+    clusters = page.locator('#pm-legends [data-layer="clusters"]')
+    assert clusters.count() == 0  # only while its layer is chosen
+    radios.nth(colours.index("Clusters and outliers (Local Moran)")).locator("input").click()
+    assert clusters.locator(".pm-row").count() == 5  # four classes and "not significant"
+    assert "High among high" in clusters.inner_text()
     for i, name in enumerate(names):
         box = labels.nth(i).locator("input")
         before = box.is_checked()

@@ -71,13 +71,21 @@ def test_geometry_decodes_to_h3_boundaries_within_a_decimetre(res):
 
 def test_geometry_is_written_once_and_layers_hold_only_values(published, tmp_path):
     payload = map_payload(published)
-    assert set(payload["layers"]) == {"incidents", "hotspots", "presence", "gaps"}
+    assert set(payload["layers"]) == {"incidents", "hotspots", "clusters", "presence", "gaps"}
     for layer in payload["layers"].values():
         assert "coordinates" not in json.dumps(layer) and "geom" not in layer
         assert set(layer["values"]) == set(published.bands)
     page = render_map(published, tmp_path / "m.html").read_text(encoding="utf-8")
     assert page.count('"geom":') == 1
     assert "style_function" not in page and "L.geoJson" not in page
+
+
+def test_the_cluster_layer_is_the_published_classes(published):
+    layer = map_payload(published)["layers"]["clusters"]
+    names = [key.removeprefix("lisa_") for key in layer["classes"]]
+    for band in published.bands:
+        shown = [names[ord(ch) - 48] for ch in layer["values"][band]]
+        assert shown == [str(c) for c in published.clusters[band]]
 
 
 def test_suppressed_counts_never_reach_the_page(published):

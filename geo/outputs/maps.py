@@ -19,6 +19,7 @@ from geo.i18n import CATEGORIES, LANGUAGES, TEXT
 from geo.outputs.style import (
     AREA_COLOUR,
     BIVARIATE_COLOURS,
+    CLUSTER_COLOURS,
     COMPLEMENT_COLOUR,
     EMERGING_COLOURS,
     HOT_COLOURS,
@@ -102,6 +103,13 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
         "values": {b: "".join(chr(51 + int(v)) for v in published.hot_bin[b]) for b in bands},
         "colours": {str(k): v for k, v in HOT_COLOURS.items()},
     }
+    if published.clusters is not None:
+        classes = list(CLUSTER_COLOURS)
+        layers["clusters"] = {
+            "values": {b: "".join(chr(48 + classes.index(str(c))) for c in published.clusters[b])
+                       for b in bands},
+            "classes": [f"lisa_{c}" for c in classes],
+            "colours": list(CLUSTER_COLOURS.values())}
     if published.presence_hours is not None:
         values, breaks_, palette = {}, {}, {}
         for band in bands:

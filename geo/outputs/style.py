@@ -8,7 +8,7 @@ import mapclassify
 import numpy as np
 
 __all__ = ["INCIDENT_COLOURS", "PRESENCE_COLOURS", "SUPPRESSED_COLOUR", "COMPLEMENT_COLOUR",
-           "HOT_COLOURS",
+           "HOT_COLOURS", "CLUSTER_COLOURS",
            "BIVARIATE_COLOURS", "AREA_COLOUR", "POST_COLOUR", "PLAIN_TEXT", "class_breaks",
            "class_index"]
 
@@ -33,6 +33,9 @@ BIVARIATE_COLOURS = {
     "1-2": "#b0d5df", "2-2": "#ad9ea5", "3-2": "#985356",
     "1-3": "#64acbe", "2-3": "#627f8c", "3-3": "#574249",
 }
+CLUSTER_COLOURS = {"high-high": "#ca0020", "high-low": "#f4a582", "low-high": "#92c5de",
+                   "low-low": "#0571b0", "not significant": None}
+"""Local Moran classes: clusters in full colour, outliers in pale ones, the rest plain."""
 EMERGING_COLOURS = {
     "new hot spot": "#e31a1c", "consecutive hot spot": "#fd8d3c",
     "intensifying hot spot": "#800026", "persistent hot spot": "#bd0026",

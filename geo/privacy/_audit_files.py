@@ -44,7 +44,7 @@ _OPTIONAL_KEYS = {"context"}
 _CONTEXT_KEYS = {"scale", "source", "attribution", "features"}
 _CONTEXT_GROUPS = {"water": set(WATER_KINDS), "streets": set(STREET_KINDS),
                    "landmarks": set(LANDMARK_KINDS)}
-_LAYERS = {"incidents", "hotspots", "presence", "gaps", "emerging"}
+_LAYERS = {"incidents", "hotspots", "clusters", "presence", "gaps", "emerging"}
 _WORD = WORD
 
 

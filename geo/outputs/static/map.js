@@ -154,6 +154,9 @@
       var code = D.layers.gaps.values[S.band].charCodeAt(i) - 48;
       return D.layers.gaps.colours[code];
     },
+    clusters: function (i) {
+      return D.layers.clusters.colours[D.layers.clusters.values[S.band].charCodeAt(i) - 48];
+    },
     emerging: function (i) {
       var code = D.layers.emerging.values.charCodeAt(i) - 48;
       return code >= 0 ? D.layers.emerging.colours[code] : null;
@@ -205,7 +208,7 @@
   });
 
   var hexLayers = {};
-  ["incidents", "presence", "hotspots", "gaps", "emerging"].forEach(function (name) {
+  ["incidents", "presence", "hotspots", "clusters", "gaps", "emerging"].forEach(function (name) {
     if (D.layers[name]) { hexLayers[name] = new HexLayer(name); }
   });
 
@@ -379,6 +382,7 @@
   var colourLayers = [];  // [name key, layer], in control order
   if (hexLayers.incidents) { colourLayers.push(["layer_incidents", hexLayers.incidents]); }
   if (hexLayers.hotspots) { colourLayers.push(["layer_hotspots", hexLayers.hotspots]); }
+  if (hexLayers.clusters) { colourLayers.push(["layer_clusters", hexLayers.clusters]); }
   if (hexLayers.presence) { colourLayers.push(["layer_presence", hexLayers.presence]); }
   if (hexLayers.gaps) { colourLayers.push(["layer_gaps", hexLayers.gaps]); }
   if (hexLayers.emerging) { colourLayers.push(["layer_emerging", hexLayers.emerging]); }
@@ -573,6 +577,10 @@
       D.context.attribution.forEach(function (text) { rows.push(el("div", "pm-binote", text)); });
       return rows;
     },
+    clusters: function () {
+      var layer = D.layers.clusters;
+      return layer.classes.map(function (key, i) { return legendRow(layer.colours[i], tr(key)); });
+    },
     emerging: function () {
       var layer = D.layers.emerging;
       return layer.patterns.map(function (key, i) { return legendRow(layer.colours[i], tr(key)); })
@@ -586,7 +594,8 @@
     }
   };
   var legendLayers = [["incidents", hexLayers.incidents, "layer_incidents"],
-    ["hotspots", hexLayers.hotspots, "layer_hotspots"], ["presence", hexLayers.presence, "layer_presence"],
+    ["hotspots", hexLayers.hotspots, "layer_hotspots"],
+    ["clusters", hexLayers.clusters, "layer_clusters"], ["presence", hexLayers.presence, "layer_presence"],
     ["gaps", hexLayers.gaps, "layer_gaps"], ["emerging", hexLayers.emerging, "layer_emerging"],
     ["posts", D.posts.length ? postsLayer : null, "layer_posts"],
     ["context", D.context ? contextLayer : null, "layer_context"],
@@ -701,6 +710,10 @@
     tip.appendChild(table);
     var bin = D.layers.hotspots.values[S.band].charCodeAt(i) - 51;
     tip.appendChild(el("div", null, tr("hotspot") + ": " + tr("hot_" + bin)));
+    if (D.layers.clusters) {
+      var lisa = D.layers.clusters.values[S.band].charCodeAt(i) - 48;
+      tip.appendChild(el("div", null, tr("layer_clusters") + ": " + tr(D.layers.clusters.classes[lisa])));
+    }
     if (D.layers.emerging) {
       var pattern = D.layers.emerging.values.charCodeAt(i) - 48;
       tip.appendChild(el("div", null, tr("layer_emerging") + ": " +
