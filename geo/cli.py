@@ -431,6 +431,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return interrupted()
+    except ModuleNotFoundError as err:  # an install older than the code it runs
+        print(f"patrolmap: error: the library {err.name or 'a dependency'!r} is not installed; "
+              "install patrolmap again (in its folder: pip install .)", file=sys.stderr)
+        return 1
     except Exception as err:  # an internal error: still one line, never a traceback
         print(f"patrolmap: internal error: {type(err).__name__}: {_one_line(err)} "
               "(please report it)", file=sys.stderr)
@@ -593,25 +597,31 @@ def _guess_kind(table) -> str:
     return "incidents"
 
 
+def _checking_area(args):
+    """The area rows are checked against: ``--area FILE``, none for ``extent``, else the
+    bundled one."""
+    from geo.inputs.area import default_area, read_area
+
+    if args.area == "extent":
+        return None
+    if args.area:
+        return read_area(args.area, name=args.area_name, all_features=args.area_all)
+    if args.area_name or args.area_all:
+        msg = f"--area-{'name' if args.area_name else 'all'} needs --area FILE"
+        raise UsageError(msg)
+    return default_area()
+
+
 _NOT_TABLES = {".md", ".txt", ".toml", ".html", ".htm", ".pdf", ".png", ".json", ".log"}
 
 
 def _run_check(args) -> int:
     from geo._release import check_outputs
-    from geo.inputs.area import default_area, read_area
     from geo.inputs.readers import read_table
     from geo.inputs.validate import _CHECKS, rejects_names
 
     opts = _options(vars(args))
-    if args.area == "extent":
-        area = None
-    elif args.area:
-        area = read_area(args.area, name=args.area_name, all_features=args.area_all)
-    else:
-        if args.area_name or args.area_all:
-            msg = f"--area-{'name' if args.area_name else 'all'} needs --area FILE"
-            raise UsageError(msg)
-        area = default_area()
+    area = _checking_area(args)
     worst = 0
     names = rejects_names(args.files)
     if args.rejects_dir:
@@ -641,19 +651,10 @@ def _run_check(args) -> int:
 
 
 def _run_ingest(args) -> int:
-    from geo.inputs.area import default_area, read_area
     from geo.inputs.ingest import ingest_pings
 
     opts = _options(vars(args))
-    if args.area == "extent":
-        area = None
-    elif args.area:
-        area = read_area(args.area, name=args.area_name, all_features=args.area_all)
-    else:
-        if args.area_name or args.area_all:
-            msg = f"--area-{'name' if args.area_name else 'all'} needs --area FILE"
-            raise UsageError(msg)
-        area = default_area()
+    area = _checking_area(args)
     result = ingest_pings(args.files, args.out, area=area, options=opts, buckets=args.buckets,
                           on_file=None if args.quiet else
                           (lambda name: print(f"reading {name}", file=sys.stderr)))

@@ -248,3 +248,19 @@ def test_build_with_population_language_and_evaluation(tmp_path, capsys):
     assert main(["build", "--recipe", str(files["recipe"]), "--out", str(out),
                  "--population", str(tmp_path / "nope.csv")]) == 2
     assert "population file not found" in capsys.readouterr().err
+
+
+def test_a_missing_library_says_to_install_again(monkeypatch, capsys):
+    """An install older than its code (a library added since) is one line that says what to
+    do, not an internal error."""
+    import geo.cli
+
+    def demo(_args):
+        msg = "No module named 'babel'"
+        raise ModuleNotFoundError(msg, name="babel")
+
+    monkeypatch.setitem(geo.cli._COMMANDS, "demo", demo)
+    assert main(["demo"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'babel' is not installed" in err
+    assert "pip install ." in err and "internal error" not in err
