@@ -485,7 +485,7 @@ def _derive(settings: Settings, inputs: Inputs) -> DeriveSettings:
     existing = (tuple(map(tuple, posts[["lat", "lng"]].to_numpy(float)))
                 if posts is not None and len(posts) else None)
     return DeriveSettings(k_ring=settings.k_ring, inference=settings.inference,
-                          permutations=settings.permutations or 9_999,
+                          permutations=settings.permutations,
                           seed=settings.seed, new_posts=settings.new_posts,
                           posts_band=settings.posts_band, reach_m=settings.reach_m,
                           candidates=settings.candidates, existing=existing)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.analysis.clusters import local_moran
+from geo.analysis.clusters import default_permutations, local_moran
 from geo.analysis.figures import concentration_summary
 from geo.analysis.gaps import bivariate_classes
 from geo.analysis.hotspots import hot_spots
@@ -33,13 +33,18 @@ class DeriveSettings:
 
     k_ring: int = 1
     inference: str = "analytic"
-    permutations: int = 999
+    permutations: int | None = None
+    """None: as the analysis chooses, 9,999 up to 2,000 cells and 999 above."""
     seed: int | None = 2025
     new_posts: int = 2
     posts_band: str = "night"
     reach_m: float = 400.0
     candidates: tuple[tuple[float, float], ...] | None = None
     existing: tuple[tuple[float, float], ...] | None = None
+
+
+def _permutations(settings: DeriveSettings, cells: np.ndarray) -> int:
+    return settings.permutations or default_permutations(len(cells))
 
 
 def stand_in(values: np.ndarray, reason: np.ndarray, k: int) -> np.ndarray:
@@ -57,22 +62,20 @@ def hot_bins(counts: dict[str, np.ndarray], cells: np.ndarray, settings: DeriveS
              ) -> dict[str, np.ndarray]:
     """Gi* bins (-3..3) per band from stand-in counts."""
     return {band: hot_spots(values, cells, k_ring=settings.k_ring,
-                            inference=settings.inference, permutations=settings.permutations,
+                            inference=settings.inference,
+                            permutations=_permutations(settings, cells),
                             seed=settings.seed).frame["bin"].to_numpy().astype(np.int8)
             for band, values in counts.items()}
 
 
 def cluster_classes(counts: dict[str, np.ndarray], cells: np.ndarray,
-                    settings: DeriveSettings) -> tuple[dict[str, np.ndarray], list[str]]:
+                    settings: DeriveSettings) -> dict[str, np.ndarray]:
     """Local Moran's I classes (``high-high`` ... ``not significant``) per band from stand-in
-    counts, and the test's notes."""
-    out, notes = {}, []
-    for band, values in counts.items():
-        result = local_moran(values, cells, k_ring=settings.k_ring,
-                             permutations=settings.permutations, seed=settings.seed)
-        out[band] = result.frame["cls"].to_numpy(dtype=object)
-        notes.extend(f"{band}: {n}" for n in result.warnings)
-    return out, notes
+    counts."""
+    return {band: local_moran(values, cells, k_ring=settings.k_ring,
+                              permutations=_permutations(settings, cells),
+                              seed=settings.seed).frame["cls"].to_numpy(dtype=object)
+            for band, values in counts.items()}
 
 
 def smoothed_rates(counts: dict[str, np.ndarray], residents: np.ndarray

@@ -226,7 +226,7 @@ def _derive(table, draft, unpacked, derive, publish_rows) -> dict:
     stand_ins = {b: derived.stand_in(unpacked["incidents"][b], unpacked["reason"][b], k)
                  for b in bands}
     bins = derived.hot_bins(stand_ins, table.cells, derive)
-    clusters, _ = derived.cluster_classes(stand_ins, table.cells, derive)
+    clusters = derived.cluster_classes(stand_ins, table.cells, derive)
     frame = table.frame
     residents = (np.round(frame["population"].to_numpy(dtype=float), 1)
                  if "population" in frame else None)  # as published, so rates recompute
