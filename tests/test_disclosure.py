@@ -255,3 +255,23 @@ def test_a_pair_of_overlapping_releases_pins_nothing(seed, n, split, drop):
     lab2, val2 = published(p2, len(core2))
     assert p2.unprotected == 0
     assert oracle_pins([second, first], [core2, core1], [lab2, lab1], [val2, val1]) == []
+
+
+def test_ready_moves_certify_most_counts_and_every_certificate_holds():
+    """Transfers and rotations of one incident (and the cheapest hiding that makes one
+    possible) settle most targets without an integer program; each certificate the gate
+    keeps still gives every published number as labelled."""
+    rng = np.random.default_rng(8)
+    cells = [f"89{i:013x}" for i in range(30)]
+    spec = spec_of(cells)
+    core = cell_rows(spec) + area_rows(spec, week=True)
+    p = protect(spec, core, make_events(rng, cells, 260))
+    cert = p.certifier
+    assert p.unprotected == 0
+    assert len(cert.certs) >= 50
+    assert cert.solves < len(cert.certs) / 5
+    for t, (idx, val) in cert.certs.items():
+        assert cert.target_change(t, idx, val) != 0
+        assert cert.holds(idx, val)
+    ours, _ = attack(p.model)
+    assert ours == []

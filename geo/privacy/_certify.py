@@ -3,13 +3,16 @@
 A hidden count of 1..k-1 is safe when the published numbers allow at least two values for it.
 The gate proves that for each one with a *certificate*: a second set of atoms, differing from
 the truth, that gives every shown number, keeps every "fewer than k" count within 1..k-1 and
-every "not shown" count at k or more, and changes the protected count. The certificate is
-searched as a small integer program (scipy's HiGHS ``milp``) over the atoms of a few cells or
-a slice of the area atoms, everything else held at the truth: holding atoms fixed can only
-make the search harder, never accept a count the whole model would pin, so what is certified
-is certified for an attacker who solves the whole system. When no certificate exists, the same
-program may pick shown counts to hide (each at the cost of its value); those become "not
-shown", and the certificate proves the protection.
+every "not shown" count at k or more, and changes the protected count. Most certificates are
+*ready moves* of one incident between two cells or two slots (see
+:meth:`geo.privacy.disclosure._Neighbourhoods.swaps`), checked in the size of the move; where
+none fits, the cheapest such move that hiding a few shown counts makes possible is taken; and
+only then is a certificate searched as a small integer program (scipy's HiGHS ``milp``) over
+the atoms of a few cells or a slice of the area atoms, everything else held at the truth:
+holding atoms fixed can only make the search harder, never accept a count the whole model
+would pin, so what is certified is certified for an attacker who solves the whole system. When
+no certificate exists, the same program may pick shown counts to hide (each at the cost of its
+value); those become "not shown", and the certificate proves the protection.
 
 Certificates stay valid as more is hidden; one added number (a report figure) is kept only
 while every certificate still holds or can be found again without hiding anything.
@@ -47,6 +50,7 @@ class Certifier:
     certs: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     hideable: np.ndarray = None
     solves: int = 0
+    _by_atom: sp.csc_matrix | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         m = self.model
@@ -67,6 +71,8 @@ class Certifier:
         ``rows`` is the published row each one is, or refines."""
         true = matrix @ self.model.x
         self.targets = sp.vstack([self.targets, matrix]).tocsr()
+        self.targets.sum_duplicates()  # sorted columns per row: target_change reads them
+        self._by_atom = None
         self.target_true = np.r_[self.target_true, true]
         self.target_row = np.r_[self.target_row, rows]
         if risky is None:
@@ -87,24 +93,27 @@ class Certifier:
     # -------------------------------------------------------------- checking
 
     def holds(self, d_idx: np.ndarray, d_val: np.ndarray) -> bool:
-        """Whether atoms ``x + d`` give every published row as labelled."""
+        """Whether atoms ``x + d`` give every published row as labelled.
+
+        Only the rows the move touches are looked at (read straight from the column
+        arrays), so a check costs the size of the move, not of the model."""
         m = self.model
-        x = m.x[d_idx] + d_val
-        if (x < 0).any():
+        d_idx = np.asarray(d_idx, np.int64)
+        d_val = np.asarray(d_val)
+        if (m.x[d_idx] + d_val < 0).any():
             return False
-        change = m.A_csc[:, d_idx] @ d_val
-        new = m.true + change
-        label = m.label
-        lk = m.k
-        if (change[label == SHOWN] != 0).any():
+        if _column_change(m.L_csc, d_idx, d_val)[0].size:
             return False
+        rows, change = _column_change(m.A_csc, d_idx, d_val)
+        label = m.label[rows]
+        if (label == SHOWN).any():
+            return False
+        new, lk = m.true[rows] + change, m.k[rows]
         small = label == SMALL
         if ((new[small] < 0) | (new[small] > lk[small] - 1)).any():
             return False
         comp = label == COMPLEMENT
-        if (new[comp] < lk[comp]).any():
-            return False
-        return not (m.L_csc[:, d_idx] @ d_val != 0).any()
+        return not (new[comp] < lk[comp]).any()
 
     # -------------------------------------------------------------- search
 
@@ -194,12 +203,25 @@ class Certifier:
                 ) -> bool:
         """Find a certificate for target ``t`` in growing neighbourhoods; hide rows if allowed.
 
-        A neighbourhood is an array of atoms a search may move, or a ready move
-        ``(atoms, changes)`` that is only checked."""
+        A neighbourhood is an array of atoms a search may move, a ready move
+        ``(atoms, changes)`` that is only checked, or ``(atoms, changes, rows)``: a move that
+        holds once those rows are hidden (tried only when hiding is allowed)."""
         for variables in neighbourhoods:
+            if isinstance(variables, tuple) and len(variables) == 3:  # a move after hiding
+                idx, val, rows = variables
+                if not suppress or not self.target_change(t, idx, val):
+                    continue
+                before = self.model.label[rows].copy()
+                self.model.label[rows] = np.where(self.model.true[rows] == 0, SMALL,
+                                                  COMPLEMENT)
+                if self.holds(idx, val):
+                    self._record(t, idx, val)
+                    return True
+                self.model.label[rows] = before
+                continue
             if isinstance(variables, tuple):
                 idx, val = variables
-                if (self.targets[t][:, idx] @ val).any() and self.holds(idx, val):
+                if self.target_change(t, idx, val) and self.holds(idx, val):
                     self._record(t, idx, val)
                     return True
                 continue
@@ -218,9 +240,15 @@ class Certifier:
 
     def _record(self, t: int, idx: np.ndarray, val: np.ndarray) -> None:
         self.certs[t] = (idx, val)
-        moved = self.targets[:, idx] @ val
-        for other in np.flatnonzero(moved != 0):
+        for other in _column_change(self._targets_by_atom(), np.asarray(idx, np.int64),
+                                    np.asarray(val))[0]:
             self.certs.setdefault(int(other), (idx, val))
+
+    def _targets_by_atom(self) -> sp.csc_matrix:
+        """The targets by column (atoms), kept while the targets stay the same."""
+        if self._by_atom is None:
+            self._by_atom = self.targets.tocsc()
+        return self._by_atom
 
     # -------------------------------------------------------------- neighbourhoods
 
@@ -229,15 +257,30 @@ class Certifier:
         b = self._cell_block
         return (np.asarray(cells)[:, None] * b + np.arange(b)[None, :]).ravel()
 
+    def target_atoms(self, t: int) -> np.ndarray:
+        """Atoms of target ``t`` (read from the row arrays, without slicing)."""
+        tg = self.targets
+        return tg.indices[tg.indptr[t]:tg.indptr[t + 1]]
+
+    def target_change(self, t: int, idx: np.ndarray, val: np.ndarray) -> float:
+        """How much a move changes target ``t``."""
+        tg = self.targets
+        cols = tg.indices[tg.indptr[t]:tg.indptr[t + 1]]
+        data = tg.data[tg.indptr[t]:tg.indptr[t + 1]]
+        pos = np.searchsorted(cols, idx)
+        pos = np.minimum(pos, len(cols) - 1) if len(cols) else pos
+        hit = (cols[pos] == idx) if len(cols) else np.zeros(len(idx), bool)
+        return float((data[pos[hit]] * np.asarray(val)[hit]).sum())
+
     def target_cells(self, t: int) -> np.ndarray:
         """Cells holding atoms of target ``t``."""
-        cols = self.targets[t].indices
+        cols = self.target_atoms(t)
         cols = cols[cols < self.model.layout.n_y]
         return np.unique(cols // self._cell_block)
 
     def target_z(self, t: int) -> np.ndarray:
         """Area atoms of target ``t``."""
-        cols = self.targets[t].indices
+        cols = self.target_atoms(t)
         return cols[cols >= self.model.layout.n_y]
 
     # -------------------------------------------------------------- published extras
@@ -283,11 +326,29 @@ class Certifier:
                 self.certs = saved
                 keep = np.arange(n_before)
                 self.targets = self.targets[keep]
+                self._by_atom = None
                 self.target_true = self.target_true[keep]
                 self.target_row = self.target_row[keep]
                 self.risky = self.risky[keep]
                 return False
         return True
+
+
+def _column_change(matrix: sp.csc_matrix, cols: np.ndarray, values: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``matrix[:, cols] @ values`` changes and by how much (sparse, no slicing)."""
+    starts = matrix.indptr[cols]
+    lengths = matrix.indptr[cols + 1] - starts
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, np.int64), np.zeros(0)
+    shift = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+    at = shift + np.arange(total)
+    rows, inverse = np.unique(matrix.indices[at], return_inverse=True)
+    change = np.bincount(inverse, weights=matrix.data[at] * np.repeat(values, lengths),
+                         minlength=len(rows))
+    moved = change != 0
+    return rows[moved], change[moved]
 
 
 def unknown_rows(model: Model) -> np.ndarray:

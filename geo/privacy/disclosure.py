@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geo.privacy._certify import Certifier
+from geo.privacy._certify import COST, Certifier
 from geo.privacy.model import Model, build_model
 from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, UNKNOWN, ReleaseSpec
 
@@ -158,6 +158,11 @@ class _Neighbourhoods:
                                     for i in self.cell_rows], np.int64)
         self.n_keys = len(keys)
         self._areas_seen = -1
+        self._room_at = -1
+        self._contains_cache = None
+        self._cost_at = -1
+        self._hidden_at = -1
+        self._values_cache = None
 
     def _membership(self) -> np.ndarray:
         """Cells x named cell sets of the current release: which set each cell is in."""
@@ -168,20 +173,33 @@ class _Neighbourhoods:
             for j, cells in enumerate(spec.areas.values()):
                 member[[index[c] for c in cells], j] = True
             self._member, self._areas_seen = member, len(spec.areas)
+            _, group = np.unique(member, axis=0, return_inverse=True)
+            self._group = group.ravel()
         return self._member
 
+    def _hidden_state(self) -> int:
+        """How many cell counts are hidden: caches of hidden structure are kept while it
+        stays (counts are only ever hidden, never shown again, during a protection)."""
+        return int((self.model.label[self.cell_rows] != SHOWN).sum())
+
     def _hidden(self) -> np.ndarray:
-        m = self.model
-        hidden = np.zeros((len(m.layout.cells), self.n_keys))
-        mask = m.label[self.cell_rows] != SHOWN
-        hidden[self.cell_of_row[mask], self.col_of_row[mask]] = 1
-        return hidden
+        """Cells x (release, band): 1 where that cell count is not shown."""
+        state = self._hidden_state()
+        if self._hidden_at != state:
+            m = self.model
+            hidden = np.zeros((len(m.layout.cells), self.n_keys))
+            mask = m.label[self.cell_rows] != SHOWN
+            hidden[self.cell_of_row[mask], self.col_of_row[mask]] = 1
+            self._hidden_cache, self._hidden_at = hidden, state
+        return self._hidden_cache
 
     def _values(self) -> np.ndarray:
-        m = self.model
-        values = np.zeros((len(m.layout.cells), self.n_keys))
-        values[self.cell_of_row, self.col_of_row] = m.true[self.cell_rows]
-        return values
+        if self._values_cache is None:
+            m = self.model
+            values = np.zeros((len(m.layout.cells), self.n_keys))
+            values[self.cell_of_row, self.col_of_row] = m.true[self.cell_rows]
+            self._values_cache = values
+        return self._values_cache
 
     def partners(self, cells: np.ndarray, band_cols: np.ndarray) -> np.ndarray:
         """Other cells ranked by how much hidden structure they share with ``cells``."""
@@ -197,41 +215,198 @@ class _Neighbourhoods:
         order = np.argsort(-score, kind="stable")
         return order[: len(order) - len(cells)]
 
-    def swaps(self, t: int, cells: np.ndarray):
-        """Ready moves for a count of one cell: one incident to another calendar part or
-        category class, and one back in a cell that lies in the same named cell sets."""
-        cert, m = self.cert, self.model
-        lay = m.layout
-        member = self._membership()
-        same = np.flatnonzero((member == member[cells[0]]).all(axis=1))
-        same = same[same != cells[0]]
-        cols = cert.targets[t].indices
-        block = lay.n_cal * lay.n_filters
-        x = m.x
-        for col in cols[x[cols] > 0][:6]:
-            cell, rest = divmod(int(col), lay.n_parts * block)
-            part, cls = divmod(rest, block)
-            for other_cls in range(block):
-                if other_cls == cls:
-                    continue
-                mine_to = lay.y_index(cell, part, *divmod(other_cls, lay.n_filters))
-                partners = same[x[lay.y_index(same, part, *divmod(other_cls, lay.n_filters))]
-                                > 0][:4]
-                for c2 in partners:
-                    theirs_from = lay.y_index(c2, part, *divmod(other_cls, lay.n_filters))
-                    theirs_to = lay.y_index(c2, part, *divmod(cls, lay.n_filters))
-                    yield (np.array([col, mine_to, theirs_from, theirs_to]),
-                           np.array([-1, 1, -1, 1]))
+    def _room(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cells x (release, band): whether that cell count may go one down (``dec``) or one
+        up (``inc``) and keep its label: a "fewer than k" count stays within 0..k-1, a "not
+        shown" one at k or more, a shown one not at all. A cell with no such count (a
+        release without the cell) is free. Kept until the next count is hidden."""
+        state = self._hidden_state()
+        if self._room_at != state:
+            m = self.model
+            n = len(m.layout.cells)
+            dec = np.ones((n, self.n_keys), bool)
+            inc = np.ones((n, self.n_keys), bool)
+            rows = self.cell_rows
+            label, true, k = m.label[rows], m.true[rows], m.k[rows]
+            at = (self.cell_of_row, self.col_of_row)
+            dec[at] = ((label == SMALL) & (true >= 1)) | ((label == COMPLEMENT) & (true >= k + 1)) \
+                | (label == UNKNOWN)
+            inc[at] = ((label == SMALL) & (true <= k - 2)) | (label == COMPLEMENT) \
+                | (label == UNKNOWN)
+            self._room_cache, self._room_at = (dec, inc), state
+        return self._room_cache
 
-    def __call__(self, t: int, *, full: bool = True, quick: bool = False):
+    def _contains(self) -> np.ndarray:
+        """(release, band) x atom of a cell: which atoms each cell count adds up (the same
+        for every cell)."""
+        if self._contains_cache is None:
+            m = self.model
+            block = self.cert._cell_block
+            contains = np.zeros((self.n_keys, block), bool)
+            for j in range(self.n_keys):
+                row = self.cell_rows[np.flatnonzero(self.col_of_row == j)[0]]
+                cols = m.A.indices[m.A.indptr[row]:m.A.indptr[row + 1]]
+                cols = cols[cols < m.layout.n_y]
+                contains[j, cols % block] = True
+            self._contains_cache = contains
+        return self._contains_cache
+
+    def _slots(self, t: int, cells: np.ndarray):
+        """For a target of one cell: the cell block size, the cell, the cells a move may
+        pair it with (same named cell sets), the atoms by cell and slot, the target's
+        slots and a mask of them."""
+        m = self.model
+        block = self.cert._cell_block
+        cell = int(cells[0])
+        self._membership()
+        others = self._group == self._group[cell]
+        others[cell] = False
+        x = m.x[: m.layout.n_y].reshape(len(m.layout.cells), block)
+        cols = self.cert.target_atoms(t)
+        slots = cols[cols < m.layout.n_y] - cell * block
+        in_target = np.zeros(block, bool)
+        in_target[slots] = True
+        return block, cell, others, x, slots, in_target
+
+    def swaps(self, t: int, cells: np.ndarray, *, per_move: int = 3, most: int = 40):
+        """Ready moves for a count of one cell, a few atoms each, tried before any search.
+
+        With *slot* an atom's place in its cell (week part, calendar part, category class):
+
+        - a *transfer* moves one incident of a slot from this cell to another cell, or back;
+        - a *rotation* moves one incident from slot a to slot b in this cell and one from b
+          to a in another cell.
+
+        Both leave every whole-area count (totals, categories, week grid) as it was, and
+        the other cell lies in the same named cell sets, so area counts stay too. Partners
+        are picked where every cell count the move changes has room to change (see
+        :meth:`_room`); the certifier checks each move against every published row."""
+        block, cell, others, x, slots, in_target = self._slots(t, cells)
+        dec, inc = self._room()
+        contains = self._contains()
+        made = 0
+
+        def pick(mask):
+            found = np.flatnonzero(mask & others)
+            return found[:per_move]
+
+        for a in slots:
+            keys = contains[:, a]
+            if x[cell, a] > 0 and dec[cell, keys].all():
+                for c2 in pick(inc[:, keys].all(axis=1)):
+                    yield np.array([cell * block + a, c2 * block + a]), np.array([-1, 1])
+                    made += 1
+            if inc[cell, keys].all():
+                for c2 in pick(dec[:, keys].all(axis=1) & (x[:, a] > 0)):
+                    yield np.array([c2 * block + a, cell * block + a]), np.array([-1, 1])
+                    made += 1
+            if made >= most:
+                return
+        for a in slots[x[cell, slots] > 0]:
+            for b in np.flatnonzero(~in_target):
+                only_a = contains[:, a] & ~contains[:, b]
+                only_b = contains[:, b] & ~contains[:, a]
+                if not (dec[cell, only_a].all() and inc[cell, only_b].all()):
+                    continue
+                fits = inc[:, only_a].all(axis=1) & dec[:, only_b].all(axis=1) & (x[:, b] > 0)
+                for c2 in pick(fits):
+                    yield (np.array([cell * block + a, cell * block + b, c2 * block + b,
+                                     c2 * block + a]), np.array([-1, 1, -1, 1]))
+                    made += 1
+                if made >= most:
+                    return
+
+    def _hiding_cost(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cells x (release, band): what it costs to give that cell count room to go one down
+        (``dec``) or one up (``inc``) by hiding it: 0 where it has room, the count (as the
+        search weighs it, :data:`geo.privacy._certify.COST`) where hiding a shown count gives
+        room, infinite where nothing does (a count of this release already hidden at its
+        bound, or a count of an earlier release)."""
+        state = self._hidden_state()
+        if self._cost_at != state:
+            m = self.model
+            dec_ok, inc_ok = self._room()
+            dec = np.where(dec_ok, 0.0, np.inf)
+            inc = np.where(inc_ok, 0.0, np.inf)
+            rows = self.cell_rows
+            label, true, k = m.label[rows], m.true[rows], m.k[rows]
+            self.cert._sync_hideable()
+            free = (label == SHOWN) & self.cert.hideable[rows]
+            price = COST["cell"] * np.maximum(true, 1) + 0.01
+            at = (self.cell_of_row, self.col_of_row)
+            dec[at] = np.where(free & (true >= k + 1), price, dec[at])
+            inc[at] = np.where(free & ((true == 0) | (true >= k)), price, inc[at])
+            self._cost_cache, self._cost_at = (dec, inc), state
+            row_at = np.full((len(m.layout.cells), self.n_keys), -1, np.int64)
+            row_at[at] = rows
+            self._row_at = row_at
+        return self._cost_cache
+
+    def enabling(self, t: int, cells: np.ndarray):
+        """The cheapest transfer or rotation (see :meth:`swaps`) for a count of one cell that
+        hiding some shown cell counts makes possible: ``(atoms, changes, rows to hide)``,
+        or None. The certifier hides the rows, checks the move and takes it back if it fails."""
+        block, cell, others, x, slots, in_target = self._slots(t, cells)
+        dec, inc = self._hiding_cost()
+        contains = self._contains()
+        best = (np.inf, None)
+
+        def consider(own: float, cost: np.ndarray, usable: np.ndarray, make) -> None:
+            nonlocal best
+            cost = np.where(usable & others, cost, np.inf)
+            c2 = int(np.argmin(cost))
+            if own + cost[c2] < best[0]:
+                best = (own + cost[c2], make(c2))
+
+        for a in slots:
+            keys = contains[:, a]
+            if x[cell, a] > 0:
+                consider(dec[cell, keys].sum(), inc[:, keys].sum(axis=1), np.ones(len(x), bool),
+                         lambda c2, a=a, keys=keys: (np.array([cell * block + a, c2 * block + a]),
+                                                     np.array([-1, 1]), [(cell, keys, "dec"),
+                                                                         (c2, keys, "inc")]))
+            consider(inc[cell, keys].sum(), dec[:, keys].sum(axis=1), x[:, a] > 0,
+                     lambda c2, a=a, keys=keys: (np.array([c2 * block + a, cell * block + a]),
+                                                 np.array([-1, 1]), [(cell, keys, "inc"),
+                                                                     (c2, keys, "dec")]))
+        for a in slots[x[cell, slots] > 0]:
+            for b in np.flatnonzero(~in_target):
+                only_a = contains[:, a] & ~contains[:, b]
+                only_b = contains[:, b] & ~contains[:, a]
+                own = dec[cell, only_a].sum() + inc[cell, only_b].sum()
+                if not np.isfinite(own):
+                    continue
+                consider(own, inc[:, only_a].sum(axis=1) + dec[:, only_b].sum(axis=1),
+                         x[:, b] > 0,
+                         lambda c2, a=a, b=b, only_a=only_a, only_b=only_b: (
+                             np.array([cell * block + a, cell * block + b, c2 * block + b,
+                                       c2 * block + a]), np.array([-1, 1, -1, 1]),
+                             [(cell, only_a, "dec"), (cell, only_b, "inc"),
+                              (c2, only_a, "inc"), (c2, only_b, "dec")]))
+        if best[1] is None or not np.isfinite(best[0]):
+            return None
+        idx, val, needs = best[1]
+        hide = []
+        for c, keys, way in needs:
+            cost = (dec if way == "dec" else inc)[c]
+            for j in np.flatnonzero(keys & (cost > 0)):
+                hide.append(int(self._row_at[c, j]))
+        return idx, val, np.unique(np.array(hide, np.int64))
+
+    def __call__(self, t: int, *, full: bool = True, quick: bool = False,
+                 hide: bool = False):
         """Neighbourhoods for target ``t``, smallest first; ``quick``: only small ones (an
         optional figure is left out rather than searched for long)."""
         cert, m = self.cert, self.model
         lay = m.layout
         cells = cert.target_cells(t)
         z = cert.target_z(t)
-        if len(cells) == 1 and not len(z) and lay.n_cal * lay.n_filters > 1:
+        if len(cells) == 1 and not len(z):
             yield from self.swaps(t, cells)
+            if hide:
+                found = self.enabling(t, cells)
+                if found is not None:
+                    yield found
         parent = m.rows[int(cert.target_row[t])] if cert.target_row[t] >= 0 else {}
         band_cols = np.array([j for (rel, band), j in self.col_of.items()
                               if band == parent.get("band")], np.int64)
@@ -335,7 +510,7 @@ def protect(spec: ReleaseSpec, core: list[dict], events: pd.DataFrame, *,
             progress(n, len(pending))
         if int(t) in cert.certs:
             continue
-        if not cert.certify(int(t), hoods(int(t)), suppress=True):
+        if not cert.certify(int(t), hoods(int(t), hide=True), suppress=True):
             unprotected += 1
     protection = Protection(core=model.label[:n_core].copy(), extras=[], model=model,
                             certifier=cert, revised=revised, joined=joined,
