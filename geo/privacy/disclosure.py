@@ -175,6 +175,7 @@ class _Neighbourhoods:
             self._member, self._areas_seen = member, len(spec.areas)
             _, group = np.unique(member, axis=0, return_inverse=True)
             self._group = group.ravel()
+            self._members = {}
         return self._member
 
     def _hidden_state(self) -> int:
@@ -258,15 +259,28 @@ class _Neighbourhoods:
         m = self.model
         block = self.cert._cell_block
         cell = int(cells[0])
-        self._membership()
-        others = self._group == self._group[cell]
-        others[cell] = False
+        others = self._partner_pool(cell)
         x = m.x[: m.layout.n_y].reshape(len(m.layout.cells), block)
         cols = self.cert.target_atoms(t)
         slots = cols[cols < m.layout.n_y] - cell * block
         in_target = np.zeros(block, bool)
         in_target[slots] = True
         return block, cell, others, x, slots, in_target
+
+    def _partner_pool(self, cell: int, size: int = 256) -> np.ndarray:
+        """Cells a one-incident move may pair with ``cell``: those in the same named cell
+        sets, at most ``size`` of them spread evenly over the group (the same for the same
+        cell every run), so a move is looked for in time independent of the area's size."""
+        self._membership()
+        g = int(self._group[cell])
+        if g not in self._members:
+            self._members[g] = np.flatnonzero(self._group == g)
+        members = self._members[g]
+        if len(members) > size + 1:
+            start = int(np.searchsorted(members, cell))
+            members = members[(start + 1 + np.arange(size) * (len(members) // size))
+                              % len(members)]
+        return members[members != cell]
 
     def swaps(self, t: int, cells: np.ndarray, *, per_move: int = 3, most: int = 40):
         """Ready moves for a count of one cell, a few atoms each, tried before any search.
@@ -281,23 +295,23 @@ class _Neighbourhoods:
         the other cell lies in the same named cell sets, so area counts stay too. Partners
         are picked where every cell count the move changes has room to change (see
         :meth:`_room`); the certifier checks each move against every published row."""
-        block, cell, others, x, slots, in_target = self._slots(t, cells)
+        block, cell, pool, x, slots, in_target = self._slots(t, cells)
         dec, inc = self._room()
         contains = self._contains()
+        p_dec, p_inc, p_x = dec[pool], inc[pool], x[pool]
         made = 0
 
         def pick(mask):
-            found = np.flatnonzero(mask & others)
-            return found[:per_move]
+            return pool[np.flatnonzero(mask)[:per_move]]
 
         for a in slots:
             keys = contains[:, a]
             if x[cell, a] > 0 and dec[cell, keys].all():
-                for c2 in pick(inc[:, keys].all(axis=1)):
+                for c2 in pick(p_inc[:, keys].all(axis=1)):
                     yield np.array([cell * block + a, c2 * block + a]), np.array([-1, 1])
                     made += 1
             if inc[cell, keys].all():
-                for c2 in pick(dec[:, keys].all(axis=1) & (x[:, a] > 0)):
+                for c2 in pick(p_dec[:, keys].all(axis=1) & (p_x[:, a] > 0)):
                     yield np.array([c2 * block + a, cell * block + a]), np.array([-1, 1])
                     made += 1
             if made >= most:
@@ -308,7 +322,8 @@ class _Neighbourhoods:
                 only_b = contains[:, b] & ~contains[:, a]
                 if not (dec[cell, only_a].all() and inc[cell, only_b].all()):
                     continue
-                fits = inc[:, only_a].all(axis=1) & dec[:, only_b].all(axis=1) & (x[:, b] > 0)
+                fits = (p_inc[:, only_a].all(axis=1) & p_dec[:, only_b].all(axis=1)
+                        & (p_x[:, b] > 0))
                 for c2 in pick(fits):
                     yield (np.array([cell * block + a, cell * block + b, c2 * block + b,
                                      c2 * block + a]), np.array([-1, 1, -1, 1]))
@@ -346,26 +361,29 @@ class _Neighbourhoods:
         """The cheapest transfer or rotation (see :meth:`swaps`) for a count of one cell that
         hiding some shown cell counts makes possible: ``(atoms, changes, rows to hide)``,
         or None. The certifier hides the rows, checks the move and takes it back if it fails."""
-        block, cell, others, x, slots, in_target = self._slots(t, cells)
+        block, cell, pool, x, slots, in_target = self._slots(t, cells)
         dec, inc = self._hiding_cost()
         contains = self._contains()
+        p_dec, p_inc, p_x = dec[pool], inc[pool], x[pool]
         best = (np.inf, None)
 
         def consider(own: float, cost: np.ndarray, usable: np.ndarray, make) -> None:
             nonlocal best
-            cost = np.where(usable & others, cost, np.inf)
-            c2 = int(np.argmin(cost))
-            if own + cost[c2] < best[0]:
-                best = (own + cost[c2], make(c2))
+            if not len(pool):
+                return
+            cost = np.where(usable, cost, np.inf)
+            j = int(np.argmin(cost))
+            if own + cost[j] < best[0]:
+                best = (own + cost[j], make(int(pool[j])))
 
         for a in slots:
             keys = contains[:, a]
             if x[cell, a] > 0:
-                consider(dec[cell, keys].sum(), inc[:, keys].sum(axis=1), np.ones(len(x), bool),
+                consider(dec[cell, keys].sum(), p_inc[:, keys].sum(axis=1), True,
                          lambda c2, a=a, keys=keys: (np.array([cell * block + a, c2 * block + a]),
                                                      np.array([-1, 1]), [(cell, keys, "dec"),
                                                                          (c2, keys, "inc")]))
-            consider(inc[cell, keys].sum(), dec[:, keys].sum(axis=1), x[:, a] > 0,
+            consider(inc[cell, keys].sum(), p_dec[:, keys].sum(axis=1), p_x[:, a] > 0,
                      lambda c2, a=a, keys=keys: (np.array([c2 * block + a, cell * block + a]),
                                                  np.array([-1, 1]), [(cell, keys, "inc"),
                                                                      (c2, keys, "dec")]))
@@ -376,8 +394,8 @@ class _Neighbourhoods:
                 own = dec[cell, only_a].sum() + inc[cell, only_b].sum()
                 if not np.isfinite(own):
                     continue
-                consider(own, inc[:, only_a].sum(axis=1) + dec[:, only_b].sum(axis=1),
-                         x[:, b] > 0,
+                consider(own, p_inc[:, only_a].sum(axis=1) + p_dec[:, only_b].sum(axis=1),
+                         p_x[:, b] > 0,
                          lambda c2, a=a, b=b, only_a=only_a, only_b=only_b: (
                              np.array([cell * block + a, cell * block + b, c2 * block + b,
                                        c2 * block + a]), np.array([-1, 1, -1, 1]),
