@@ -217,6 +217,16 @@ class _Local:
             atoms = np.r_[atoms, np.arange(self.n_y, self.model.layout.n)]
         return atoms
 
+    def _around(self, i: int):
+        """The atoms that move for target ``i``, the published rows and link rows they touch
+        (each as a matrix over those atoms, and their indices)."""
+        atoms = self._atoms(i)
+        sub = self.A[:, atoms]
+        rows = np.unique(sub.indices)
+        links = self.L[:, atoms]
+        l_rows = np.unique(links.indices)
+        return atoms, sub[rows], rows, links[l_rows], l_rows
+
     def whole_point(self, cons, n: int) -> bool:
         """Find one set of whole atoms that gives every published number (kept for
         :meth:`second_whole_value`); False when none is found in time."""
@@ -234,16 +244,11 @@ class _Local:
         """Whether whole atoms near the whole point give target ``i`` a second value (one
         more or one less): then the published numbers allow two values, and it is not
         pinned. Found or not, nothing is claimed beyond what a point shows."""
-        atoms = self._atoms(i)
-        sub = self.A[:, atoms]
-        rows = np.unique(sub.indices)
-        sub = sub[rows]
-        links = self.L[:, atoms]
-        l_rows = np.unique(links.indices)
+        atoms, sub, rows, links, l_rows = self._around(i)
         goal = self.targets[i][:, atoms]
         cons = [LinearConstraint(sub, self.whole_lo[rows], self.whole_hi[rows])]
-        if len(l_rows):
-            cons.append(LinearConstraint(links[l_rows], 0, 0))
+        if links.shape[0]:
+            cons.append(LinearConstraint(links, 0, 0))
         bounds = Bounds(-self.whole[atoms], np.inf)
         for step in (1.0, -1.0):
             res = milp(np.zeros(len(atoms)), integrality=np.ones(len(atoms)), bounds=bounds,
@@ -257,21 +262,15 @@ class _Local:
         """Values of every target at the points found by pushing target ``i`` up, then down."""
         from scipy.optimize import linprog
 
-        atoms = self._atoms(i)
-        sub = self.A[:, atoms]
-        rows = np.unique(sub.indices)
-        sub = sub[rows]
-        links = self.L[:, atoms]
-        l_rows = np.unique(links.indices)
-        links = links[l_rows]
+        atoms, sub, rows, links, l_rows = self._around(i)
         goal = self.targets[i][:, atoms].toarray().ravel()
         capped = np.isfinite(self.slack_hi[rows])
         bounded = sp.vstack([sub[capped], -sub]).tocsr()
         limits = np.r_[self.slack_hi[rows][capped], -self.slack_lo[rows]]
         for sign in (-1.0, 1.0):
             res = linprog(sign * goal, A_ub=bounded, b_ub=limits,
-                          A_eq=links if len(l_rows) else None,
-                          b_eq=self.link[l_rows] if len(l_rows) else None,
+                          A_eq=links if links.shape[0] else None,
+                          b_eq=self.link[l_rows] if links.shape[0] else None,
                           bounds=np.c_[-self.point[atoms], np.full(len(atoms), np.inf)],
                           method="highs")
             if res.status != 0:
