@@ -11,6 +11,8 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo import i18n
 from geo.analysis.cells import area_to_cells
@@ -343,3 +345,23 @@ def test_the_audit_fails_a_tampered_layer(layered, case):
     change, message = TAMPERED[case]
     problems = audit_map(_retell(result.map_path, change)).problems
     assert any(message in p for p in problems), problems
+
+
+@given(st.lists(st.tuples(st.floats(0, 5000, allow_nan=False), st.floats(0, 20000)),
+                min_size=1, max_size=60))
+@settings(max_examples=60, deadline=None)
+def test_rates_and_residents_keep_their_published_values(pairs):
+    """Rates as hundredths and residents as tenths lose nothing of the published values
+    (rounded to 0.01 and 0.1), and a rate is missing exactly where no one lives."""
+    from geo.outputs.maps import _rates_layer
+
+    residents = np.round(np.array([p[1] for p in pairs]), 1)
+    rates = np.where(residents > 0, np.round([p[0] for p in pairs], 2), np.nan)
+    layer = _rates_layer({"all": rates}, residents)
+    values = layer["values"]["all"]
+    assert [v is None for v in values] == (residents == 0).tolist()
+    shown = np.array([np.nan if v is None else v / 100 for v in values])
+    np.testing.assert_allclose(shown, rates, atol=1e-9, equal_nan=True)
+    np.testing.assert_allclose(np.array(layer["residents"]) / 10, residents, atol=1e-9)
+    assert all(isinstance(v, int) for v in layer["residents"])
+    assert len(layer["palette"]["all"]) == len(layer["breaks"]["all"]) <= 5
