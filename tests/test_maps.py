@@ -175,7 +175,8 @@ def test_emerging_patterns_and_suggested_posts_reach_the_page(tmp_path):
 
 def build_layered(folder, *, lang: str = "en"):
     """A community build of two months of the sample with residents (none in two res-8
-    parents), 40 reported patrol visits and coverage in Serbian; returns the build result."""
+    parents), 40 reported patrol visits and coverage in Serbian, with its own release ledger;
+    returns the build result."""
     from geo.analysis.cells import cells_to_str
     from geo.pipeline import build, load_inputs
     from geo.sample import write_sample
@@ -197,8 +198,10 @@ def build_layered(folder, *, lang: str = "en"):
                   "duration": 15}).to_csv(visits, index=False)
     inputs = load_inputs(files["incidents"], patrols=[files["patrols"]], posts=[files["posts"]],
                          population=population, patrol_points=[visits])
+    # its own ledger, so that no other test's release of the area is published beside it
     return build(inputs, folder / "maps" / "layers.html", synthetic=True, report_pdf=False,
-                 lang=lang, settings=Settings(language="sr", permutations=99))
+                 lang=lang, settings=Settings(language="sr", permutations=99),
+                 ledger=folder / "ledger.sqlite")
 
 
 VISITS = 40
