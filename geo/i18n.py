@@ -263,6 +263,99 @@ TEXT: dict[str, dict[str, str]] = {
                        "sr-Latn": "Žarišta u nastajanju", "sq": "Pika të nxehta në zhvillim"},
     "layer_suggested": {"en": "Suggested new posts", "sr-Cyrl": "Предложени нови пунктови",
                         "sr-Latn": "Predloženi novi punktovi", "sq": "Poste të reja të propozuara"},
+    # the map's reported visits, rates and language coverage, and which coverage it shows
+    "layer_visits": {"en": "Reported patrol visits per cell",
+                     "sr-Cyrl": "Пријављене посете патрола по ћелији",
+                     "sr-Latn": "Prijavljene posete patrola po ćeliji",
+                     "sq": "Vizita të raportuara të patrullave për qelizë"},
+    "visits_tip": {"en": "Reported patrol visits: {n}", "sr-Cyrl": "Пријављене посете патрола: {n}",
+                   "sr-Latn": "Prijavljene posete patrola: {n}",
+                   "sq": "Vizita të raportuara të patrullave: {n}"},
+    "visits_note": {"en": "Visits patrols reported, counted by cell: patrol data, not incidents.",
+                    "sr-Cyrl": "Посете које су патроле пријавиле, бројане по ћелији: подаци о "
+                               "патролама, не инциденти.",
+                    "sr-Latn": "Posete koje su patrole prijavile, brojane po ćeliji: podaci o "
+                               "patrolama, ne incidenti.",
+                    "sq": "Vizitat që patrullat raportuan, të numëruara për qelizë: të dhëna "
+                          "patrullimi, jo incidente."},
+    "layer_rates": {"en": "Incidents per 1,000 residents (smoothed)",
+                    "sr-Cyrl": "Инциденти на 1.000 становника (изглађено)",
+                    "sr-Latn": "Incidenti na 1.000 stanovnika (izglađeno)",
+                    "sq": "Incidente për 1 000 banorë (të zbutura)"},
+    "rate_tip": {"en": "{rate} per 1,000 residents; {residents} residents",
+                 "sr-Cyrl": "{rate} на 1.000 становника; {residents} становника",
+                 "sr-Latn": "{rate} na 1.000 stanovnika; {residents} stanovnika",
+                 "sq": "{rate} për 1 000 banorë; {residents} banorë"},
+    "rate_no_residents": {"en": "No residents: no rate", "sr-Cyrl": "Нема становника: нема стопе",
+                          "sr-Latn": "Nema stanovnika: nema stope",
+                          "sq": "Pa banorë: pa normë"},
+    "rate_caveat": {
+        "en": "Residents are the wrong denominator at night and for visitors: the people about "
+              "then are visitors, workers and night-life, not the residents asleep at home. "
+              "Where few people live, a rate is pulled towards the area's rate.",
+        "sr-Cyrl": "Становници су погрешан именилац ноћу и за посетиоце: тада су напољу "
+                   "посетиоци, радници и ноћни живот, а не становници који спавају код куће. "
+                   "Где живи мало људи, стопа је приближена стопи целог подручја.",
+        "sr-Latn": "Stanovnici su pogrešan imenilac noću i za posetioce: tada su napolju "
+                   "posetioci, radnici i noćni život, a ne stanovnici koji spavaju kod kuće. "
+                   "Gde živi malo ljudi, stopa je približena stopi celog područja.",
+        "sq": "Banorët janë emëruesi i gabuar natën dhe për vizitorët: atëherë jashtë janë "
+              "vizitorë, punëtorë dhe jeta e natës, jo banorët që flenë në shtëpi. Ku jetojnë "
+              "pak njerëz, norma afrohet me normën e gjithë zonës.",
+    },
+    "layer_language": {"en": "Reach of posts whose officers speak {language}",
+                       "sr-Cyrl": "Домет пунктова са полицајцима који говоре {language}",
+                       "sr-Latn": "Domet punktova sa policajcima koji govore {language}",
+                       "sq": "Rrezja e posteve me policë që flasin {language}"},
+    "language_tip": {"en": "Within reach of a post with officers who speak {language}",
+                     "sr-Cyrl": "У домету пункта са полицајцима који говоре {language}",
+                     "sr-Latn": "U dometu punkta sa policajcima koji govore {language}",
+                     "sq": "Brenda rrezes së një posti me policë që flasin {language}"},
+    "language_share": {
+        "en": "Within reach of a post with officers who speak {language}, {band}: {share} of "
+              "incidents",
+        "sr-Cyrl": "У домету пункта са полицајцима који говоре {language}, {band}: {share} "
+                   "инцидената",
+        "sr-Latn": "U dometu punkta sa policajcima koji govore {language}, {band}: {share} "
+                   "incidenata",
+        "sq": "Brenda rrezes së një posti me policë që flasin {language}, {band}: {share} e "
+              "incidenteve",
+    },
+    "language_share_hidden": {
+        "en": "Within reach of a post with officers who speak {language}, {band}: share of "
+              "incidents not shown",
+        "sr-Cyrl": "У домету пункта са полицајцима који говоре {language}, {band}: удео "
+                   "инцидената није приказан",
+        "sr-Latn": "U dometu punkta sa policajcima koji govore {language}, {band}: udeo "
+                   "incidenata nije prikazan",
+        "sq": "Brenda rrezes së një posti me policë që flasin {language}, {band}: pjesa e "
+              "incidenteve nuk shfaqet",
+    },
+    "language_sr": {"en": "Serbian", "sr-Cyrl": "српски", "sr-Latn": "srpski", "sq": "serbisht"},
+    "language_sq": {"en": "Albanian", "sr-Cyrl": "албански", "sr-Latn": "albanski",
+                    "sq": "shqip"},
+    "language_en": {"en": "English", "sr-Cyrl": "енглески", "sr-Latn": "engleski",
+                    "sq": "anglisht"},
+    "suggested_name": {"en": "Suggested post {rank}", "sr-Cyrl": "Предложени пункт {rank}",
+                       "sr-Latn": "Predloženi punkt {rank}", "sq": "Posti i propozuar {rank}"},
+    "suggested_coverage": {
+        "en": "Coverage by fixed posts, {band}: share of incidents within {m} m of a post",
+        "sr-Cyrl": "Покривеност сталним пунктовима, {band}: удео инцидената до {m} m од пункта",
+        "sr-Latn": "Pokrivenost stalnim punktovima, {band}: udeo incidenata do {m} m od punkta",
+        "sq": "Mbulimi nga postet fikse, {band}: pjesa e incidenteve deri në {m} m nga një post",
+    },
+    "suggested_change": {"en": "+{rank}: {before} → {after}",
+                         "sr-Cyrl": "+{rank}: {before} → {after}",
+                         "sr-Latn": "+{rank}: {before} → {after}",
+                         "sq": "+{rank}: {before} → {after}"},
+    "gap_tip": {"en": "Need / presence (patrol and post hours), {band}",
+                "sr-Cyrl": "Потреба / присуство (сати патрола и пунктова), {band}",
+                "sr-Latn": "Potreba / prisustvo (sati patrola i punktova), {band}",
+                "sq": "Nevoja / prania (orë patrullash dhe postesh), {band}"},
+    "gap_presence": {"en": "Presence: patrol and post hours, {band}",
+                     "sr-Cyrl": "Присуство: сати патрола и пунктова, {band}",
+                     "sr-Latn": "Prisustvo: sati patrola i punktova, {band}",
+                     "sq": "Prania: orë patrullash dhe postesh, {band}"},
     "suggested_post": {"en": "Suggested post {rank}: coverage {before} → {after}",
                        "sr-Cyrl": "Предложени пункт {rank}: покривеност {before} → {after}",
                        "sr-Latn": "Predloženi punkt {rank}: pokrivenost {before} → {after}",

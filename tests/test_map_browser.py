@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import h3
 import pytest
 
 from geo.cli import main
@@ -330,3 +331,201 @@ def test_an_osm_extract_draws_streets_water_and_labels_offline(page, tmp_path, i
       .map((n) => n.textContent)""")
     assert "Школа Свети Сава" in texts
     assert "© OpenStreetMap contributors" in page.inner_text(".leaflet-control-attribution")
+
+
+# ---------------------------------------------------------------- visits, rates, language, print
+
+@pytest.fixture(scope="module")
+def layered_map(tmp_path_factory) -> tuple[Path, dict]:
+    """A page with reported visits, rates and coverage in Serbian, and its data block."""
+    from test_maps import _page_data, build_layered
+
+    result = build_layered(tmp_path_factory.mktemp("layered"))
+    return result.map_path, _page_data(result.map_path)
+
+
+def _centres(data: dict) -> list[tuple[float, float]]:
+    """Cell centres (lat, lng) as the page decodes them."""
+    geom, lat, lng, out = data["geom"], 0, 0, []
+    for i in range(geom["n"]):
+        lat += geom["c"][2 * i]
+        lng += geom["c"][2 * i + 1]
+        out.append((lat / geom["scale"], lng / geom["scale"]))
+    return out
+
+
+def _hover(page, latlng) -> str:
+    """Move the pointer onto a cell's centre and read the tooltip."""
+    point = page.evaluate("""(ll) => {
+      const p = window.patrolmap.map.latLngToContainerPoint(ll); return [p.x, p.y];
+    }""", list(latlng))
+    page.mouse.move(point[0] + 0.5, point[1] + 0.5)
+    page.mouse.move(*point)
+    return page.inner_text("#pm-tip")
+
+
+def _choose(page, label: str) -> None:
+    page.locator(".leaflet-control-layers-base label", has_text=label).locator("input").click()
+
+
+def _number(value: float) -> str:
+    """A number as the page writes it in English (at most one decimal)."""
+    text = f"{value:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+_PAINTED = """() => Object.keys(window.patrolmap.layers).filter(
+  (n) => window.patrolmap.map.hasLayer(window.patrolmap.layers[n]))"""
+_COLOURS = """(name) => window.patrolmap.layers[name]._canvas.getAttribute('data-colours')"""
+
+
+def test_reported_visits_layer_has_its_legend_and_tooltip(page, layered_map):
+    path, data = layered_map
+    _open(page, path)
+    layer = data["layers"]["visits"]
+    busiest = max(range(data["geom"]["n"]), key=lambda i: layer["values"]["all"][i])
+    _choose(page, "Reported patrol visits per cell")
+    assert page.evaluate(_PAINTED) == ["visits"]
+    legend = page.locator('#pm-legends [data-layer="visits"]')
+    assert legend.locator(".pm-row").count() == len(layer["breaks"]["all"]) + 1  # and "0"
+    assert "Reported patrol visits per cell" in legend.inner_text()
+    assert "patrol data, not incidents" in legend.inner_text()
+    assert set(page.evaluate(_COLOURS, "visits").split(",")) <= set(layer["palette"]["all"])
+    tip = _hover(page, _centres(data)[busiest])
+    assert f"Reported patrol visits: {layer['values']['all'][busiest]}" in tip
+    page.select_option("#pm-lang", "sr-Cyrl")
+    assert "Пријављене посете патрола по ћелији" in legend.inner_text()
+    assert "Пријављене посете патрола:" in _hover(page, _centres(data)[busiest])
+    assert page.errors == [] and page.requests == []
+
+
+def test_rates_layer_has_breaks_no_data_the_caveat_and_a_tooltip(page, layered_map):
+    path, data = layered_map
+    _open(page, path)
+    layer = data["layers"]["rates"]
+    rates, residents = layer["values"]["all"], layer["residents"]
+    lived = max((i for i in range(len(rates)) if rates[i] is not None), key=lambda i: rates[i])
+    _choose(page, "Incidents per 1,000 residents (smoothed)")
+    assert page.evaluate(_PAINTED) == ["rates"]
+    legend = page.locator('#pm-legends [data-layer="rates"]').inner_text()
+    assert "Incidents per 1,000 residents (smoothed)" in legend
+    assert "No residents: no rate" in legend
+    assert "wrong denominator at night and for visitors" in legend
+    assert f"–{_number(layer['breaks']['all'][-1])}" in legend
+    assert layer["no_data_colour"] in page.evaluate(_COLOURS, "rates").split(",")
+    tip = _hover(page, _centres(data)[lived])
+    assert (f"{_number(rates[lived] / 100)} per 1,000 residents; "
+            f"{int(residents[lived] / 10 + 0.5):,} residents") in tip
+    page.select_option("#pm-lang", "sr-Cyrl")
+    legend = page.locator('#pm-legends [data-layer="rates"]').inner_text()
+    assert "Инциденти на 1.000 становника (изглађено)" in legend
+    assert "погрешан именилац ноћу" in legend
+    assert "на 1.000 становника" in _hover(page, _centres(data)[lived])
+    assert page.errors == []
+
+
+def _language_box(page):
+    return page.locator(".leaflet-control-layers-overlays label",
+                        has_text="officers speak").locator("input")
+
+
+def test_coverage_in_serbian_is_an_overlay_with_its_share_per_band(page, layered_map):
+    path, data = layered_map
+    _open(page, path)
+    share = data["coverage"]["share"]
+    box = _language_box(page)
+    assert not box.is_checked()  # off at first
+    assert page.locator('#pm-legends [data-layer="language"]').count() == 0
+    box.click()
+    legend = page.locator('#pm-legends [data-layer="language"]')
+    assert legend.locator("b").inner_text() == "Reach of posts whose officers speak Serbian"
+    page.click('#pm-switch button[data-band="night"]')
+    assert share["night"] is not None
+    assert legend.locator(".pm-row").inner_text() == (
+        "Within reach of a post with officers who speak Serbian, Night (22–06): "
+        f"{share['night']} % of incidents")
+    assert page.evaluate("""() => window.patrolmap.language._canvas
+      .getAttribute('data-colours')""") == data["coverage"]["colour"]
+    from geo.privacy.release import expand_spec
+
+    cells = [h3.latlng_to_cell(a, b, data["meta"]["methods"]["res"]) for a, b in _centres(data)]
+    covered = set(expand_spec(data["release"]["spec"], cells)["areas"]["covered_lang_night"])
+    inside = next(i for i, c in enumerate(cells) if c in covered)
+    outside = next(i for i, c in enumerate(cells) if c not in covered)
+    line = "Within reach of a post with officers who speak Serbian, Night (22–06)"
+    assert line in _hover(page, _centres(data)[inside])
+    assert line not in _hover(page, _centres(data)[outside])
+    page.select_option("#pm-lang", "sr-Cyrl")
+    assert "полицајцима који говоре српски, Ноћ (22–06)" in legend.inner_text()
+    assert page.errors == []
+
+
+def test_a_hidden_language_share_says_not_shown(page, layered_map, tmp_path):
+    from test_maps import _retell
+
+    path, _ = layered_map
+    hidden = tmp_path / "hidden.html"
+    hidden.write_text(_retell(path, lambda d: d["coverage"]["share"].update(night=None)),
+                      encoding="utf-8")
+    _open(page, hidden)
+    _language_box(page).click()
+    page.click('#pm-switch button[data-band="night"]')
+    text = page.inner_text('#pm-legends [data-layer="language"]')
+    assert "Night (22–06): share of incidents not shown" in text and "%" not in text
+
+
+def test_coverage_words_say_which_presence_and_band(page, demo_map):
+    _open(page, demo_map)
+    page.locator(".leaflet-control-layers-overlays label", has_text="Suggested new posts") \
+        .locator("input").click()
+    legend = page.inner_text('#pm-legends [data-layer="suggested"]')
+    assert "Coverage by fixed posts, Night (22–06): share of incidents within 400 m" in legend
+    assert re.search(r"\+1: (\d+ %|–) → (\d+ %|–)", legend)
+    _choose(page, "Coverage gaps")
+    assert "Presence: patrol and post hours, All hours" in page.inner_text(
+        '#pm-legends [data-layer="gaps"]')
+    page.click('#pm-switch button[data-band="night"]')
+    tip = _hover(page, (42.8938, 20.8652))
+    assert "Need / presence (patrol and post hours), Night (22–06): " in tip
+    page.select_option("#pm-lang", "sr-Cyrl")
+    assert "Покривеност сталним пунктовима, Ноћ (22–06)" in page.inner_text(
+        '#pm-legends [data-layer="suggested"]')
+
+
+SHOTS = Path("/tmp/maps-shots")
+
+
+def test_printing_shows_the_map_title_legend_and_note_without_controls(page, layered_map):
+    path, _ = layered_map
+    _open(page, path)
+    _choose(page, "Incidents per 1,000 residents (smoothed)")
+    page.emulate_media(media="print")
+    page.evaluate("() => window.patrolmap.fitPrint(true)")  # what "beforeprint" does
+    for control in (".leaflet-control-layers", "#pm-switch", ".pm-buttons",
+                    ".leaflet-control-zoom", "#pm-methods", "#pm-tip"):
+        assert page.locator(control).is_hidden(), control
+    size = page.viewport_size
+    for panel in ("#pm-title", "#pm-legends", "#pm-note"):
+        box = page.locator(panel).bounding_box()
+        assert page.locator(panel).is_visible() and box is not None, panel
+        assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= size["width"] \
+            and box["y"] + box["height"] <= size["height"], panel
+    assert "wrong denominator" in page.inner_text("#pm-legends")
+    assert page.evaluate(_PAINTED) == ["rates"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "print_rates.png"))
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(pdf))
+    assert len(reader.pages) == 1  # the whole map on one landscape page
+    width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    assert width > height
+    text = reader.pages[0].extract_text()
+    assert "Incidents per 1,000 residents" in text and "North Mitrovica" in text
+    assert "Time" not in text.split()  # the band and language switch stay off paper
+    page.emulate_media(media="screen")
+    assert page.locator("#pm-switch").is_visible()

@@ -11,6 +11,8 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo import i18n
 from geo.analysis.cells import area_to_cells
@@ -167,3 +169,202 @@ def test_emerging_patterns_and_suggested_posts_reach_the_page(tmp_path):
         from geo.outputs.maps import _pattern_key
 
         assert _pattern_key(pattern) in i18n.TEXT
+
+
+# ---------------------------------------------------------------- visits, rates, language
+
+def build_layered(folder, *, lang: str = "en"):
+    """A community build of two months of the sample with residents (none in two res-8
+    parents), 40 reported patrol visits and coverage in Serbian, with its own release ledger;
+    returns the build result."""
+    from geo.analysis.cells import cells_to_str
+    from geo.pipeline import build, load_inputs
+    from geo.sample import write_sample
+
+    files = write_sample(folder / "sample", days=61, start="2025-05-01")
+    parents = sorted({h3.cell_to_parent(c, 8) for c in cells_to_str(area_to_cells(AREA, res=9))})
+    rng = np.random.default_rng(4)
+    residents = rng.integers(100, 2500, len(parents))
+    residents[:2] = 0
+    population = folder / "kontur_population.csv"
+    pd.DataFrame({"h3": parents, "population": residents}).to_csv(population, index=False)
+    visits = folder / "reported_visits.csv"
+    n = VISITS
+    pd.DataFrame({"unit": ["P1", "P2"] * (n // 2),
+                  "lat": 42.8938 + rng.normal(0, 0.002, n),
+                  "lon": 20.8652 + rng.normal(0, 0.003, n),
+                  "time": pd.Timestamp("2025-05-03 21:10") + pd.to_timedelta(
+                      rng.integers(0, 50 * 86400, n), unit="s"),
+                  "duration": 15}).to_csv(visits, index=False)
+    inputs = load_inputs(files["incidents"], patrols=[files["patrols"]], posts=[files["posts"]],
+                         population=population, patrol_points=[visits])
+    # its own ledger, so that no other test's release of the area is published beside it
+    return build(inputs, folder / "maps" / "layers.html", synthetic=True, report_pdf=False,
+                 lang=lang, settings=Settings(language="sr", permutations=99),
+                 ledger=folder / "ledger.sqlite")
+
+
+VISITS = 40
+
+
+@pytest.fixture(scope="module")
+def layered(tmp_path_factory):
+    result = build_layered(tmp_path_factory.mktemp("layered"))
+    return result, map_payload(result.published)
+
+
+def _page_data(path) -> dict:
+    from geo._page import MAP_DATA
+
+    return json.loads(MAP_DATA.findall(path.read_text(encoding="utf-8"))[0])
+
+
+def test_reported_visits_are_a_colour_layer_of_whole_visits_per_cell(layered):
+    from geo.outputs.style import VISIT_COLOURS, class_breaks
+
+    result, payload = layered
+    layer = payload["layers"]["visits"]
+    published = result.published
+    assert set(layer) == {"values", "breaks", "palette"}
+    for band in published.bands:
+        assert layer["values"][band] == published.reported_visits[band].tolist()
+        assert layer["breaks"][band] == class_breaks(published.reported_visits[band])
+        assert layer["palette"][band] == list(VISIT_COLOURS[-len(layer["breaks"][band]):])
+    inside = sum(layer["values"]["all"])
+    assert 0.8 * VISITS <= inside <= VISITS  # a few random visits fall outside the area
+    assert sum(sum(layer["values"][b]) for b in ("day", "evening", "night")) == inside
+
+
+def test_rates_are_hundredths_of_the_published_rates_and_none_without_residents(layered):
+    result, payload = layered
+    layer = payload["layers"]["rates"]
+    published = result.published
+    residents = np.asarray(layer["residents"]) / 10
+    np.testing.assert_allclose(residents, published.residents, atol=0.05)
+    assert (residents == 0).sum() >= 1 and (residents > 0).sum() >= 10
+    for band in published.bands:
+        values = layer["values"][band]
+        assert [v is None for v in values] == (residents == 0).tolist()
+        shown = np.array([np.nan if v is None else v / 100 for v in values])
+        np.testing.assert_allclose(shown, published.rates[band], atol=0.005, equal_nan=True)
+        breaks = layer["breaks"][band]
+        assert breaks == sorted(breaks) and np.isfinite(breaks).all()
+        assert breaks[-1] == pytest.approx(np.nanmax(published.rates[band]))
+    assert layer["no_data_colour"] == "#ffffff"
+
+
+def test_language_coverage_is_the_released_cells_and_the_reports_share(layered):
+    from geo.privacy.release import expand_spec
+
+    result, payload = layered
+    coverage = payload["coverage"]
+    assert coverage["language"] == "sr" and set(coverage["share"]) == set(result.published.bands)
+    figures = result.published.report.figures
+    for band, share in coverage["share"].items():
+        expected = figures[band]["coverage_lang"]
+        assert share == (None if expected is None else round(expected * 100))
+    assert any(share is not None for share in coverage["share"].values())
+    cells = list(result.published.cell_ids())
+    areas = expand_spec(payload["release"]["spec"], cells)["areas"]
+    frame = result.analysis.table.frame
+    for band in result.published.bands:
+        mask = frame[f"covered_lang_{band}"].to_numpy(bool)
+        assert set(areas[f"covered_lang_{band}"]) == set(np.asarray(cells)[mask])
+    assert result.published.area_share("covered_lang_all", "nowhere") is None
+    assert result.published.area_share("no such area", "all") is None
+
+
+def test_without_residents_visits_or_a_language_the_layers_are_absent(published):
+    payload = map_payload(published)
+    assert not {"visits", "rates"} & set(payload["layers"])
+    assert payload["coverage"] is None
+
+
+def _retell(path, change) -> str:
+    """The page at ``path`` with its data block changed by ``change``, in the renderer's own
+    frame (so only the data differ)."""
+    import html as html_module
+
+    from geo._page import MAP_LANG, MAP_TITLE, map_page
+    from geo.outputs.maps import _json_for_script
+
+    text = path.read_text(encoding="utf-8")
+    data = _page_data(path)
+    change(data)
+    return map_page(html_module.unescape(MAP_TITLE.findall(text)[0]), MAP_LANG.findall(text)[0],
+                    _json_for_script(data))
+
+
+def _first_lived(data) -> int:
+    return next(i for i, r in enumerate(data["layers"]["rates"]["residents"]) if r > 0)
+
+
+def _first_empty(data) -> int:
+    return data["layers"]["rates"]["residents"].index(0)
+
+
+def _first_shown_share(data) -> str:
+    return next(b for b, s in data["coverage"]["share"].items() if s is not None)
+
+
+TAMPERED = {
+    "rate": (lambda d: d["layers"]["rates"]["values"]["all"].__setitem__(
+        _first_lived(d), d["layers"]["rates"]["values"]["all"][_first_lived(d)] + 150),
+        "not the smoothed rates"),
+    "residents": (lambda d: d["layers"]["rates"]["residents"].__setitem__(
+        _first_lived(d), d["layers"]["rates"]["residents"][_first_lived(d)] * 3),
+        "not the smoothed rates"),
+    "rate without residents": (lambda d: d["layers"]["rates"]["values"]["night"].__setitem__(
+        _first_empty(d), 1234), "for a cell without residents"),
+    "key in a layer": (lambda d: d["layers"]["visits"].__setitem__("lat", [42.89]),
+                       "holds other keys"),
+    "key on the page": (lambda d: d.__setitem__("points", [[42.8938, 20.8652]]),
+                        "unexpected data keys"),
+    "fractional visits": (lambda d: d["layers"]["visits"]["values"]["all"].__setitem__(0, 0.5),
+                          "reported visits layer"),
+    "share": (lambda d: d["coverage"]["share"].__setitem__(
+        _first_shown_share(d), d["coverage"]["share"][_first_shown_share(d)] + 3),
+        "published count over the total"),
+    "language": (lambda d: d["coverage"].__setitem__("language", "Serbian at Kralja Petra 12"),
+                 "not the renderer's"),
+}
+
+
+def test_the_page_with_every_new_layer_passes_the_audit(layered):
+    from geo.privacy._audit_files import audit_map
+
+    result, _ = layered
+    found = audit_map(result.map_path.read_text(encoding="utf-8"))
+    assert found.problems == []
+    data = _page_data(result.map_path)
+    assert {"visits", "rates"} <= set(data["layers"]) and data["coverage"]["language"] == "sr"
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERED))
+def test_the_audit_fails_a_tampered_layer(layered, case):
+    from geo.privacy._audit_files import audit_map
+
+    result, _ = layered
+    change, message = TAMPERED[case]
+    problems = audit_map(_retell(result.map_path, change)).problems
+    assert any(message in p for p in problems), problems
+
+
+@given(st.lists(st.tuples(st.floats(0, 5000, allow_nan=False), st.floats(0, 20000)),
+                min_size=1, max_size=60))
+@settings(max_examples=60, deadline=None)
+def test_rates_and_residents_keep_their_published_values(pairs):
+    """Rates as hundredths and residents as tenths lose nothing of the published values
+    (rounded to 0.01 and 0.1), and a rate is missing exactly where no one lives."""
+    from geo.outputs.maps import _rates_layer
+
+    residents = np.round(np.array([p[1] for p in pairs]), 1)
+    rates = np.where(residents > 0, np.round([p[0] for p in pairs], 2), np.nan)
+    layer = _rates_layer({"all": rates}, residents)
+    values = layer["values"]["all"]
+    assert [v is None for v in values] == (residents == 0).tolist()
+    shown = np.array([np.nan if v is None else v / 100 for v in values])
+    np.testing.assert_allclose(shown, rates, atol=1e-9, equal_nan=True)
+    np.testing.assert_allclose(np.array(layer["residents"]) / 10, residents, atol=1e-9)
+    assert all(isinstance(v, int) for v in layer["residents"])
+    assert len(layer["palette"]["all"]) == len(layer["breaks"]["all"]) <= 5

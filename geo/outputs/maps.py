@@ -9,6 +9,7 @@ leaves the page unless basemap tiles are asked for.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import h3
@@ -24,10 +25,14 @@ from geo.outputs.style import (
     EMERGING_COLOURS,
     HOT_COLOURS,
     INCIDENT_COLOURS,
+    LANGUAGE_COLOUR,
+    NO_DATA_COLOUR,
     POST_COLOUR,
     PRESENCE_COLOURS,
+    RATE_COLOURS,
     SUGGESTED_COLOUR,
     SUPPRESSED_COLOUR,
+    VISIT_COLOURS,
     class_breaks,
     palette_for,
 )
@@ -38,6 +43,8 @@ __all__ = ["render_map", "map_payload", "encode_cells"]
 SCALE = 1_000_000
 LANGUAGE_NAMES = {"en": "English", "sr-Cyrl": "Српски", "sr-Latn": "Srpski", "sq": "Shqip"}
 DEFAULT_VISIBLE = ("layer_incidents", "layer_posts", "layer_area")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+"""A language the page names: an ISO 639 code (``sr``, ``sq``, ``rom``), nothing longer."""
 
 
 def encode_cells(cells: np.ndarray) -> dict:
@@ -111,13 +118,11 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
             "classes": [f"lisa_{c}" for c in classes],
             "colours": list(CLUSTER_COLOURS.values())}
     if published.presence_hours is not None:
-        values, breaks_, palette = {}, {}, {}
-        for band in bands:
-            hours = published.presence_hours[band]
-            values[band] = np.round(hours * 10).astype(int).tolist()
-            breaks_[band] = class_breaks(hours)
-            palette[band] = palette_for(breaks_[band], PRESENCE_COLOURS)
-        layers["presence"] = {"values": values, "breaks": breaks_, "palette": palette}
+        layers["presence"] = _classed(published.presence_hours, PRESENCE_COLOURS, tenths=True)
+    if published.reported_visits is not None:
+        layers["visits"] = _classed(published.reported_visits, VISIT_COLOURS)
+    if published.rates is not None and published.residents is not None:
+        layers["rates"] = _rates_layer(published.rates, published.residents)
     if published.gap_class is not None:
         codes = {}
         for band in bands:
@@ -154,6 +159,7 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
                        "before": _percent(s.coverage_before), "band": s.band,
                        "after": _percent(s.coverage_after), "reach": round(s.reach_m)}
                       for s in published.suggested],
+        "coverage": _coverage(published),
         "visible": list(DEFAULT_VISIBLE),
         "style": {"area": AREA_COLOUR, "post": POST_COLOUR, "suggested": SUGGESTED_COLOUR},
         "categories": {
@@ -174,6 +180,49 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
         encoded["near"] = [-1 if i is None else i for i in found]
         payload["context"] = encoded
     return payload
+
+
+def _classed(values: dict[str, np.ndarray], colours: tuple[str, ...], *, tenths: bool = False
+             ) -> dict:
+    """A colour layer of non-negative values per band: the values (as tenths with
+    ``tenths``, so they stay integers), class breaks and a palette per band."""
+    scale = 10 if tenths else 1
+    out: dict = {"values": {}, "breaks": {}, "palette": {}}
+    for band, band_values in values.items():
+        out["values"][band] = np.round(np.asarray(band_values, float) * scale).astype(int).tolist()
+        out["breaks"][band] = class_breaks(band_values)
+        out["palette"][band] = palette_for(out["breaks"][band], colours)
+    return out
+
+
+def _rates_layer(rates: dict[str, np.ndarray], residents: np.ndarray) -> dict:
+    """Smoothed incidents per 1,000 residents as hundredths (None where no one lives), with
+    the residents as tenths: the published values exactly, so the audit can compute the
+    rates again from the page's counts and residents."""
+    out: dict = {"values": {}, "breaks": {}, "palette": {}}
+    for band, band_rates in rates.items():
+        hundredths = np.round(np.asarray(band_rates, float) * 100)
+        out["values"][band] = [None if not np.isfinite(v) else int(v) for v in hundredths]
+        out["breaks"][band] = class_breaks(band_rates)
+        out["palette"][band] = palette_for(out["breaks"][band], RATE_COLOURS)
+    out["residents"] = np.round(np.asarray(residents, float) * 10).astype(int).tolist()
+    out["no_data_colour"] = NO_DATA_COLOUR
+    return out
+
+
+def _coverage(published: PublishedCells) -> dict | None:
+    """Coverage in the chosen language: its code and, per band, the percentage of the band's
+    incidents in the cells within reach of a post staffed in the band by officers who speak
+    it (None where hidden). The cells are the release's ``covered_lang_<band>`` sets, which
+    the page holds already in its release record."""
+    code = published.language
+    areas = published.release.get("spec", {}).get("areas", {})
+    if not code or not LANGUAGE_CODE.match(code) or \
+            not any(f"covered_lang_{b}" in areas for b in published.bands):
+        return None
+    return {"language": code, "colour": LANGUAGE_COLOUR,
+            "share": {b: _percent(published.area_share(f"covered_lang_{b}", b))
+                      for b in published.bands if f"covered_lang_{b}" in areas}}
 
 
 def _percent(share: float | None) -> int | None:

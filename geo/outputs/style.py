@@ -8,7 +8,8 @@ import mapclassify
 import numpy as np
 
 __all__ = ["INCIDENT_COLOURS", "PRESENCE_COLOURS", "SUPPRESSED_COLOUR", "COMPLEMENT_COLOUR",
-           "HOT_COLOURS", "CLUSTER_COLOURS",
+           "HOT_COLOURS", "CLUSTER_COLOURS", "VISIT_COLOURS", "RATE_COLOURS", "NO_DATA_COLOUR",
+           "LANGUAGE_COLOUR",
            "BIVARIATE_COLOURS", "AREA_COLOUR", "POST_COLOUR", "PLAIN_TEXT", "class_breaks",
            "class_index"]
 
@@ -20,6 +21,14 @@ INCIDENT_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
 """Five reds, light to dark (ColorBrewer Reds)."""
 PRESENCE_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 """Five blues, light to dark (ColorBrewer Blues)."""
+VISIT_COLOURS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
+"""Five purples, light to dark (ColorBrewer Purples): patrol visits, not incidents."""
+RATE_COLOURS = ("#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603")
+"""Five oranges, light to dark (ColorBrewer Oranges): incidents per residents, not counts."""
+NO_DATA_COLOUR = "#ffffff"
+"""White (with the hatching of "no data") where a rate has no residents to divide by."""
+LANGUAGE_COLOUR = "#111111"
+"""Near-black hatching for cells within reach of a post speaking the chosen language."""
 SUPPRESSED_COLOUR = "#bdbdbd"
 """Grey for "fewer than k"."""
 COMPLEMENT_COLOUR = "#e3e3e3"

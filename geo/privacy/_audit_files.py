@@ -29,6 +29,7 @@ from geo._page import MAP_DATA, MAP_LANG, MAP_TITLE, encode_context, map_page, r
 from geo._text import WORD
 from geo.i18n import CATEGORIES, LANGUAGES, TEXT
 from geo.inputs.context import LANDMARK_KINDS, STREET_KINDS, WATER_KINDS, bundled_context
+from geo.privacy.release import COMPLEMENT, SHOWN, SMALL
 
 __all__ = ["Finding", "audit_map", "audit_report", "audit_png", "audit_pdf", "audit_gis",
            "MAX_RES"]
@@ -39,12 +40,23 @@ _DEGREES = re.compile(r"\d{1,3}\s*°\s*\d{1,2}\s*['′]|(?<![\w.])-?\d{1,3}\.\d{
                       r"\d{1,3}\.\d{3,}\s*°?\s*[NSEW](?![a-z])")
 _MAP_KEYS = {"lang", "languages", "language_names", "i18n", "title", "note", "area_names",
              "geom", "area", "bands", "layers", "posts", "suggested", "visible", "style",
-             "categories", "release", "meta", "view", "tiles"}
+             "categories", "release", "meta", "view", "tiles", "coverage"}
 _OPTIONAL_KEYS = {"context"}
 _CONTEXT_KEYS = {"scale", "source", "attribution", "features"}
 _CONTEXT_GROUPS = {"water": set(WATER_KINDS), "streets": set(STREET_KINDS),
                    "landmarks": set(LANDMARK_KINDS)}
-_LAYERS = {"incidents", "hotspots", "clusters", "presence", "gaps", "emerging"}
+_LAYER_KEYS = {
+    "incidents": {"values", "breaks", "palette", "suppressed_colour", "complement_colour"},
+    "hotspots": {"values", "colours"}, "clusters": {"values", "classes", "colours"},
+    "presence": {"values", "breaks", "palette"}, "gaps": {"values", "colours"},
+    "emerging": {"values", "patterns", "colours"}, "visits": {"values", "breaks", "palette"},
+    "rates": {"values", "breaks", "palette", "residents", "no_data_colour"},
+}
+"""Each layer the renderer writes, and the keys it holds: nothing else may ride along."""
+_LAYERS = set(_LAYER_KEYS)
+_COVERAGE_KEYS = {"language", "colour", "share"}
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+_COLOUR = re.compile(r"^#[0-9a-f]{6}$")
 _WORD = WORD
 
 
@@ -157,6 +169,10 @@ def _check_map_data(data: dict, found: Finding) -> None:
         found.problems.append("the page's words are not the package's own")
     if set(data["layers"]) - _LAYERS:
         found.problems.append(f"unknown layers: {sorted(set(data['layers']) - _LAYERS)}")
+    for name, layer in data["layers"].items():
+        if name in _LAYER_KEYS and (not isinstance(layer, dict) or set(layer) != _LAYER_KEYS[name]):
+            found.problems.append(f"the {name} layer holds other keys than the renderer's")
+            return
     cells, ok = _cells_of(data["geom"], res)
     if not ok:
         found.problems.append("a shape in the data is not an H3 cell")
@@ -184,9 +200,94 @@ def _check_map_data(data: dict, found: Finding) -> None:
         if max(abs(centre[0] - site["lat"]), abs(centre[1] - site["lng"])) > 1e-5:
             found.problems.append("a suggested post that is not at a cell centre")
             break
+    bands = [str(b.get("key")) for b in data["bands"]]
+    if "visits" in data["layers"]:
+        _check_visits(data["layers"]["visits"], bands, len(cells), found)
+    if "rates" in data["layers"]:
+        _check_rates(data["layers"]["rates"], values, bands, k, len(cells), found)
+    if data["coverage"] is not None:
+        _check_coverage(data["coverage"], release, meta.get("totals", {}), bands, found)
     found.release, found.cells, found.cell_values = release, cells, values
     found.notes.append(f"{len(cells):,} cells, k={k}, {len(data['posts'])} declared fixed "
                        "posts")
+
+
+def _whole(values: object, n: int) -> bool:
+    """A list of ``n`` whole numbers of zero or more."""
+    return (isinstance(values, list) and len(values) == n and
+            all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values))
+
+
+def _classes_ok(layer: dict, bands: list[str]) -> bool:
+    """Class breaks (numbers) and palettes (colours) for exactly the page's bands."""
+    breaks, palette = layer["breaks"], layer["palette"]
+    return (isinstance(breaks, dict) and isinstance(palette, dict)
+            and set(breaks) == set(palette) == set(bands)
+            and all(isinstance(b, (int, float)) for v in breaks.values() for b in v)
+            and all(isinstance(c, str) and _COLOUR.match(c) for v in palette.values() for c in v))
+
+
+def _check_visits(layer: dict, bands: list[str], n: int, found: Finding) -> None:
+    """Reported patrol visits: per band one whole number per cell (patrol data, by cell)."""
+    values = layer["values"]
+    if not isinstance(values, dict) or set(values) != set(bands) or \
+            not all(_whole(v, n) for v in values.values()) or not _classes_ok(layer, bands):
+        found.problems.append("the reported visits layer is not one whole number per cell "
+                              "and band with its classes")
+
+
+def _check_rates(layer: dict, incidents: dict, bands: list[str], k: int, n: int,
+                 found: Finding) -> None:
+    """Smoothed rates: none where the page gives no residents, and each one the empirical
+    Bayes rate of the page's own counts (hidden ones at their stand-ins) and residents."""
+    from geo.privacy.derived import smoothed_rates, stand_in
+
+    values, residents = layer["values"], layer["residents"]
+    if not _whole(residents, n) or not isinstance(values, dict) or set(values) != set(bands) \
+            or not _classes_ok(layer, bands) or not isinstance(layer["no_data_colour"], str) \
+            or not all(isinstance(v, list) and len(v) == n and all(
+                x is None or (isinstance(x, int) and x >= 0) for x in v) for v in values.values()):
+        found.problems.append("the rates layer is not one rate (or none) per cell and band "
+                              "with residents per cell and its classes")
+        return
+    people = np.asarray(residents, dtype=float) / 10
+    for band in bands:
+        given = np.array([np.nan if v is None else v / 100 for v in values[band]])
+        if (np.isnan(given) != (people == 0)).any():
+            found.problems.append(f"a rate in band {band} for a cell without residents, or "
+                                  "none for a cell with them")
+            continue
+        codes = np.asarray(incidents.get(band, []), dtype=float)
+        if found.restricted or len(codes) != n:
+            continue  # an analyst's rates are of the exact counts; a bad band is reported
+        reason = np.where(codes == -1, SMALL, np.where(codes == -2, COMPLEMENT, SHOWN))
+        expected = smoothed_rates({band: stand_in(codes, reason, k)}, people)[band]
+        if not np.allclose(given, expected, rtol=0, atol=0.006, equal_nan=True):
+            found.problems.append(f"the rates in band {band} are not the smoothed rates of "
+                                  "the page's own counts and residents")
+
+
+def _check_coverage(coverage: object, release: dict, totals: dict, bands: list[str],
+                    found: Finding) -> None:
+    """Coverage in a language: a language code, and per band the percentage of incidents in
+    the release's ``covered_lang_<band>`` cells, as its published row and total give it."""
+    if not isinstance(coverage, dict) or set(coverage) != _COVERAGE_KEYS or \
+            not _LANGUAGE_CODE.match(str(coverage["language"])) or \
+            not _COLOUR.match(str(coverage["colour"])) or not isinstance(coverage["share"], dict) \
+            or not set(coverage["share"]) <= set(bands):
+        found.problems.append("a language coverage entry that is not the renderer's")
+        return
+    areas = release.get("spec", {}).get("areas", {})
+    shown = {(row.get("area"), row.get("band")): value for row, label, value in zip(
+        release.get("rows", []), release.get("labels", []), release.get("shown", []),
+        strict=False) if row.get("t") == "area" and "part" not in row and label == SHOWN}
+    for band, share in coverage["share"].items():
+        name = f"covered_lang_{band}"
+        count, total = shown.get((name, band)), totals.get(band)
+        expected = None if count is None or not total else round(count / total * 100)
+        if name not in areas or share != expected:
+            found.problems.append(f"the share of incidents within reach in the language, "
+                                  f"band {band}, is not its published count over the total")
 
 
 def _check_context(context: object, found: Finding) -> None:

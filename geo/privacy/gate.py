@@ -166,6 +166,19 @@ class PublishedCells:
                 "labels": [rec["labels"][i] for i in keep],
                 "shown": [rec["shown"][i] for i in keep], "epsilon": rec["epsilon"]}
 
+    def area_share(self, area: str, band: str) -> float | None:
+        """The share of the band's incidents in one of the release's cell sets (such as
+        ``covered_lang_night``), from the published row of that set and the band's total;
+        None when either is hidden or the set is not in the release."""
+        total = self.totals.get(band)
+        for row, label, shown in zip(self.release.get("rows", ()),
+                                     self.release.get("labels", ()),
+                                     self.release.get("shown", ()), strict=True):
+            if (row.get("t") == "area" and row.get("area") == area and row.get("band") == band
+                    and "part" not in row):
+                return shown / total if label == SHOWN and total and shown is not None else None
+        return None
+
     def category_label(self, index: int, lang: str) -> str:
         """The name of a published category group in ``lang``."""
         labels = self.category_labels[index] if index < len(self.category_labels) else {}

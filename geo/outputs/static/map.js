@@ -11,7 +11,7 @@
   var map = L.map("pm-map", {preferCanvas: true, zoomControl: true, zoomSnap: 0.25});
   // fixed drawing order, whatever is switched on when: context under the cells (the cells'
   // canvases sit in Leaflet's overlay pane, 400), then the outline, posts and labels
-  [["pm-context", 350], ["pm-area", 450], ["pm-posts", 460], ["pm-suggested", 470],
+  [["pm-context", 350], ["pm-lang", 420], ["pm-area", 450], ["pm-posts", 460], ["pm-suggested", 470],
    ["pm-labels", 480]].forEach(function (pane) {
     map.createPane(pane[0]).style.zIndex = pane[1];
   });
@@ -29,11 +29,18 @@
   }
   L.control.scale().addTo(map);
   // the first view: the whole area, clear of the title (top) and the controls (right)
-  var wide = map.getContainer().clientWidth >= 700;
-  map.fitBounds(D.view, wide ? {paddingTopLeft: [20, 80], paddingBottomRight: [300, 20]}
-    : {paddingTopLeft: [8, 70], paddingBottomRight: [8, 8]});
+  function fitView(printing) {
+    var wide = map.getContainer().clientWidth >= 700;
+    var padding = !wide ? {paddingTopLeft: [8, 70], paddingBottomRight: [8, 8]}
+      : printing ? {paddingTopLeft: [10, 70], paddingBottomRight: [260, 10]}
+      : {paddingTopLeft: [20, 80], paddingBottomRight: [300, 20]};
+    padding.animate = false;
+    map.fitBounds(D.view, padding);
+  }
+  fitView(false);
   var S = {lang: D.lang, band: D.bands[0].key};
   var HIDDEN = -1, NOT_SHOWN = -2;
+  var NO_DATA = D.layers.rates ? D.layers.rates.no_data_colour : null;
 
   // ------------------------------------------------------------ text
   // with a count, the form of its CLDR plural category ("key#one", "key#few") where there is
@@ -133,6 +140,28 @@
     for (var i = 0; i < breaks.length; i++) { if (value <= breaks[i]) { return i; } }
     return breaks.length - 1;
   }
+  function classColour(layer, value) {
+    var c = classOf(value, layer.breaks[S.band]);
+    return c < 0 ? null : layer.palette[S.band][c];
+  }
+  // the cells within reach of a post speaking the chosen language, per band: the release's
+  // own cell set (a bitmask over the cells, lowest bit first), decoded once per band
+  var coveredBits = {};
+  function covered(band) {
+    if (!coveredBits[band]) {
+      var bits = new Uint8Array(N), mask = D.release.spec.areas["covered_lang_" + band];
+      if (mask) {
+        var raw = atob(mask);
+        for (var i = 0; i < N; i++) { bits[i] = (raw.charCodeAt(i >> 3) >> (i & 7)) & 1; }
+      }
+      coveredBits[band] = bits;
+    }
+    return coveredBits[band];
+  }
+  function languageName() {
+    var key = "language_" + D.coverage.language;
+    return D.i18n.en[key] !== undefined ? tr(key) : D.coverage.language;
+  }
   var fills = {
     incidents: function (i) {
       var L_ = D.layers.incidents, v = L_.values[S.band][i];
@@ -141,11 +170,13 @@
       var c = classOf(v, L_.breaks[S.band]);
       return c < 0 ? null : L_.palette[S.band][c];
     },
-    presence: function (i) {
-      var L_ = D.layers.presence, v = L_.values[S.band][i] / 10;
-      var c = classOf(v, L_.breaks[S.band]);
-      return c < 0 ? null : L_.palette[S.band][c];
+    presence: function (i) { return classColour(D.layers.presence, D.layers.presence.values[S.band][i] / 10); },
+    visits: function (i) { return classColour(D.layers.visits, D.layers.visits.values[S.band][i]); },
+    rates: function (i) {
+      var v = D.layers.rates.values[S.band][i];
+      return v === null ? D.layers.rates.no_data_colour : classColour(D.layers.rates, v / 100);
     },
+    language: function (i) { return covered(S.band)[i] ? D.coverage.colour : null; },
     hotspots: function (i) {
       var bin = D.layers.hotspots.values[S.band].charCodeAt(i) - 51;  // "3" is bin 0
       return D.layers.hotspots.colours[String(bin)] || null;
@@ -165,10 +196,10 @@
 
   // ------------------------------------------------------------ the canvas layer
   var HexLayer = L.Layer.extend({
-    initialize: function (name) { this.name = name; },
+    initialize: function (name, pane) { this.name = name; this.pane = pane || "overlayPane"; },
     onAdd: function () {
       this._canvas = el("canvas", "pm-canvas leaflet-zoom-hide");
-      map.getPanes().overlayPane.appendChild(this._canvas);
+      map.getPane(this.pane).appendChild(this._canvas);
       map.on("moveend zoomend resize viewreset", this.redraw, this);
       this.redraw();
     },
@@ -198,19 +229,41 @@
         var colour = fill(i);
         if (colour) { (paths[colour] = paths[colour] || new Path2D()).addPath(path); }
       }
-      ctx.globalAlpha = 0.75;
-      Object.keys(paths).forEach(function (colour) { ctx.fillStyle = colour; ctx.fill(paths[colour]); });
-      ctx.globalAlpha = 1;
-      ctx.strokeStyle = "rgba(80,80,80,0.55)"; ctx.lineWidth = 0.5; ctx.stroke(outline);
+      if (this.pane === "overlayPane") {
+        ctx.globalAlpha = 0.75;
+        Object.keys(paths).forEach(function (colour) {
+          // "no data" is hatched grey on its colour, as in the legend, not a pale class
+          ctx.fillStyle = colour === NO_DATA ? hatch(ctx, "#9e9e9e", colour) : colour;
+          ctx.fill(paths[colour]);
+        });
+        ctx.globalAlpha = 1;
+        ctx.strokeStyle = "rgba(80,80,80,0.55)"; ctx.lineWidth = 0.5; ctx.stroke(outline);
+      } else {  // an overlay over the colours: hatched cells with a firm outline
+        Object.keys(paths).forEach(function (colour) {
+          ctx.fillStyle = hatch(ctx, colour); ctx.fill(paths[colour]);
+          ctx.strokeStyle = colour; ctx.lineWidth = 1.6; ctx.stroke(paths[colour]);
+        });
+      }
       this._painted = Object.keys(paths).sort().join(",");
       canvas.setAttribute("data-colours", this._painted);
     }
   });
 
+  // diagonal lines 6 px apart, on ``background`` or with the colours below showing
+  function hatch(ctx, colour, background) {
+    var tile = el("canvas"); tile.width = 6; tile.height = 6;
+    var t = tile.getContext("2d");
+    if (background) { t.fillStyle = background; t.fillRect(0, 0, 6, 6); }
+    t.strokeStyle = colour; t.lineWidth = 1.4; t.globalAlpha = 0.8;
+    t.beginPath(); t.moveTo(0, 6); t.lineTo(6, 0); t.moveTo(-1, 1); t.lineTo(1, -1);
+    t.moveTo(5, 7); t.lineTo(7, 5); t.stroke();
+    return ctx.createPattern(tile, "repeat");
+  }
+
   var hexLayers = {};
-  ["incidents", "presence", "hotspots", "clusters", "gaps", "emerging"].forEach(function (name) {
-    if (D.layers[name]) { hexLayers[name] = new HexLayer(name); }
-  });
+  ["incidents", "presence", "hotspots", "clusters", "gaps", "emerging", "visits", "rates"]
+    .forEach(function (name) { if (D.layers[name]) { hexLayers[name] = new HexLayer(name); } });
+  var languageLayer = D.coverage ? new HexLayer("language", "pm-lang") : null;
 
   // ------------------------------------------------------------ study area and posts
   var areaLayer = L.featureGroup(D.area.map(function (ring) {
@@ -363,13 +416,17 @@
     });
   }
   buildPosts();
+  function bandOf(key) { return D.bands.filter(function (b) { return b.key === key; })[0]; }
+  function suggestedCoverage(site) {
+    var band = bandOf(site.band);
+    return tr("suggested_coverage", {band: band ? bandLabel(band) : site.band, m: site.reach});
+  }
   var suggestedLayer = L.featureGroup();
   function buildSuggested() {
     suggestedLayer.clearLayers();
     D.suggested.forEach(function (site) {
-      var band = D.bands.filter(function (b) { return b.key === site.band; })[0];
-      var lines = [tr("suggested_post", {rank: site.rank, before: percent(site.before),
-        after: percent(site.after)}), band ? bandLabel(band) : site.band];
+      var lines = [tr("suggested_name", {rank: site.rank}), suggestedCoverage(site),
+        percent(site.before) + " → " + percent(site.after)];
       var at = N ? cellAt([site.lat, site.lng]) : -1, place = at >= 0 ? placeNear(at) : null;
       if (place) { lines.push(place); }
       addSite(suggestedLayer, site, D.style.suggested, lines, true, "+" + site.rank, true);
@@ -386,10 +443,13 @@
   if (hexLayers.presence) { colourLayers.push(["layer_presence", hexLayers.presence]); }
   if (hexLayers.gaps) { colourLayers.push(["layer_gaps", hexLayers.gaps]); }
   if (hexLayers.emerging) { colourLayers.push(["layer_emerging", hexLayers.emerging]); }
+  if (hexLayers.visits) { colourLayers.push(["layer_visits", hexLayers.visits]); }
+  if (hexLayers.rates) { colourLayers.push(["layer_rates", hexLayers.rates]); }
   var overlays = [];
   if (D.context) { overlays.push(["layer_context", contextLayer]); }
   if (D.posts.length) { overlays.push(["layer_posts", postsLayer]); }
   if (D.suggested.length) { overlays.push(["layer_suggested", suggestedLayer]); }
+  if (languageLayer) { overlays.push(["layer_language", languageLayer]); }  // off at first
   overlays.push(["layer_area", areaLayer]);
   var shown = null;
   D.visible.forEach(function (key) {
@@ -487,11 +547,14 @@
     switchBox.appendChild(select);
   }
 
+  function layerName(key) {
+    return key === "layer_language" ? tr(key, {language: languageName()}) : tr(key);
+  }
   function renderLayerControl() {
     if (layerControl) { map.removeControl(layerControl); }
     var bases = {}, named = {};
     colourLayers.forEach(function (o) { bases[tr(o[0])] = o[1]; });
-    overlays.forEach(function (o) { named[tr(o[0])] = o[1]; });
+    overlays.forEach(function (o) { named[layerName(o[0])] = o[1]; });
     var narrow = container.clientWidth < 700;  // on a phone the list opens from an icon
     layerControl = L.control.layers(bases, named, {collapsed: narrow, sortLayers: false,
       position: "topright"}).addTo(map);
@@ -506,18 +569,20 @@
     var row = el("div", "pm-row"); row.appendChild(swatch(colour)); row.appendChild(el("span", null, text));
     return row;
   }
-  function classLegend(layer, unit, low) {
+  // one row per class, "lower–upper"; ``step`` is the next value after an upper bound (1 for
+  // counts, 0.1 for tenths), 0 for a continuous measure whose classes meet at their bounds
+  function classLegend(layer, unit, low, step) {
     var rows = [], breaks = layer.breaks[S.band], palette = layer.palette[S.band], lower = low;
     for (var i = 0; i < breaks.length; i++) {
       var upper = breaks[i], text = lower >= upper ? fmt(upper) : fmt(lower) + "–" + fmt(upper);
       rows.push(legendRow(palette[i], text + unit));
-      lower = unit ? Math.round((upper + 0.1) * 10) / 10 : upper + 1;
+      lower = Math.round((upper + step) * 10) / 10;
     }
     return rows;
   }
   var legendMakers = {
     incidents: function () {
-      var layer = D.layers.incidents, rows = classLegend(layer, "", D.meta.k);
+      var layer = D.layers.incidents, rows = classLegend(layer, "", D.meta.k, 1);
       rows.push(legendRow(layer.suppressed_colour, tr("fewer_than", {k: D.meta.k})));
       if (layer.values[S.band].indexOf(NOT_SHOWN) >= 0) {
         rows.push(legendRow(layer.complement_colour, tr("not_shown")));
@@ -526,8 +591,32 @@
       return rows;
     },
     presence: function () {
-      var rows = classLegend(D.layers.presence, " " + tr("hours_unit"), 0.1);
+      var rows = classLegend(D.layers.presence, " " + tr("hours_unit"), 0.1, 0.1);
       rows.push(legendRow(null, "0")); return rows;
+    },
+    visits: function () {
+      var rows = classLegend(D.layers.visits, "", 1, 1);
+      rows.push(legendRow(null, "0"));
+      rows.push(el("div", "pm-binote", tr("visits_note")));
+      return rows;
+    },
+    rates: function () {
+      var rows = classLegend(D.layers.rates, "", 0, 0);
+      var none = swatch(D.layers.rates.no_data_colour); none.className += " pm-nodata";
+      var row = el("div", "pm-row"); row.appendChild(none); row.appendChild(el("span", null, tr("rate_no_residents")));
+      rows.push(row);
+      rows.push(el("div", "pm-binote pm-caveat", tr("rate_caveat")));
+      return rows;
+    },
+    language: function () {
+      var band = bandOf(S.band), share = D.coverage.share[S.band];
+      var mark = swatch("#fff"); mark.className += " pm-hatch";
+      mark.style.borderColor = D.coverage.colour; mark.style.color = D.coverage.colour;
+      var row = el("div", "pm-row pm-wrap"); row.appendChild(mark);
+      row.appendChild(el("span", null, share === null || share === undefined
+        ? tr("language_share_hidden", {language: languageName(), band: bandLabel(band)})
+        : tr("language_share", {language: languageName(), band: bandLabel(band), share: percent(share)})));
+      return [row];
     },
     hotspots: function () {
       return [3, 2, 1, 0, -1, -2, -3].map(function (bin) {
@@ -546,7 +635,8 @@
       var yAxis = el("div", "pm-biy", tr("need") + " →");
       var xAxis = el("div", "pm-bix", tr("presence") + " →");
       box.appendChild(yAxis); box.appendChild(gridBox); box.appendChild(xAxis);
-      return [box, el("div", "pm-binote", tr("gap_note"))];
+      return [box, el("div", "pm-binote", tr("gap_note")),
+        el("div", "pm-binote", tr("gap_presence", {band: bandLabel(bandOf(S.band))}))];
     },
     posts: function () {
       var band = D.bands.filter(function (b) { return b.key === S.band; })[0];
@@ -586,27 +676,31 @@
       return layer.patterns.map(function (key, i) { return legendRow(layer.colours[i], tr(key)); })
         .concat([legendRow(null, tr("ehs_none"))]);
     },
-    suggested: function () {
-      return D.suggested.map(function (site) {
-        return legendRow(D.style.suggested, tr("suggested_post", {rank: site.rank,
-          before: percent(site.before), after: percent(site.after)}));
-      });
+    suggested: function () {  // which coverage: by fixed posts, in the siting band
+      var first = D.suggested[0];
+      return [el("div", "pm-binote pm-wide", suggestedCoverage(first))].concat(
+        D.suggested.map(function (site) {
+          return legendRow(D.style.suggested, tr("suggested_change", {rank: site.rank,
+            before: percent(site.before), after: percent(site.after)}));
+        }));
     }
   };
   var legendLayers = [["incidents", hexLayers.incidents, "layer_incidents"],
     ["hotspots", hexLayers.hotspots, "layer_hotspots"],
     ["clusters", hexLayers.clusters, "layer_clusters"], ["presence", hexLayers.presence, "layer_presence"],
     ["gaps", hexLayers.gaps, "layer_gaps"], ["emerging", hexLayers.emerging, "layer_emerging"],
+    ["visits", hexLayers.visits, "layer_visits"], ["rates", hexLayers.rates, "layer_rates"],
     ["posts", D.posts.length ? postsLayer : null, "layer_posts"],
     ["context", D.context ? contextLayer : null, "layer_context"],
-    ["suggested", D.suggested.length ? suggestedLayer : null, "layer_suggested"]];
+    ["suggested", D.suggested.length ? suggestedLayer : null, "layer_suggested"],
+    ["language", languageLayer, "layer_language"]];
 
   function renderLegends() {
     legends.textContent = "";
     legendLayers.forEach(function (item) {
       if (!item[1] || !map.hasLayer(item[1])) { return; }
       var block = el("div", "pm-legend"); block.setAttribute("data-layer", item[0]);
-      block.appendChild(el("b", null, tr(item[2])));
+      block.appendChild(el("b", null, layerName(item[2])));
       legendMakers[item[0]]().forEach(function (row) { block.appendChild(row); });
       legends.appendChild(block);
     });
@@ -669,6 +763,7 @@
     Object.keys(hexLayers).forEach(function (name) {
       if (map.hasLayer(hexLayers[name])) { hexLayers[name].redraw(); }
     });
+    if (languageLayer && map.hasLayer(languageLayer)) { languageLayer.redraw(); }
     buildPosts(); buildSuggested(); updateLabels();
     renderSwitch(); renderLayerControl(); renderLegends(); renderPanels();
     tip.hidden = true;
@@ -722,8 +817,20 @@
     if (D.layers.gaps) {
       var code = D.layers.gaps.values[S.band].charCodeAt(i) - 48;
       var words = ["low", "medium", "high"];
-      tip.appendChild(el("div", null, tr("coverage") + ": " + tr(words[Math.floor(code / 3)]) +
-        " / " + tr(words[code % 3])));
+      tip.appendChild(el("div", null, tr("gap_tip", {band: bandLabel(bandOf(S.band))}) + ": " +
+        tr(words[Math.floor(code / 3)]) + " / " + tr(words[code % 3])));
+    }
+    if (D.layers.visits) {
+      tip.appendChild(el("div", "pm-tip-visits", tr("visits_tip", {n: fmt(D.layers.visits.values[S.band][i])})));
+    }
+    if (D.layers.rates) {
+      var rate = D.layers.rates.values[S.band][i];
+      tip.appendChild(el("div", "pm-tip-rates", rate === null ? tr("rate_no_residents")
+        : tr("rate_tip", {rate: fmt(rate / 100), residents: fmt(Math.round(D.layers.rates.residents[i] / 10))})));
+    }
+    if (languageLayer && map.hasLayer(languageLayer) && covered(S.band)[i]) {
+      tip.appendChild(el("div", "pm-tip-language", tr("language_tip", {language: languageName()}) +
+        ", " + bandLabel(bandOf(S.band))));
     }
     var p = e.containerPoint;
     tip.style.left = Math.min(p.x + 14, container.clientWidth - 260) + "px";
@@ -733,7 +840,13 @@
   map.on("mousemove click", showTip);
   map.on("mouseout", function () { tip.hidden = true; });
 
+  // printing lays the page out at the paper's size: fit the area to it, and back after
+  function fitPrint(printing) { map.invalidateSize({animate: false}); fitView(printing); }
+  window.addEventListener("beforeprint", function () { fitPrint(true); });
+  window.addEventListener("afterprint", function () { fitPrint(false); });
+
   refresh();
   window.patrolmap = {state: S, refresh: refresh, layers: hexLayers, cellAt: cellAt, map: map,
-    context: contextLayer, posts: postsLayer, labels: contextLabels};
+    context: contextLayer, posts: postsLayer, labels: contextLabels, language: languageLayer,
+    fitPrint: fitPrint};
 })();
