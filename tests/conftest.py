@@ -69,6 +69,15 @@ _RENDERERS = (("geo.outputs.maps", "render_map"), ("geo.pipeline", "render_map")
               ("geo.outputs.report", "render_report_pdf"), ("geo.pipeline", "render_report_pdf"))
 
 
+@pytest.fixture(autouse=True, scope="module")
+def module_ledgers(tmp_path_factory):
+    """Each test module has its own data directory too, so the release ledgers of its
+    module-scoped builds never meet another module's (one worker runs many modules)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-module")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def own_ledgers(monkeypatch, tmp_path_factory):
     """Each test has its own data directory (outside its ``tmp_path``), so release ledgers
