@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from itertools import combinations
 
 import h3
@@ -164,3 +165,33 @@ def test_bad_inputs_are_rejected_with_the_values():
         suggest_posts(demand, cells, reach_m=0)
     with pytest.raises(ValueError, match=r"existing_latlng .* shape \(3,\)"):
         suggest_posts(demand, cells, existing_latlng=np.array([42.9, 20.8, 1.0]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_covering_model_matches_spopt(seed):
+    """The sparse HiGHS model covers as much as spopt's MCLP (through PuLP and CBC) on
+    the same cost matrix, with and without fixed facilities."""
+    import pulp
+    from spopt.locate import MCLP
+
+    from geo.analysis.siting import _solve_mclp
+
+    rng = np.random.default_rng(seed)
+    points, sites = rng.uniform(0, 2_000, (40, 2)), rng.uniform(0, 2_000, (15, 2))
+    cost = np.hypot(*(points[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+    weight = rng.integers(0, 6, 40).astype(float)
+    for fixed in (0, 2):
+        mine = _solve_mclp(cost, weight, 400.0, fixed, 3)
+        with warnings.catch_warnings():  # PuLP announces its 4.0 API on every variable
+            warnings.simplefilter("ignore", DeprecationWarning)
+            model = MCLP.from_cost_matrix(
+                cost, weight, 400.0, fixed + 3,
+                predefined_facilities_arr=np.r_[np.ones(fixed, int), np.zeros(15 - fixed, int)]
+                if fixed else None)
+            model.solve(pulp.PULP_CBC_CMD(msg=False), results=False)
+        theirs = np.flatnonzero([(v.value() or 0) > 0.5 for v in model.fac_vars])
+
+        def covered(open_sites):
+            return weight[(cost[:, open_sites] <= 400.0).any(axis=1)].sum()
+        assert len(mine) == 3
+        assert covered(np.r_[np.arange(fixed), mine + fixed]) == covered(theirs)

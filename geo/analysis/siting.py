@@ -2,9 +2,9 @@
 
 Demand points are cell centres weighted by the band's incidents; a post covers the demand points
 within ``reach_m`` metres (straight line in the area's UTM zone, as in
-:func:`geo.analysis.presence.posts_to_presence`). Existing posts are fixed facilities of PySAL
-spopt's MCLP, which then chooses ``p`` new ones among the candidates to cover the most
-incidents.
+:func:`geo.analysis.presence.posts_to_presence`). Existing posts are fixed facilities of the
+maximal covering location problem (the model of PySAL spopt's ``MCLP``, solved by HiGHS),
+which then chooses ``p`` new ones among the candidates to cover the most incidents.
 
 The best set of k posts need not be part of the best set of k + 1, so the model is solved
 once for each k = 1..p: ``coverage[k]`` is the optimum with k new posts. The ``sites`` table
@@ -14,8 +14,8 @@ solution); when a smaller optimum is not part of it, a note says so.
 Only demand points with incidents enter the model, and only candidates within reach of an
 incident that existing posts leave uncovered; of candidates covering the same uncovered points
 the first is kept, and a candidate whose uncovered points another covers too is dropped. None
-of this changes the optimum. spopt builds a dense model (demand points x candidates), so when
-that still exceeds ``MAX_TERMS`` only the candidates reaching the most uncovered incidents are
+of this changes the optimum. When the model (demand points x candidates) still exceeds
+``MAX_TERMS`` only the candidates reaching the most uncovered incidents are
 kept, and a note says the answer is the best among them.
 
 Church, R. & ReVelle, C. (1974). The maximal covering location problem. Papers of the
@@ -24,7 +24,6 @@ Regional Science Association 32, 101-118.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import h3
@@ -204,20 +203,34 @@ def _reduce(open_reach: np.ndarray) -> np.ndarray:
 
 def _solve_mclp(cost: np.ndarray, weight: np.ndarray, reach_m: float, n_fixed: int,
                 k: int) -> np.ndarray:
-    """Indices (among the non-fixed columns of ``cost``) of the k new facilities MCLP picks."""
-    try:
-        import pulp
-        from spopt.locate import MCLP
-    except ImportError as err:
-        msg = "spopt and pulp are needed to suggest posts: pip install spopt pulp"
-        raise ImportError(msg) from err
-    fixed = np.r_[np.ones(n_fixed, int), np.zeros(cost.shape[1] - n_fixed, int)]
-    with warnings.catch_warnings():  # PuLP 3.3 announces its 4.0 API on every variable
-        warnings.simplefilter("ignore", DeprecationWarning)
-        model = MCLP.from_cost_matrix(cost, weight, reach_m, n_fixed + k,
-                                      predefined_facilities_arr=fixed if n_fixed else None)
-        model.solve(pulp.PULP_CBC_CMD(msg=False), results=False)  # perc_cov is unweighted
-    is_open = np.array([(v.value() or 0) > 0.5 for v in model.fac_vars])
+    """Indices (among the non-fixed columns of ``cost``) of the k new facilities MCLP picks.
+
+    The model is Church and ReVelle's, as spopt's ``MCLP`` states it: a 0/1 variable per
+    facility and per demand point, a point counted only when an open facility covers it,
+    ``n_fixed + k`` facilities open, the first ``n_fixed`` fixed open, the covered weight
+    maximised. It is written here as sparse matrices for HiGHS (scipy's ``milp``) instead
+    of through spopt because spopt builds it through PuLP one Python expression per demand
+    point: seconds per solve on a city of thousands of cells, and the privacy gate solves it
+    once more on the published counts. The tests hold it to a brute force over every site
+    set and to spopt itself.
+    """
+    import scipy.sparse as sp
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    cover = sp.csr_matrix(cost <= reach_m, dtype=float)  # demand points x facilities
+    n_points, n_sites = cover.shape
+    counted = sp.hstack([-cover, sp.identity(n_points, format="csr")]).tocsr()
+    opened = sp.csr_matrix(np.r_[np.ones(n_sites), np.zeros(n_points)][None, :])
+    lower = np.zeros(n_sites + n_points)
+    lower[:n_fixed] = 1.0
+    result = milp(np.r_[np.zeros(n_sites), -np.asarray(weight, float)],
+                  integrality=np.ones(n_sites + n_points), bounds=Bounds(lower, 1.0),
+                  constraints=[LinearConstraint(counted, -np.inf, 0.0),
+                               LinearConstraint(opened, n_fixed + k, n_fixed + k)])
+    if result.x is None:
+        msg = f"the covering model found no solution ({result.message})"
+        raise RuntimeError(msg)
+    is_open = result.x[:n_sites] > 0.5
     return np.flatnonzero(is_open[n_fixed:])
 
 
