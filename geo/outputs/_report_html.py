@@ -24,8 +24,8 @@ def html_block(block) -> str:
     esc = html.escape
     if block.kind in ("h1", "h2", "p"):
         return f"<{block.kind}>{esc(block.text)}</{block.kind}>"
-    if block.kind == "note":
-        return f'<p class="note">{esc(block.text)}</p>'
+    if block.kind in ("note", "caption"):
+        return f'<p class="{block.kind}">{esc(block.text)}</p>'
     if block.kind == "figures":
         items = "".join(f"<div><dt>{esc(a)}</dt><dd>{esc(b)}</dd></div>" for a, b in block.rows)
         return f'<dl class="figures">{items}</dl>'
