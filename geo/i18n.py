@@ -470,6 +470,12 @@ TEXT: dict[str, dict[str, str]] = {
         "sr-Latn": "{band}: u dometu punkta, posle",
         "sq": "{band}: në shtrirjen e një posti, pas",
     },
+    "sec_change_none": {
+        "en": "Before and after a change",
+        "sr-Cyrl": "Пре и после промене",
+        "sr-Latn": "Pre i posle promene",
+        "sq": "Para dhe pas një ndryshimi",
+    },
     "method_coverage": {
         "en": "Coverage in a time band: the share of the band's incidents in covered cells, that "
               "is cells patrols are in regularly in that band (GPS pings and reported visits) or "

@@ -308,17 +308,17 @@ def test_rates_list_the_highest_smoothed_rates_by_place(people):
     text = " ".join(b.text for b in section)
     assert "empirical Bayes" in text and "bus station" in text and "at night" in text
     table = next(b for b in section if b.kind == "table")
-    assert table.head == ["Time band", "#", "Near", "Cell (H3)", "Residents",
-                          "Per 1,000 residents (smoothed)"]
+    assert table.head == ["Time band", "#", "Near", "Residents",
+                          "Per 1,000 residents (smoothed)", "Cell (H3)"]
     rows = [r for r in table.rows if r[0] == "All hours"]
     # only the two cells where people live have a rate; the few residents of the busy
     # centre give the higher one
-    assert [r[3] for r in rows] == [cells["dense"], cells["sparse"]]
-    assert [r[4] for r in rows] == ["60", "3,000"]
+    assert [r[5] for r in rows] == [cells["dense"], cells["sparse"]]
+    assert [r[3] for r in rows] == ["60", "3,000"]
     ids = list(published.cell_ids())
     rate = published.rates["all"][ids.index(cells["dense"])]
     assert rate > published.rates["all"][ids.index(cells["sparse"])] > 0
-    assert rows[0][5] == (f"{rate:,.1f}" if rate < 100 else f"{rate:,.0f}")
+    assert rows[0][4] == (f"{rate:,.1f}" if rate < 100 else f"{rate:,.0f}")
     assert rows[0][2].startswith("near ")
     assert {r[0] for r in table.rows} == {"All hours", "Day", "Evening", "Night", "Weekdays",
                                           "Weekend"}
@@ -332,10 +332,10 @@ def test_reported_visits_per_band_and_the_cells_with_most(people):
     # 13:00 is day, 21:10 evening, 23:40 and 23:30 night; three on weekdays, none at weekends
     assert "All hours: 4; Day: 1; Evening: 1; Night: 2; Weekdays: 4; Weekend: 0." in note
     table = [b for b in section if b.kind == "table"][-1]
-    assert table.head == ["#", "Cell (H3)", "All hours", "Day", "Evening", "Night",
-                          "Weekdays", "Weekend"]
-    assert table.rows == [["1", cells["busy"], "3", "1", "1", "1", "3", "0"],
-                          ["2", cells["quiet"], "1", "0", "0", "1", "1", "0"]]
+    assert table.head == ["#", "All hours", "Day", "Evening", "Night", "Weekdays", "Weekend",
+                          "Cell (H3)"]
+    assert table.rows == [["1", "3", "1", "1", "1", "3", "0", cells["busy"]],
+                          ["2", "1", "0", "0", "1", "1", "0", cells["quiet"]]]
 
 
 def test_coverage_in_the_chosen_language_beside_coverage(people):

@@ -191,7 +191,7 @@ def coverage_chart(labels: list[str], shares: list[tuple[float | None, float | N
                    texts: list[list[str]], legend: list[str], lang: str):
     """Per band, two bars: the share of incidents covered at all and the share covered in a
     language; a share that is not shown has no bar, only its words (``texts``)."""
-    fig = _figure(10, 0.75 * len(labels) + 1.5)
+    fig = _figure(7, 0.75 * len(labels) + 2.2)
     ax = fig.subplots()
     colours = (PRESENCE_COLOURS[2], PRESENCE_COLOURS[4])
     hatches = (None, "//")
@@ -212,8 +212,8 @@ def coverage_chart(labels: list[str], shares: list[tuple[float | None, float | N
     ax.set_xlim(0, 112)
     ax.set_xticks(range(0, 101, 20), [f"{v} %" for v in range(0, 101, 20)])
     ax.tick_params(axis="y", length=0)
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2)
-    ax.set_title(t("chart_coverage", lang), loc="left", fontsize=13)
+    ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=1)
+    ax.set_title(t("chart_coverage", lang), loc="left", fontsize=13, pad=52)
     fig.tight_layout()
     return fig
 

@@ -48,15 +48,16 @@ def rates_section(published: PublishedCells, lang: str, context=None) -> list[Bl
     for band in published.bands:
         rates = np.asarray(published.rates[band], dtype=float)
         for rank, i in enumerate(_top(rates, ids, RATE_ROWS), start=1):
-            rows.append([band_label(band, lang), str(rank), *place(lat[i], lng[i]), ids[i],
+            rows.append([band_label(band, lang), str(rank), *place(lat[i], lng[i]),
                          number(float(published.residents[i]), lang, decimals=0),
-                         number(float(rates[i]), lang, decimals=1 if rates[i] < 100 else 0)])
+                         number(float(rates[i]), lang, decimals=1 if rates[i] < 100 else 0),
+                         ids[i]])
     blocks = [Block("h2", t("sec_rates", lang)), Block("p", t("rates_note", lang)),
               Block("note", t("rates_caveat", lang))]
     if not rows:
         return [*blocks, Block("p", t("rates_none", lang))]
     head = [t("col_band", lang), t("col_rank", lang), *place_head(context, lang),
-            t("col_cell", lang), t("col_residents", lang), t("col_rate_eb", lang)]
+            t("col_residents", lang), t("col_rate_eb", lang), t("col_cell", lang)]
     return [*blocks, Block("table", head=head, rows=rows)]
 
 
@@ -75,11 +76,11 @@ def visits_blocks(published: PublishedCells, lang: str, context=None) -> list[Bl
     if not top:
         return blocks
     place = place_column(context, lang)
-    rows = [[str(rank), *place(lat[i], lng[i]), ids[i],
-             *(number(int(visits[b][i]), lang, decimals=0) for b in published.bands)]
+    rows = [[str(rank), *place(lat[i], lng[i]),
+             *(number(int(visits[b][i]), lang, decimals=0) for b in published.bands), ids[i]]
             for rank, i in enumerate(top, start=1)]
-    head = [t("col_rank", lang), *place_head(context, lang), t("col_cell", lang),
-            *(band_label(b, lang) for b in published.bands)]
+    head = [t("col_rank", lang), *place_head(context, lang),
+            *(band_label(b, lang) for b in published.bands), t("col_cell", lang)]
     return [*blocks, Block("p", t("visits_top", lang, band=band_label(first, lang))),
             Block("table", head=head, rows=rows)]
 

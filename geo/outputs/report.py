@@ -169,7 +169,7 @@ def _change(published: PublishedCells, lang: str) -> list[Block]:
     facts = published.report
     change_date = facts.change_date
     if not facts.change:
-        return [Block("h2", t("sec_change", lang, date="…")), Block("p", t("no_change", lang))]
+        return [Block("h2", t("sec_change_none", lang)), Block("p", t("no_change", lang))]
     period = facts.change_period
     blocks = [Block("h2", t("sec_change", lang, date=change_date or "")),
               Block("p", t("change_note", lang, before=number(period["days_before"], lang),
