@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.analysis.bands import HOURS_OF_WEEK, hour_of_week
 from geo.analysis.change import split_periods
@@ -452,21 +454,21 @@ def _check_pages(pages: list[dict], blocks) -> None:
     # on its own page is found in order
     assert len(heads) >= len(tables)
     for i in tables:
-        lead = i - 1
-        while lead >= 0 and blocks[lead].kind in ("p", "note"):
-            lead -= 1
-        if lead < 0 or blocks[lead].kind != "h2":
-            continue
-        heading = _squash(blocks[lead].text)
-        first = _squash(blocks[i].head[0] + blocks[i].head[1])
-        found = [n for n, page in enumerate(pages)
-                 if heading in _squash("".join(t[3] for t in page["texts"] if t[1] == 13))]
-        assert found, blocks[lead].text
-        page = pages[found[0]]
-        after = [t for t in page["texts"] if t[0] < max(y for y, size, *_ in page["texts"]
-                                                         if size == 13)]
-        head_texts = _squash("".join(t[3] for t in after if t[1] == 8 and t[2]))
-        assert first[:12] in head_texts, (blocks[lead].text, blocks[i].head)
+        # the words that lead into the table, and the heading over them
+        leads, j = [], i - 1
+        while j >= 0 and blocks[j].kind in ("p", "note"):
+            leads.append(blocks[j])
+            j -= 1
+        if j >= 0 and blocks[j].kind == "h2":
+            leads.append(blocks[j])
+        first = _squash(blocks[i].head[0] + blocks[i].head[1])[:12]
+        for lead in leads:
+            words = _squash(lead.text)[-24:]
+            found = [page for page in pages
+                     if words in _squash("".join(t[3] for t in page["texts"]))]
+            assert found, lead.text
+            head_texts = _squash("".join(t[3] for t in found[0]["texts"] if t[1] == 8 and t[2]))
+            assert first in head_texts, (lead.text, blocks[i].head)
 
 
 @pytest.mark.parametrize("which", ["people", "run"])
@@ -492,3 +494,56 @@ def test_pdf_pages_keep_headings_with_their_tables(which, request, tmp_path):
     assert pages[gaps]["pictures"] and "near" in "".join(t[3] for t in pages[gaps]["texts"])
     every = "".join(t[3] for page in pages for t in page["texts"])
     assert not re.search(r"(?<![\w-])--[a-z]", every)  # no command-line text
+
+
+def _made_chart(width: float, height: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, facecolor="white")
+    FigureCanvasAgg(fig)
+    fig.add_axes((0, 0, 1, 1)).plot([0, 1], [0, 1])
+    return fig
+
+
+_WORDS = ("patrol", "night", "bridge", "residents", "coverage", "incidents", "market")
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(5, 60), st.integers(0, 30),
+                          st.sampled_from(["none", "map", "chart"]), st.floats(2.5, 7.0)),
+                min_size=2, max_size=6))
+@settings(max_examples=8, deadline=None)
+def test_pages_keep_their_parts_together_whatever_the_sizes(sections):
+    """Headings, words, tables of any length and their maps: no page ends with a heading, a
+    table's head and heading are on the page of its first rows, and a short table is on the
+    page of the map after it."""
+    import tempfile
+
+    from geo.outputs._report_blocks import Block
+    from geo.outputs._report_pdf import write_pdf
+
+    blocks = [Block("h1", "A report")]
+    for k, (paragraphs, words, rows, after, height) in enumerate(sections):
+        blocks.append(Block("h2", f"Heading {k}"))
+        if not rows and after == "none":  # a heading always has something under it
+            paragraphs = max(paragraphs, 1)
+        blocks += [Block("p", f"Section {k} words {j}: " + " ".join(
+            _WORDS[(k + j + n) % len(_WORDS)] for n in range(words)) + f" end {k}.{j}")
+            for j in range(paragraphs)]
+        if rows:
+            blocks.append(Block("table", head=["Place", "Incidents"], rows=[
+                [f"place_{k}_{r}_end " + " ".join(_WORDS[: r % 5]), str(r)]
+                for r in range(rows)]))
+        if after != "none":
+            blocks += [Block("chart", chart=_made_chart(7.5, height), name=f"c{k}"),
+                       Block("caption", f"Caption {k} of the chart above.")]
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_pdf(blocks, Path(folder) / "r.pdf")
+        pages = _pdf_pages(path)
+    _check_pages(pages, blocks)
+    for i, block in enumerate(blocks):
+        if block.kind == "table" and len(block.rows) <= 12 and i + 1 < len(blocks) and \
+                blocks[i + 1].kind == "chart":
+            last = block.rows[-1][0].split()[0]
+            page, y = next((p, t[0]) for p in pages for t in p["texts"] if last in t[3])
+            assert any(top < y for _, top in page["pictures"]), (i, len(block.rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -13,6 +14,8 @@ __all__ = ["write_pdf"]
 _PAGE = (8.27, 11.69)  # inches
 _MARGIN = 0.7
 _MAX_CHART_H = 5.0
+_MIN_MAP_H = 3.5
+"""A table's map may be drawn down to this height to stay on the table's page."""
 _WIDTH = _PAGE[0] - 2 * _MARGIN
 _SIZES = {"h1": 17.0, "h2": 13.0, "p": 9.5, "note": 9.5, "caption": 8.5, "list": 8.0,
           "table": 8.0}
@@ -23,8 +26,10 @@ _LEAD_ROWS = 3
 _SOLID = ("table", "chart", "figures")
 _WHOLE_ROWS = 12
 """A table of up to this many rows is not split across pages."""
-_CHAR_IN = 0.56 / 72  # average DejaVu Sans character width per point of size, in inches
-_BOLD_IN = 0.66 / 72  # the same for bold text, Cyrillic included, with room to spare
+_CHAR_IN = 0.6 / 72  # average DejaVu Sans character width per point of size, in inches
+_BOLD_IN = 0.74 / 72  # the same for bold text, with room to spare
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_CYRILLIC_WIDER = 1.12  # Cyrillic letters run wider than Latin ones
 _METADATA = {"Creator": "patrolmap", "Producer": None, "CreationDate": None}
 
 
@@ -56,8 +61,14 @@ class _Pages:
             self.fig = None
 
 
+def _wide(text: str) -> float:
+    """How much wider than the average character ``text`` runs (Cyrillic does)."""
+    return _CYRILLIC_WIDER if _CYRILLIC.search(text) else 1.0
+
+
 def _wrap(text: str, size: float, width: float = _WIDTH) -> list[str]:
-    return textwrap.wrap(text, max(10, int(width / (size * _CHAR_IN)))) or [""]
+    per_line = width / (size * _CHAR_IN * _wide(text))
+    return textwrap.wrap(text, max(10, int(per_line))) or [""]
 
 
 def _line_height(kind: str) -> float:
@@ -96,8 +107,8 @@ class _Grid:
         # each column at least as wide as its longest word (header words bold), the rest of
         # the width shared by how long the column's texts are
         least = [0.1 + size * max(
-            [len(w) * _BOLD_IN for w in (str(head[i]).split() if head else [])] +
-            [len(w) * _CHAR_IN for r in rows for w in str(r[i]).split()] + [0.0])
+            [len(w) * _BOLD_IN * _wide(w) for w in (str(head[i]).split() if head else [])] +
+            [len(w) * _CHAR_IN * _wide(w) for r in rows for w in str(r[i]).split()] + [0.0])
             for i in range(columns)]
         lengths = [min(max(len(str(r[i])) for r in every), 40) + 2 for i in range(columns)]
         spare = max(0.0, _WIDTH - sum(least))
@@ -149,13 +160,13 @@ def _rule(y: float):
                   [y / _PAGE[1]] * 2, color="#dddddd", lw=0.6)
 
 
-def _chart(pages: _Pages, fig) -> None:
+def _chart(pages: _Pages, fig, max_h: float = _MAX_CHART_H) -> None:
     import io
 
     from matplotlib.image import imread
 
     width, height = fig.get_size_inches()
-    scale = _scale(width, height)
+    scale = _scale(width, height, max_h)
     w, h = width * scale, height * scale
     pages.need(h + 0.1)
     image = imread(io.BytesIO(charts.to_png(fig)), format="png")
@@ -166,17 +177,26 @@ def _chart(pages: _Pages, fig) -> None:
     pages.y -= h + 0.15
 
 
-def _scale(width: float, height: float) -> float:
-    return min(1.0, _WIDTH / width, _MAX_CHART_H / height)
+def _scale(width: float, height: float, max_h: float = _MAX_CHART_H) -> float:
+    return min(1.0, _WIDTH / width, max_h / height)
+
+
+def _chart_height(fig, max_h: float = _MAX_CHART_H) -> float:
+    """What :func:`_chart` takes of a page, the chart at most ``max_h`` tall."""
+    width, height = fig.get_size_inches()
+    return height * _scale(width, height, max_h) + 0.15
+
+
+def _caption_height(blocks: list, i: int) -> float:
+    """The height of the caption under the chart at ``i``, if it has one."""
+    after = blocks[i + 1] if i + 1 < len(blocks) else None
+    return _height(after) if after is not None and after.kind == "caption" else 0.0
 
 
 def _height(block) -> float:
     """How much of a page a block takes, drawn whole."""
     if block.kind == "chart":
-        width, height = block.chart.get_size_inches()
-        return height * _scale(width, height) + 0.15
-    if block.kind in _SIZES:
-        return _paragraph_height(block.text, block.kind)
+        return _chart_height(block.chart)
     if block.kind == "table":
         return _Grid(block.head, block.rows, _SIZES["table"]).height()
     if block.kind == "figures":
@@ -184,7 +204,7 @@ def _height(block) -> float:
     if block.kind == "list":
         return sum(_paragraph_height(f"{i}. {item}", "list")
                    for i, (item,) in enumerate(block.rows, start=1))
-    return 0.3
+    return _paragraph_height(block.text, block.kind)
 
 
 def _keep(blocks: list, i: int, *, lead_in: bool = False) -> float:
@@ -196,24 +216,47 @@ def _keep(blocks: list, i: int, *, lead_in: bool = False) -> float:
     after = blocks[i + 1] if i + 1 < len(blocks) else None
     own = _height(block)
     if block.kind in ("h1", "h2"):
-        if after is not None and after.kind not in ("h1", "h2"):
+        if after is not None:
             own += _keep(blocks, i + 1, lead_in=True)
     elif block.kind in ("p", "note"):
         # words that lead into a table or chart stay with it (under a heading, all of them)
         if after is not None and (after.kind in _SOLID or (
                 lead_in and after.kind in ("p", "note") and _leads_to_solid(blocks, i + 1))):
             own += _keep(blocks, i + 1, lead_in=lead_in)
-    elif block.kind == "chart" and after is not None and after.kind == "caption":
-        own += _height(after)
+    elif block.kind == "chart":
+        own += _caption_height(blocks, i)
     elif block.kind == "table":
+        # a table and the map it numbers on one page under the words leading in, the map
+        # drawn smaller if need be
+        caption = _caption_height(blocks, i + 1) if after is not None else 0.0
+        room = _BODY - _lead_height(blocks, i) - own - caption
         if after is not None and after.kind == "chart" and \
-                own + _keep(blocks, i + 1) <= _BODY:  # a table and the map it numbers
-            own += _keep(blocks, i + 1)
+                room >= _chart_height(after.chart, _MIN_MAP_H):
+            own += min(_chart_height(after.chart), room) + caption
         elif len(block.rows) > _WHOLE_ROWS:
             own = _Grid(block.head, block.rows, _SIZES["table"]).height(_LEAD_ROWS)
     elif block.kind == "list" and block.rows:
         own = _paragraph_height(f"1. {block.rows[0][0]}", "list")
     return min(own, _BODY)
+
+
+def _map_room(pages: _Pages, blocks: list, i: int) -> float:
+    """How tall the chart at ``i`` may be: a table's map shrinks to the room left on the
+    table's page (down to :data:`_MIN_MAP_H`); any other chart keeps its size."""
+    if i == 0 or blocks[i - 1].kind != "table" or pages.fig is None:
+        return _MAX_CHART_H
+    room = pages.y - _MARGIN - _caption_height(blocks, i) - 0.15 - 1e-6
+    return min(_MAX_CHART_H, room) if room >= _MIN_MAP_H else _MAX_CHART_H
+
+
+def _lead_height(blocks: list, i: int) -> float:
+    """The height of the words and headings that lead into block ``i``: what goes to a new
+    page with it."""
+    height, j = 0.0, i - 1
+    while j >= 0 and blocks[j].kind in ("p", "note", "h1", "h2"):
+        height += _height(blocks[j])
+        j -= 1
+    return height
 
 
 def _leads_to_solid(blocks: list, i: int) -> bool:
@@ -233,7 +276,9 @@ def write_pdf(blocks: list, path: Path) -> Path:
           PdfPages(path, metadata=_METADATA) as pdf):
         pages = _Pages(pdf)
         for i, block in enumerate(blocks):
-            pages.need(_keep(blocks, i))
+            room = _map_room(pages, blocks, i) if block.kind == "chart" else _MAX_CHART_H
+            pages.need(_keep(blocks, i) if block.kind != "chart" else
+                       _chart_height(block.chart, room) + _caption_height(blocks, i))
             if block.kind in _SIZES and block.kind not in ("list", "table"):
                 _paragraph(pages, block.text, block.kind)
             elif block.kind == "figures":
@@ -241,7 +286,7 @@ def write_pdf(blocks: list, path: Path) -> Path:
             elif block.kind == "table":
                 _table(pages, block.head, block.rows, _SIZES["table"])
             elif block.kind == "chart":
-                _chart(pages, block.chart)
+                _chart(pages, block.chart, room)
             elif block.kind == "list":
                 for n, (item,) in enumerate(block.rows, start=1):
                     _paragraph(pages, f"{n}. {item}", "list")
