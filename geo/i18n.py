@@ -476,6 +476,16 @@ TEXT: dict[str, dict[str, str]] = {
         "sr-Latn": "Pre i posle promene",
         "sq": "Para dhe pas një ndryshimi",
     },
+    "bands_lead": {
+        "en": "The same per time band (coverage: the band's incidents where patrols regularly "
+              "are or a post staffed in the band is within reach):",
+        "sr-Cyrl": "Исто по периоду дана (покривеност: инциденти периода где су патроле редовно "
+                   "или је у домету пункт заузет у том периоду):",
+        "sr-Latn": "Isto po periodu dana (pokrivenost: incidenti perioda gde su patrole redovno "
+                   "ili je u dometu punkt zauzet u tom periodu):",
+        "sq": "E njëjta sipas brezit kohor (mbulimi: incidentet e brezit ku patrullat janë "
+              "rregullisht ose ku një post në shërbim në atë brez është në shtrirje):",
+    },
     "method_coverage": {
         "en": "Coverage in a time band: the share of the band's incidents in covered cells, that "
               "is cells patrols are in regularly in that band (GPS pings and reported visits) or "

@@ -89,7 +89,7 @@ def _headline(published: PublishedCells, lang: str, context=None) -> list[Block]
             Block("chart", chart=charts.overview_chart(published, lang, context),
                   name="overview"),
             Block("caption", t("overview_note", lang, k=published.k)),
-            Block("table", head=head, rows=rows)]
+            Block("p", t("bands_lead", lang)), Block("table", head=head, rows=rows)]
 
 
 def _categories(published: PublishedCells, lang: str) -> list[Block]:
