@@ -361,6 +361,248 @@ TEXT: dict[str, dict[str, str]] = {
                        "sr-Latn": "Predloženi punkt {rank}: pokrivenost {before} → {after}",
                        "sq": "Posti i propozuar {rank}: mbulimi {before} → {after}"},
     "hours_unit": {"en": "h", "sr-Cyrl": "ч", "sr-Latn": "č", "sq": "orë"},
+    # the planner's report: residents, reported visits, coverage in a language
+    "sec_rates": {
+        "en": "Incidents per 1,000 residents",
+        "sr-Cyrl": "Инциденти на 1.000 становника",
+        "sr-Latn": "Incidenti na 1.000 stanovnika",
+        "sq": "Incidente për 1 000 banorë",
+    },
+    "rates_note": {
+        "en": "Smoothed by empirical Bayes: a cell where few people live gives a wild raw rate (2 "
+              "incidents among 3 residents would be 667 per 1,000), so each cell's rate is pulled "
+              "toward the area's rate, the more so the fewer its residents. Cells where nobody "
+              "lives have no rate; hidden counts enter at a fixed stand-in. The cells with the "
+              "highest rates, per time band:",
+        "sr-Cyrl": "Изглађено емпиријским Бајесом: ћелија у којој живи мало људи даје нестабилну "
+                   "сирову стопу (2 инцидента на 3 становника била би 667 на 1.000), па се стопа "
+                   "сваке ћелије привлачи ка стопи подручја, утолико више што има мање становника."
+                   " Ћелије у којима нико не живи немају стопу; скривени бројеви улазе са сталном "
+                   "заменском вредношћу. Ћелије са највишом стопом, по периоду дана:",
+        "sr-Latn": "Izglađeno empirijskim Bajesom: ćelija u kojoj živi malo ljudi daje nestabilnu "
+                   "sirovu stopu (2 incidenta na 3 stanovnika bila bi 667 na 1.000), pa se stopa "
+                   "svake ćelije privlači ka stopi područja, utoliko više što ima manje "
+                   "stanovnika. Ćelije u kojima niko ne živi nemaju stopu; skriveni brojevi ulaze "
+                   "sa stalnom zamenskom vrednošću. Ćelije sa najvišom stopom, po periodu dana:",
+        "sq": "Të zbutura me metodën empirike të Bayes: një qelizë ku jetojnë pak njerëz jep një "
+              "normë të papërpunuar të paqëndrueshme (2 incidente mes 3 banorëve do të ishin 667 "
+              "për 1 000), prandaj norma e çdo qelize tërhiqet drejt normës së zonës, aq më shumë "
+              "sa më pak banorë ka. Qelizat ku nuk jeton askush nuk kanë normë; numrat e fshehur "
+              "hyjnë me një vlerë zëvendësuese të fiksuar. Qelizat me normat më të larta, sipas "
+              "brezit kohor:",
+    },
+    "rates_caveat": {
+        "en": "Residents are the wrong denominator at night and for places people visit (the "
+              "market, the bus station, the centre): the people about then are visitors and "
+              "workers, not the residents at home. These rates show where incidents are many for "
+              "the people who live there, not where a passer-by runs the most risk.",
+        "sr-Cyrl": "Становници су погрешан именилац ноћу и за места која људи посећују (пијаца, "
+                   "аутобуска станица, центар): тада су напољу посетиоци и запослени, а не "
+                   "становници код куће. Ове стопе показују где је много инцидената за оне који ту"
+                   " живе, а не где пролазник највише ризикује.",
+        "sr-Latn": "Stanovnici su pogrešan imenilac noću i za mesta koja ljudi posećuju (pijaca, "
+                   "autobuska stanica, centar): tada su napolju posetioci i zaposleni, a ne "
+                   "stanovnici kod kuće. Ove stope pokazuju gde je mnogo incidenata za one koji tu"
+                   " žive, a ne gde prolaznik najviše rizikuje.",
+        "sq": "Banorët janë emëruesi i gabuar natën dhe për vendet që njerëzit i vizitojnë (tregu,"
+              " stacioni i autobusëve, qendra): njerëzit përreth atëherë janë vizitorë dhe "
+              "punëtorë, jo banorët në shtëpi. Këto norma tregojnë ku incidentet janë të shumta "
+              "për ata që jetojnë aty, jo ku një kalimtar rrezikon më shumë.",
+    },
+    "rates_none": {
+        "en": "No cell where people live had incidents.",
+        "sr-Cyrl": "Ниједна ћелија у којој људи живе није имала инциденте.",
+        "sr-Latn": "Nijedna ćelija u kojoj ljudi žive nije imala incidente.",
+        "sq": "Asnjë qelizë ku jetojnë njerëz nuk pati incidente.",
+    },
+    "col_residents": {
+        "en": "Residents",
+        "sr-Cyrl": "Становници",
+        "sr-Latn": "Stanovnici",
+        "sq": "Banorë",
+    },
+    "col_rate_eb": {
+        "en": "Per 1,000 residents (smoothed)",
+        "sr-Cyrl": "На 1.000 становника (изглађено)",
+        "sr-Latn": "Na 1.000 stanovnika (izglađeno)",
+        "sq": "Për 1 000 banorë (e zbutur)",
+    },
+    "sec_visits": {
+        "en": "Reported patrol visits",
+        "sr-Cyrl": "Пријављене патролне посете",
+        "sr-Latn": "Prijavljene patrolne posete",
+        "sq": "Vizita të raportuara të patrullave",
+    },
+    "visits_note": {
+        "en": "Reported patrol visits, from patrol reports and counted in patrol presence with the"
+              " GPS pings, per time band: {totals}.",
+        "sr-Cyrl": "Пријављене патролне посете, из извештаја патрола и урачунате у присуство "
+                   "патрола уз GPS сигнале, по периоду дана: {totals}.",
+        "sr-Latn": "Prijavljene patrolne posete, iz izveštaja patrola i uračunate u prisustvo "
+                   "patrola uz GPS signale, po periodu dana: {totals}.",
+        "sq": "Vizitat e raportuara të patrullave, nga raportet e patrullave dhe të numëruara në "
+              "praninë e patrullave së bashku me sinjalet GPS, sipas brezit kohor: {totals}.",
+    },
+    "visits_top": {
+        "en": "The cells with the most reported visits ({band}):",
+        "sr-Cyrl": "Ћелије са највише пријављених посета ({band}):",
+        "sr-Latn": "Ćelije sa najviše prijavljenih poseta ({band}):",
+        "sq": "Qelizat me më shumë vizita të raportuara ({band}):",
+    },
+    "language_sr": {
+        "en": "Serbian",
+        "sr-Cyrl": "српски",
+        "sr-Latn": "srpski",
+        "sq": "serbisht",
+    },
+    "language_sq": {
+        "en": "Albanian",
+        "sr-Cyrl": "албански",
+        "sr-Latn": "albanski",
+        "sq": "shqip",
+    },
+    "language_en": {
+        "en": "English",
+        "sr-Cyrl": "енглески",
+        "sr-Latn": "engleski",
+        "sq": "anglisht",
+    },
+    "language_bs": {
+        "en": "Bosnian",
+        "sr-Cyrl": "босански",
+        "sr-Latn": "bosanski",
+        "sq": "boshnjakisht",
+    },
+    "language_tr": {
+        "en": "Turkish",
+        "sr-Cyrl": "турски",
+        "sr-Latn": "turski",
+        "sq": "turqisht",
+    },
+    "sec_language": {
+        "en": "Within reach of officers who speak {language}",
+        "sr-Cyrl": "У домету полицајаца који говоре {language}",
+        "sr-Latn": "U dometu policajaca koji govore {language}",
+        "sq": "Në shtrirjen e policëve që flasin {language}",
+    },
+    "language_note": {
+        "en": "Per time band: the share of incidents in covered cells (where patrols regularly "
+              "are, or within {m} m of a fixed post staffed in the band) beside the share within "
+              "{m} m of a fixed post staffed in the band by officers who speak {language}. It "
+              "measures how far a promise of officers who speak {language} at key points is kept: "
+              "where the second share is much lower, a resident who speaks {language} is less "
+              "likely to find an officer nearby to talk to.",
+        "sr-Cyrl": "По периоду дана: удео инцидената у покривеним ћелијама (где су патроле "
+                   "редовно, или до {m} m од сталног пункта заузетог у том периоду) поред удела до"
+                   " {m} m од сталног пункта на коме су у том периоду полицајци који говоре "
+                   "{language}. То мери колико је испуњено обећање о полицајцима који говоре "
+                   "{language} на кључним местима: где је други удео много мањи, становник који "
+                   "говори {language} ређе ће у близини наћи полицајца са којим може да разговара.",
+        "sr-Latn": "Po periodu dana: udeo incidenata u pokrivenim ćelijama (gde su patrole "
+                   "redovno, ili do {m} m od stalnog punkta zauzetog u tom periodu) pored udela do"
+                   " {m} m od stalnog punkta na kome su u tom periodu policajci koji govore "
+                   "{language}. To meri koliko je ispunjeno obećanje o policajcima koji govore "
+                   "{language} na ključnim mestima: gde je drugi udeo mnogo manji, stanovnik koji "
+                   "govori {language} ređe će u blizini naći policajca sa kojim može da razgovara.",
+        "sq": "Për çdo brez kohor: pjesa e incidenteve në qelizat e mbuluara (ku patrullat janë "
+              "rregullisht, ose brenda {m} m nga një post fiks në shërbim në atë brez) krahas "
+              "pjesës brenda {m} m nga një post fiks në shërbim në atë brez me policë që flasin "
+              "{language}. Kjo mat sa mbahet premtimi për policë që flasin {language} në pika "
+              "kyçe: ku pjesa e dytë është shumë më e ulët, një banor që flet {language} ka më pak"
+              " gjasa të gjejë afër një polic me të cilin të flasë.",
+    },
+    "col_coverage_lang": {
+        "en": "Within reach of a post with officers who speak {language}",
+        "sr-Cyrl": "У домету пункта са полицајцима који говоре {language}",
+        "sr-Latn": "U dometu punkta sa policajcima koji govore {language}",
+        "sq": "Në shtrirjen e një posti me policë që flasin {language}",
+    },
+    "col_cells_lang": {
+        "en": "Cells within reach of those posts",
+        "sr-Cyrl": "Ћелије у домету тих пунктова",
+        "sr-Latn": "Ćelije u dometu tih punktova",
+        "sq": "Qeliza në shtrirjen e këtyre posteve",
+    },
+    "chart_coverage": {
+        "en": "Share of the band's incidents covered",
+        "sr-Cyrl": "Удео покривених инцидената у периоду",
+        "sr-Latn": "Udeo pokrivenih incidenata u periodu",
+        "sq": "Pjesa e incidenteve të mbuluara të brezit",
+    },
+    "coverage_hidden": {
+        "en": "Not shown: the incidents behind that share are fewer than {k}, or the share would "
+              "give a hidden count back with the other published numbers.",
+        "sr-Cyrl": "Није приказано: инцидената иза тог удела има мање од {k}, или би удео уз "
+                   "остале објављене бројеве открио скривени број.",
+        "sr-Latn": "Nije prikazano: incidenata iza tog udela ima manje od {k}, ili bi udeo uz "
+                   "ostale objavljene brojeve otkrio skriveni broj.",
+        "sq": "Nuk shfaqet: incidentet pas asaj pjese janë më pak se {k}, ose pjesa do të zbulonte"
+              " një numër të fshehur së bashku me numrat e tjerë të publikuar.",
+    },
+    "siting_note_posts": {
+        "en": "Maximal covering location model: existing posts stay, each new post reaches {m} m, "
+              "and the aim is to cover the most incidents of the band ({band}). Coverage here is "
+              "the share of the band's incidents within {m} m of a fixed post, whatever its "
+              "staffed hours; patrols are not counted. Coverage by existing posts: {base}.",
+        "sr-Cyrl": "Модел максималног покривања: постојећи пунктови остају, сваки нови досеже {m} "
+                   "m, а циљ је покрити највише инцидената у периоду ({band}). Покривеност овде је"
+                   " удео инцидената тог периода до {m} m од сталног пункта, без обзира на сате "
+                   "дежурства; патроле се не рачунају. Покривеност постојећим пунктовима: {base}.",
+        "sr-Latn": "Model maksimalnog pokrivanja: postojeći punktovi ostaju, svaki novi doseže {m}"
+                   " m, a cilj je pokriti najviše incidenata u periodu ({band}). Pokrivenost ovde "
+                   "je udeo incidenata tog perioda do {m} m od stalnog punkta, bez obzira na sate "
+                   "dežurstva; patrole se ne računaju. Pokrivenost postojećim punktovima: {base}.",
+        "sq": "Modeli i mbulimit maksimal: postet ekzistuese mbeten, çdo post i ri arrin {m} m, "
+              "dhe synimi është të mbulohen sa më shumë incidente të brezit ({band}). Mbulimi këtu"
+              " është pjesa e incidenteve të brezit brenda {m} m nga një post fiks, pavarësisht "
+              "orëve të shërbimit; patrullat nuk numërohen. Mbulimi nga postet ekzistuese: {base}.",
+    },
+    "col_coverage_posts": {
+        "en": "{band}: within reach of a post, after",
+        "sr-Cyrl": "{band}: у домету пункта, после",
+        "sr-Latn": "{band}: u dometu punkta, posle",
+        "sq": "{band}: në shtrirjen e një posti, pas",
+    },
+    "sec_change_none": {
+        "en": "Before and after a change",
+        "sr-Cyrl": "Пре и после промене",
+        "sr-Latn": "Pre i posle promene",
+        "sq": "Para dhe pas një ndryshimi",
+    },
+    "bands_lead": {
+        "en": "The same per time band (coverage: the band's incidents where patrols regularly "
+              "are or a post staffed in the band is within reach):",
+        "sr-Cyrl": "Исто по периоду дана (покривеност: инциденти периода где су патроле редовно "
+                   "или је у домету пункт заузет у том периоду):",
+        "sr-Latn": "Isto po periodu dana (pokrivenost: incidenti perioda gde su patrole redovno "
+                   "ili je u dometu punkt zauzet u tom periodu):",
+        "sq": "E njëjta sipas brezit kohor (mbulimi: incidentet e brezit ku patrullat janë "
+              "rregullisht ose ku një post në shërbim në atë brez është në shtrirje):",
+    },
+    "method_coverage": {
+        "en": "Coverage in a time band: the share of the band's incidents in covered cells, that "
+              "is cells patrols are in regularly in that band (GPS pings and reported visits) or "
+              "within {reach} m of a fixed post staffed at some time in the band. Coverage in a "
+              "language counts only posts whose officers speak it; the new posts' coverage counts "
+              "fixed posts only, whatever their hours.",
+        "sr-Cyrl": "Покривеност у периоду дана: удео инцидената тог периода у покривеним ћелијама,"
+                   " тј. ћелијама у којима су патроле редовно у том периоду (GPS сигнали и "
+                   "пријављене посете) или до {reach} m од сталног пункта заузетог у неко време "
+                   "тог периода. Покривеност на неком језику рачуна само пунктове чији полицајци "
+                   "говоре тај језик; покривеност нових пунктова рачуна само сталне пунктове, без "
+                   "обзира на сате.",
+        "sr-Latn": "Pokrivenost u periodu dana: udeo incidenata tog perioda u pokrivenim ćelijama,"
+                   " tj. ćelijama u kojima su patrole redovno u tom periodu (GPS signali i "
+                   "prijavljene posete) ili do {reach} m od stalnog punkta zauzetog u neko vreme "
+                   "tog perioda. Pokrivenost na nekom jeziku računa samo punktove čiji policajci "
+                   "govore taj jezik; pokrivenost novih punktova računa samo stalne punktove, bez "
+                   "obzira na sate.",
+        "sq": "Mbulimi në një brez kohor: pjesa e incidenteve të brezit në qelizat e mbuluara, pra"
+              " qelizat ku patrullat janë rregullisht në atë brez (sinjale GPS dhe vizita të "
+              "raportuara) ose brenda {reach} m nga një post fiks në shërbim në ndonjë kohë të "
+              "brezit. Mbulimi në një gjuhë numëron vetëm postet, policët e të cilave e flasin "
+              "atë; mbulimi i posteve të reja numëron vetëm postet fikse, pavarësisht orëve.",
+    },
 }
 
 _CYRILLIC_TO_LATIN = str.maketrans({
@@ -565,21 +807,10 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
     "sec_siting": _w("Where the next posts help most, {band}",
                      "Где би следећи пунктови највише помогли, {band}",
                      "Ku ndihmojnë më shumë postet e ardhshme, {band}"),
-    "siting_note": _w(
-        "Maximal covering location model: existing posts stay, each new post reaches {m} m, "
-        "and the aim is to cover the most incidents of the band. Coverage here counts fixed "
-        "posts only. Coverage by existing posts: {base}.",
-        "Модел максималног покривања: постојећи пунктови остају, сваки нови досеже {m} m, а "
-        "циљ је покрити највише инцидената у периоду. Покривеност овде рачуна само сталне "
-        "пунктове. Покривеност постојећим пунктовима: {base}.",
-        "Modeli i mbulimit maksimal: postet ekzistuese mbeten, çdo post i ri arrin {m} m, dhe "
-        "synimi është të mbulohen sa më shumë incidente të brezit. Mbulimi këtu numëron "
-        "vetëm postet fikse. Mbulimi nga postet ekzistuese: {base}."),
     "col_post": _w("New post", "Нови пункт", "Post i ri"),
     "col_where": _w("Location (lat, lng)", "Локација (шир., дуж.)",
                     "Vendndodhja (gjer., gjat.)"),
     "col_gain": _w("Incidents added", "Додатно покривених инцидената", "Incidente të shtuara"),
-    "col_coverage": _w("Coverage after", "Покривеност после", "Mbulimi pas"),
     "sec_quality": _w("Data quality", "Квалитет података", "Cilësia e të dhënave"),
     "quality_note": _w(
         "Every row read is either accepted or rejected with a reason; rejected rows are "

@@ -24,7 +24,7 @@ from geo.outputs.style import (
 )
 
 __all__ = ["week_chart", "hours_chart", "lorenz_chart", "rates_chart", "locator_chart",
-           "overview_chart",
+           "overview_chart", "coverage_chart",
            "to_svg", "to_png", "poisson_interval"]
 
 _FONT = {"font.family": "DejaVu Sans", "font.size": 13, "svg.fonttype": "none",
@@ -182,6 +182,38 @@ def rates_chart(rows: list[dict], period: dict, labels: list[str], lang: str):
     ax.set_xlim(left=0)
     ax.set_title(t("chart_rates", lang), loc="left", fontsize=13)
     ax.legend(frameon=False, loc="lower right", ncols=2)
+    fig.tight_layout()
+    return fig
+
+
+@_styled
+def coverage_chart(labels: list[str], shares: list[tuple[float | None, float | None]],
+                   texts: list[list[str]], legend: list[str], lang: str):
+    """Per band, two bars: the share of incidents covered at all and the share covered in a
+    language; a share that is not shown has no bar, only its words (``texts``)."""
+    fig = _figure(7, 0.75 * len(labels) + 2.2)
+    ax = fig.subplots()
+    colours = (PRESENCE_COLOURS[2], PRESENCE_COLOURS[4])
+    hatches = (None, "//")
+    for i, (pair, words) in enumerate(zip(shares, texts, strict=True)):
+        y = len(labels) - 1 - i
+        for j, (share, word) in enumerate(zip(pair, words, strict=True)):
+            at = y + (0.19 if j == 0 else -0.19)
+            if share is None:
+                ax.text(1, at, word, va="center", fontsize=11, color="#666666")
+                continue
+            ax.barh(at, share * 100, height=0.36, color=colours[j], hatch=hatches[j],
+                    edgecolor="white", label=legend[j] if i == 0 else None)
+            ax.text(share * 100 + 1, at, word, va="center", fontsize=11)
+    for j, colour in enumerate(colours):  # every bar in the legend, even one never drawn
+        if not any(pair[j] is not None for pair in shares):
+            ax.barh(0, 0, color=colour, hatch=hatches[j], label=legend[j])
+    ax.set_yticks(range(len(labels)), labels[::-1])
+    ax.set_xlim(0, 112)
+    ax.set_xticks(range(0, 101, 20), [f"{v} %" for v in range(0, 101, 20)])
+    ax.tick_params(axis="y", length=0)
+    ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=1)
+    ax.set_title(t("chart_coverage", lang), loc="left", fontsize=13, pad=52)
     fig.tight_layout()
     return fig
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from geo._page import report_css
 from geo.outputs import _charts as charts
@@ -11,6 +12,10 @@ __all__ = ["CSS", "html_block"]
 
 CSS = report_css()
 """The report's style sheet (a package file, so that the audit can hold a page to it)."""
+
+
+_CELL_ID = re.compile(r"[0-9a-f]{15}")
+"""An H3 cell as the tables write it: small on a phone, and broken anywhere if need be."""
 
 
 def _numeric(cell: str) -> bool:
@@ -24,8 +29,8 @@ def html_block(block) -> str:
     esc = html.escape
     if block.kind in ("h1", "h2", "p"):
         return f"<{block.kind}>{esc(block.text)}</{block.kind}>"
-    if block.kind == "note":
-        return f'<p class="note">{esc(block.text)}</p>'
+    if block.kind in ("note", "caption"):
+        return f'<p class="{block.kind}">{esc(block.text)}</p>'
     if block.kind == "figures":
         items = "".join(f"<div><dt>{esc(a)}</dt><dd>{esc(b)}</dd></div>" for a, b in block.rows)
         return f'<dl class="figures">{items}</dl>'
@@ -33,6 +38,7 @@ def html_block(block) -> str:
         head = "".join(f"<th>{esc(h)}</th>" for h in block.head)
         body = "".join(
             "<tr>" + "".join(f'<td class="n">{esc(c)}</td>' if _numeric(c) else
+                             f'<td class="id">{esc(c)}</td>' if _CELL_ID.fullmatch(c) else
                              f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in block.rows)
         return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table></div>")

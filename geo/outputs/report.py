@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import html
 import json
-import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from geo.i18n import LANGUAGES, category_name, number, reason_text, t
 from geo.outputs import _charts as charts
+from geo.outputs._report_blocks import (
+    Block,
+    band_label,
+    count_text,
+    place_column,
+    place_head,
+    share_text,
+)
 from geo.outputs._report_html import CSS, html_block
+from geo.outputs._report_people import language_section, rates_section, visits_blocks
 from geo.privacy.gate import COMPLEMENT, SHOWN, SMALL, PublishedCells, check_published, clean_text
 
 __all__ = ["render_report", "render_report_pdf", "report_blocks", "Block", "REFERENCES"]
@@ -47,66 +54,33 @@ REFERENCES = (
 )
 
 
-@dataclass
-class Block:
-    """One piece of the report: ``h1``, ``h2``, ``p``, ``note`` (a warning), ``figures``
-    (label, value pairs), ``table`` (head and rows of text), ``chart`` (a matplotlib
-    figure) or ``list`` (items)."""
-
-    kind: str
-    text: str = ""
-    head: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
-    chart: object = None
-    name: str = ""
-
-
-def _band(band: str, lang: str) -> str:
-    info = PublishedCells.band_info(band)
-    return t(info["label_key"], lang) if "label_key" in info else band
-
-
-def _count(value: float | None, reason: int, k: int, lang: str) -> str:
-    if reason == SMALL:
-        return t("fewer_than", lang, k=k)
-    if reason == COMPLEMENT or value is None or (isinstance(value, float) and math.isnan(value)):
-        return t("not_shown_short", lang)
-    return number(float(value), lang, decimals=0)
-
-
-def _pct(share: float | None, lang: str) -> str:
-    if share is None or not np.isfinite(share):
-        return "–"
-    return f"{number(share * 100, lang, decimals=0)} %"
-
-
 def _headline(published: PublishedCells, lang: str, context=None) -> list[Block]:
     facts = published.report
     band = facts.gaps_band
     all_fig = facts.figures.get("all", {})
     band_fig = facts.figures.get(band, {})
     figures = [
-        (t("fig_incidents", lang, band=_band("all", lang)),
-         _count(published.totals.get("all"), SHOWN, published.k, lang)),
+        (t("fig_incidents", lang, band=band_label("all", lang)),
+         count_text(published.totals.get("all"), SHOWN, published.k, lang)),
         (t("fig_cells", lang), number(len(published.cells), lang, decimals=0)),
-        (t("fig_hot_cells", lang, band=_band("all", lang)),
+        (t("fig_hot_cells", lang, band=band_label("all", lang)),
          number(sum(n for b, n in facts.hot_cells.get("all", {}).items() if b > 0), lang,
                 decimals=0)),
     ]
     if facts.gap_cells:
-        figures.append((t("fig_gap_cells", lang, band=_band(band, lang)),
+        figures.append((t("fig_gap_cells", lang, band=band_label(band, lang)),
                         number(facts.gap_cells.get(band, 0), lang, decimals=0)))
-        figures.append((t("fig_coverage", lang, band=_band(band, lang)),
-                        _pct(band_fig.get("coverage"), lang)))
-    figures.append((t("fig_half", lang), _pct(all_fig.get("share_cells_50"), lang)))
+        figures.append((t("fig_coverage", lang, band=band_label(band, lang)),
+                        share_text(band_fig.get("coverage"), lang)))
+    figures.append((t("fig_half", lang), share_text(all_fig.get("share_cells_50"), lang)))
     rows = []
     for b in published.bands:
         f = facts.figures.get(b, {})
         hot = sum(n for v, n in facts.hot_cells.get(b, {}).items() if v > 0)
-        rows.append([_band(b, lang), _count(f.get("total"), SHOWN, published.k, lang),
+        rows.append([band_label(b, lang), count_text(f.get("total"), SHOWN, published.k, lang),
                      number(hot, lang, decimals=0),
                      number(facts.gap_cells[b], lang, decimals=0) if facts.gap_cells else "–",
-                     _pct(f.get("coverage"), lang), _pct(f.get("share_cells_50"), lang),
+                     share_text(f.get("coverage"), lang), share_text(f.get("share_cells_50"), lang),
                      "–" if f.get("gini") is None else number(f["gini"], lang, decimals=2)])
     head = [t("col_band", lang), t("col_incidents", lang), t("col_hot_cells", lang),
             t("col_gap_cells", lang), t("col_coverage_band", lang), t("col_half", lang),
@@ -114,8 +88,8 @@ def _headline(published: PublishedCells, lang: str, context=None) -> list[Block]
     return [Block("h2", t("sec_headline", lang)), Block("figures", rows=[list(f) for f in figures]),
             Block("chart", chart=charts.overview_chart(published, lang, context),
                   name="overview"),
-            Block("p", t("overview_note", lang, k=published.k)),
-            Block("table", head=head, rows=rows)]
+            Block("caption", t("overview_note", lang, k=published.k)),
+            Block("p", t("bands_lead", lang)), Block("table", head=head, rows=rows)]
 
 
 def _categories(published: PublishedCells, lang: str) -> list[Block]:
@@ -128,23 +102,24 @@ def _categories(published: PublishedCells, lang: str) -> list[Block]:
         for b in published.bands:
             value = float(published.category_totals[b][i])
             reason = SMALL if value == -1 else COMPLEMENT if value == -2 else SHOWN
-            row.append(_count(value, reason, published.k, lang))
+            row.append(count_text(value, reason, published.k, lang))
         rows.append(row)
-    head = [t("by_category", lang), *(_band(b, lang) for b in published.bands)]
+    head = [t("by_category", lang), *(band_label(b, lang) for b in published.bands)]
     return [Block("table", head=head, rows=rows)]
 
 
-def _when(published: PublishedCells, lang: str) -> list[Block]:
+def _when(published: PublishedCells, lang: str, context=None) -> list[Block]:
     facts = published.report
-    if not len(facts.week_incidents):
-        return []
+    if not len(facts.week_incidents):  # no times of day: the visits stand alone
+        visits = visits_blocks(published, lang, context)
+        return [Block("h2", t("sec_visits", lang)), *visits] if visits else []
     blocks = [Block("h2", t("sec_when", lang)), Block("p", t("when_note", lang)),
               Block("chart", chart=charts.week_chart(facts, lang), name="week")]
     if facts.week_patrol_hours is None:
         blocks.append(Block("p", t("no_patrol", lang)))
     blocks.append(Block("chart", chart=charts.hours_chart(facts, published.totals.get("all"),
                                                           lang), name="hours"))
-    return blocks
+    return [*blocks, *visits_blocks(published, lang, context)]
 
 
 def _where(published: PublishedCells, lang: str) -> list[Block]:
@@ -153,7 +128,7 @@ def _where(published: PublishedCells, lang: str) -> list[Block]:
     blocks = [Block("h2", t("sec_where", lang)), Block("p", t("lorenz_note", lang))]
     if any(len(facts.lorenz.get(b, ((), ()))[0]) for b in bands):
         blocks.append(Block("chart", chart=charts.lorenz_chart(
-            facts, bands, [_band(b, lang) for b in bands], lang), name="lorenz"))
+            facts, bands, [band_label(b, lang) for b in bands], lang), name="lorenz"))
     f = facts.figures.get("all", {})
     if f.get("pai_5") is not None:
         blocks.append(Block("p", t("pai_line", lang, a=number(f["pai_5"], lang),
@@ -165,44 +140,36 @@ def _hot_label(value: int, lang: str) -> str:
     return t(f"hot_{value}", lang) if value else "–"
 
 
-def _near(context, lang: str):
-    """Name a place by the nearest landmark or street of the context ("near ..."), or "–"."""
-    def name(lat: float, lng: float) -> str:
-        found = context.nearest_name(lat, lng, lang=lang) if context is not None else None
-        return t("near_place", lang, place=found) if found else "–"
-    return name
-
-
 def _gaps(published: PublishedCells, lang: str, context=None) -> list[Block]:
     facts = published.report
     band = facts.gaps_band
-    blocks = [Block("h2", t("sec_gaps", lang, band=_band(band, lang)))]
+    blocks = [Block("h2", t("sec_gaps", lang, band=band_label(band, lang)))]
     if published.gap_class is None:
         return [*blocks, Block("p", t("no_patrol", lang))]
     if not facts.top_gaps:
         return [*blocks, Block("p", t("no_gaps", lang))]
     import h3
 
-    near = _near(context, lang)
-    rows = [[str(g["rank"]), *([near(*h3.cell_to_latlng(g["cell"]))] if context else []),
-             g["cell"], _count(g["incidents"], g["reason"], published.k, lang),
+    place = place_column(context, lang)
+    rows = [[str(g["rank"]), *place(*h3.cell_to_latlng(g["cell"])),
+             g["cell"], count_text(g["incidents"], g["reason"], published.k, lang),
              number(g["patrol_hours"], lang), _hot_label(g["hot_bin"], lang)]
             for g in facts.top_gaps]
-    head = [t("col_rank", lang), *([t("col_place", lang)] if context else []),
+    head = [t("col_rank", lang), *place_head(context, lang),
             t("col_cell", lang), t("col_incidents", lang),
             t("col_patrol_hours", lang), t("col_hot", lang)]
     suggested = facts.siting["sites"] if facts.siting else []
     return [*blocks, Block("p", t("gaps_note", lang)), Block("table", head=head, rows=rows),
             Block("chart", chart=charts.locator_chart(published, facts.top_gaps, suggested,
                                                       lang, context), name="locator"),
-            Block("p", t("locator_note", lang))]
+            Block("caption", t("locator_note", lang))]
 
 
 def _change(published: PublishedCells, lang: str) -> list[Block]:
     facts = published.report
     change_date = facts.change_date
     if not facts.change:
-        return [Block("h2", t("sec_change", lang, date="…")), Block("p", t("no_change", lang))]
+        return [Block("h2", t("sec_change_none", lang)), Block("p", t("no_change", lang))]
     period = facts.change_period
     blocks = [Block("h2", t("sec_change", lang, date=change_date or "")),
               Block("p", t("change_note", lang, before=number(period["days_before"], lang),
@@ -212,10 +179,10 @@ def _change(published: PublishedCells, lang: str) -> list[Block]:
         updown = ("–" if row["cells_up"] is None else
                   f"{row['cells_up']} / {row['cells_down']}")
         if not row["shown"]:
-            rows.append([_band(row["band"], lang), t("too_few", lang), "", "", "", "", updown])
+            rows.append([band_label(row["band"], lang), t("too_few", lang), "", "", "", "", updown])
             continue
         shown.append(row)
-        rows.append([_band(row["band"], lang), number(row["before"], lang, decimals=0),
+        rows.append([band_label(row["band"], lang), number(row["before"], lang, decimals=0),
                      number(row["after"], lang, decimals=0),
                      f"{number(row['rate_before'], lang)} → {number(row['rate_after'], lang)}",
                      number(row["ratio"], lang, decimals=2), _p(row["p"], lang), updown])
@@ -225,7 +192,7 @@ def _change(published: PublishedCells, lang: str) -> list[Block]:
     blocks.append(Block("table", head=head, rows=rows))
     if shown:
         blocks.append(Block("chart", chart=charts.rates_chart(
-            shown, period, [_band(r["band"], lang) for r in shown], lang), name="rates"))
+            shown, period, [band_label(r["band"], lang) for r in shown], lang), name="rates"))
     blocks.extend(_wdd(published, lang))
     return blocks
 
@@ -247,14 +214,14 @@ def _wdd(published: PublishedCells, lang: str) -> list[Block]:
     for row in facts.wdd:
         if not row["shown"]:
             why = t("too_few", lang) if row["small"] else t("wdd_hidden", lang)
-            rows.append([_band(row["band"], lang), why, "", "", "", ""])
+            rows.append([band_label(row["band"], lang), why, "", "", "", ""])
             continue
         pair = [f"{number(row[f'{a}_before'], lang, decimals=0)} → "
                 f"{number(row[f'{a}_after'], lang, decimals=0)}"
                 for a in ("target", "buffer", "control")]
         reading = ("wdd_chance" if row["p"] > 0.05 else
                    "wdd_fewer" if row["wdd"] < 0 else "wdd_more")
-        rows.append([_band(row["band"], lang), *pair,
+        rows.append([band_label(row["band"], lang), *pair,
                      f"{number(row['wdd'], lang)} ± {number(row['se'], lang)}",
                      f"{t(reading, lang)} (p = {_p(row['p'], lang)})"])
     head = [t("col_band", lang), t("col_target", lang), t("col_buffer", lang),
@@ -293,20 +260,22 @@ def _siting(published: PublishedCells, lang: str, context=None) -> list[Block]:
     s = facts.siting
     if not s:
         return []
-    blocks = [Block("h2", t("sec_siting", lang, band=_band(s["band"], lang))),
-              Block("p", t("siting_note", lang, m=number(s["reach_m"], lang, decimals=0),
-                           base=_pct(s["baseline"], lang)))]
-    near = _near(context, lang)
-    rows = [[f"P{site['rank']}", *([near(site["lat"], site["lng"])] if context else []),
+    blocks = [Block("h2", t("sec_siting", lang, band=band_label(s["band"], lang))),
+              Block("p", t("siting_note_posts", lang,
+                           m=number(s["reach_m"], lang, decimals=0),
+                           band=band_label(s["band"], lang),
+                           base=share_text(s["baseline"], lang)))]
+    place = place_column(context, lang)
+    rows = [[f"P{site['rank']}", *place(site["lat"], site["lng"]),
              f"{site['lat']:.5f}, {site['lng']:.5f}",
              (t("fewer_than", lang, k=published.k) if site["small"] else
               t("not_shown_short", lang)) if site["gain"] is None
-             else number(site["gain"], lang, decimals=0), _pct(site["coverage_after"], lang)]
+             else number(site["gain"], lang, decimals=0), share_text(site["coverage_after"], lang)]
             for site in s["sites"]]
     if rows:
-        head = [t("col_post", lang), *([t("col_place", lang)] if context else []),
+        head = [t("col_post", lang), *place_head(context, lang),
                 t("col_where", lang), t("col_gain", lang),
-                t("col_coverage", lang)]
+                t("col_coverage_posts", lang, band=band_label(s["band"], lang))]
         blocks.append(Block("table", head=head, rows=rows))
     return blocks
 
@@ -348,7 +317,9 @@ def _methods(published: PublishedCells, lang: str) -> list[Block]:
         texts.append(t("method_presence", lang, cap=m["cap"], reach=m["reach"]))
     if "perms" in m:
         texts.append(t("method_hotspots", lang, perms=number(m["perms"], lang, decimals=0)))
-    texts += [t("method_gaps", lang), t("method_change", lang), t("method_siting", lang),
+    texts += [t("method_gaps", lang),
+              t("method_coverage", lang, reach=number(m.get("reach", 400), lang, decimals=0)),
+              t("method_change", lang), t("method_siting", lang),
               t("method_privacy", lang, k=published.k, k1=published.k - 1)]
     return [Block("h2", t("sec_methods", lang)), *(Block("p", x) for x in texts),
             Block("list", rows=[[r] for r in REFERENCES])]
@@ -391,9 +362,12 @@ def report_blocks(published: PublishedCells, *, lang: str = "en", title: str | N
         blocks.append(Block("p", clean_text(note, limit=500)))
     blocks.append(Block("p", t("report_map_note", lang)))
     blocks += _headline(published, lang, context)
-    for part in (_categories, _when, _where):
-        blocks += part(published, lang)
+    blocks += _categories(published, lang)
+    blocks += _when(published, lang, context)
+    blocks += _where(published, lang)
+    blocks += rates_section(published, lang, context)
     blocks += _gaps(published, lang, context)
+    blocks += language_section(published, lang)
     if no_times:
         blocks += [Block("h2", t("sec_no_times", lang)), Block("p", t("no_times_left_out", lang))]
     for part in (() if no_times else (_change, _emerging)):
