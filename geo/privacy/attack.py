@@ -28,6 +28,10 @@ from geo.privacy.release import SHOWN, SMALL, UNKNOWN
 
 __all__ = ["Pin", "attack"]
 
+LARGE = 20_000
+"""Atoms above which the whole program is solved once, for a first feasible point, and
+every count is then widened by small programs around it (:class:`_Local`)."""
+
 
 @dataclass(frozen=True)
 class Pin:
@@ -115,6 +119,9 @@ def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], i
              np.r_[hi[published], np.zeros(model.L.shape[0])])
     lows = np.full(targets.shape[0], np.inf)
     highs = np.full(targets.shape[0], -np.inf)
+    large = n > LARGE
+    if large:  # a whole solve takes seconds here: one point, then the small programs
+        batch = 1
     for _ in range(batch):  # a few random directions settle most targets at once
         point = lp.minimise(targets.T @ rng.choice([-1.0, 1.0], targets.shape[0]))
         if point is None:
@@ -128,7 +135,7 @@ def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], i
         published numbers allow at 0, or at k or more, cannot be pinned to 1..k-1."""
         return (highs - lows < 1.5) & (lows > 0.5) & (highs < k_of - 0.5)
 
-    for _ in range(40):  # then directions over the targets still in doubt only
+    for _ in range(0 if large else 40):  # then directions over the targets in doubt only
         doubt = np.flatnonzero(in_doubt())
         if len(doubt) < 10:
             break
