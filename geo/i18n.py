@@ -331,11 +331,6 @@ TEXT: dict[str, dict[str, str]] = {
         "sq": "Brenda rrezes së një posti me policë që flasin {language}, {band}: pjesa e "
               "incidenteve nuk shfaqet",
     },
-    "language_sr": {"en": "Serbian", "sr-Cyrl": "српски", "sr-Latn": "srpski", "sq": "serbisht"},
-    "language_sq": {"en": "Albanian", "sr-Cyrl": "албански", "sr-Latn": "albanski",
-                    "sq": "shqip"},
-    "language_en": {"en": "English", "sr-Cyrl": "енглески", "sr-Latn": "engleski",
-                    "sq": "anglisht"},
     "suggested_name": {"en": "Suggested post {rank}", "sr-Cyrl": "Предложени пункт {rank}",
                        "sr-Latn": "Predloženi punkt {rank}", "sq": "Posti i propozuar {rank}"},
     "suggested_coverage": {
@@ -433,7 +428,7 @@ TEXT: dict[str, dict[str, str]] = {
         "sr-Latn": "Prijavljene patrolne posete",
         "sq": "Vizita të raportuara të patrullave",
     },
-    "visits_note": {
+    "report_visits_note": {
         "en": "Reported patrol visits, from patrol reports and counted in patrol presence with the"
               " GPS pings, per time band: {totals}.",
         "sr-Cyrl": "Пријављене патролне посете, из извештаја патрола и урачунате у присуство "

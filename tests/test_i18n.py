@@ -75,3 +75,20 @@ def test_each_language_page_holds_its_own_words(published, tmp_path):
         assert words["layer_context"] == t("layer_context", lang)
         assert {k for k in words if "#" in k} >= {"total_incidents#one", "total_incidents#few"}
         assert f'<html lang="{lang}">' in text
+
+
+def test_no_text_key_is_written_twice():
+    """A key given twice in one table silently keeps only its last text (another page's
+    words on this one): every dict literal in the module names each key once."""
+    import ast
+    from collections import Counter
+    from pathlib import Path
+
+    import geo.i18n
+
+    tree = ast.parse(Path(geo.i18n.__file__).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            twice = [k for k, n in Counter(keys).items() if n > 1]
+            assert not twice, f"keys written twice at line {node.lineno}: {twice}"

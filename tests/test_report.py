@@ -386,7 +386,7 @@ def test_people_sections_in_every_language_and_absent_without_their_inputs(peopl
                             ("sec_language", {"language": t("language_sq", lang)}),
                             ("col_residents", {})):
             assert html_text(t(key, lang, **fields)) in text, (lang, key)
-        assert t("visits_note", lang, totals="").split(":")[0] in text
+        assert t("report_visits_note", lang, totals="").split(":")[0] in text
         if lang != "en":
             for key in ("sec_rates", "rates_caveat", "visits_top", "language_note"):
                 assert html_text(t(key, "en", band="", language="Albanian", m="400",

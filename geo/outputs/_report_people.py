@@ -68,7 +68,7 @@ def visits_blocks(published: PublishedCells, lang: str, context=None) -> list[Bl
         return []
     totals = "; ".join(f"{band_label(b, lang)}: {number(int(np.sum(visits[b])), lang, decimals=0)}"
                        for b in published.bands)
-    blocks = [Block("p", t("visits_note", lang, totals=totals))]
+    blocks = [Block("p", t("report_visits_note", lang, totals=totals))]
     ids = published.cell_ids()
     lat, lng = published.cell_centres_latlng()
     first = "all" if "all" in visits else published.bands[0]
