@@ -195,3 +195,25 @@ def test_the_covering_model_matches_spopt(seed):
             return weight[(cost[:, open_sites] <= 400.0).any(axis=1)].sum()
         assert len(mine) == 3
         assert covered(np.r_[np.arange(fixed), mine + fixed]) == covered(theirs)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_dominated_candidates_are_those_a_dense_overlap_finds(seed):
+    from geo.analysis.siting import _reduce
+
+    rng = np.random.default_rng(seed)
+    reach = rng.random((30, 25)) < 0.15
+    reach[:, 3] = reach[:, 4]  # a duplicate: the first is kept
+    reach[:, 7] = reach[:, 8] | reach[:, 9]  # 8 and 9 are dominated by 7
+    useful = np.flatnonzero(reach.any(axis=0))
+    _, first = np.unique(reach[:, useful].T, axis=0, return_index=True)
+    useful = useful[np.sort(first)]
+    sets = reach[:, useful].astype(float)
+    shared = sets.T @ sets
+    size = np.diag(shared)
+    dominated = ((shared == size[:, None]) & (size[None, :] > size[:, None])).any(axis=1)
+    expected = useful[~dominated]
+    np.testing.assert_array_equal(_reduce(reach), expected)
+    assert 4 not in expected
+    if reach[:, 8].any() and (reach[:, 9] & ~reach[:, 8]).any():
+        assert 8 not in expected

@@ -194,10 +194,16 @@ def _reduce(open_reach: np.ndarray) -> np.ndarray:
         return useful
     packed = np.packbits(open_reach[:, useful], axis=0).T
     useful = useful[np.sort(np.unique(packed, axis=0, return_index=True)[1])]
-    sets = open_reach[:, useful].astype(np.float32)
-    shared = sets.T @ sets  # points covered by both candidates; diagonal: by each
-    size = np.diag(shared)
-    dominated = ((shared == size[:, None]) & (size[None, :] > size[:, None])).any(axis=1)
+    import scipy.sparse as sp
+
+    # a candidate reaches a few dozen points: the overlaps are sparse, and a dense product
+    # of candidates x points x candidates would take seconds on a city
+    sets = sp.csc_matrix(open_reach[:, useful], dtype=np.int32)
+    size = np.asarray(sets.sum(axis=0)).ravel()
+    shared = (sets.T @ sets).tocoo()  # points covered by both candidates
+    inside = (shared.data == size[shared.row]) & (size[shared.col] > size[shared.row])
+    dominated = np.zeros(len(useful), bool)
+    dominated[shared.row[inside]] = True
     return useful[~dominated]
 
 
