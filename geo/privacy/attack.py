@@ -251,7 +251,7 @@ class _Local:
         """Whether whole atoms near the whole point give target ``i`` a second value (one
         more or one less): then the published numbers allow two values, and it is not
         pinned. Found or not, nothing is claimed beyond what a point shows."""
-        atoms, sub, rows, links, l_rows = self._around(i)
+        atoms, sub, rows, links, _ = self._around(i)
         goal = self.targets[i][:, atoms]
         cons = [LinearConstraint(sub, self.whole_lo[rows], self.whole_hi[rows])]
         if links.shape[0]:
