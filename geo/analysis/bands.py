@@ -18,7 +18,8 @@ import pandas as pd
 from geo._errors import UsageError
 
 __all__ = ["Band", "DEFAULT_BANDS", "parse_bands", "local_clock", "band_masks", "band_info",
-           "hour_of_week", "HOURS_OF_WEEK", "band_days", "exposure_days"]
+           "hour_of_week", "HOURS_OF_WEEK", "band_days", "exposure_days", "local_wall_us",
+           "clock_of_wall", "month_of_wall", "month_key", "month_number"]
 
 HOURS_OF_WEEK = 168
 """Monday 00-01 is hour 0, Sunday 23-24 is hour 167."""
@@ -142,19 +143,52 @@ def _hour(text: str, item: str) -> float:
     return value % 24
 
 
-def local_clock(times_utc: pd.Series | pd.DatetimeIndex, *, tz: str = "Europe/Belgrade"
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Local fractional hour (0-24) and weekday (0 = Monday) of UTC times, vectorized."""
+def local_wall_us(times_utc: pd.Series | pd.DatetimeIndex, *, tz: str = "Europe/Belgrade"
+                  ) -> np.ndarray:
+    """The local wall clock of UTC times as integer microseconds since 1970-01-01 00:00."""
     index = pd.DatetimeIndex(times_utc)
     if index.tz is None:
         index = index.tz_localize("UTC")
     local = index.tz_convert(tz)
-    # local wall-clock as integer microseconds since the epoch, then plain arithmetic
-    wall = local.tz_localize(None).to_numpy().astype("datetime64[us]").astype(np.int64)
+    return local.tz_localize(None).to_numpy().astype("datetime64[us]").astype(np.int64)
+
+
+def clock_of_wall(wall: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fractional hour (0-24) and weekday (0 = Monday) of local wall-clock microseconds."""
     day_us = 86_400_000_000
     hour = (wall % day_us) / 3_600_000_000
     weekday = ((wall // day_us) + 3) % 7  # 1970-01-01 was a Thursday (3)
     return hour, weekday.astype(np.int8)
+
+
+def month_of_wall(wall: np.ndarray) -> np.ndarray:
+    """Calendar months since January 1970 of local wall-clock microseconds.
+
+    >>> month_of_wall(np.array([0, 31 * 86_400_000_000])).tolist()
+    [0, 1]
+    """
+    return wall.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
+
+
+def month_key(month: int) -> str:
+    """``YYYY-MM`` of a month counted from January 1970.
+
+    >>> month_key(662)
+    '2025-03'
+    """
+    return f"{1970 + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def month_number(key: str) -> int:
+    """Inverse of :func:`month_key`."""
+    year, month = key.split("-")
+    return (int(year) - 1970) * 12 + int(month) - 1
+
+
+def local_clock(times_utc: pd.Series | pd.DatetimeIndex, *, tz: str = "Europe/Belgrade"
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Local fractional hour (0-24) and weekday (0 = Monday) of UTC times, vectorized."""
+    return clock_of_wall(local_wall_us(times_utc, tz=tz))
 
 
 def hour_of_week(times_utc, *, tz: str = "Europe/Belgrade") -> np.ndarray:

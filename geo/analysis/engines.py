@@ -29,11 +29,13 @@ ENGINES = ("local", "dask")
 
 def partition_partials(path: str | Path, cells: np.ndarray, *, res: int,
                        bands: Sequence[Band], cap_s: float, tz: str,
-                       period: tuple | None = None) -> Partials:
+                       period: tuple | None = None, months: tuple[int, int] | None = None
+                       ) -> Partials:
     """The presence partials of one partition file."""
     part = read_partition(path, period=period)
     return presence_partials(part["unit"], part["t_us"], part["lat"], part["lng"], cells,
-                             res=res, bands=bands, cap_s=cap_s, tz=tz, owned=part["owned"])
+                             res=res, bands=bands, cap_s=cap_s, tz=tz, owned=part["owned"],
+                             months=months)
 
 
 def _add(parts: Iterable[Partials]) -> Partials:
@@ -50,7 +52,8 @@ def _on_paths(paths: Iterable[str], kernel) -> list[Partials]:
 def dataset_partials(dataset: PingDataset, cells: np.ndarray, *, res: int,
                      bands: Sequence[Band], cap_s: float, tz: str = "Europe/Belgrade",
                      period: tuple | None = None, engine: str = "local",
-                     scheduler: str | None = None) -> Partials:
+                     scheduler: str | None = None,
+                     months: tuple[int, int] | None = None) -> Partials:
     """Presence partials of a whole dataset, summed.
 
     Parameters
@@ -63,6 +66,8 @@ def dataset_partials(dataset: PingDataset, cells: np.ndarray, *, res: int,
     scheduler
         The address of a running Dask scheduler (``tcp://host:8786``); None starts a
         ``LocalCluster`` of one worker process per core for the run.
+    months
+        Presence per local month too (see :func:`~geo.analysis.partials.presence_partials`).
     """
     if engine not in ENGINES:
         msg = f"--engine {engine}: choose local or dask"
@@ -71,7 +76,7 @@ def dataset_partials(dataset: PingDataset, cells: np.ndarray, *, res: int,
         msg = "--scheduler needs --engine dask"
         raise UsageError(msg)
     kernel = partial(partition_partials, cells=cells, res=res, bands=tuple(bands),
-                     cap_s=cap_s, tz=tz, period=period)
+                     cap_s=cap_s, tz=tz, period=period, months=months)
     paths = [str(p) for p in dataset.partitions]
     if not paths:
         return Partials()

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo.analysis.bands import HOURS_OF_WEEK, Band, local_clock
+from geo.analysis.bands import HOURS_OF_WEEK, Band, clock_of_wall, local_wall_us, month_of_wall
 from geo.analysis.cells import points_to_cells
 
-__all__ = ["Partials", "presence_partials", "STOP_MINUTES", "INTERVAL_EDGES_S",
+__all__ = ["Partials", "presence_partials", "month_band", "STOP_MINUTES", "INTERVAL_EDGES_S",
            "CONTEXT_PINGS", "CONTEXT_US"]
 
 STOP_MINUTES = (10.0, 16.0)
@@ -99,8 +99,8 @@ class Partials:
 def presence_partials(unit: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lng: np.ndarray,
                       cells: np.ndarray, *, res: int, bands: Sequence[Band], cap_s: float,
                       step_m: float = 30.0, stop_radius_m: float = 50.0,
-                      tz: str = "Europe/Belgrade", owned: np.ndarray | None = None
-                      ) -> Partials:
+                      tz: str = "Europe/Belgrade", owned: np.ndarray | None = None,
+                      months: tuple[int, int] | None = None) -> Partials:
     """Presence partials of pings sorted by unit and time.
 
     Parameters
@@ -113,6 +113,11 @@ def presence_partials(unit: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lng: 
         The study area's cells, sorted ``uint64``; pings in other cells add nothing.
     owned
         Which pings the sums are for (None: all); the others are context only.
+    months
+        (first month since January 1970, how many): besides the whole sums, give each of
+        these local calendar months its own presence minutes, as band keys
+        ``(1 + month) * len(bands) + band`` (see :func:`month_band`). A ping's dwell,
+        a visit and a stop count in the month of the ping that starts them.
     """
     n = len(t_us)
     if n == 0:
@@ -148,8 +153,14 @@ def presence_partials(unit: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lng: 
     del s_lat, s_lng
     is_stop = (stop_us >= STOP_MINUTES[0] * 60e6) & (stop_us <= STOP_MINUTES[1] * 60e6)
 
-    hour, weekday = local_clock(
-        pd.DatetimeIndex(t_us.astype("datetime64[us]")).tz_localize("UTC"), tz=tz)
+    wall = local_wall_us(pd.DatetimeIndex(t_us.astype("datetime64[us]")).tz_localize("UTC"),
+                         tz=tz)
+    hour, weekday = clock_of_wall(wall)
+    month = None
+    if months is not None:
+        month = month_of_wall(wall) - months[0]
+        month = np.where((month >= 0) & (month < months[1]), month, -1)
+    del wall
     masks = [band.contains(hour, weekday) for band in bands]
     week_hour = weekday.astype(np.int64) * 24 + hour.astype(np.int64)
     del hour, weekday
@@ -169,6 +180,9 @@ def presence_partials(unit: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lng: 
         rows["minutes_us"].append(minutes[hit].astype(np.int64))
         rows["visits"].append(visits[hit].astype(np.int64))
         rows["stops"].append(stops[hit].astype(np.int64))
+        if month is not None:
+            _month_rows(rows, b, len(bands), months[1], keep & (month >= 0), idx, month, dwell,
+                        n_cells)
     joined = {key: np.concatenate(value) for key, value in rows.items()}
     order = np.lexsort((joined["band"], joined["slot"]))
     week = np.bincount(week_hour[keep_all], weights=dwell[keep_all], minlength=HOURS_OF_WEEK)
@@ -179,6 +193,25 @@ def presence_partials(unit: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lng: 
                     week_us=week.astype(np.int64),
                     interval_counts=np.bincount(interval_class, minlength=5).astype(np.int64),
                     pings=int(mine.sum()))
+
+
+def month_band(month: int, band: int, n_bands: int) -> int:
+    """The band key of one month's sums in :class:`Partials` (whole sums use ``band``)."""
+    return (1 + month) * n_bands + band
+
+
+def _month_rows(rows: dict, band: int, n_bands: int, n_months: int, keep: np.ndarray,
+                idx: np.ndarray, month: np.ndarray, dwell: np.ndarray, n_cells: int) -> None:
+    """Append one band's presence minutes per (cell, month) to ``rows``."""
+    key = month[keep] * n_cells + idx[keep]
+    minutes = np.bincount(key, weights=dwell[keep], minlength=n_months * n_cells)
+    hit = np.flatnonzero(minutes > 0)
+    rows["band"].append((month_band(0, band, n_bands) + n_bands * (hit // n_cells))
+                        .astype(np.int16))
+    rows["slot"].append(hit % n_cells)
+    rows["minutes_us"].append(minutes[hit].astype(np.int64))
+    rows["visits"].append(np.zeros(len(hit), np.int64))
+    rows["stops"].append(np.zeros(len(hit), np.int64))
 
 
 def _metres(lat1, lng1, lat2, lng2) -> np.ndarray:

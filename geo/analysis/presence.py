@@ -61,6 +61,8 @@ class Presence:
     """Presence minutes in the whole area per local hour of the week (Monday 00-01 first)."""
     interval_counts: np.ndarray = field(default_factory=lambda: np.zeros(5, np.int64))
     """Ping intervals per class of :data:`INTERVAL_EDGES_S` (the last class: over the cap)."""
+    month_minutes: np.ndarray | None = None
+    """With months asked for: presence minutes as a months x bands x cells array."""
 
     @property
     def capped_share(self) -> float:
@@ -77,7 +79,8 @@ def _empty(cells: np.ndarray, bands: Sequence[Band]) -> pd.DataFrame:
 def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFAULT_RES,
                       bands: Sequence[Band] = DEFAULT_BANDS, cap_s: float = DEFAULT_CAP_S,
                       step_m: float = 30.0, stop_radius_m: float = 50.0,
-                      tz: str = "Europe/Belgrade", chunk: int = 2_000_000) -> Presence:
+                      tz: str = "Europe/Belgrade", chunk: int = 2_000_000,
+                      months: tuple[int, int] | None = None) -> Presence:
     """Presence minutes, visits and 10-16 minute stops per cell and band.
 
     Parameters
@@ -90,6 +93,9 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
         Longest interval a ping may stand for, in seconds.
     chunk
         Work through whole units in slices of about this many pings, to bound memory.
+    months
+        (first month since January 1970, how many): presence minutes per local month too
+        (``month_minutes``).
     """
     if cap_s <= 0:
         msg = f"the ping interval cap must be positive, not {cap_s}"
@@ -108,14 +114,21 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
         for lo, hi in _slices(unit_starts, n, chunk):
             total = total + presence_partials(
                 unit_code[lo:hi], t_us[lo:hi], lat[lo:hi], lng[lo:hi], cells, res=res,
-                bands=bands, cap_s=cap_s, step_m=step_m, stop_radius_m=stop_radius_m, tz=tz)
-    return partials_to_presence(total, cells, bands=bands, cap_s=cap_s)
+                bands=bands, cap_s=cap_s, step_m=step_m, stop_radius_m=stop_radius_m, tz=tz,
+                months=months)
+    return partials_to_presence(total, cells, bands=bands, cap_s=cap_s,
+                                n_months=months[1] if months else 0)
 
 
 def partials_to_presence(total: Partials, cells: np.ndarray, *, bands: Sequence[Band],
-                         cap_s: float = DEFAULT_CAP_S) -> Presence:
-    """The :class:`Presence` of summed partials, on the study area's cells."""
-    dense = total.dense(cells, len(bands))
+                         cap_s: float = DEFAULT_CAP_S, n_months: int = 0) -> Presence:
+    """The :class:`Presence` of summed partials, on the study area's cells (and, with
+    ``n_months``, the partials' months of presence minutes)."""
+    n_bands = len(bands)
+    dense = total.dense(cells, n_bands * (1 + n_months))
+    month_minutes = (dense["minutes"][n_bands:].reshape(n_months, n_bands, len(cells))
+                     if n_months else None)
+    dense = {key: value[:n_bands] for key, value in dense.items()}
     frames = {key: pd.DataFrame(value.T, index=pd.Index(cells, name="cell_id"),
                                 columns=[b.name for b in bands])
               for key, value in dense.items()}
@@ -126,7 +139,8 @@ def partials_to_presence(total: Partials, cells: np.ndarray, *, bands: Sequence[
                      f"{cap_s:.0f} s cap and count only {cap_s:.0f} s: presence is understated "
                      "where devices report rarely.")
     return Presence(frames["minutes"], frames["visits"], frames["stops"], intervals, n_capped,
-                    cap_s, notes, total.week_us / 60e6, total.interval_counts.copy())
+                    cap_s, notes, total.week_us / 60e6, total.interval_counts.copy(),
+                    month_minutes)
 
 
 def _slices(unit_starts: np.ndarray, n: int, chunk: int):

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo.analysis.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band, hour_of_week
+from geo.analysis.bands import (
+    DEFAULT_BANDS,
+    HOURS_OF_WEEK,
+    Band,
+    hour_of_week,
+    local_wall_us,
+    month_key,
+    month_of_wall,
+)
 from geo.analysis.cells import cells_in_shape
 from geo.analysis.clusters import CLASSES, local_moran
 from geo.analysis.decisions import Decisions, decide
@@ -96,6 +104,8 @@ class Settings:
     """Where the presence kernel runs over a ping dataset: ``local`` or ``dask``."""
     scheduler: str | None = None
     """A Dask scheduler's address for ``engine="dask"``; None: a LocalCluster for the run."""
+    months: bool = False
+    """Patrol presence per local calendar month of the period too (the map's month slider)."""
 
     def __post_init__(self) -> None:
         if self.no_times and tuple(b.name for b in self.bands) != ("all",):
@@ -188,6 +198,7 @@ def add_presence(table: CellTable, pings: pd.DataFrame | PingDataset | None,
     dataset = pings if isinstance(pings, PingDataset) else None
     period = table.period or _span([None if dataset else pings, visits,
                                     _span_frame(dataset)])
+    months = _months(period, settings.tz) if settings.months and period is not None else None
     days_all = (max(1.0, (period[1] - period[0]).total_seconds() / 86400) if period is not None
                 else 1.0)
     if dataset is not None and dataset.rows:
@@ -195,12 +206,14 @@ def add_presence(table: CellTable, pings: pd.DataFrame | PingDataset | None,
                   if settings.period is not None else None)
         total = dataset_partials(dataset, table.cells, res=table.res, bands=table.bands,
                                  cap_s=settings.cap_s, tz=settings.tz, period=window,
-                                 engine=settings.engine, scheduler=settings.scheduler)
+                                 engine=settings.engine, scheduler=settings.scheduler,
+                                 months=months)
         presence = partials_to_presence(total, table.cells, bands=table.bands,
-                                        cap_s=settings.cap_s)
+                                        cap_s=settings.cap_s,
+                                        n_months=months[1] if months else 0)
     elif dataset is None and pings is not None and len(pings):
         presence = pings_to_presence(pings, table.cells, res=table.res, bands=table.bands,
-                                     cap_s=settings.cap_s, tz=settings.tz)
+                                     cap_s=settings.cap_s, tz=settings.tz, months=months)
     if presence is not None:
         for band in table.band_names:
             frame[f"presence_min_{band}"] = presence.minutes[band].to_numpy()
@@ -233,6 +246,8 @@ def add_presence(table: CellTable, pings: pd.DataFrame | PingDataset | None,
             frame[f"post_min_{band}"] = post_min[band].to_numpy()
     if presence is None and reported is None and post_covered is None:
         return None  # no patrol data: coverage and gaps are not known, not zero
+    if months is not None:
+        _add_month_presence(table, months, presence, posts, visits, period, settings)
     for band_def in table.bands:
         band = band_def.name
         covered = np.zeros(len(frame), dtype=bool)
@@ -245,6 +260,46 @@ def add_presence(table: CellTable, pings: pd.DataFrame | PingDataset | None,
             covered |= post_covered[band].to_numpy()
         frame[f"covered_{band}"] = covered
     return presence
+
+
+def _months(period: tuple, tz: str) -> tuple[int, int]:
+    """(first month since January 1970, how many) of the period's local calendar months."""
+    first, last = month_of_wall(local_wall_us(pd.DatetimeIndex(list(period)), tz=tz))
+    return int(first), int(last - first + 1)
+
+
+def _add_month_presence(table: CellTable, months: tuple[int, int], presence: Presence | None,
+                        posts: pd.DataFrame | None, visits: pd.DataFrame | None,
+                        period: tuple, settings: Settings) -> None:
+    """Presence minutes per local month (pings, reported visits and staffed post minutes, as
+    ``presence_min`` and ``post_min`` together): ``table.months`` and
+    ``table.month_presence_min`` (months x bands x cells). A reported visit counts in the
+    month it starts."""
+    first, n_months = months
+    n_bands, n_cells = len(table.bands), len(table.cells)
+    minutes = (presence.month_minutes.copy() if presence is not None
+               and presence.month_minutes is not None
+               else np.zeros((n_months, n_bands, n_cells)))
+    if visits is not None and len(visits):
+        month = month_of_wall(local_wall_us(visits["time"], tz=settings.tz)) - first
+        for m in np.unique(month[(month >= 0) & (month < n_months)]):
+            part = visits_to_presence(visits[month == m], table.cells, res=table.res,
+                                      bands=table.bands, tz=settings.tz)
+            minutes[m] += part.minutes[table.band_names].to_numpy().T
+    if posts is not None and len(posts):
+        for m in range(n_months):
+            start = pd.Timestamp(month_key(first + m) + "-01").tz_localize(settings.tz)
+            end = start + pd.offsets.MonthBegin(1) - pd.Timedelta(microseconds=1)
+            window = (max(start.tz_convert("UTC"), pd.Timestamp(period[0])),
+                      min(end.tz_convert("UTC"), pd.Timestamp(period[1])))
+            if window[0] > window[1]:
+                continue
+            post_min, _ = posts_to_presence(posts, table.cells, period=window,
+                                            reach_m=settings.reach_m, bands=table.bands,
+                                            tz=settings.tz)
+            minutes[m] += post_min[table.band_names].to_numpy().T
+    table.months = tuple(month_key(first + m) for m in range(n_months))
+    table.month_presence_min = minutes
 
 
 def add_hot_spots(table: CellTable, *, settings: Settings = Settings()) -> list[str]:

@@ -67,9 +67,13 @@ class CellTable:
     """Incidents grouped by cell, local minute of the week, local day and category (see
     :func:`incident_events`): what the privacy gate builds every published count from."""
     tz: str = "Europe/Belgrade"
+    """The local time zone of the bands and of the period's days."""
     language: str | None = None
     """The language of the ``covered_lang_<band>`` columns, when coverage in one was asked."""
-    """The local time zone of the bands and of the period's days."""
+    months: tuple[str, ...] = ()
+    """The period's local months (``YYYY-MM``) when presence per month was asked for."""
+    month_presence_min: np.ndarray | None = None
+    """Patrol and post presence minutes per month, band and cell (months x bands x cells)."""
 
     @property
     def cells(self) -> np.ndarray:
