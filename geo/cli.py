@@ -197,6 +197,9 @@ def _add_map_options(parser: argparse.ArgumentParser) -> None:
                             "from the posts' languages column")
     group.add_argument("--buffer-rings", type=int, metavar="K",
                        help="the WDD buffer: cells within K steps of the target (default 1)")
+    group.add_argument("--months", action="store_true", default=None,
+                       help="a month slider on the map: patrol presence per calendar month, "
+                            "and incidents per cell and month through the same privacy gate")
 
 
 def _resolution(text: str) -> int | str:
@@ -210,7 +213,7 @@ def _resolution(text: str) -> int | str:
         raise argparse.ArgumentTypeError(msg) from None
 
 
-_NEEDS_TIMES = ("bands", "change_date", "before", "after", "slices")
+_NEEDS_TIMES = ("bands", "change_date", "before", "after", "slices", "months")
 
 
 def _settings(values: dict) -> Settings:
@@ -257,6 +260,8 @@ def _settings(values: dict) -> Settings:
             msg = f"inference {values['inference']!r}: choose analytic or permutation"
             raise UsageError(msg)
         given["inference"] = values["inference"]
+    if values.get("months"):
+        given["months"] = values["months"] is True
     for key in ("change_date", "slices", "new_posts", "posts_band", "evaluate_from",
                 "language"):
         if values.get(key) is not None:

@@ -393,7 +393,8 @@ def build(inputs: Inputs, out: str | Path, *, settings: Settings | None = None,
                             period=period or settings.period,
                             change_date=settings.change_date or (settings.after or (None,))[0],
                             before=settings.before, after=settings.after,
-                            derive=_derive(settings, inputs), earlier=earlier)
+                            derive=_derive(settings, inputs), earlier=earlier,
+                            months=settings.months)
         no_times = settings.no_times
         render_map(published, staged["--out"], title=title, note=note, tiles=tiles, lang=lang,
                    synthetic=synthetic, no_times=no_times, context=inputs.context)

@@ -60,7 +60,8 @@ _KEYS = {"inputs": {"incidents", "patrols", "posts", "population", "patrol_point
                       "reach",
                       "change_date", "slices", "new_posts", "posts_band", "candidates",
                       "target", "buffer_rings", "before", "after", "evaluate_from",
-                      "language", "from", "to", "no_times", "engine", "scheduler"},
+                      "language", "from", "to", "no_times", "engine", "scheduler",
+                      "months"},
          "columns": set(COLUMN_OPTIONS) | {"lon_col"}}
 _ALIASES = {"lon_col": "lng_col"}  # the key named like the option --lon-col
 

@@ -68,7 +68,9 @@ def oracle_pins(specs, rows, labels, values):
     cells = sorted({c for s in specs for c in s.cells})
     cats = sorted({c for s in specs for c in s.categories})
     cuts = sorted({d for s in specs for d in (s.first_day.toordinal(),
-                                               s.last_day.toordinal() + 1)})
+                                               s.last_day.toordinal() + 1)}
+                  | {d for s in specs for a, b in s.windows.values()
+                     for d in (a.toordinal(), b.toordinal() + 1)})
     n_d = len(cuts) - 1
     shape = (len(cells), 168, len(cats), n_d)
     n = int(np.prod(shape))
@@ -86,8 +88,9 @@ def oracle_pins(specs, rows, labels, values):
 
     def vector(spec, row, dclass=None):
         mask = np.zeros(shape, bool)
-        lo = np.searchsorted(cuts, spec.first_day.toordinal())
-        hi = np.searchsorted(cuts, spec.last_day.toordinal() + 1)
+        first, last = spec.days(row.get("part", "all"))
+        lo = np.searchsorted(cuts, first.toordinal())
+        hi = np.searchsorted(cuts, last.toordinal() + 1)
         dsel = np.zeros(n_d, bool)
         dsel[lo:hi] = True
         if dclass is not None:

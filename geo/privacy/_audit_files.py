@@ -27,7 +27,7 @@ import numpy as np
 
 from geo._page import MAP_DATA, MAP_LANG, MAP_TITLE, encode_context, map_page, report_css
 from geo._text import WORD
-from geo.i18n import CATEGORIES, LANGUAGES, TEXT
+from geo.i18n import CATEGORIES, LANGUAGES, TEXT, month_name
 from geo.inputs.context import LANDMARK_KINDS, STREET_KINDS, WATER_KINDS, bundled_context
 from geo.privacy.release import COMPLEMENT, SHOWN, SMALL
 
@@ -40,7 +40,7 @@ _DEGREES = re.compile(r"\d{1,3}\s*°\s*\d{1,2}\s*['′]|(?<![\w.])-?\d{1,3}\.\d{
                       r"\d{1,3}\.\d{3,}\s*°?\s*[NSEW](?![a-z])")
 _MAP_KEYS = {"lang", "languages", "language_names", "i18n", "title", "note", "area_names",
              "geom", "area", "bands", "layers", "posts", "suggested", "visible", "style",
-             "categories", "release", "meta", "view", "tiles", "coverage"}
+             "categories", "release", "meta", "view", "tiles", "coverage", "months"}
 _OPTIONAL_KEYS = {"context"}
 _CONTEXT_KEYS = {"scale", "source", "attribution", "features"}
 _CONTEXT_GROUPS = {"water": set(WATER_KINDS), "streets": set(STREET_KINDS),
@@ -53,6 +53,9 @@ _LAYER_KEYS = {
     "rates": {"values", "breaks", "palette", "residents", "no_data_colour"},
 }
 """Each layer the renderer writes, and the keys it holds: nothing else may ride along."""
+_MONTH_LAYERS = {"incidents", "presence"}
+"""Layers that may also hold a ``months`` block (the month slider)."""
+_MONTH_KEY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LAYERS = set(_LAYER_KEYS)
 _COVERAGE_KEYS = {"language", "colour", "share"}
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
@@ -71,6 +74,8 @@ class Finding:
     cells: list[str] | None = None
     cell_values: dict[str, list] | None = None
     restricted: bool = False
+    month_values: dict[tuple[str, str], list] | None = None
+    """Cell counts per (band, month window) of the month slider, coded as ``cell_values``."""
 
 
 def _small(values, k: int) -> np.ndarray:
@@ -170,7 +175,9 @@ def _check_map_data(data: dict, found: Finding) -> None:
     if set(data["layers"]) - _LAYERS:
         found.problems.append(f"unknown layers: {sorted(set(data['layers']) - _LAYERS)}")
     for name, layer in data["layers"].items():
-        if name in _LAYER_KEYS and (not isinstance(layer, dict) or set(layer) != _LAYER_KEYS[name]):
+        extra = {"months"} if name in _MONTH_LAYERS and data.get("months") else set()
+        if name in _LAYER_KEYS and (not isinstance(layer, dict) or
+                                    set(layer) - extra != _LAYER_KEYS[name]):
             found.problems.append(f"the {name} layer holds other keys than the renderer's")
             return
     cells, ok = _cells_of(data["geom"], res)
@@ -207,9 +214,59 @@ def _check_map_data(data: dict, found: Finding) -> None:
         _check_rates(data["layers"]["rates"], values, bands, k, len(cells), found)
     if data["coverage"] is not None:
         _check_coverage(data["coverage"], release, meta.get("totals", {}), bands, found)
+    if data["months"] is not None:
+        found.month_values = _check_months(data, cells, bands, k, found)
     found.release, found.cells, found.cell_values = release, cells, values
     found.notes.append(f"{len(cells):,} cells, k={k}, {len(data['posts'])} declared fixed "
                        "posts")
+
+
+def _check_months(data: dict, cells: list, bands: list[str], k: int,
+                  found: Finding) -> dict[tuple[str, str], list]:
+    """The month slider: months named as the package names them, each month layer's values
+    one per cell for bands of the page, incident counts none below k; returns the counts
+    per (band, month window) for the joint model."""
+    months = data["months"]
+    keys = months.get("keys") if isinstance(months, dict) else None
+    if not isinstance(keys, list) or not keys or set(months) != {"keys", "labels"} or \
+            not all(isinstance(m, str) and _MONTH_KEY.match(m) for m in keys) or \
+            months["labels"] != {code: [month_name(m, code) for m in keys]
+                                 for code in LANGUAGES}:
+        found.problems.append("the month slider's months are not months as the renderer "
+                              "names them")
+        return {}
+    out = {}
+    windows = data["release"].get("spec", {}).get("windows", {})
+    for name in _MONTH_LAYERS & set(data["layers"]):
+        block = data["layers"][name].get("months")
+        if block is None:
+            continue
+        ok = (isinstance(block, dict) and set(block) == {"values", "breaks", "palette"}
+              and isinstance(block["values"], dict) and set(block["values"]) <= set(bands)
+              and all(isinstance(v, list) and len(v) == len(keys) and
+                      all(isinstance(x, list) and len(x) == len(cells) and
+                          all(isinstance(c, int) and not isinstance(c, bool) for c in x)
+                          for x in v) for v in block["values"].values())
+              and _classes_ok(block, list(block["values"])))
+        if not ok:
+            found.problems.append(f"the {name} layer's months are not one whole number per "
+                                  "cell, band and month with their classes")
+            continue
+        if name != "incidents":
+            continue
+        for band, per_month in block["values"].items():
+            for month, codes in zip(keys, per_month, strict=True):
+                if f"m{month}" not in windows:
+                    found.problems.append(f"incidents of month {month}, which the release "
+                                          "does not define")
+                    continue
+                if len(_small(codes, k)):
+                    found.problems.append(f"{len(_small(codes, k))} cell count(s) below k={k} "
+                                          f"in {month}, band {band}")
+                out[(band, f"m{month}")] = codes
+            if len(_small(block["breaks"][band], k)):
+                found.problems.append(f"a month legend class break below k={k} in band {band}")
+    return out
 
 
 def _whole(values: object, n: int) -> bool:

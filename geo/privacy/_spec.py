@@ -21,7 +21,7 @@ from geo.analysis.table import CellTable
 from geo.inputs.taxonomy import OTHER, Taxonomy
 from geo.privacy.release import BandSpec, ReleaseSpec, area_key, area_rows, cell_rows
 
-__all__ = ["Draft", "draft_release", "whole_months", "UNDATED"]
+__all__ = ["Draft", "draft_release", "whole_months", "month_rows", "MONTH_BAND", "UNDATED"]
 
 
 @dataclass
@@ -33,6 +33,11 @@ class Draft:
     core: list[dict]
     extras: dict[str, list[dict]] = field(default_factory=dict)
     """Optional figures, each shown whole or left out, in the order they are tried."""
+    week: bool = False
+    """The core rows hold the week grid and its hour sums (after the category totals)."""
+    months: tuple[str, ...] = ()
+    """Months (``YYYY-MM``) whose cell counts per band end the core rows (window
+    ``m<month>`` each)."""
 
 
 def whole_months(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
@@ -78,6 +83,33 @@ def _windows(first: dt.date, last: dt.date, change_date, before, after) -> dict:
     return {n: w for n, w in clip.items() if w[0] <= w[1]}
 
 
+def _month_windows(first: dt.date, last: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
+    """Every calendar month the period touches, as window ``m<YYYY-MM>`` clipped to it.
+
+    >>> list(_month_windows(dt.date(2025, 1, 15), dt.date(2025, 3, 1)).items())[-1]
+    ('m2025-03', (datetime.date(2025, 3, 1), datetime.date(2025, 3, 1)))
+    """
+    out, start = {}, first.replace(day=1)
+    while start <= last:
+        end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+        out[f"m{start:%Y-%m}"] = (max(start, first), min(end, last))
+        start = end + dt.timedelta(days=1)
+    return out
+
+
+MONTH_BAND = "all"
+"""The band counted per month: a cell's count in one month of one part of the day is below
+k almost everywhere, and would only add rows that are all hidden."""
+
+
+def month_rows(spec: ReleaseSpec, months: tuple[str, ...]) -> list[dict]:
+    """The month slider's rows: every cell's count in the whole day, in each month."""
+    if not any(band.name == MONTH_BAND for band in spec.bands):
+        return []
+    return [{"t": "cell", "cell": cell, "band": MONTH_BAND, "part": f"m{month}"}
+            for month in months for cell in spec.cells]
+
+
 def _groups(events: pd.DataFrame, keys: list[str], k: int) -> dict[str, tuple[str, ...]]:
     totals = events.groupby("category")["count"].sum()
     own = [c for c in keys if c != OTHER and totals.get(c, 0) >= k]
@@ -90,12 +122,14 @@ def _groups(events: pd.DataFrame, keys: list[str], k: int) -> dict[str, tuple[st
 
 def draft_release(table: CellTable, *, k: int, taxonomy: Taxonomy, week: bool,
                   categories=None, period=None, change_date=None, before=None, after=None,
-                  wdd_areas=None) -> Draft:
+                  wdd_areas=None, months: bool = False) -> Draft:
     """The release of ``table`` as the gate will protect it.
 
     ``categories`` are the category texts the user chose (all when None), ``period`` the
     requested first and last day, ``change_date``, ``before`` and ``after`` the before/after
     windows, and ``wdd_areas`` the target, buffer and control masks over the table's cells.
+    ``months`` adds every cell's count per band in each calendar month of the period (for
+    the map's month slider), as more rows of the same joint model.
     """
     events = table.events.copy()
     events["category"] = [taxonomy.classify(c) for c in events["category"]]
@@ -118,15 +152,22 @@ def draft_release(table: CellTable, *, k: int, taxonomy: Taxonomy, week: bool,
     if wdd_areas is not None:
         for name, mask in zip(("target", "buffer", "control"), wdd_areas, strict=True):
             areas[f"wdd_{name}"] = tuple(np.asarray(cells, dtype=object)[np.asarray(mask)])
+    windows = _windows(first, last, change_date, before, after)
+    change_parts = tuple(windows)
+    month_list: tuple[str, ...] = ()
+    if months and first != UNDATED and any(b.name == MONTH_BAND for b in bands):
+        by_month = _month_windows(first, last)
+        windows.update(by_month)
+        month_list = tuple(name[1:] for name in by_month)
     spec = ReleaseSpec(area=area_key(cells, table.res), res=table.res, cells=cells,
                        first_day=first, last_day=last, bands=bands, groups=groups, k=k,
-                       windows=_windows(first, last, change_date, before, after), areas=areas)
-    core = cell_rows(spec) + area_rows(spec, week=week)
+                       windows=windows, areas=areas)
+    core = cell_rows(spec) + area_rows(spec, week=week) + month_rows(spec, month_list)
     extras: dict[str, list[dict]] = {}
     for band in table.band_names:
-        if spec.windows:
+        if change_parts:
             extras[f"period:{band}"] = [{"t": "period", "band": band, "part": p}
-                                        for p in spec.windows]
+                                        for p in change_parts]
     for band in table.band_names:
         for kind, name in (("coverage", f"covered_{band}"),
                            ("coverage_lang", f"covered_lang_{band}")):
@@ -137,4 +178,5 @@ def draft_release(table: CellTable, *, k: int, taxonomy: Taxonomy, week: bool,
             extras[f"wdd:{band}"] = [{"t": "area", "area": f"wdd_{name}", "band": band,
                                       "part": p} for name in ("target", "buffer", "control")
                                      for p in ("before", "after")]
-    return Draft(spec=spec, events=events, core=core, extras=extras)
+    return Draft(spec=spec, events=events, core=core, extras=extras, week=week,
+                 months=month_list)

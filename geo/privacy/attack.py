@@ -135,19 +135,23 @@ def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], i
         published numbers allow at 0, or at k or more, cannot be pinned to 1..k-1."""
         return (highs - lows < 1.5) & (lows > 0.5) & (highs < k_of - 0.5)
 
-    for _ in range(0 if large else 40):  # then directions over the targets in doubt only
-        doubt = np.flatnonzero(in_doubt())
-        if len(doubt) < 10:
-            break
-        weights = np.zeros(targets.shape[0])
-        weights[doubt] = rng.choice([-1.0, 1.0], len(doubt))
-        point = lp.minimise(targets.T @ weights)
-        values = targets @ point
-        before = in_doubt()
-        lows, highs = np.minimum(lows, values), np.maximum(highs, values)
-        settled = int((before & ~in_doubt()).sum())
-        if settled < max(2, len(doubt) // 50):
-            break
+    def spread(rounds: int) -> None:
+        """Whole solves in random directions over the targets in doubt only, while each
+        settles enough of them."""
+        nonlocal lows, highs
+        for _ in range(rounds):
+            doubt = np.flatnonzero(in_doubt())
+            if len(doubt) < 10:
+                break
+            weights = np.zeros(targets.shape[0])
+            weights[doubt] = rng.choice([-1.0, 1.0], len(doubt))
+            values = targets @ lp.minimise(targets.T @ weights)
+            before = in_doubt()
+            lows, highs = np.minimum(lows, values), np.maximum(highs, values)
+            if int((before & ~in_doubt()).sum()) < max(2, len(doubt) // 50):
+                break
+
+    spread(0 if large else 40)
     def doubt_at(i: int) -> bool:
         return bool(highs[i] - lows[i] < 1.5 and lows[i] > 0.5 and highs[i] < k_of[i] - 0.5)
 
@@ -161,6 +165,8 @@ def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], i
                 lows, highs = np.minimum(lows, values), np.maximum(highs, values)
                 if not doubt_at(i):
                     break
+        if large:  # what the small programs leave: a few whole solves over it at once
+            spread(8)
         if in_doubt().any() and local.whole_point(cons, n):
             for i in np.flatnonzero(in_doubt()):
                 two_values[i] = local.second_whole_value(i)
@@ -222,7 +228,22 @@ class _Local:
         atoms = (cells[:, None] * self.block + np.arange(self.block)[None, :]).ravel()
         if len(z):
             atoms = np.r_[atoms, np.arange(self.n_y, self.model.layout.n)]
+        elif len(cols):
+            atoms = np.r_[atoms, self._calendar_area(cols)]
         return atoms
+
+    def _calendar_area(self, cols: np.ndarray) -> np.ndarray:
+        """For a count of some calendar parts only (a cell's month): the area atoms, in every
+        calendar part, of the hours and categories the area has incidents of in the
+        count's parts, so that one incident may move to another month inside the cell with
+        one of the area's incidents moved between the same months to match."""
+        lay = self.model.layout
+        cal = np.unique(((cols % self.block) // lay.n_filters) % lay.n_cal)
+        if len(cal) == lay.n_cal:
+            return np.zeros(0, np.int64)
+        area = self.point[self.n_y:].reshape(lay.n_hparts, len(lay.categories), lay.n_cal)
+        h, c = np.nonzero(area[:, :, cal].sum(axis=2) > 1e-9)
+        return lay.z_index(h[:, None], c[:, None], np.arange(lay.n_cal)[None, :]).ravel()
 
     def _around(self, i: int):
         """The atoms that move for target ``i``, the published rows and link rows they touch

@@ -136,6 +136,8 @@ def _releases(results: list[AuditResult]) -> dict[str, dict]:
             if previous is not None and previous != (f.cells, f.cell_values):
                 r.problems.append("cell counts differ from another file of the same release")
             entry["cell_values"] = (f.cells, f.cell_values)
+        if f.month_values and f.cells:
+            entry["month_values"] = (f.cells, f.month_values)
     return out
 
 
@@ -161,6 +163,13 @@ def _joint(results: list[AuditResult]) -> AuditResult | None:
                 r.append(row)
                 lab.append(SMALL if code == -1 else COMPLEMENT if code == -2 else SHOWN)
                 val.append(np.nan if code < 0 else float(code))
+        if "month_values" in entry:  # the month slider's counts: rows of the same model
+            cells, month_values = entry["month_values"]
+            for (band, part), codes in month_values.items():
+                for cell, code in zip(cells, codes, strict=True):
+                    r.append({"t": "cell", "cell": cell, "band": band, "part": part})
+                    lab.append(SMALL if code == -1 else COMPLEMENT if code == -2 else SHOWN)
+                    val.append(np.nan if code < 0 else float(code))
         for row, label, shown in entry["rows"].values():
             r.append(row)
             lab.append(int(label))

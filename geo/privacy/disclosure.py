@@ -152,10 +152,12 @@ class _Neighbourhoods:
         index = m.layout.cell_of()
         self.cell_of_row = np.array([index[m.rows[i]["cell"]] for i in self.cell_rows],
                                     np.int64)
-        keys = sorted({(m.rows[i]["rel"], m.rows[i]["band"]) for i in self.cell_rows})
-        self.col_of = {key: j for j, key in enumerate(keys)}
-        self.col_of_row = np.array([self.col_of[(m.rows[i]["rel"], m.rows[i]["band"])]
-                                    for i in self.cell_rows], np.int64)
+        # a cell's counts are told apart by release, band and calendar part (a month)
+        row_keys = [(m.rows[i]["rel"], m.rows[i]["band"], m.rows[i].get("part", ""))
+                    for i in self.cell_rows]
+        self.col_of = {key: j for j, key in enumerate(sorted(set(row_keys)))}
+        self.col_of_row = np.array([self.col_of[key] for key in row_keys], np.int64)
+        keys = self.col_of
         self.n_keys = len(keys)
         self._areas_seen = -1
         self._room_at = -1
@@ -316,8 +318,13 @@ class _Neighbourhoods:
                     made += 1
             if made >= most:
                 return
+        for move, _ in self._calendar_moves(cell, slots, in_target, dec, inc):
+            yield move
+            made += 1
+            if made >= most:
+                return
         for a in slots[x[cell, slots] > 0]:
-            for b in np.flatnonzero(~in_target):
+            for b in self._other_slots(a, in_target):
                 only_a = contains[:, a] & ~contains[:, b]
                 only_b = contains[:, b] & ~contains[:, a]
                 if not (dec[cell, only_a].all() and inc[cell, only_b].all()):
@@ -328,6 +335,63 @@ class _Neighbourhoods:
                     yield (np.array([cell * block + a, cell * block + b, c2 * block + b,
                                      c2 * block + a]), np.array([-1, 1, -1, 1]))
                     made += 1
+                if made >= most:
+                    return
+
+    def _other_slots(self, a: int, in_target: np.ndarray) -> np.ndarray:
+        """Slots of a cell outside the target for a rotation with slot ``a``: those of
+        ``a``'s calendar part first (a rotation across calendar parts changes both cells'
+        counts of each part, such as a month's, which are mostly shown)."""
+        lay = self.model.layout
+        others = np.flatnonzero(~in_target)
+        cal = (others // lay.n_filters) % lay.n_cal
+        return others[np.argsort(cal != (a // lay.n_filters) % lay.n_cal, kind="stable")]
+
+    def _calendar_moves(self, cell: int, slots: np.ndarray, in_target: np.ndarray,
+                        dec: np.ndarray, inc: np.ndarray, most: int = 6):
+        """Moves of one incident of ``cell`` from a calendar part of the target to another
+        calendar part, same week part and category class (a month to a nearby month), with
+        one incident of the whole area moved between the same calendar parts to match.
+
+        Cell counts over the whole period, and whole-area counts over it, stay as they
+        were; only the cell's counts that hold one of the two calendar parts change. ``dec``
+        and ``inc`` say where a count may go down or up (for :meth:`swaps`: room; for
+        :meth:`enabling`: what hiding costs). Yields ``((atoms, changes), (only_a,
+        only_b))``, nearest calendar parts first."""
+        m = self.model
+        lay = m.layout
+        n_cal, n_f = lay.n_cal, lay.n_filters
+        if n_cal < 2:
+            return
+        block = self.cert._cell_block
+        contains = self._contains()
+        x = m.x[: lay.n_y].reshape(len(lay.cells), block)
+        area = m.x[lay.n_y:].reshape(lay.n_hparts, len(lay.categories), n_cal)
+        made = 0
+        for a in slots[x[cell, slots] > 0]:
+            part, rest = divmod(int(a), n_cal * n_f)
+            cal_a, filt = divmod(rest, n_f)
+            hours = np.flatnonzero(lay.part_of_hpart == part)
+            cats = np.flatnonzero(lay.filter_of_category == filt)
+            there = np.argwhere(area[np.ix_(hours, cats, [cal_a])][:, :, 0] > 0)
+            if not len(there):
+                continue
+            h, c = hours[there[0, 0]], cats[there[0, 1]]
+            for cal_b in sorted(range(n_cal), key=lambda q: abs(q - cal_a)):
+                b = (part * n_cal + cal_b) * n_f + filt
+                if cal_b == cal_a or in_target[b]:
+                    continue
+                only_a = contains[:, a] & ~contains[:, b]
+                only_b = contains[:, b] & ~contains[:, a]
+                down, up = dec[cell, only_a], inc[cell, only_b]
+                usable = (down.all() and up.all() if dec.dtype == bool
+                          else np.isfinite(down).all() and np.isfinite(up).all())
+                if not usable:
+                    continue
+                atoms = np.array([cell * block + a, cell * block + b,
+                                  lay.z_index(h, c, cal_a), lay.z_index(h, c, cal_b)])
+                yield (atoms, np.array([-1, 1, -1, 1])), (only_a, only_b)
+                made += 1
                 if made >= most:
                     return
 
@@ -388,7 +452,7 @@ class _Neighbourhoods:
                                                  np.array([-1, 1]), [(cell, keys, "inc"),
                                                                      (c2, keys, "dec")]))
         for a in slots[x[cell, slots] > 0]:
-            for b in np.flatnonzero(~in_target):
+            for b in self._other_slots(a, in_target):
                 only_a = contains[:, a] & ~contains[:, b]
                 only_b = contains[:, b] & ~contains[:, a]
                 own = dec[cell, only_a].sum() + inc[cell, only_b].sum()
@@ -401,6 +465,11 @@ class _Neighbourhoods:
                                        c2 * block + a]), np.array([-1, 1, -1, 1]),
                              [(cell, only_a, "dec"), (cell, only_b, "inc"),
                               (c2, only_a, "inc"), (c2, only_b, "dec")]))
+        for (atoms, changes), (only_a, only_b) in self._calendar_moves(
+                cell, slots, in_target, dec, inc):
+            own = dec[cell, only_a].sum() + inc[cell, only_b].sum()
+            if own < best[0]:
+                best = (own, (atoms, changes, [(cell, only_a, "dec"), (cell, only_b, "inc")]))
         if best[1] is None or not np.isfinite(best[0]):
             return None
         idx, val, needs = best[1]
@@ -426,7 +495,7 @@ class _Neighbourhoods:
                 if found is not None:
                     yield found
         parent = m.rows[int(cert.target_row[t])] if cert.target_row[t] >= 0 else {}
-        band_cols = np.array([j for (rel, band), j in self.col_of.items()
+        band_cols = np.array([j for (rel, band, _), j in self.col_of.items()
                               if band == parent.get("band")], np.int64)
         all_z = np.arange(lay.n_y, lay.n)
         if len(cells):

@@ -130,6 +130,15 @@ class PublishedCells:
     """Reported patrol visits per cell and band (patrol data, by cell, never as points)."""
     language: str | None = None
     """The language whose coverage ``figures`` give (``coverage_lang``), if one was asked."""
+    months: tuple[str, ...] = ()
+    """The months (``YYYY-MM``) of the month slider, when counts per month were asked for."""
+    month_incidents: dict[str, dict[str, np.ndarray]] | None = None
+    """Per month and band, incidents per cell (NaN where hidden): rows of the same joint
+    disclosure model as everything else."""
+    month_reason: dict[str, dict[str, np.ndarray]] | None = None
+    """Per month and band, why each hidden cell count is hidden (SHOWN where shown)."""
+    month_presence_hours: dict[str, dict[str, np.ndarray]] | None = None
+    """Per month and band, patrol and post hours per cell (patrol data, by cell)."""
     _token: object = None
 
     def __post_init__(self) -> None:
@@ -238,7 +247,8 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
             taxonomy: Taxonomy | None = None, categories=None, period=None,
             change_date=None, before=None, after=None,
             derive: DeriveSettings | None = None, earlier: list[Earlier] = (),
-            max_res: int = MAX_COMMUNITY_RES, refuse_share: float = 0.5) -> PublishedCells:
+            max_res: int = MAX_COMMUNITY_RES, refuse_share: float = 0.5,
+            months: bool = False) -> PublishedCells:
     """Make the publishable view of an analysed cell table.
 
     Parameters
@@ -262,6 +272,9 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
     decisions
         The analysis' decisions: its WDD areas and target, and (analyst output only) its
         exact results.
+    months
+        Also publish every cell's count per band in each calendar month of the period (the
+        map's month slider), protected in the same joint model.
     """
     epsilon = _check(table, k=k, audience=audience, epsilon=epsilon, max_res=max_res)
     taxonomy = taxonomy or default_taxonomy()
@@ -270,7 +283,7 @@ def publish(table: CellTable, *, k: int = DEFAULT_K, audience: str = "community"
     draft = draft_release(table, k=k, taxonomy=taxonomy, week=with_week,
                           categories=categories, period=period, change_date=change_date,
                           before=before, after=after,
-                          wdd_areas=getattr(decisions, "wdd_areas", None))
+                          wdd_areas=getattr(decisions, "wdd_areas", None), months=months)
     earlier = [e for e in earlier if e.spec.first_day <= draft.spec.last_day
                and draft.spec.first_day <= e.spec.last_day]
     other_grid = [e for e in earlier if e.spec.res != table.res]
@@ -327,7 +340,10 @@ def _assemble(table, draft, counts: ReleaseCounts, *, k, audience, posts, reach_
                                ("en", "sr-Cyrl", "sr-Latn", "sq")} for g in groups),
         release=counts.public, notes=tuple(counts.notes), clusters=counts.clusters,
         residents=counts.residents, rates=counts.rates,
-        reported_visits=counts.reported_visits, language=table.language, _token=_TOKEN)
+        reported_visits=counts.reported_visits, language=table.language,
+        months=draft.months, month_incidents=counts.month_incidents,
+        month_reason=counts.month_reason, month_presence_hours=counts.month_presence_hours,
+        _token=_TOKEN)
     if report is not None:
         facts = report_facts(published, counts, report, decisions, noisy=epsilon is not None)
         object.__setattr__(published, "report", facts)

@@ -16,7 +16,7 @@ import numpy as np
 from geo.analysis.change import wdd
 from geo.analysis.decisions import change_summary
 from geo.privacy import derived
-from geo.privacy._spec import Draft
+from geo.privacy._spec import MONTH_BAND, Draft
 from geo.privacy.disclosure import Earlier, protect
 from geo.privacy.model import build_model
 from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, UNKNOWN
@@ -54,6 +54,21 @@ class ReleaseCounts:
     residents: np.ndarray | None = None
     rates: dict[str, np.ndarray] | None = None
     reported_visits: dict[str, np.ndarray] | None = None
+    month_incidents: dict[str, dict[str, np.ndarray]] | None = None
+    month_reason: dict[str, dict[str, np.ndarray]] | None = None
+    month_presence_hours: dict[str, dict[str, np.ndarray]] | None = None
+
+
+def _month_presence(table, months: tuple[str, ...]) -> dict[str, dict[str, np.ndarray]] | None:
+    """Patrol and post hours per month and band (patrol data, by cell), for the release's
+    months; None without presence per month."""
+    if table.month_presence_min is None or not months:
+        return None
+    index = {m: j for j, m in enumerate(table.months)}
+    zero = np.zeros(len(table.cells))
+    return {m: {b: np.round(table.month_presence_min[index[m], i] / 60.0, 1)
+                if m in index else zero for i, b in enumerate(table.band_names)}
+            for m in months}
 
 
 def _presence(table) -> dict[str, np.ndarray] | None:
@@ -85,12 +100,20 @@ def _unpack(draft: Draft, labels: np.ndarray, values: np.ndarray) -> dict:
     cat_val = values[pos:pos + n_g * n_b].reshape(n_g, n_b)
     pos += n_g * n_b
     week = None
-    if len(labels) > pos:
+    if draft.week:
         w_lab, w_val = labels[pos:pos + 168], values[pos:pos + 168]
         h_lab, h_val = labels[pos + 168:pos + 192], values[pos + 168:pos + 192]
         week = (np.where(w_lab == SHOWN, w_val, np.nan), w_lab.astype(np.int8),
                 np.where(h_lab == SHOWN, h_val, np.nan), h_lab.astype(np.int8))
+        pos += 192
+    n_m = len(draft.months)
+    m_lab = labels[pos:pos + n_m * n_c].reshape(n_m, n_c)
+    m_val = values[pos:pos + n_m * n_c].reshape(n_m, n_c)
     return {
+        "month_incidents": {m: {MONTH_BAND: np.where(m_lab[j] == SHOWN, m_val[j], np.nan)}
+                            for j, m in enumerate(draft.months)} if n_m else None,
+        "month_reason": {m: {MONTH_BAND: m_lab[j].astype(np.int8)}
+                         for j, m in enumerate(draft.months)} if n_m else None,
         "incidents": {b: np.where(cell_lab[:, i] == SHOWN, cell_val[:, i], np.nan)
                       for i, b in enumerate(bands)},
         "reason": {b: cell_lab[:, i].astype(np.int8) for i, b in enumerate(bands)},
@@ -244,11 +267,13 @@ def _derive(table, draft, unpacked, derive, publish_rows) -> dict:
             "gap_class": gaps, "figures": figures, "lorenz": lorenz, "siting": siting,
             "suggested": suggested, "clusters": clusters,
             "residents": residents,
-            "rates": rates, "reported_visits": reported}
+            "rates": rates, "reported_visits": reported,
+            "month_presence_hours": _month_presence(table, draft.months)}
 
 
 def _layers(parts: dict) -> dict:
-    return {key: parts[key] for key in ("clusters", "residents", "rates", "reported_visits")}
+    return {key: parts[key] for key in ("clusters", "residents", "rates", "reported_visits",
+                                        "month_presence_hours")}
 
 
 def _records(draft: Draft, model, index: np.ndarray, epsilon) -> tuple[dict, dict]:
