@@ -8,7 +8,7 @@ translations in :data:`CATEGORIES`; others are shown as the data give them.
 from __future__ import annotations
 
 __all__ = ["LANGUAGES", "TEXT", "REPORT_TEXT", "CATEGORIES", "t", "category_name",
-           "check_complete", "to_latin", "number", "REASONS", "reason_text"]
+           "check_complete", "to_latin", "number", "REASONS", "reason_text", "month_name"]
 
 LANGUAGES = ("en", "sr-Cyrl", "sr-Latn", "sq")
 """English, Serbian in Cyrillic, Serbian in Latin script, Albanian."""
@@ -73,6 +73,22 @@ TEXT: dict[str, dict[str, str]] = {
     "band_weekend": {"en": "Weekend", "sr-Cyrl": "Викенд", "sr-Latn": "Vikend",
                      "sq": "Fundjavë"},
     "time_of_day": {"en": "Time", "sr-Cyrl": "Време", "sr-Latn": "Vreme", "sq": "Koha"},
+    # the month slider
+    "month": {"en": "Month", "sr-Cyrl": "Месец", "sr-Latn": "Mesec", "sq": "Muaji"},
+    "whole_period": {"en": "Whole period", "sr-Cyrl": "Цео период", "sr-Latn": "Ceo period",
+                     "sq": "E gjithë periudha"},
+    "month_play": {"en": "Play the months", "sr-Cyrl": "Пусти месеце редом",
+                   "sr-Latn": "Pusti mesece redom", "sq": "Shfaq muajt me radhë"},
+    "month_pause": {"en": "Pause", "sr-Cyrl": "Заустави", "sr-Latn": "Zaustavi",
+                    "sq": "Ndalo"},
+    "month_whole_only": {"en": "This layer shows the whole period",
+                         "sr-Cyrl": "Овај слој приказује цео период",
+                         "sr-Latn": "Ovaj sloj prikazuje ceo period",
+                         "sq": "Kjo shtresë tregon të gjithë periudhën"},
+    "month_day_only": {"en": "Incidents per month: whole day only",
+                       "sr-Cyrl": "Инциденти по месецима: само цео дан",
+                       "sr-Latn": "Incidenti po mesecima: samo ceo dan",
+                       "sq": "Incidentet sipas muajve: vetëm gjithë dita"},
     "language": {"en": "Language", "sr-Cyrl": "Језик", "sr-Latn": "Jezik", "sq": "Gjuha"},
     "fullscreen": {"en": "Full screen", "sr-Cyrl": "Цео екран", "sr-Latn": "Ceo ekran",
                    "sq": "Ekran i plotë"},
@@ -1099,6 +1115,20 @@ def number(value: float, lang: str = "en", *, decimals: int = 1) -> str:
 
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=_LOCALES[lang])
+
+
+def month_name(month: str, lang: str = "en") -> str:
+    """A ``YYYY-MM`` month as the page names it in ``lang`` (CLDR, through Babel).
+
+    >>> month_name("2025-03", "sr-Cyrl"), month_name("2025-03", "sq")
+    ('март 2025', 'mars 2025')
+    """
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    year, number_ = (int(part) for part in month.split("-"))
+    return format_date(dt.date(year, number_, 1), "LLLL y", locale=_LOCALES[lang])
 
 
 def plural_category(count: float, lang: str = "en") -> str:

@@ -529,3 +529,43 @@ def test_printing_shows_the_map_title_legend_and_note_without_controls(page, lay
     assert "Time" not in text.split()  # the band and language switch stay off paper
     page.emulate_media(media="screen")
     assert page.locator("#pm-switch").is_visible()
+
+
+@pytest.fixture(scope="module")
+def month_map(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("months")
+    assert main(["-q", "demo", "--days", "60", "--months", "--no-report", "--out", str(out)]) == 0
+    return out / "north_mitrovica.html"
+
+
+def test_the_month_slider_steps_through_months_and_plays(page, month_map):
+    _open(page, month_map)
+    assert page.errors == [] and page.requests == []
+    whole = page.evaluate(_CANVAS, "incidents")
+    assert "Whole period" in page.inner_text("#pm-month-label")
+    slider = page.locator("#pm-month")
+    slider.fill("1")
+    label = page.inner_text("#pm-month-label")
+    month = label.split(": ")[1]
+    assert re.match(r"^[A-Z][a-z]+ 2025$", month)
+    assert month in page.inner_text("#pm-title")  # the title says which month, for print too
+    assert page.evaluate(_CANVAS, "incidents") != whole
+    assert "fewer than 5" in page.inner_text("#pm-legends")
+    # incidents per month are counted over the whole day only; other bands say so
+    page.locator('button[data-band="night"]').click()
+    assert "whole day only" in page.inner_text("#pm-switch")
+    assert page.locator("#pm-month").is_disabled()
+    # patrol presence has every band per month
+    _choose(page, "Patrol and post hours")
+    assert not page.locator("#pm-month").is_disabled()
+    night_month = page.evaluate(_CANVAS, "presence")
+    page.locator("#pm-month").fill("0")
+    assert page.evaluate(_CANVAS, "presence") != night_month
+    page.click("#pm-play")
+    page.wait_for_function("() => window.patrolmap.state.month === 2", timeout=6000)
+    page.click("#pm-play")  # pause
+    page.locator(".pm-lang").select_option("sr-Cyrl")
+    assert re.search(r"[а-я]+ 2025", page.inner_text("#pm-month-label"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "months_presence_night_sr-Cyrl.png"))
+    assert page.errors == [] and page.requests == []

@@ -16,7 +16,7 @@ import h3
 import numpy as np
 
 from geo._page import encode_context, map_page
-from geo.i18n import CATEGORIES, LANGUAGES, TEXT
+from geo.i18n import CATEGORIES, LANGUAGES, TEXT, month_name
 from geo.outputs.style import (
     AREA_COLOUR,
     BIVARIATE_COLOURS,
@@ -98,9 +98,7 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
     inc_values, inc_breaks, inc_palette = {}, {}, {}
     for band in bands:
         values = published.incidents[band]
-        code = np.where(published.reason[band] == SMALL, -1,
-                        np.where(published.reason[band] == COMPLEMENT, -2, 0))
-        inc_values[band] = np.where(code < 0, code, np.nan_to_num(values)).astype(int).tolist()
+        inc_values[band] = _count_codes(values, published.reason[band])
         breaks = class_breaks(values, floor=published.k - 1)
         inc_breaks[band], inc_palette[band] = breaks, palette_for(breaks, INCIDENT_COLOURS)
     layers["incidents"] = {"values": inc_values, "breaks": inc_breaks, "palette": inc_palette,
@@ -123,6 +121,8 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
         layers["visits"] = _classed(published.reported_visits, VISIT_COLOURS)
     if published.rates is not None and published.residents is not None:
         layers["rates"] = _rates_layer(published.rates, published.residents)
+    if published.months:
+        _month_layers(published, layers)
     if published.gap_class is not None:
         codes = {}
         for band in bands:
@@ -160,6 +160,9 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
                        "after": _percent(s.coverage_after), "reach": round(s.reach_m)}
                       for s in published.suggested],
         "coverage": _coverage(published),
+        "months": ({"keys": list(published.months),
+                    "labels": {code: [month_name(m, code) for m in published.months]
+                               for code in LANGUAGES}} if published.months else None),
         "visible": list(DEFAULT_VISIBLE),
         "style": {"area": AREA_COLOUR, "post": POST_COLOUR, "suggested": SUGGESTED_COLOUR},
         "categories": {
@@ -193,6 +196,40 @@ def _classed(values: dict[str, np.ndarray], colours: tuple[str, ...], *, tenths:
         out["breaks"][band] = class_breaks(band_values)
         out["palette"][band] = palette_for(out["breaks"][band], colours)
     return out
+
+
+def _month_layers(published: PublishedCells, layers: dict) -> None:
+    """The month slider's values: per band, one list per month (in ``published.months``
+    order), classed on one scale over all the months so that colours compare across them.
+    Patrol presence per band as tenths of hours; incidents (whole day only) coded as the
+    whole-period layer codes them."""
+    months = published.months
+    if published.month_presence_hours is not None and "presence" in layers:
+        monthly: dict = {"values": {}, "breaks": {}, "palette": {}}
+        for band in published.bands:
+            hours = [np.asarray(published.month_presence_hours[m][band], float) for m in months]
+            monthly["values"][band] = [np.round(h * 10).astype(int).tolist() for h in hours]
+            monthly["breaks"][band] = class_breaks(np.concatenate(hours))
+            monthly["palette"][band] = palette_for(monthly["breaks"][band], PRESENCE_COLOURS)
+        layers["presence"]["months"] = monthly
+    if published.month_incidents is not None:
+        monthly = {"values": {}, "breaks": {}, "palette": {}}
+        for band in published.month_incidents[months[0]]:
+            counts = [published.month_incidents[m][band] for m in months]
+            reasons = [published.month_reason[m][band] for m in months]
+            monthly["values"][band] = [_count_codes(c, r) for c, r in
+                                       zip(counts, reasons, strict=True)]
+            monthly["breaks"][band] = class_breaks(np.concatenate(counts),
+                                                   floor=published.k - 1)
+            monthly["palette"][band] = palette_for(monthly["breaks"][band], INCIDENT_COLOURS)
+        layers["incidents"]["months"] = monthly
+
+
+def _count_codes(values: np.ndarray, reason: np.ndarray) -> list[int]:
+    """Published cell counts as the page holds them: the count, -1 for "fewer than k" and
+    -2 for "not shown"."""
+    code = np.where(reason == SMALL, -1, np.where(reason == COMPLEMENT, -2, 0))
+    return np.where(code < 0, code, np.nan_to_num(values)).astype(int).tolist()
 
 
 def _rates_layer(rates: dict[str, np.ndarray], residents: np.ndarray) -> dict:

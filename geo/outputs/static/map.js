@@ -38,7 +38,7 @@
     map.fitBounds(D.view, padding);
   }
   fitView(false);
-  var S = {lang: D.lang, band: D.bands[0].key};
+  var S = {lang: D.lang, band: D.bands[0].key, month: 0};  // month 0: the whole period
   var HIDDEN = -1, NOT_SHOWN = -2;
   var NO_DATA = D.layers.rates ? D.layers.rates.no_data_colour : null;
 
@@ -162,15 +162,30 @@
     var key = "language_" + D.coverage.language;
     return D.i18n.en[key] !== undefined ? tr(key) : D.coverage.language;
   }
+  // a layer as drawn now: with a month chosen, that month's values and the classes shared by
+  // all its months, where the layer has them for the band; else the whole period
+  function hasMonths(name) {
+    var layer = D.layers[name];
+    return !!(D.months && layer && layer.months && layer.months.values[S.band]);
+  }
+  function view(name) {
+    var layer = D.layers[name];
+    if (!S.month || !hasMonths(name)) { return layer; }
+    var m = layer.months, v = Object.create(layer);
+    v.values = {}; v.breaks = {}; v.palette = {};
+    v.values[S.band] = m.values[S.band][S.month - 1];
+    v.breaks[S.band] = m.breaks[S.band]; v.palette[S.band] = m.palette[S.band];
+    return v;
+  }
   var fills = {
     incidents: function (i) {
-      var L_ = D.layers.incidents, v = L_.values[S.band][i];
+      var L_ = view("incidents"), v = L_.values[S.band][i];
       if (v === HIDDEN) { return L_.suppressed_colour; }
       if (v === NOT_SHOWN) { return L_.complement_colour; }
       var c = classOf(v, L_.breaks[S.band]);
       return c < 0 ? null : L_.palette[S.band][c];
     },
-    presence: function (i) { return classColour(D.layers.presence, D.layers.presence.values[S.band][i] / 10); },
+    presence: function (i) { var v = view("presence"); return classColour(v, v.values[S.band][i] / 10); },
     visits: function (i) { return classColour(D.layers.visits, D.layers.visits.values[S.band][i]); },
     rates: function (i) {
       var v = D.layers.rates.values[S.band][i];
@@ -545,6 +560,48 @@
     });
     select.addEventListener("change", function () { S.lang = select.value; refresh(); });
     switchBox.appendChild(select);
+    if (D.months) { renderMonths(); }
+  }
+
+  // ------------------------------------------------------------ the month slider
+  var playing = null;
+  function colourShown() {
+    var found = null;
+    colourLayers.forEach(function (o) { if (map.hasLayer(o[1])) { found = o[0].slice(6); } });
+    return found;
+  }
+  function monthShown() { return hasMonths(colourShown()) ? S.month : 0; }
+  function monthLabel(j) { return j ? D.months.labels[S.lang][j - 1] : tr("whole_period"); }
+  function stopPlaying() { if (playing) { clearInterval(playing); playing = null; } }
+  function setMonth(j) { S.month = j; refresh(); }
+  function renderMonths() {
+    var name = colourShown(), usable = hasMonths(name);
+    var label = el("div", "pm-switch-label pm-month-label", tr("month") + ": " + monthLabel(monthShown()));
+    label.id = "pm-month-label";
+    var row = el("div", "pm-month-row");
+    var play = el("button", "pm-play", playing ? "❚❚" : "▶");
+    play.type = "button"; play.id = "pm-play"; play.disabled = !usable;
+    play.title = tr(playing ? "month_pause" : "month_play"); play.setAttribute("aria-label", play.title);
+    play.addEventListener("click", function () {
+      if (playing) { stopPlaying(); refresh(); return; }
+      playing = setInterval(function () {
+        if (S.month >= D.months.keys.length) { stopPlaying(); }
+        setMonth(playing ? S.month + 1 : 0);
+      }, 1500);
+      setMonth(S.month >= D.months.keys.length ? 1 : S.month + 1);
+    });
+    var range = el("input", "pm-month-range");
+    range.type = "range"; range.id = "pm-month"; range.min = 0; range.max = D.months.keys.length;
+    range.step = 1; range.value = monthShown(); range.disabled = !usable;
+    range.setAttribute("aria-label", tr("month"));
+    range.addEventListener("input", function () { stopPlaying(); setMonth(+range.value); });
+    row.appendChild(play); row.appendChild(range);
+    switchBox.appendChild(label); switchBox.appendChild(row);
+    if (!usable) {
+      var why = name === "incidents" && D.layers.incidents.months ? "month_day_only" : "month_whole_only";
+      var note_ = el("div", "pm-month-note", tr(why)); note_.id = "pm-month-note";
+      switchBox.appendChild(note_);
+    }
   }
 
   function layerName(key) {
@@ -582,7 +639,7 @@
   }
   var legendMakers = {
     incidents: function () {
-      var layer = D.layers.incidents, rows = classLegend(layer, "", D.meta.k, 1);
+      var layer = view("incidents"), rows = classLegend(layer, "", D.meta.k, 1);
       rows.push(legendRow(layer.suppressed_colour, tr("fewer_than", {k: D.meta.k})));
       if (layer.values[S.band].indexOf(NOT_SHOWN) >= 0) {
         rows.push(legendRow(layer.complement_colour, tr("not_shown")));
@@ -591,7 +648,7 @@
       return rows;
     },
     presence: function () {
-      var rows = classLegend(D.layers.presence, " " + tr("hours_unit"), 0.1, 0.1);
+      var rows = classLegend(view("presence"), " " + tr("hours_unit"), 0.1, 0.1);
       rows.push(legendRow(null, "0")); return rows;
     },
     visits: function () {
@@ -718,10 +775,11 @@
     title.textContent = "";
     var areaName = D.area_names[S.lang] || D.area_names.en;
     title.appendChild(el("div", "pm-title-main", D.title || tr("title", {area: areaName})));
-    var sub = [];
-    if (D.meta.period) { sub.push(tr("period", {start: D.meta.period[0], end: D.meta.period[1]})); }
+    var sub = [], month = D.months ? monthShown() : 0;
+    if (month) { sub.push(monthLabel(month)); }
+    else if (D.meta.period) { sub.push(tr("period", {start: D.meta.period[0], end: D.meta.period[1]})); }
     var total = D.meta.totals[S.band];
-    if (total !== null && total !== undefined) { sub.push(tr("total_incidents", {n: fmt(total)}, total)); }
+    if (!month && total !== null && total !== undefined) { sub.push(tr("total_incidents", {n: fmt(total)}, total)); }
     sub.push(bandLabel(band));
     title.appendChild(el("div", "pm-title-sub", sub.join(" · ")));
     note.textContent = "";
@@ -769,6 +827,7 @@
     tip.hidden = true;
   }
   map.on("overlayadd overlayremove baselayerchange", renderLegends);
+  map.on("baselayerchange", function () { if (D.months) { renderSwitch(); renderPanels(); } });
 
   // ------------------------------------------------------------ the cell's numbers
   function countText(v) {
@@ -802,6 +861,14 @@
     });
     var place = placeNear(i);
     if (place) { tip.insertBefore(el("b", "pm-near", place), tip.firstChild); }
+    var month = D.months ? monthShown() : 0;
+    if (month) {
+      var parts = [];
+      if (hasMonths("incidents")) { parts.push(tr("incidents") + " " + countText(view("incidents").values[S.band][i])); }
+      if (hasMonths("presence")) { parts.push(tr("patrol_hours") + " " + fmt(view("presence").values[S.band][i] / 10)); }
+      tip.appendChild(el("div", "pm-tip-month", monthLabel(month) + ", " + bandLabel(bandOf(S.band)) + ": " + parts.join(" · ")));
+      tip.appendChild(el("div", "pm-switch-label", tr("whole_period")));
+    }
     tip.appendChild(table);
     var bin = D.layers.hotspots.values[S.band].charCodeAt(i) - 51;
     tip.appendChild(el("div", null, tr("hotspot") + ": " + tr("hot_" + bin)));
@@ -848,5 +915,5 @@
   refresh();
   window.patrolmap = {state: S, refresh: refresh, layers: hexLayers, cellAt: cellAt, map: map,
     context: contextLayer, posts: postsLayer, labels: contextLabels, language: languageLayer,
-    fitPrint: fitPrint};
+    fitPrint: fitPrint, setMonth: setMonth};
 })();
