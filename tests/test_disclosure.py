@@ -275,3 +275,30 @@ def test_ready_moves_certify_most_counts_and_every_certificate_holds():
         assert cert.holds(idx, val)
     ours, _ = attack(p.model)
     assert ours == []
+
+
+def test_move_caches_follow_every_label_change():
+    """The cells x counts arrays the ready moves read are kept up to date one changed label
+    at a time; after a whole protection, and after labels are taken back, they equal arrays
+    built from scratch."""
+    from geo.privacy.disclosure import _Neighbourhoods
+
+    rng = np.random.default_rng(3)
+    cells = [f"89{i:013x}" for i in range(20)]
+    spec = spec_of(cells)
+    p = protect(spec, cell_rows(spec) + area_rows(spec, week=True),
+                make_events(rng, cells, 150))
+    hoods = p.hoods
+
+    def same_as_fresh():
+        fresh = _Neighbourhoods(p.certifier, 0)
+        ours = [hoods._hidden(), *hoods._room(), *hoods._hiding_cost()]
+        theirs = [fresh._hidden(), *fresh._room(), *fresh._hiding_cost()]
+        for a, b in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+    assert (p.model.label[hoods.cell_rows] == COMPLEMENT).any()
+    same_as_fresh()
+    hidden = hoods.cell_rows[p.model.label[hoods.cell_rows] == COMPLEMENT]
+    p.model.label[hidden[:3]] = SHOWN  # taken back, as a failed move is
+    same_as_fresh()
