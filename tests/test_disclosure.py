@@ -257,15 +257,20 @@ def test_a_pair_of_overlapping_releases_pins_nothing(seed, n, split, drop):
     assert oracle_pins([second, first], [core2, core1], [lab2, lab1], [val2, val1]) == []
 
 
-def test_ready_moves_certify_most_counts_and_every_certificate_holds():
-    """Transfers and rotations of one incident (and the cheapest hiding that makes one
-    possible) settle most targets without an integer program; each certificate the gate
-    keeps still gives every published number as labelled."""
+def protected_thirty_cells():
+    """A protected release of 30 cells with its week grid: its spec, rows and protection."""
     rng = np.random.default_rng(8)
     cells = [f"89{i:013x}" for i in range(30)]
     spec = spec_of(cells)
     core = cell_rows(spec) + area_rows(spec, week=True)
-    p = protect(spec, core, make_events(rng, cells, 260))
+    return spec, core, protect(spec, core, make_events(rng, cells, 260))
+
+
+def test_ready_moves_certify_most_counts_and_every_certificate_holds():
+    """Transfers and rotations of one incident (and the cheapest hiding that makes one
+    possible) settle most targets without an integer program; each certificate the gate
+    keeps still gives every published number as labelled."""
+    _, _, p = protected_thirty_cells()
     cert = p.certifier
     assert p.unprotected == 0
     assert len(cert.certs) >= 50
