@@ -307,3 +307,20 @@ def test_move_caches_follow_every_label_change():
     hidden = hoods.cell_rows[p.model.label[hoods.cell_rows] == COMPLEMENT]
     p.model.label[hidden[:3]] = SHOWN  # taken back, as a failed move is
     same_as_fresh()
+
+
+def test_broken_certificates_are_found_as_one_check_per_target_finds_them():
+    """Showing hidden counts again breaks the certificates that move them: the certifier's
+    check, which looks at each distinct move once, names exactly the targets a check of
+    every certificate on its own names."""
+    _, _, p = protected_thirty_cells()
+    cert, m = p.certifier, p.model
+    rows = np.flatnonzero(m.label == COMPLEMENT)[:8]
+    m.label[rows] = SHOWN
+    one_by_one = []
+    for t, (idx, val) in cert.certs.items():
+        change = m.A[rows][:, idx] @ val
+        if (change != 0).any():
+            one_by_one.append(t)
+    assert one_by_one
+    assert sorted(cert._violated(rows)) == sorted(one_by_one)
