@@ -156,8 +156,11 @@ def _joint(results: list[AuditResult]) -> AuditResult | None:
         r, lab, val = [], [], []
         if "cell_values" in entry:
             cells, cell_values = entry["cell_values"]
+            position: dict[str, int] = {}
+            for i, cell in enumerate(cells):
+                position.setdefault(cell, i)  # a cell's first place, as list.index finds it
             for row in cell_rows(spec):
-                code = cell_values.get(row["band"], [])[cells.index(row["cell"])]
+                code = cell_values.get(row["band"], [])[position[row["cell"]]]
                 r.append(row)
                 lab.append(SMALL if code == -1 else COMPLEMENT if code == -2 else SHOWN)
                 val.append(np.nan if code < 0 else float(code))
