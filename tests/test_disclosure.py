@@ -260,15 +260,20 @@ def test_a_pair_of_overlapping_releases_pins_nothing(seed, n, split, drop):
     assert oracle_pins([second, first], [core2, core1], [lab2, lab1], [val2, val1]) == []
 
 
-def test_ready_moves_certify_most_counts_and_every_certificate_holds():
-    """Transfers and rotations of one incident (and the cheapest hiding that makes one
-    possible) settle most targets without an integer program; each certificate the gate
-    keeps still gives every published number as labelled."""
+def protected_thirty_cells():
+    """A protected release of 30 cells with its week grid: its spec, rows and protection."""
     rng = np.random.default_rng(8)
     cells = [f"89{i:013x}" for i in range(30)]
     spec = spec_of(cells)
     core = cell_rows(spec) + area_rows(spec, week=True)
-    p = protect(spec, core, make_events(rng, cells, 260))
+    return spec, core, protect(spec, core, make_events(rng, cells, 260))
+
+
+def test_ready_moves_certify_most_counts_and_every_certificate_holds():
+    """Transfers and rotations of one incident (and the cheapest hiding that makes one
+    possible) settle most targets without an integer program; each certificate the gate
+    keeps still gives every published number as labelled."""
+    _, _, p = protected_thirty_cells()
     cert = p.certifier
     assert p.unprotected == 0
     assert len(cert.certs) >= 50
@@ -278,3 +283,47 @@ def test_ready_moves_certify_most_counts_and_every_certificate_holds():
         assert cert.holds(idx, val)
     ours, _ = attack(p.model)
     assert ours == []
+
+
+def test_move_caches_follow_every_label_change():
+    """The cells x counts arrays the ready moves read are kept up to date one changed label
+    at a time; after a whole protection, and after labels are taken back, they equal arrays
+    built from scratch."""
+    from geo.privacy.disclosure import _Neighbourhoods
+
+    rng = np.random.default_rng(3)
+    cells = [f"89{i:013x}" for i in range(20)]
+    spec = spec_of(cells)
+    p = protect(spec, cell_rows(spec) + area_rows(spec, week=True),
+                make_events(rng, cells, 150))
+    hoods = p.hoods
+
+    def same_as_fresh():
+        fresh = _Neighbourhoods(p.certifier, 0)
+        ours = [hoods._hidden(), *hoods._room(), *hoods._hiding_cost()]
+        theirs = [fresh._hidden(), *fresh._room(), *fresh._hiding_cost()]
+        for a, b in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+    assert (p.model.label[hoods.cell_rows] == COMPLEMENT).any()
+    same_as_fresh()
+    hidden = hoods.cell_rows[p.model.label[hoods.cell_rows] == COMPLEMENT]
+    p.model.label[hidden[:3]] = SHOWN  # taken back, as a failed move is
+    same_as_fresh()
+
+
+def test_broken_certificates_are_found_as_one_check_per_target_finds_them():
+    """Showing hidden counts again breaks the certificates that move them: the certifier's
+    check, which looks at each distinct move once, names exactly the targets a check of
+    every certificate on its own names."""
+    _, _, p = protected_thirty_cells()
+    cert, m = p.certifier, p.model
+    rows = np.flatnonzero(m.label == COMPLEMENT)[:8]
+    m.label[rows] = SHOWN
+    one_by_one = []
+    for t, (idx, val) in cert.certs.items():
+        change = m.A[rows][:, idx] @ val
+        if (change != 0).any():
+            one_by_one.append(t)
+    assert one_by_one
+    assert sorted(cert._violated(rows)) == sorted(one_by_one)

@@ -291,16 +291,24 @@ class Certifier:
             return []
         m = self.model
         keys = list(self.certs)
-        r = np.concatenate([np.full(len(self.certs[t][0]), i) for i, t in enumerate(keys)])
-        c = np.concatenate([self.certs[t][0] for t in keys])
-        v = np.concatenate([self.certs[t][1] for t in keys])
-        moves = sp.csr_matrix((v.astype(float), (r, c)), shape=(len(keys), m.layout.n))
-        change = (m.A[rows] @ moves.T).toarray()  # rows x certificates
+        # one move often certifies many targets (see _record): each distinct move once
+        position: dict[int, int] = {}
+        distinct, owner = [], np.empty(len(keys), np.int64)
+        for n, t in enumerate(keys):
+            idx, val = self.certs[t]
+            owner[n] = position.setdefault(id(idx), len(distinct))
+            if owner[n] == len(distinct):
+                distinct.append((idx, val))
+        r = np.repeat(np.arange(len(distinct)), [len(idx) for idx, _ in distinct])
+        c = np.concatenate([idx for idx, _ in distinct])
+        v = np.concatenate([val for _, val in distinct])
+        moves = sp.csr_matrix((v.astype(float), (r, c)), shape=(len(distinct), m.layout.n))
+        change = (m.A[rows] @ moves.T).toarray()  # rows x distinct moves
         new = m.true[rows][:, None] + change
         lab, kk = m.label[rows][:, None], m.k[rows][:, None]
         bad = ((lab == SHOWN) & (change != 0)) | ((lab == SMALL) & ((new < 0) | (new > kk - 1))) \
             | ((lab == COMPLEMENT) & (new < kk))
-        return [keys[i] for i in np.flatnonzero(bad.any(axis=0))]
+        return [keys[n] for n in np.flatnonzero(bad.any(axis=0)[owner])]
 
     def try_publish(self, rows: np.ndarray, neighbourhoods_for, *, time_limit: float = 5.0
                     ) -> bool:

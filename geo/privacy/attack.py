@@ -8,6 +8,11 @@ HiGHS, then an exact integer check where the range holds a single whole number).
 *pinned* when one value is left: a hidden "fewer than k" count pinned is a disclosure, and so
 is any refined count pinned to 1..k-1.
 
+Most counts are settled without a program per count: from one feasible point (whole, when
+rounding it still gives every number), transfers and rotations between cells
+(:mod:`geo.privacy._attack_moves`) widen each count's range, and from a whole point show two
+whole values; small programs around the point, and whole-model programs, only see the rest.
+
 It knows no true value; the gate's own protection (:mod:`geo.privacy._certify`) is checked
 against it in the tests, and ``patrolmap audit`` runs it on a folder.
 """
@@ -22,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from geo.privacy._attack_moves import Moved, as_whole
 from geo.privacy.disclosure import refined_targets
 from geo.privacy.model import Model
 from geo.privacy.release import SHOWN, SMALL, UNKNOWN
@@ -138,27 +144,37 @@ def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], i
     def spread(rounds: int) -> None:
         """Whole solves in random directions over the targets in doubt only, while each
         settles enough of them."""
-        nonlocal lows, highs
+        nonlocal lows, highs, point
         for _ in range(rounds):
             doubt = np.flatnonzero(in_doubt())
             if len(doubt) < 10:
                 break
             weights = np.zeros(targets.shape[0])
             weights[doubt] = rng.choice([-1.0, 1.0], len(doubt))
-            values = targets @ lp.minimise(targets.T @ weights)
+            point = lp.minimise(targets.T @ weights)
+            values = targets @ point
             before = in_doubt()
             lows, highs = np.minimum(lows, values), np.maximum(highs, values)
             if int((before & ~in_doubt()).sum()) < max(2, len(doubt) // 50):
                 break
 
     spread(0 if large else 40)
+
     def doubt_at(i: int) -> bool:
         return bool(highs[i] - lows[i] < 1.5 and lows[i] > 0.5 and highs[i] < k_of[i] - 0.5)
 
-    two_values = np.zeros(targets.shape[0], bool)  # two whole values shown reachable
-    if in_doubt().any():
+    def open_question() -> np.ndarray:
+        return in_doubt() & ~two_values
+
+    moved = Moved(A, model, lo[published], hi[published], targets)
+    two_values = np.zeros(targets.shape[0], bool)  # two whole values shown at whole points
+    whole = as_whole(A, model.L, lo[published], hi[published], point)
+    if in_doubt().any():  # transfers and rotations from the point, then small programs
+        lows, highs, two_values = moved.settle(whole if whole is not None else point,
+                                              open_question(), lows, highs, two_values)
+    if open_question().any():
         local = _Local(model, published, lo, hi, targets, point)
-        for i in np.flatnonzero(in_doubt()):
+        for i in np.flatnonzero(open_question()):
             if not doubt_at(i):
                 continue
             for values in local.widen(i):
@@ -167,8 +183,10 @@ def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], i
                     break
         if large:  # what the small programs leave: a few whole solves over it at once
             spread(8)
-        if in_doubt().any() and local.whole_point(cons, n):
-            for i in np.flatnonzero(in_doubt()):
+        if open_question().any() and local.whole_point(cons, n, whole):
+            lows, highs, two_values = moved.settle(local.whole, open_question(), lows, highs,
+                                                  two_values)
+            for i in np.flatnonzero(open_question()):
                 two_values[i] = local.second_whole_value(i)
     pins = []
     for i in np.flatnonzero(in_doubt() & ~two_values):
@@ -255,14 +273,17 @@ class _Local:
         l_rows = np.unique(links.indices)
         return atoms, sub[rows], rows, links[l_rows], l_rows
 
-    def whole_point(self, cons, n: int) -> bool:
+    def whole_point(self, cons, n: int, known: np.ndarray | None = None) -> bool:
         """Find one set of whole atoms that gives every published number (kept for
-        :meth:`second_whole_value`); False when none is found in time."""
-        res = milp(np.zeros(n), integrality=np.ones(n), bounds=Bounds(0, np.inf),
-                   constraints=cons, options={"time_limit": 60.0})
-        if res.x is None:
-            return False
-        self.whole = np.round(res.x)
+        :meth:`second_whole_value`), or take ``known`` (already checked); False when none is
+        found in time."""
+        if known is None:
+            res = milp(np.zeros(n), integrality=np.ones(n), bounds=Bounds(0, np.inf),
+                       constraints=cons, options={"time_limit": 60.0})
+            if res.x is None:
+                return False
+            known = np.round(res.x)
+        self.whole = known
         self.whole_lo = self.slack_lo + self.A @ (self.point - self.whole)
         self.whole_hi = self.slack_hi + self.A @ (self.point - self.whole)
         self.whole_values = self.targets @ self.whole

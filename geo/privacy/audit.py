@@ -141,6 +141,13 @@ def _releases(results: list[AuditResult]) -> dict[str, dict]:
     return out
 
 
+def _add_code(code: int, labels: list, values: list) -> None:
+    """A cell count as a page codes it (-1 "fewer than k", -2 "not shown", else the count)
+    as a label and a value of the joint model."""
+    labels.append(SMALL if code == -1 else COMPLEMENT if code == -2 else SHOWN)
+    values.append(np.nan if code < 0 else float(code))
+
+
 def _joint(results: list[AuditResult]) -> AuditResult | None:
     """The joint model of every release the files hold: what the attacker can pin."""
     from geo.privacy.attack import attack
@@ -158,18 +165,18 @@ def _joint(results: list[AuditResult]) -> AuditResult | None:
         r, lab, val = [], [], []
         if "cell_values" in entry:
             cells, cell_values = entry["cell_values"]
+            position: dict[str, int] = {}
+            for i, cell in enumerate(cells):
+                position.setdefault(cell, i)  # a cell's first place, as list.index finds it
             for row in cell_rows(spec):
-                code = cell_values.get(row["band"], [])[cells.index(row["cell"])]
                 r.append(row)
-                lab.append(SMALL if code == -1 else COMPLEMENT if code == -2 else SHOWN)
-                val.append(np.nan if code < 0 else float(code))
+                _add_code(cell_values.get(row["band"], [])[position[row["cell"]]], lab, val)
         if "month_values" in entry:  # the month slider's counts: rows of the same model
             cells, month_values = entry["month_values"]
             for (band, part), codes in month_values.items():
                 for cell, code in zip(cells, codes, strict=True):
                     r.append({"t": "cell", "cell": cell, "band": band, "part": part})
-                    lab.append(SMALL if code == -1 else COMPLEMENT if code == -2 else SHOWN)
-                    val.append(np.nan if code < 0 else float(code))
+                    _add_code(code, lab, val)
         for row, label, shown in entry["rows"].values():
             r.append(row)
             lab.append(int(label))

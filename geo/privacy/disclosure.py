@@ -139,6 +139,11 @@ def refined_targets(model: Model, rows: np.ndarray) -> tuple[sp.csr_matrix, np.n
     return matrix, parents
 
 
+def _count_key(row: dict) -> tuple[int, str, str]:
+    """What a cell count counts, whichever its cell: release, band and calendar part."""
+    return row.get("rel", 0), row["band"], row.get("part") or ""
+
+
 class _Neighbourhoods:
     """Which atoms a certificate for a target may move, smallest set first."""
 
@@ -152,19 +157,61 @@ class _Neighbourhoods:
         index = m.layout.cell_of()
         self.cell_of_row = np.array([index[m.rows[i]["cell"]] for i in self.cell_rows],
                                     np.int64)
-        # a cell's counts are told apart by release, band and calendar part (a month)
-        row_keys = [(m.rows[i]["rel"], m.rows[i]["band"], m.rows[i].get("part", ""))
-                    for i in self.cell_rows]
-        self.col_of = {key: j for j, key in enumerate(sorted(set(row_keys)))}
-        self.col_of_row = np.array([self.col_of[key] for key in row_keys], np.int64)
-        keys = self.col_of
-        self.n_keys = len(keys)
+        key_of = [_count_key(m.rows[i]) for i in self.cell_rows]
+        self.col_of = {key: j for j, key in enumerate(sorted(set(key_of)))}
+        self.col_of_row = np.array([self.col_of[key] for key in key_of], np.int64)
+        self.n_keys = len(self.col_of)
         self._areas_seen = -1
-        self._room_at = -1
         self._contains_cache = None
-        self._cost_at = -1
-        self._hidden_at = -1
         self._values_cache = None
+        self._build_label_caches()
+
+    def _build_label_caches(self) -> None:
+        """Cells x (release, band, part) arrays read from the labels of the cell counts: which
+        are hidden, which have room to move (:meth:`_room`) and what hiding one costs
+        (:meth:`_hiding_cost`). Built once; :meth:`_sync` keeps them up to date."""
+        m = self.model
+        shape = (len(m.layout.cells), self.n_keys)
+        self._hidden_cache = np.zeros(shape)
+        self._dec_ok, self._inc_ok = np.ones(shape, bool), np.ones(shape, bool)
+        self._dec_cost, self._inc_cost = np.zeros(shape), np.zeros(shape)
+        self._row_at = np.full(shape, -1, np.int64)
+        self._row_at[self.cell_of_row, self.col_of_row] = self.cell_rows
+        self._seen = m.label[self.cell_rows].copy()
+        self._update(np.arange(len(self.cell_rows)))
+
+    def _sync(self) -> None:
+        """Bring the label caches up to date with the model's labels, touching only the
+        counts whose label changed since the last look (a hidden count, or one shown again
+        when a move or an optional figure is taken back)."""
+        now = self.model.label[self.cell_rows]
+        changed = np.flatnonzero(now != self._seen)
+        if len(changed):
+            self._seen[changed] = now[changed]
+            self._update(changed)
+
+    def _update(self, at: np.ndarray) -> None:
+        """Recompute the label caches for the cell counts ``at`` (positions in
+        ``cell_rows``): a "fewer than k" count may go down to 0 and up to k-1, a "not shown"
+        one down to k, a shown one not at all; hiding a shown count that is free to hide
+        costs its value (as the search weighs it, :data:`geo.privacy._certify.COST`) and
+        gives it room unless it sits at a bound of its new label."""
+        m = self.model
+        rows = self.cell_rows[at]
+        label, true, k = m.label[rows], m.true[rows], m.k[rows]
+        cell, col = self.cell_of_row[at], self.col_of_row[at]
+        self._hidden_cache[cell, col] = label != SHOWN
+        dec = ((label == SMALL) & (true >= 1)) | ((label == COMPLEMENT) & (true >= k + 1)) \
+            | (label == UNKNOWN)
+        inc = ((label == SMALL) & (true <= k - 2)) | (label == COMPLEMENT) | (label == UNKNOWN)
+        self._dec_ok[cell, col], self._inc_ok[cell, col] = dec, inc
+        self.cert._sync_hideable()
+        free = (label == SHOWN) & self.cert.hideable[rows]
+        price = COST["cell"] * np.maximum(true, 1) + 0.01
+        self._dec_cost[cell, col] = np.where(dec, 0.0, np.where(free & (true >= k + 1), price,
+                                                                np.inf))
+        self._inc_cost[cell, col] = np.where(inc, 0.0, np.where(
+            free & ((true == 0) | (true >= k)), price, np.inf))
 
     def _membership(self) -> np.ndarray:
         """Cells x named cell sets of the current release: which set each cell is in."""
@@ -180,20 +227,9 @@ class _Neighbourhoods:
             self._members = {}
         return self._member
 
-    def _hidden_state(self) -> int:
-        """How many cell counts are hidden: caches of hidden structure are kept while it
-        stays (counts are only ever hidden, never shown again, during a protection)."""
-        return int((self.model.label[self.cell_rows] != SHOWN).sum())
-
     def _hidden(self) -> np.ndarray:
-        """Cells x (release, band): 1 where that cell count is not shown."""
-        state = self._hidden_state()
-        if self._hidden_at != state:
-            m = self.model
-            hidden = np.zeros((len(m.layout.cells), self.n_keys))
-            mask = m.label[self.cell_rows] != SHOWN
-            hidden[self.cell_of_row[mask], self.col_of_row[mask]] = 1
-            self._hidden_cache, self._hidden_at = hidden, state
+        """Cells x (release, band, part): 1 where that cell count is not shown."""
+        self._sync()
         return self._hidden_cache
 
     def _values(self) -> np.ndarray:
@@ -219,25 +255,12 @@ class _Neighbourhoods:
         return order[: len(order) - len(cells)]
 
     def _room(self) -> tuple[np.ndarray, np.ndarray]:
-        """Cells x (release, band): whether that cell count may go one down (``dec``) or one
-        up (``inc``) and keep its label: a "fewer than k" count stays within 0..k-1, a "not
-        shown" one at k or more, a shown one not at all. A cell with no such count (a
-        release without the cell) is free. Kept until the next count is hidden."""
-        state = self._hidden_state()
-        if self._room_at != state:
-            m = self.model
-            n = len(m.layout.cells)
-            dec = np.ones((n, self.n_keys), bool)
-            inc = np.ones((n, self.n_keys), bool)
-            rows = self.cell_rows
-            label, true, k = m.label[rows], m.true[rows], m.k[rows]
-            at = (self.cell_of_row, self.col_of_row)
-            dec[at] = ((label == SMALL) & (true >= 1)) | ((label == COMPLEMENT) & (true >= k + 1)) \
-                | (label == UNKNOWN)
-            inc[at] = ((label == SMALL) & (true <= k - 2)) | (label == COMPLEMENT) \
-                | (label == UNKNOWN)
-            self._room_cache, self._room_at = (dec, inc), state
-        return self._room_cache
+        """Cells x (release, band, part): whether that cell count may go one down (``dec``)
+        or one up (``inc``) and keep its label: a "fewer than k" count stays within 0..k-1,
+        a "not shown" one at k or more, a shown one not at all. A cell with no such count (a
+        release without the cell) is free."""
+        self._sync()
+        return self._dec_ok, self._inc_ok
 
     def _contains(self) -> np.ndarray:
         """(release, band) x atom of a cell: which atoms each cell count adds up (the same
@@ -396,30 +419,13 @@ class _Neighbourhoods:
                     return
 
     def _hiding_cost(self) -> tuple[np.ndarray, np.ndarray]:
-        """Cells x (release, band): what it costs to give that cell count room to go one down
-        (``dec``) or one up (``inc``) by hiding it: 0 where it has room, the count (as the
-        search weighs it, :data:`geo.privacy._certify.COST`) where hiding a shown count gives
-        room, infinite where nothing does (a count of this release already hidden at its
-        bound, or a count of an earlier release)."""
-        state = self._hidden_state()
-        if self._cost_at != state:
-            m = self.model
-            dec_ok, inc_ok = self._room()
-            dec = np.where(dec_ok, 0.0, np.inf)
-            inc = np.where(inc_ok, 0.0, np.inf)
-            rows = self.cell_rows
-            label, true, k = m.label[rows], m.true[rows], m.k[rows]
-            self.cert._sync_hideable()
-            free = (label == SHOWN) & self.cert.hideable[rows]
-            price = COST["cell"] * np.maximum(true, 1) + 0.01
-            at = (self.cell_of_row, self.col_of_row)
-            dec[at] = np.where(free & (true >= k + 1), price, dec[at])
-            inc[at] = np.where(free & ((true == 0) | (true >= k)), price, inc[at])
-            self._cost_cache, self._cost_at = (dec, inc), state
-            row_at = np.full((len(m.layout.cells), self.n_keys), -1, np.int64)
-            row_at[at] = rows
-            self._row_at = row_at
-        return self._cost_cache
+        """Cells x (release, band, part): what it costs to give that cell count room to go
+        one down (``dec``) or one up (``inc``) by hiding it: 0 where it has room, the count
+        (as the search weighs it, :data:`geo.privacy._certify.COST`) where hiding a shown
+        count gives room, infinite where nothing does (a count of this release already
+        hidden at its bound, or a count of an earlier release)."""
+        self._sync()
+        return self._dec_cost, self._inc_cost
 
     def enabling(self, t: int, cells: np.ndarray):
         """The cheapest transfer or rotation (see :meth:`swaps`) for a count of one cell that
@@ -495,7 +501,7 @@ class _Neighbourhoods:
                 if found is not None:
                     yield found
         parent = m.rows[int(cert.target_row[t])] if cert.target_row[t] >= 0 else {}
-        band_cols = np.array([j for (rel, band, _), j in self.col_of.items()
+        band_cols = np.array([j for (_, band, _), j in self.col_of.items()
                               if band == parent.get("band")], np.int64)
         all_z = np.arange(lay.n_y, lay.n)
         if len(cells):
