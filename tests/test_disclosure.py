@@ -255,9 +255,32 @@ def test_a_pair_of_overlapping_releases_pins_nothing(seed, n, split, drop):
     second = spec_of(CELLS4)
     core2 = cell_rows(second) + area_rows(second, week=False)
     p2 = protect(second, core2, events, earlier=[earlier])
+    if p2.unprotected:  # no hiding makes it safe: the gate refuses the release (tested below)
+        return
     lab2, val2 = published(p2, len(core2))
-    assert p2.unprotected == 0
     assert oracle_pins([second, first], [core2, core1], [lab2, lab1], [val2, val1]) == []
+
+
+def test_a_release_that_cannot_be_made_safe_beside_an_earlier_one_is_refused():
+    """Beside an earlier release counting one category fewer, a count no hiding protects
+    (an example the independent attacker pins): the gate refuses rather than publish."""
+    import geo.privacy.release_counts as counts
+    from geo.privacy.gate import ReleaseRefusedError
+
+    rng = np.random.default_rng(1649)
+    events = make_events(rng, CELLS4, 28)
+    first = spec_of(CELLS4, groups={"fight": ("fight",)})
+    core1 = cell_rows(first) + area_rows(first, week=False)
+    lab1, val1 = published(protect(first, core1, events), len(core1))
+    earlier = Earlier(spec=first, rows=core1, labels=lab1, values=val1, events=events, ident=1)
+    second = spec_of(CELLS4)
+    core2 = cell_rows(second) + area_rows(second, week=False)
+    assert protect(second, core2, events, earlier=[earlier]).unprotected > 0
+
+    draft = counts.Draft(spec=second, events=events, core=core2)
+    with pytest.raises(ReleaseRefusedError, match="could not be made safe"):
+        counts.community_counts(None, draft, None, epsilon=None, earlier=[earlier],
+                                refuse_share=0.5)
 
 
 def protected_thirty_cells():

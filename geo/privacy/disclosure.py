@@ -551,6 +551,18 @@ class _Neighbourhoods:
         yield np.arange(lay.n_y, lay.n)
 
 
+def _hide_around(cert: Certifier, hoods: _Neighbourhoods, t: int) -> bool:
+    """The last resort for a count no search could certify: hide every shown count of this
+    release that shares an incident with it, then search again. Certificates found before
+    stay valid (they left those counts as they were). False when even that fails."""
+    m = cert.model
+    cert._sync_hideable()
+    touch = np.unique(m.A_csc[:, cert.target_atoms(t)].indices)
+    touch = touch[(m.label[touch] == SHOWN) & cert.hideable[touch]]
+    m.label[touch] = np.where(m.true[touch] == 0, SMALL, COMPLEMENT)
+    return cert.certify(t, hoods(t, hide=True), suppress=True)
+
+
 def protect(spec: ReleaseSpec, core: list[dict], events: pd.DataFrame, *,
             extras: list[list[dict]] = (), earlier: list[Earlier] = (),
             progress=None) -> Protection:
@@ -597,14 +609,15 @@ def protect(spec: ReleaseSpec, core: list[dict], events: pd.DataFrame, *,
                              risky=np.ones(len(rows_r), bool))
     hoods = _Neighbourhoods(cert, 0)
     pending = cert.at_risk()
-    unprotected = 0
+    failed = []
     for n, t in enumerate(pending):
         if progress is not None:
             progress(n, len(pending))
         if int(t) in cert.certs:
             continue
         if not cert.certify(int(t), hoods(int(t), hide=True), suppress=True):
-            unprotected += 1
+            failed.append(int(t))
+    unprotected = sum(not _hide_around(cert, hoods, t) for t in failed)
     protection = Protection(core=model.label[:n_core].copy(), extras=[], model=model,
                             certifier=cert, revised=revised, joined=joined,
                             unprotected=unprotected, hoods=hoods)

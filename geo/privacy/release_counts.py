@@ -302,6 +302,11 @@ def community_counts(table, draft: Draft, derive, *, epsilon: float | None,
                        earlier=earlier)
         model = prot.model
         model.value = np.where(model.label == SHOWN, model.true, np.nan)
+        if prot.unprotected:
+            msg = (f"{prot.unprotected} count(s) of this release could not be made safe beside "
+                   "the earlier releases of the area: publish whole months that do not "
+                   "overlap them, with the same bands and category groups")
+            raise ReleaseRefusedError(msg)
         refusal = _refusal(spec, draft, prot, refuse_share)
         if refusal:
             raise ReleaseRefusedError(refusal)
