@@ -15,6 +15,7 @@ from geo.privacy._audit_files import _decode_rings, audit_map
 from geo.privacy._page_numbers import (
     DIGITS,
     NONE,
+    REPEAT,
     decode_ints,
     encode_ints,
     pack_deviations,
@@ -27,18 +28,30 @@ WHOLE = st.integers(min_value=-(2 ** 50) + 1, max_value=2 ** 50 - 1)
 @given(st.lists(st.one_of(st.none(), WHOLE, st.integers(-3, 40)), max_size=60))
 def test_whole_numbers_and_none_come_back_as_they_went(values):
     packed = encode_ints(values, compact_from=0)
-    assert isinstance(packed, str) and set(packed) <= set(DIGITS + NONE)
+    assert isinstance(packed, str) and set(packed) <= set(DIGITS + NONE + REPEAT)
     assert decode_ints(packed) == values
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(-3, 3)), st.integers(1, 40)),
+                max_size=12))
+def test_runs_of_equal_values_come_back_whole(runs):
+    values = [value for value, length in runs for _ in range(length)]
+    packed = encode_ints(values, compact_from=0)
+    assert decode_ints(packed) == values
+    assert len(packed) <= 1 + 3 * sum(min(length, 4) for _, length in runs)
 
 
 @given(st.lists(st.integers(0, 31), min_size=1, max_size=50))
 def test_counts_below_32_above_the_smallest_take_one_character_each(values):
-    assert len(encode_ints([0, *values], compact_from=0)) == 1 + 1 + len(values)
+    packed = encode_ints([0, *values], compact_from=0)  # a head, then one character each
+    assert len(packed) <= 2 + len(values)
+    assert "~" in packed or len(packed) == 2 + len(values)
 
 
 def test_known_strings_and_the_list_form_below_the_threshold():
     assert encode_ints([3, -2, None, 40], compact_from=0) == "GFA.qB"  # above -2: 5, 0, none, 42
     assert encode_ints([0, 1, 31, 32, 1023, 1024], compact_from=0) == "AABfgB_fggB"
+    assert encode_ints([7] * 40 + [None] * 5, compact_from=0) == "cA~nB.~E"  # 40 sevens, 5 none
     assert encode_ints(np.array([1, 2, 3])) == [1, 2, 3]  # short: a plain JSON list
     assert isinstance(encode_ints(range(_page_numbers.COMPACT_FROM)), str)
     assert decode_ints([1, None]) == [1, None]
@@ -48,7 +61,8 @@ def test_known_strings_and_the_list_form_below_the_threshold():
         encode_ints([2 ** 51], compact_from=0)
 
 
-@pytest.mark.parametrize("packed", ["", "A<", "Ag", "A!", "AAé", ".A", "Ag.", "A" + "g" * 12 + "A"])
+@pytest.mark.parametrize("packed", ["", "A<", "Ag", "A!", "AAé", ".A", "Ag.", "A" + "g" * 12 + "A",
+                                    "A~B", "AB~", "AB~.", "AB~C~D"])
 def test_strings_the_encoder_never_writes_are_refused(packed):
     with pytest.raises(ValueError, match="number string"):
         decode_ints(packed)

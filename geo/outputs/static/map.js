@@ -78,23 +78,27 @@
   // per-cell whole numbers come as plain lists or, on a large map, as one string each: a head
   // (a base, and whether the values are signed distances from it or distances above it), then
   // the values, in base-64 digits of five value bits and a "more follows" bit, lowest first,
-  // "." for none (geo/privacy/_page_numbers.py writes them and says why)
+  // "." for none, "~" n for n more of the last (geo/privacy/_page_numbers.py writes them)
   var DIGIT = new Int8Array(128).fill(-1);
   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("").forEach(
     function (ch, i) { DIGIT[ch.charCodeAt(0)] = i; });
   function ints(packed) {
     if (typeof packed !== "string") { return packed; }
     function signed(n) { return n % 2 ? -(n + 1) / 2 : n / 2; }
-    var out = [], value = 0, place = 1, base = null, zigzag = false;
+    var out = [], value = 0, place = 1, base = null, zigzag = false, repeat = false;
     for (var p = 0; p < packed.length; p++) {
       var code = packed.charCodeAt(p);
       if (code === 46) { out.push(null); continue; }
+      if (code === 126) { repeat = true; continue; }  // "~": the last value, n more times
       var digit = DIGIT[code];
       value += (digit & 31) * place;
       if (digit & 32) { place *= 32; continue; }
       if (base === null) {
         zigzag = value % 2 === 1;
         base = signed((value - (value % 2)) / 2);
+      } else if (repeat) {
+        for (var r = 0, last = out[out.length - 1]; r < value; r++) { out.push(last); }
+        repeat = false;
       } else {
         out.push(base + (zigzag ? signed(value) : value));
       }
