@@ -14,9 +14,9 @@ base-64 digits of five value bits and a "more follows" bit, lowest first (0..31 
 character, up to 1,023 two, up to 32,767 three), and ``.`` for None. The head is twice the
 base's signed form (0, -1, 1, -2 ... as 0, 1, 2, 3 ...) plus 1 for signed distances. A run of
 four or more equal values is written once, then ``~`` and how many more (a country's many empty
-cells in a row). The
-digits are those of base64url, which JSON and a script element carry as they are. On a map of
-100,000 cells a layer's counts per band take about 100 kB instead of 300 kB.
+cells in a row). The digits are those of base64url, which JSON and a script element carry as
+they are. On the 100,000-cell map of ``scripts/bench_map.py`` the incidents of one band take
+65 kB instead of 245 kB as a list.
 
 **Cell outlines** (``predicted_offsets``, ``pack_deviations``): a hexagon's six vertices are
 offsets from its centre, in integers of 1e-6 degrees. Across an area they change slowly with
