@@ -48,18 +48,10 @@ def test_every_word_the_page_asks_for_exists():
 
 
 def _decode(geom: dict) -> list[np.ndarray]:
-    """The page script's decoding, in Python."""
-    rings, lat, lng, v = [], 0, 0, 0
-    for i in range(geom["n"]):
-        lat += geom["c"][2 * i]
-        lng += geom["c"][2 * i + 1]
-        if str(i) in geom["x"] or i in geom["x"]:
-            offsets = np.array(geom["x"].get(i, geom["x"].get(str(i))))
-        else:
-            offsets = np.array(geom["tpl"]) + geom["v"][v:v + 12]
-            v += 12
-        rings.append((offsets.reshape(-1, 2) + [lat, lng]) / geom["scale"])
-    return rings
+    """The page script's decoding, in Python (the audit's)."""
+    from geo.privacy._audit_files import _decode_rings
+
+    return _decode_rings(geom)
 
 
 @pytest.mark.parametrize("res", [9, 11])

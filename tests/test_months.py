@@ -178,3 +178,28 @@ def test_months_need_times_of_day(tmp_path, incidents_csv, capsys):
     assert code != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--months" in err[0]
+
+
+def test_packed_month_values_read_back_the_same(month_map, monkeypatch):
+    """Past a few thousand cells a page packs its number lists; the months go the same way,
+    and the audit reads the same counts from both."""
+    import geo.outputs.maps as maps
+    import geo.privacy._page_numbers as numbers
+
+    text = month_map.read_text(encoding="utf-8")
+    plain = audit_map(text)
+    data = _data(text)
+    monkeypatch.setattr(numbers, "COMPACT_FROM", 0)
+    for name in ("incidents", "presence"):
+        block = data["layers"][name]["months"]["values"]
+        for band in block:
+            block[band] = [numbers.encode_ints(v) for v in block[band]]
+            assert all(isinstance(v, str) for v in block[band])
+    for name in ("incidents", "presence", "visits", "rates"):
+        if name in data["layers"]:
+            layer = data["layers"][name]
+            layer["values"] = {b: numbers.encode_ints(v) for b, v in layer["values"].items()}
+    raw = maps._json_for_script(data)
+    found = MAP_DATA.search(text)
+    packed = audit_map(text[:found.start(1)] + raw + text[found.end(1):])
+    assert packed.problems == [] and packed.month_values == plain.month_values

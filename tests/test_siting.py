@@ -181,7 +181,7 @@ def test_the_covering_model_matches_spopt(seed):
     cost = np.hypot(*(points[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
     weight = rng.integers(0, 6, 40).astype(float)
     for fixed in (0, 2):
-        mine = _solve_mclp(cost, weight, 400.0, fixed, 3)
+        mine = _solve_mclp(cost <= 400.0, weight, fixed, 3)
         with warnings.catch_warnings():  # PuLP announces its 4.0 API on every variable
             warnings.simplefilter("ignore", DeprecationWarning)
             model = MCLP.from_cost_matrix(
@@ -217,3 +217,25 @@ def test_dominated_candidates_are_those_a_dense_overlap_finds(seed):
     assert 4 not in expected
     if reach[:, 8].any() and (reach[:, 9] & ~reach[:, 8]).any():
         assert 8 not in expected
+
+
+@pytest.mark.slow
+def test_a_country_sized_instance_fits_in_a_modest_memory():
+    """50,000 cells, most with incidents, every cell a candidate: a full table of distances
+    would hold 50,000 x 28,000 numbers (11 GB); the reach of each site is a few dozen cells."""
+    import tracemalloc
+
+    centre = h3.latlng_to_cell(42.8895, 20.8665, 10)
+    cells = np.sort(str_to_cells(list(h3.grid_disk(centre, 129))))
+    demand = np.random.default_rng(0).poisson(0.8, len(cells)).astype(float)
+    assert len(cells) > 50_000 and (demand > 0).sum() > 25_000
+    tracemalloc.start()
+    try:
+        siting = suggest_posts(demand, cells, p=2, reach_m=400.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 300e6
+    assert len(siting.sites) == 2 and siting.coverage[0] == 0.0
+    assert siting.coverage[1] < siting.coverage[2]
+    assert any("model size limit" in note for note in siting.notes)

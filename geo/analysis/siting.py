@@ -2,9 +2,12 @@
 
 Demand points are cell centres weighted by the band's incidents; a post covers the demand points
 within ``reach_m`` metres (straight line in the area's UTM zone, as in
-:func:`geo.analysis.presence.posts_to_presence`). Existing posts are fixed facilities of the
-maximal covering location problem (the model of PySAL spopt's ``MCLP``, solved by HiGHS),
-which then chooses ``p`` new ones among the candidates to cover the most incidents.
+:func:`geo.analysis.presence.posts_to_presence`). Which points each site reaches is found from
+a k-d tree and held as a sparse matrix: a site reaches a few dozen cells, and a full table of
+distances for a country of 100,000 cells would not fit in memory. Existing posts are fixed
+facilities of the maximal covering location problem (the model of PySAL spopt's ``MCLP``,
+solved by HiGHS), which then chooses ``p`` new ones among the candidates to cover the most
+incidents.
 
 The best set of k posts need not be part of the best set of k + 1, so the model is solved
 once for each k = 1..p: ``coverage[k]`` is the optimum with k new posts. The ``sites`` table
@@ -30,6 +33,9 @@ import h3
 import numpy as np
 import pandas as pd
 import pyproj
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.spatial import cKDTree
 
 from geo.analysis.cells import cells_to_latlng, cells_to_str, points_to_cells
 from geo.inputs.area import utm_crs_for
@@ -38,6 +44,8 @@ __all__ = ["Siting", "suggest_posts"]
 
 MAX_TERMS = 300_000
 """Largest demand points x candidates model built (a few seconds per solve)."""
+_QUERY_BLOCK = 4096
+"""Facilities whose reach is looked up in one tree query."""
 SITE_COLUMNS = ["rank", "cell", "lat", "lng", "covered_incidents_added", "coverage_after"]
 
 
@@ -114,33 +122,32 @@ def suggest_posts(demand: np.ndarray, cells: np.ndarray, *,
     need = demand > 0
     weight = demand[need]
     client_xy = np.column_stack(to_m.transform(lng[need], lat[need]))
-    dist_existing = _distances(client_xy, existing, to_m)
-    dist_cand = _distances(client_xy, cand, to_m)
-    covered0 = (dist_existing <= reach_m).any(axis=1)
-    reach_cand = dist_cand <= reach_m
-    open_reach = reach_cand & ~covered0[:, None]
-    keep = _reduce(open_reach)
+    tree = cKDTree(client_xy)
+    reach_existing = _cover(tree, client_xy, existing, to_m, reach_m)
+    reach_cand = _cover(tree, client_xy, cand, to_m, reach_m)
+    covered0 = _reached(reach_existing, slice(None))
+    keep = _reduce(_drop_rows(reach_cand, covered0))
     limited = len(keep) * len(weight) > MAX_TERMS
     if limited:
-        gain = weight @ open_reach[:, keep]
+        gain = _drop_rows(reach_cand[:, keep], covered0).T @ weight
         keep = np.sort(keep[np.argsort(-gain, kind="stable")[:max(1, MAX_TERMS // len(weight))]])
-    reachable = weight[covered0 | reach_cand[:, keep].any(axis=1)].sum() / total
+    reachable = weight[covered0 | _reached(reach_cand, keep)].sum() / total
     baseline = weight[covered0].sum() / total
 
     notes: list[str] = []
     coverage, chosen = [baseline], np.zeros(0, dtype=int)
-    cost = np.hstack([dist_existing, dist_cand[:, keep]])
+    cover = sp.hstack([reach_existing, reach_cand[:, keep]], format="csr")
     for k in range(1, min(p, len(keep)) + 1):
         if coverage[-1] >= reachable - 1e-12:
             break
-        chosen = keep[_solve_mclp(cost, weight, reach_m, len(existing), k)]
-        coverage.append(weight[covered0 | reach_cand[:, chosen].any(axis=1)].sum() / total)
+        chosen = keep[_solve_mclp(cover, weight, len(existing), k)]
+        coverage.append(weight[covered0 | _reached(reach_cand, chosen)].sum() / total)
 
     order, gains = _greedy_order(reach_cand[:, chosen], weight, covered0)
     chosen = chosen[order]
     need_at = np.flatnonzero(need)
     masks, so_far = [], np.zeros(len(weight), dtype=bool)
-    for added in [covered0, *(reach_cand[:, j] for j in chosen)]:
+    for added in [covered0, *(_reached(reach_cand, [j]) for j in chosen)]:
         mask = np.zeros(len(cells), dtype=bool)
         mask[need_at[added & ~so_far]] = True
         masks.append(mask)
@@ -180,50 +187,90 @@ def _latlng_array(points, name: str) -> np.ndarray:
     return arr
 
 
-def _distances(client_xy: np.ndarray, latlng: np.ndarray, to_m: pyproj.Transformer):
-    """Metres from each client (rows) to each (lat, lng) point (columns)."""
-    x, y = to_m.transform(latlng[:, 1], latlng[:, 0])
-    return np.hypot(client_xy[:, :1] - np.asarray(x)[None, :],
-                    client_xy[:, 1:] - np.asarray(y)[None, :])
+def _cover(tree: cKDTree, client_xy: np.ndarray, latlng: np.ndarray,
+           to_m: pyproj.Transformer, reach_m: float) -> sp.csc_matrix:
+    """Which clients (rows) each (lat, lng) point (columns) reaches, as a sparse boolean matrix.
+
+    The tree proposes the pairs a little beyond the reach; each is then kept by its plain
+    metre distance, so the boundary falls exactly where a full distance table would put it.
+    Points are queried a block at a time: a tree's answer is Python lists, and a block bounds
+    them however many points a country holds.
+    """
+    x, y = (np.asarray(v, dtype=float).reshape(-1) for v in to_m.transform(latlng[:, 1],
+                                                                           latlng[:, 0]))
+    rows, cols = [], []
+    for first in range(0, len(x), _QUERY_BLOCK):
+        block = slice(first, first + _QUERY_BLOCK)
+        found = tree.query_ball_point(np.column_stack([x[block], y[block]]),
+                                      r=reach_m * (1 + 1e-9) + 1e-6)
+        sizes = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        if not sizes.sum():
+            continue
+        row = np.concatenate([np.asarray(f, dtype=np.int64) for f in found if f])
+        col = np.repeat(np.arange(first, first + len(found)), sizes)
+        near = np.hypot(client_xy[row, 0] - x[col], client_xy[row, 1] - y[col]) <= reach_m
+        rows.append(row[near])
+        cols.append(col[near])
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    return sp.csc_matrix((np.ones(len(row), dtype=bool), (row, col)),
+                         shape=(len(client_xy), len(x)))
 
 
-def _reduce(open_reach: np.ndarray) -> np.ndarray:
-    """Candidates that cover uncovered demand, neither duplicated nor dominated by another."""
-    useful = np.flatnonzero(open_reach.any(axis=0))
-    if not len(useful):
-        return useful
-    packed = np.packbits(open_reach[:, useful], axis=0).T
-    useful = useful[np.sort(np.unique(packed, axis=0, return_index=True)[1])]
-    import scipy.sparse as sp
+def _reached(cover: sp.csc_matrix, columns) -> np.ndarray:
+    """Mask over the rows: those that any of ``columns`` reaches."""
+    mask = np.zeros(cover.shape[0], dtype=bool)
+    mask[cover[:, columns].indices] = True
+    return mask
 
+
+def _drop_rows(cover: sp.csc_matrix, rows: np.ndarray) -> sp.csc_matrix:
+    """``cover`` without the pairs of the masked rows (already covered demand)."""
+    kept = sp.csc_matrix(cover, dtype=bool, copy=True)
+    kept.data &= ~rows[kept.indices]
+    kept.eliminate_zeros()
+    return kept
+
+
+def _reduce(open_reach) -> np.ndarray:
+    """Candidates that cover uncovered demand, neither duplicated nor dominated by another.
+
+    ``open_reach`` (demand points x candidates, dense or sparse) says which uncovered points
+    each candidate reaches. Of candidates reaching the same points the first is kept; one whose
+    points another reaches too, with more besides, is dropped.
+    """
     # a candidate reaches a few dozen points: the overlaps are sparse, and a dense product
     # of candidates x points x candidates would take seconds on a city
-    sets = sp.csc_matrix(open_reach[:, useful], dtype=np.int32)
-    size = np.asarray(sets.sum(axis=0)).ravel()
-    shared = (sets.T @ sets).tocoo()  # points covered by both candidates
-    inside = (shared.data == size[shared.row]) & (size[shared.col] > size[shared.row])
-    dominated = np.zeros(len(useful), bool)
-    dominated[shared.row[inside]] = True
-    return useful[~dominated]
+    sets = sp.csc_matrix(open_reach, dtype=np.int32)
+    sets.eliminate_zeros()
+    useful = np.flatnonzero(np.diff(sets.indptr))
+    if not len(useful):
+        return useful
+    sets = sets[:, useful]
+    size = np.diff(sets.indptr)
+    shared = (sets.T @ sets).tocoo()  # points reached by both candidates
+    inside = shared.data == size[shared.row]  # the row's points are all the column's
+    bigger = size[shared.col] > size[shared.row]
+    earlier_twin = (size[shared.col] == size[shared.row]) & (shared.col < shared.row)
+    dropped = np.zeros(len(useful), bool)
+    dropped[shared.row[inside & (bigger | earlier_twin)]] = True
+    return useful[~dropped]
 
 
-def _solve_mclp(cost: np.ndarray, weight: np.ndarray, reach_m: float, n_fixed: int,
-                k: int) -> np.ndarray:
-    """Indices (among the non-fixed columns of ``cost``) of the k new facilities MCLP picks.
+def _solve_mclp(cover, weight: np.ndarray, n_fixed: int, k: int) -> np.ndarray:
+    """Indices (among the non-fixed columns of ``cover``) of the k new facilities MCLP picks.
 
-    The model is Church and ReVelle's, as spopt's ``MCLP`` states it: a 0/1 variable per
-    facility and per demand point, a point counted only when an open facility covers it,
-    ``n_fixed + k`` facilities open, the first ``n_fixed`` fixed open, the covered weight
-    maximised. It is written here as sparse matrices for HiGHS (scipy's ``milp``) instead
-    of through spopt because spopt builds it through PuLP one Python expression per demand
-    point: seconds per solve on a city of thousands of cells, and the privacy gate solves it
-    once more on the published counts. The tests hold it to a brute force over every site
-    set and to spopt itself.
+    ``cover`` (demand points x facilities, sparse or dense boolean) says which points each
+    facility covers. The model is Church and ReVelle's, as spopt's ``MCLP`` states it: a 0/1
+    variable per facility and per demand point, a point counted only when an open facility
+    covers it, ``n_fixed + k`` facilities open, the first ``n_fixed`` fixed open, the covered
+    weight maximised. It is written here as sparse matrices for HiGHS (scipy's ``milp``)
+    instead of through spopt because spopt builds it through PuLP one Python expression per
+    demand point: seconds per solve on a city of thousands of cells, and the privacy gate
+    solves it once more on the published counts. The tests hold it to a brute force over
+    every site set and to spopt itself.
     """
-    import scipy.sparse as sp
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    cover = sp.csr_matrix(cost <= reach_m, dtype=float)  # demand points x facilities
+    cover = sp.csr_matrix(cover, dtype=float)
     n_points, n_sites = cover.shape
     counted = sp.hstack([-cover, sp.identity(n_points, format="csr")]).tocsr()
     opened = sp.csr_matrix(np.r_[np.ones(n_sites), np.zeros(n_points)][None, :])
@@ -240,16 +287,17 @@ def _solve_mclp(cost: np.ndarray, weight: np.ndarray, reach_m: float, n_fixed: i
     return np.flatnonzero(is_open[n_fixed:])
 
 
-def _greedy_order(reach: np.ndarray, weight: np.ndarray, covered: np.ndarray):
+def _greedy_order(reach: sp.csc_matrix, weight: np.ndarray, covered: np.ndarray):
     """Column order by largest added weight in turn, and each column's added weight."""
     covered, left = covered.copy(), list(range(reach.shape[1]))
+    rows = [reach.indices[reach.indptr[j]:reach.indptr[j + 1]] for j in left]
     order, gains = [], []
     while left:
-        added = [weight[reach[:, j] & ~covered].sum() for j in left]
+        added = [weight[rows[j][~covered[rows[j]]]].sum() for j in left]
         best = left.pop(int(np.argmax(added)))
         order.append(best)
         gains.append(float(max(added)))
-        covered |= reach[:, best]
+        covered[rows[best]] = True
     return np.array(order, dtype=int), np.array(gains)
 
 

@@ -2,7 +2,8 @@
 
 The page holds Leaflet, patrolmap's own script and style, and one JSON block of data: the cell
 geometry once (centres and vertex offsets as integers of 1e-6 degrees, about 0.1 m), then per
-layer and band only values. The script paints each layer on a canvas in the page. No request
+layer and band only values; past a few thousand cells the numbers are packed into strings
+(:mod:`geo.privacy._page_numbers`). The script paints each layer on a canvas in the page. No request
 leaves the page unless basemap tiles are asked for.
 """
 
@@ -36,6 +37,13 @@ from geo.outputs.style import (
     class_breaks,
     palette_for,
 )
+from geo.privacy._page_numbers import (
+    VERTEX_OFFSETS,
+    encode_ints,
+    fit_offsets,
+    pack_deviations,
+    predicted_offsets,
+)
 from geo.privacy.gate import COMPLEMENT, SMALL, PublishedCells, check_published, clean_text
 
 __all__ = ["render_map", "map_payload", "encode_cells"]
@@ -48,33 +56,35 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 
 
 def encode_cells(cells: np.ndarray) -> dict:
-    """Cell geometry as integers of 1e-6 degrees: centre deltas, plus vertex offsets from the
-    centre as deviations from a shared hexagon template (exceptions stored whole).
+    """Cell outlines as integers of 1e-6 degrees: centre deltas, and per hexagon its vertex
+    offsets' deviations from a template that follows the centre's position (pentagons, and
+    any cell the template misses by more than one unit, are stored whole). The format is
+    :mod:`geo.privacy._page_numbers`'s.
 
     Decoding gives every vertex exactly at ``round(coordinate * 1e6) / 1e6``.
     """
     n = len(cells)
     if n == 0:
-        return {"n": 0, "scale": SCALE, "c": [], "tpl": [], "v": [], "x": {}}
-    lat, lng = np.array([h3.cell_to_latlng(format(int(c), "x")) for c in cells]).T
+        return {"n": 0, "scale": SCALE, "c": [], "ref": [0, 0], "tpl": [], "slope": [],
+                "v": [], "x": {}}
+    names = [format(int(c), "x") for c in cells]
+    lat, lng = np.array([h3.cell_to_latlng(c) for c in names]).T
     c_lat = np.round(lat * SCALE).astype(np.int64)
     c_lng = np.round(lng * SCALE).astype(np.int64)
-    offsets = []
-    for cell, a, b in zip(cells, c_lat, c_lng, strict=True):
-        ring = np.round(np.array(h3.cell_to_boundary(format(int(cell), "x"))) * SCALE)
-        offsets.append((ring.astype(np.int64) - [a, b]).ravel())
-    hexes = [o for o in offsets if len(o) == 12]
-    template = (np.median(np.array(hexes), axis=0).round().astype(np.int64) if hexes
-                else np.zeros(12, np.int64))
-    deviations, exceptions = [], {}
-    for i, off in enumerate(offsets):
-        if len(off) == 12:
-            deviations.append(off - template)
-        else:
-            exceptions[i] = off.tolist()
+    offsets = [(np.round(np.array(h3.cell_to_boundary(c)) * SCALE).astype(np.int64)
+                - [a, b]).ravel() for c, a, b in zip(names, c_lat, c_lng, strict=True)]
+    hexagon = np.array([len(o) == VERTEX_OFFSETS for o in offsets])
+    whole = np.array([o if len(o) == VERTEX_OFFSETS else np.zeros(VERTEX_OFFSETS, np.int64)
+                      for o in offsets])
+    tpl, slope, ref = (fit_offsets(c_lat[hexagon], c_lng[hexagon], whole[hexagon])
+                       if hexagon.any() else ([0] * VERTEX_OFFSETS, [0] * 24, [0, 0]))
+    deviation = whole - predicted_offsets(c_lat, c_lng, tpl, slope, ref)
+    regular = hexagon & (np.abs(deviation) <= 1).all(axis=1)
     centres = np.column_stack([np.diff(c_lat, prepend=0), np.diff(c_lng, prepend=0)]).ravel()
-    return {"n": n, "scale": SCALE, "c": centres.tolist(), "tpl": template.tolist(),
-            "v": np.concatenate(deviations).tolist() if deviations else [], "x": exceptions}
+    return {"n": n, "scale": SCALE, "c": encode_ints(centres.tolist()), "ref": ref,
+            "tpl": tpl, "slope": slope,
+            "v": encode_ints(pack_deviations(deviation[regular]).tolist()),
+            "x": {int(i): offsets[i].tolist() for i in np.flatnonzero(~regular)}}
 
 
 def _area_rings(geometry) -> list[list[list[int]]]:
@@ -98,7 +108,7 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
     inc_values, inc_breaks, inc_palette = {}, {}, {}
     for band in bands:
         values = published.incidents[band]
-        inc_values[band] = _count_codes(values, published.reason[band])
+        inc_values[band] = encode_ints(_count_codes(values, published.reason[band]))
         breaks = class_breaks(values, floor=published.k - 1)
         inc_breaks[band], inc_palette[band] = breaks, palette_for(breaks, INCIDENT_COLOURS)
     layers["incidents"] = {"values": inc_values, "breaks": inc_breaks, "palette": inc_palette,
@@ -180,7 +190,7 @@ def map_payload(published: PublishedCells, *, lang: str = "en", title: str | Non
     if encoded is not None:
         lat, lng = published.cell_centres_latlng()
         found = [context.nearest(float(a), float(b)) for a, b in zip(lat, lng, strict=True)]
-        encoded["near"] = [-1 if i is None else i for i in found]
+        encoded["near"] = encode_ints([-1 if i is None else i for i in found])
         payload["context"] = encoded
     return payload
 
@@ -192,7 +202,8 @@ def _classed(values: dict[str, np.ndarray], colours: tuple[str, ...], *, tenths:
     scale = 10 if tenths else 1
     out: dict = {"values": {}, "breaks": {}, "palette": {}}
     for band, band_values in values.items():
-        out["values"][band] = np.round(np.asarray(band_values, float) * scale).astype(int).tolist()
+        out["values"][band] = encode_ints(np.round(np.asarray(band_values, float) * scale)
+                                          .astype(int))
         out["breaks"][band] = class_breaks(band_values)
         out["palette"][band] = palette_for(out["breaks"][band], colours)
     return out
@@ -208,7 +219,7 @@ def _month_layers(published: PublishedCells, layers: dict) -> None:
         monthly: dict = {"values": {}, "breaks": {}, "palette": {}}
         for band in published.bands:
             hours = [np.asarray(published.month_presence_hours[m][band], float) for m in months]
-            monthly["values"][band] = [np.round(h * 10).astype(int).tolist() for h in hours]
+            monthly["values"][band] = [encode_ints(np.round(h * 10).astype(int)) for h in hours]
             monthly["breaks"][band] = class_breaks(np.concatenate(hours))
             monthly["palette"][band] = palette_for(monthly["breaks"][band], PRESENCE_COLOURS)
         layers["presence"]["months"] = monthly
@@ -217,7 +228,7 @@ def _month_layers(published: PublishedCells, layers: dict) -> None:
         for band in published.month_incidents[months[0]]:
             counts = [published.month_incidents[m][band] for m in months]
             reasons = [published.month_reason[m][band] for m in months]
-            monthly["values"][band] = [_count_codes(c, r) for c, r in
+            monthly["values"][band] = [encode_ints(_count_codes(c, r)) for c, r in
                                        zip(counts, reasons, strict=True)]
             monthly["breaks"][band] = class_breaks(np.concatenate(counts),
                                                    floor=published.k - 1)
@@ -239,10 +250,11 @@ def _rates_layer(rates: dict[str, np.ndarray], residents: np.ndarray) -> dict:
     out: dict = {"values": {}, "breaks": {}, "palette": {}}
     for band, band_rates in rates.items():
         hundredths = np.round(np.asarray(band_rates, float) * 100)
-        out["values"][band] = [None if not np.isfinite(v) else int(v) for v in hundredths]
+        out["values"][band] = encode_ints([None if not np.isfinite(v) else int(v)
+                                           for v in hundredths])
         out["breaks"][band] = class_breaks(band_rates)
         out["palette"][band] = palette_for(out["breaks"][band], RATE_COLOURS)
-    out["residents"] = np.round(np.asarray(residents, float) * 10).astype(int).tolist()
+    out["residents"] = encode_ints(np.round(np.asarray(residents, float) * 10).astype(int))
     out["no_data_colour"] = NO_DATA_COLOUR
     return out
 

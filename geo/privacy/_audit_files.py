@@ -29,6 +29,12 @@ from geo._page import MAP_DATA, MAP_LANG, MAP_TITLE, encode_context, map_page, r
 from geo._text import WORD
 from geo.i18n import CATEGORIES, LANGUAGES, TEXT, month_name
 from geo.inputs.context import LANDMARK_KINDS, STREET_KINDS, WATER_KINDS, bundled_context
+from geo.privacy._page_numbers import (
+    VERTEX_OFFSETS,
+    decode_ints,
+    predicted_offsets,
+    unpack_deviations,
+)
 from geo.privacy.release import COMPLEMENT, SHOWN, SMALL
 
 __all__ = ["Finding", "audit_map", "audit_report", "audit_png", "audit_pdf", "audit_gis",
@@ -57,6 +63,9 @@ _MONTH_LAYERS = {"incidents", "presence"}
 """Layers that may also hold a ``months`` block (the month slider)."""
 _MONTH_KEY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LAYERS = set(_LAYER_KEYS)
+_GEOM_KEYS = {"n", "scale", "c", "ref", "tpl", "slope", "v", "x"}
+_NUMBER_LAYERS = ("incidents", "presence", "visits", "rates")
+"""Layers whose values per band are whole numbers, plain or packed (``_page_numbers``)."""
 _COVERAGE_KEYS = {"language", "colour", "share"}
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 _COLOUR = re.compile(r"^#[0-9a-f]{6}$")
@@ -84,23 +93,36 @@ def _small(values, k: int) -> np.ndarray:
 
 
 def _decode_rings(geom: dict) -> list[np.ndarray]:
-    rings, lat, lng, v = [], 0, 0, 0
-    for i in range(geom["n"]):
-        lat += geom["c"][2 * i]
-        lng += geom["c"][2 * i + 1]
-        if str(i) in geom["x"]:
-            offsets = np.asarray(geom["x"][str(i)])
-        else:
-            offsets = np.asarray(geom["tpl"]) + geom["v"][v:v + len(geom["tpl"])]
-            v += len(geom["tpl"])
-        rings.append((offsets.reshape(-1, 2) + [lat, lng]) / geom["scale"])
+    """Each cell's (lat, lng) vertices, as the page's script decodes them."""
+    n = int(geom["n"])
+    if n == 0:
+        return []
+    deltas = np.asarray(decode_ints(geom["c"]), dtype=np.int64).reshape(n, 2)
+    lat, lng = np.cumsum(deltas, axis=0).T
+    whole = {int(i): np.asarray(v, dtype=np.int64) for i, v in geom["x"].items()}
+    regular = np.ones(n, dtype=bool)
+    regular[list(whole)] = False
+    offsets = np.zeros((n, VERTEX_OFFSETS), dtype=np.int64)
+    offsets[regular] = (predicted_offsets(lat[regular], lng[regular], geom["tpl"],
+                                          geom["slope"], geom["ref"])
+                        + unpack_deviations(decode_ints(geom["v"])))
+    rings = []
+    for i in range(n):
+        ring = whole[i] if i in whole else offsets[i]
+        rings.append((ring.reshape(-1, 2) + [lat[i], lng[i]]) / geom["scale"])
     return rings
 
 
 def _cells_of(geom: dict, res: int) -> tuple[list[str], bool]:
     """The H3 cells the geometry draws, and whether every shape is exactly one."""
     cells = []
-    for ring in _decode_rings(geom):
+    if not isinstance(geom, dict) or set(geom) != _GEOM_KEYS:
+        return cells, False
+    try:
+        rings = _decode_rings(geom)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return cells, False
+    for ring in rings:
         centre = ring.mean(axis=0)
         cell = h3.latlng_to_cell(float(centre[0]), float(centre[1]), res)
         expected = np.asarray(h3.cell_to_boundary(cell))
@@ -155,6 +177,11 @@ def _check_map_data(data: dict, found: Finding) -> None:
     if set(data) - _OPTIONAL_KEYS != _MAP_KEYS:
         found.problems.append("unexpected data keys: "
                               f"{sorted((set(data) - _OPTIONAL_KEYS) ^ _MAP_KEYS)}")
+        return
+    try:
+        _read_numbers(data)
+    except ValueError as error:
+        found.problems.append(f"per-cell numbers the renderer cannot have written: {error}")
         return
     if "context" in data:
         _check_context(data["context"], found)
@@ -267,6 +294,27 @@ def _check_months(data: dict, cells: list, bands: list[str], k: int,
             if len(_small(block["breaks"][band], k)):
                 found.problems.append(f"a month legend class break below k={k} in band {band}")
     return out
+
+
+def _read_numbers(data: dict) -> None:
+    """Unpack, in place, every per-cell list of whole numbers the page may write packed: the
+    layers' values per band, the residents and the context's nearest places (the geometry's
+    own are read by ``_decode_rings``); every check then reads plain lists."""
+    layers = data["layers"] if isinstance(data["layers"], dict) else {}
+    for name in _NUMBER_LAYERS:
+        layer = layers.get(name)
+        if isinstance(layer, dict) and isinstance(layer.get("values"), dict):
+            layer["values"] = {band: decode_ints(v) for band, v in layer["values"].items()}
+        months = layer.get("months") if isinstance(layer, dict) else None
+        if isinstance(months, dict) and isinstance(months.get("values"), dict):
+            months["values"] = {band: [decode_ints(v) for v in per_month]
+                                if isinstance(per_month, list) else per_month
+                                for band, per_month in months["values"].items()}
+    if isinstance(layers.get("rates"), dict) and "residents" in layers["rates"]:
+        layers["rates"]["residents"] = decode_ints(layers["rates"]["residents"])
+    context = data.get("context")
+    if isinstance(context, dict) and "near" in context:
+        context["near"] = decode_ints(context["near"])
 
 
 def _whole(values: object, n: int) -> bool:

@@ -74,22 +74,73 @@
     return Number(n).toLocaleString(S.lang === "en" ? "en-GB" : S.lang, {maximumFractionDigits: 1});
   }
 
+  // ------------------------------------------------------------ numbers, decoded once
+  // per-cell whole numbers come as plain lists or, on a large map, as one string each: a head
+  // (a base, and whether the values are signed distances from it or distances above it), then
+  // the values, in base-64 digits of five value bits and a "more follows" bit, lowest first,
+  // "." for none, "~" n for n more of the last (geo/privacy/_page_numbers.py writes them)
+  var DIGIT = new Int8Array(128).fill(-1);
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("").forEach(
+    function (ch, i) { DIGIT[ch.charCodeAt(0)] = i; });
+  function ints(packed) {
+    if (typeof packed !== "string") { return packed; }
+    function signed(n) { return n % 2 ? -(n + 1) / 2 : n / 2; }
+    var out = [], value = 0, place = 1, base = null, zigzag = false, repeat = false;
+    for (var p = 0; p < packed.length; p++) {
+      var code = packed.charCodeAt(p);
+      if (code === 46) { out.push(null); continue; }
+      if (code === 126) { repeat = true; continue; }  // "~": the last value, n more times
+      var digit = DIGIT[code];
+      value += (digit & 31) * place;
+      if (digit & 32) { place *= 32; continue; }
+      if (base === null) {
+        zigzag = value % 2 === 1;
+        base = signed((value - (value % 2)) / 2);
+      } else if (repeat) {
+        for (var r = 0, last = out[out.length - 1]; r < value; r++) { out.push(last); }
+        repeat = false;
+      } else {
+        out.push(base + (zigzag ? signed(value) : value));
+      }
+      value = 0; place = 1;
+    }
+    return out;
+  }
+  ["incidents", "presence", "visits", "rates"].forEach(function (name) {
+    var layer = D.layers[name];
+    if (layer) { Object.keys(layer.values).forEach(function (b) { layer.values[b] = ints(layer.values[b]); }); }
+    if (layer && layer.months) {
+      Object.keys(layer.months.values).forEach(function (b) { layer.months.values[b] = layer.months.values[b].map(ints); });
+    }
+  });
+  if (D.layers.rates) { D.layers.rates.residents = ints(D.layers.rates.residents); }
+  if (D.context && D.context.near) { D.context.near = ints(D.context.near); }
+
   // ------------------------------------------------------------ geometry, decoded once
   var G = D.geom, N = G.n, SCALE = G.scale;
   var latlngs = new Array(N);          // per cell: array of [lat, lng] vertices
   var px0 = new Array(N);              // per cell: Float64Array of projected x, y at zoom 0
   var cx = new Float64Array(N), cy = new Float64Array(N);
-  (function decode() {
+  (function decodeCells() {
+    // a hexagon's vertex offsets are a template that follows the centre's position, in whole
+    // numbers (slopes of 2^-30), plus twelve deviations of -1, 0 or 1 packed in base 3; other
+    // cells come whole
+    var centres = ints(G.c), packed = ints(G.v), HALF = Math.pow(2, 29), STEP = Math.pow(2, 30);
     var lat = 0, lng = 0, v = 0;
     for (var i = 0; i < N; i++) {
-      lat += G.c[2 * i]; lng += G.c[2 * i + 1];
+      lat += centres[2 * i]; lng += centres[2 * i + 1];
       var offsets;
       if (G.x[i] !== undefined) {
         offsets = G.x[i];
       } else {
+        var code = packed[v++], dlat = lat - G.ref[0], dlng = lng - G.ref[1];
         offsets = new Array(G.tpl.length);
-        for (var j = 0; j < G.tpl.length; j++) { offsets[j] = G.tpl[j] + G.v[v + j]; }
-        v += G.tpl.length;
+        for (var j = 0; j < G.tpl.length; j++) {
+          var deviation = code % 3;
+          code = (code - deviation) / 3;
+          offsets[j] = G.tpl[j] + deviation - 1 +
+            Math.floor((G.slope[2 * j] * dlat + G.slope[2 * j + 1] * dlng + HALF) / STEP);
+        }
       }
       var ring = [], proj = new Float64Array(offsets.length);
       for (var q = 0; q < offsets.length; q += 2) {
