@@ -359,6 +359,8 @@ def _hover(page, latlng) -> str:
     point = page.evaluate("""(ll) => {
       const p = window.patrolmap.map.latLngToContainerPoint(ll); return [p.x, p.y];
     }""", list(latlng))
+    # the last cell's tooltip may lie over this one: put it away so the pointer meets the map
+    page.evaluate("() => { document.getElementById('pm-tip').hidden = true; }")
     page.mouse.move(point[0] + 0.5, point[1] + 0.5)
     page.mouse.move(*point)
     return page.inner_text("#pm-tip")

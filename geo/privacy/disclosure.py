@@ -370,6 +370,24 @@ class _Neighbourhoods:
         cal = (others // lay.n_filters) % lay.n_cal
         return others[np.argsort(cal != (a // lay.n_filters) % lay.n_cal, kind="stable")]
 
+    def _windows_of_cal(self) -> np.ndarray:
+        """Calendar parts x (each release's period and its windows other than months): which
+        each part lies in. A move between two parts alike in all of them leaves every count
+        over a period, a before/after window or a WDD window as it was."""
+        if getattr(self, "_cal_windows", None) is None:
+            lay = self.model.layout
+            columns = []
+            for spec in self.model.specs:
+                spans = [(spec.first_day, spec.last_day)] + [
+                    w for name, w in spec.windows.items() if not name.startswith("m")]
+                for first, last in spans:
+                    inside = np.zeros(lay.n_cal, bool)
+                    inside[lay.cal_parts(first, last)] = True
+                    columns.append(inside)
+            self._cal_windows = np.column_stack(columns) if columns else \
+                np.zeros((lay.n_cal, 0), bool)
+        return self._cal_windows
+
     def _calendar_moves(self, cell: int, slots: np.ndarray, in_target: np.ndarray,
                         dec: np.ndarray, inc: np.ndarray, most: int = 6):
         """Moves of one incident of ``cell`` from a calendar part of the target to another
@@ -400,7 +418,9 @@ class _Neighbourhoods:
             if not len(there):
                 continue
             h, c = hours[there[0, 0]], cats[there[0, 1]]
-            for cal_b in sorted(range(n_cal), key=lambda q: abs(q - cal_a)):
+            alike = np.flatnonzero((self._windows_of_cal() == self._windows_of_cal()[cal_a])
+                                   .all(axis=1))
+            for cal_b in sorted(alike, key=lambda q: abs(q - cal_a)):
                 b = (part * n_cal + cal_b) * n_f + filt
                 if cal_b == cal_a or in_target[b]:
                     continue

@@ -284,16 +284,20 @@
       var zoom = map.getZoom(), k = map.options.crs.scale(zoom) / map.options.crs.scale(0);
       var origin = map.getPixelOrigin(), ox = origin.x + topLeft.x, oy = origin.y + topLeft.y;
       var margin = R * k * 2, paths = {}, outline = new Path2D(), fill = fills[this.name];
-      for (var i = 0; i < N; i++) {
-        var x = cx[i] * k - ox, y = cy[i] * k - oy;
-        if (x < -margin || y < -margin || x > size.x + margin || y > size.y + margin) { continue; }
-        var p = px0[i], path = new Path2D();
+      // cells under about 4 px across (a whole country at once): their outlines would only
+      // grey the map, so only coloured cells are traced, each straight into its colour's path
+      var outlined = R * k >= 2;
+      function trace(path, p) {
         path.moveTo(p[0] * k - ox, p[1] * k - oy);
         for (var q = 2; q < p.length; q += 2) { path.lineTo(p[q] * k - ox, p[q + 1] * k - oy); }
         path.closePath();
-        outline.addPath(path);
+      }
+      for (var i = 0; i < N; i++) {
+        var x = cx[i] * k - ox, y = cy[i] * k - oy;
+        if (x < -margin || y < -margin || x > size.x + margin || y > size.y + margin) { continue; }
         var colour = fill(i);
-        if (colour) { (paths[colour] = paths[colour] || new Path2D()).addPath(path); }
+        if (colour) { trace(paths[colour] = paths[colour] || new Path2D(), px0[i]); }
+        if (outlined) { trace(outline, px0[i]); }
       }
       if (this.pane === "overlayPane") {
         ctx.globalAlpha = 0.75;
