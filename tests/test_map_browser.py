@@ -356,11 +356,20 @@ def _centres(data: dict) -> list[tuple[float, float]]:
 
 def _hover(page, latlng) -> str:
     """Move the pointer onto a cell's centre and read the tooltip."""
+    # a panel (the legend, the layer list) may cover the cell: then bring the cell to the
+    # middle of the map; and the last cell's tooltip may lie over it: put that away
     point = page.evaluate("""(ll) => {
-      const p = window.patrolmap.map.latLngToContainerPoint(ll); return [p.x, p.y];
+      const m = window.patrolmap.map;
+      let p = m.latLngToContainerPoint(ll);
+      const box = m.getContainer().getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + p.x, box.top + p.y);
+      if (!hit || hit.closest(".leaflet-control, .pm-panel, .leaflet-marker-icon")) {
+        m.panTo(ll, {animate: false});
+        p = m.latLngToContainerPoint(ll);
+      }
+      document.getElementById("pm-tip").hidden = true;
+      return [p.x, p.y];
     }""", list(latlng))
-    # the last cell's tooltip may lie over this one: put it away so the pointer meets the map
-    page.evaluate("() => { document.getElementById('pm-tip').hidden = true; }")
     page.mouse.move(point[0] + 0.5, point[1] + 0.5)
     page.mouse.move(*point)
     return page.inner_text("#pm-tip")
