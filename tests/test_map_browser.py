@@ -370,8 +370,15 @@ def _hover(page, latlng) -> str:
       document.getElementById("pm-tip").hidden = true;
       return [p.x, p.y];
     }""", list(latlng))
-    page.mouse.move(point[0] + 0.5, point[1] + 0.5)
-    page.mouse.move(*point)
+    for step in (0.5, 1.5, 2.5):  # a loaded machine may drop a move: try again nearby
+        page.mouse.move(point[0] + step, point[1] + step)
+        page.mouse.move(*point)
+        try:
+            page.wait_for_function("() => !document.getElementById('pm-tip').hidden",
+                                   timeout=1500)
+            break
+        except Exception:  # noqa: BLE001, S112 - Playwright's timeout: move again
+            continue
     return page.inner_text("#pm-tip")
 
 
