@@ -408,6 +408,7 @@ class _Neighbourhoods:
         contains = self._contains()
         x = m.x[: lay.n_y].reshape(len(lay.cells), block)
         area = m.x[lay.n_y:].reshape(lay.n_hparts, len(lay.categories), n_cal)
+        windows = self._windows_of_cal()
         made = 0
         for a in slots[x[cell, slots] > 0]:
             part, rest = divmod(int(a), n_cal * n_f)
@@ -418,8 +419,7 @@ class _Neighbourhoods:
             if not len(there):
                 continue
             h, c = hours[there[0, 0]], cats[there[0, 1]]
-            alike = np.flatnonzero((self._windows_of_cal() == self._windows_of_cal()[cal_a])
-                                   .all(axis=1))
+            alike = np.flatnonzero((windows == windows[cal_a]).all(axis=1))
             for cal_b in sorted(alike, key=lambda q: abs(q - cal_a)):
                 b = (part * n_cal + cal_b) * n_f + filt
                 if cal_b == cal_a or in_target[b]:
