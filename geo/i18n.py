@@ -7,8 +7,11 @@ translations in :data:`CATEGORIES`; others are shown as the data give them.
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["LANGUAGES", "TEXT", "REPORT_TEXT", "CATEGORIES", "t", "category_name",
-           "check_complete", "to_latin", "number", "REASONS", "reason_text", "month_name"]
+           "check_complete", "to_latin", "to_cyrillic", "number", "REASONS", "reason_text",
+           "month_name"]
 
 LANGUAGES = ("en", "sr-Cyrl", "sr-Latn", "sq")
 """English, Serbian in Cyrillic, Serbian in Latin script, Albanian."""
@@ -634,6 +637,26 @@ def to_latin(text: str) -> str:
     'Noćna žarišta u Severnoj Mitrovici'
     """
     return text.translate(_CYRILLIC_TO_LATIN)
+
+
+_LATIN_TO_CYRILLIC = {latin: cyrillic for cyrillic, latin in
+                      ((chr(c), chr(c).translate(_CYRILLIC_TO_LATIN)) for c in _CYRILLIC_TO_LATIN)}
+_LATIN_TO_CYRILLIC.update({"LJ": "Љ", "NJ": "Њ", "DŽ": "Џ"})
+_SERBIAN_LATIN = re.compile("(?:" + "|".join(sorted(map(re.escape, _LATIN_TO_CYRILLIC),
+                                                     key=len, reverse=True)) + ")")
+
+
+def to_cyrillic(text: str) -> str | None:
+    """Serbian Latin written in Serbian Cyrillic; None when the text holds a letter the Serbian
+    Latin alphabet has not (q, w, x, y, ë, ç...), so is not Serbian.
+
+    >>> to_cyrillic("Bolnica Kosovska Mitrovica"), to_cyrillic("Njegoševa"), to_cyrillic("Ibër")
+    ('Болница Косовска Митровица', 'Његошева', None)
+    """
+    letters = _SERBIAN_LATIN.sub("", text)
+    if any(ch.isalpha() for ch in letters):
+        return None
+    return _SERBIAN_LATIN.sub(lambda found: _LATIN_TO_CYRILLIC[found[0]], text)
 
 
 def _w(en: str, sr: str, sq: str) -> dict[str, str]:

@@ -176,3 +176,13 @@ def test_osm_context_reaches_the_page(tmp_path, published):
     assert data["context"]["attribution"] == [OSM_ATTRIBUTION]
     assert audit_map(text).problems == []
     assert shapely.Point(20.852, 42.8935).within(AREA.geometry)
+
+
+def test_serbian_names_reach_both_scripts():
+    """OSM here tags name:sr in Latin letters only: the Cyrillic page gets the same name in
+    Cyrillic; an Albanian name is never forced into Serbian letters."""
+    from geo.inputs.context import bundled_context
+
+    ibar = next(f for f in bundled_context().of("water") if f.names.get("sq") == "Ibër")
+    assert ibar.name_in("sr-Latn") == "Ibar" and ibar.name_in("sr-Cyrl") == "Ибар"
+    assert ibar.name_in("sq") == "Ibër"

@@ -19,8 +19,9 @@ from geo.analysis.steps import Settings, analyse
 from geo.analysis.table import count_cells
 from geo.i18n import LANGUAGES, t
 from geo.inputs.area import StudyArea, default_area
+from geo.inputs.context import bundled_context
 from geo.inputs.validate import read_incidents, read_pings, read_posts
-from geo.outputs.picture import LAYERS, picture_texts, render_picture
+from geo.outputs.picture import LAYERS, picture_figure, picture_texts, render_picture, staffed_in
 from geo.outputs.style import BIVARIATE_COLOURS, HOT_COLOURS, INCIDENT_COLOURS, SUPPRESSED_COLOUR
 from geo.privacy.gate import publish
 from geo.sample import write_sample
@@ -39,11 +40,21 @@ def inputs(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def published(inputs):
+def analysis(inputs):
     area, incidents, pings, posts = inputs
-    analysis = analyse(incidents, area, pings=pings, posts=posts,
-                       settings=Settings(permutations=999))
-    return publish(analysis.table, k=5, posts=posts)
+    return analyse(incidents, area, pings=pings, posts=posts,
+                   settings=Settings(permutations=999))
+
+
+@pytest.fixture(scope="module")
+def published(inputs, analysis):
+    return publish(analysis.table, k=5, posts=inputs[3])
+
+
+@pytest.fixture(scope="module")
+def published_sites(inputs, analysis):
+    """With suggested new posts, as a build with --new-posts publishes them."""
+    return publish(analysis.table, k=5, posts=inputs[3], decisions=analysis.decisions)
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +234,96 @@ def test_only_published_cells_are_drawn(published, tmp_path):
         render_picture(published.incidents, tmp_path / "map.png")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="PublishedCells"):
         picture_texts({"cells": published.cells})  # type: ignore[arg-type]
+
+
+_NAMES = ("post-label", "suggested-label", "landmark-label", "river-label")
+
+
+def _names_on(fig) -> list[tuple[str, str, object]]:
+    """(kind, text, display box) of every name placed on the map of a picture."""
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    return [(text.get_gid(), text.get_text(), text.get_window_extent(renderer))
+            for text in ax.texts if text.get_gid() in _NAMES]
+
+
+def _markers_on(fig, published, *, suggested: bool) -> np.ndarray:
+    """Display positions of the posts (and suggested posts) drawn on a picture's map."""
+    import pyproj
+
+    ax = fig.axes[0]
+    to_m = pyproj.Transformer.from_crs(4326, published.metric_crs(), always_xy=True)
+    places = [*published.posts, *(published.suggested if suggested else ())]
+    return ax.transData.transform([to_m.transform(p.lng, p.lat) for p in places])
+
+
+def _assert_names_apart(fig, published, *, suggested: bool) -> list[tuple[str, str, object]]:
+    names = _names_on(fig)
+    frame = fig.axes[0].get_window_extent(fig.canvas.get_renderer())
+    for i, (_, text, box) in enumerate(names):
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, text
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1, text
+        for _, other, box2 in names[i + 1:]:
+            assert not box.overlaps(box2), f"{text!r} covers {other!r}"
+        for x, y in _markers_on(fig, published, suggested=suggested):
+            assert not box.contains(x, y), f"{text!r} covers a post"
+    return names
+
+
+@pytest.mark.parametrize("size", ["png", "pdf"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_post_name_is_written_clear_of_every_other_name(published_sites, size, lang):
+    fig = picture_figure(published_sites, size=size, layer="gaps", band="night", lang=lang,
+                         context=bundled_context(default_area()))
+    names = _assert_names_apart(fig, published_sites, suggested=True)
+    posts = sorted(text for kind, text, _ in names if kind == "post-label")
+    assert posts == sorted(p.name for p in published_sites.posts)
+    ranks = sorted(text for kind, text, _ in names if kind == "suggested-label")
+    assert ranks == [f"+{s.rank}" for s in published_sites.suggested] and ranks
+    assert any(kind == "river-label" for kind, _, _ in names)
+    assert sum(kind == "landmark-label" for kind, _, _ in names) >= 3
+
+
+def test_crowded_posts_are_all_named(inputs, analysis, tmp_path):
+    """Seven posts within about 150 m, with long names: every name is written, away from
+    the others, with a line to its post where it had to stand back."""
+    area = inputs[0]
+    rows = ["post_id,name,latitude,longitude,staffed_from,staffed_to"]
+    for i in range(7):
+        rows.append(f"P{i},Post number {i} at the long named corner {i},"
+                    f"{42.8930 + 0.0004 * (i % 3)},{20.8650 + 0.0005 * (i // 3)},00:00,24:00")
+    (tmp_path / "posts.csv").write_text("\n".join(rows) + "\n")
+    posts = read_posts(tmp_path / "posts.csv", area=area).accepted
+    crowded = publish(analysis.table, k=5, posts=posts)
+    for size in ("png", "pdf"):
+        fig = picture_figure(crowded, size=size, context=bundled_context(area))
+        names = _assert_names_apart(fig, crowded, suggested=False)
+        written = sorted(t for kind, t, _ in names if kind == "post-label")
+        assert written == sorted(p.name for p in crowded.posts) and len(written) == 7
+        assert any(line.get_gid() == "leader" for line in fig.axes[0].lines)
+        if size == "png":
+            fig.savefig(tmp_path / "crowded.png", dpi=100)
+
+
+def test_the_pdf_holds_every_post_name_as_text(published_sites, tmp_path):
+    from pypdf import PdfReader
+
+    path = render_picture(published_sites, tmp_path / "map.pdf", layer="gaps", band="night",
+                          context=bundled_context(default_area()))
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)
+    for post in published_sites.posts:
+        assert post.name in text
+    assert "+1" in text
+
+
+def test_posts_not_staffed_in_the_band_are_hollow(published):
+    assert staffed_in("08:00–20:00", "22–06") is False
+    assert staffed_in("19:00–03:00", "22–06") and staffed_in("10–18", None)
+    day_only = [p for p in published.posts if not staffed_in(p.hours, "22–06")]
+    assert day_only  # the sample has day posts
+    fig = picture_figure(published, band="night")
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert t("not_staffed_band", "en") in " ".join(legend).replace("\n", " ")
+    fig = picture_figure(published, band="all")
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert t("not_staffed_band", "en") not in " ".join(legend).replace("\n", " ")

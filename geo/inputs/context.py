@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo._errors import InputError
 from geo._text import clean_text
+from geo.i18n import to_cyrillic, to_latin
 
 __all__ = ["Context", "ContextFeature", "read_context", "bundled_context", "OSM_ATTRIBUTION",
            "WATER_KINDS", "STREET_KINDS", "LANDMARK_KINDS"]
@@ -144,6 +145,11 @@ def _names(row: dict) -> dict[str, str]:
                     continue
                 out[lang] = text
                 break
+    # Serbian in the other script: OSM here often has one of them only
+    if "sr-Latn" in out and "sr-Cyrl" not in out and (cyrillic := to_cyrillic(out["sr-Latn"])):
+        out["sr-Cyrl"] = cyrillic
+    if "sr-Cyrl" in out and "sr-Latn" not in out:
+        out["sr-Latn"] = to_latin(out["sr-Cyrl"])
     return out
 
 

@@ -7,6 +7,7 @@ true to size. It needs no tiles and no network, and it says nothing the map woul
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from geo.outputs.style import (
     PLAIN_TEXT,
     POST_COLOUR,
     PRESENCE_COLOURS,
+    SUGGESTED_COLOUR,
     SUPPRESSED_COLOUR,
     class_breaks,
     class_index,
@@ -38,7 +40,7 @@ from geo.privacy.gate import (
     clean_text,
 )
 
-__all__ = ["LAYERS", "PictureTexts", "picture_texts", "render_picture"]
+__all__ = ["LAYERS", "PictureTexts", "picture_figure", "picture_texts", "render_picture"]
 
 LAYERS = ("incidents", "presence", "hotspots", "gaps")
 _SIZES = {".png": (19.2, 10.8), ".pdf": (11.69, 8.27)}
@@ -189,15 +191,22 @@ def project_shapes(published: PublishedCells) -> tuple[list, list, np.ndarray, n
     return [np.asarray(x.exterior.coords) for x in hexes], rings, posts, limits
 
 
-def draw_context(ax, context, crs, limits, *, s: float, lang: str, near=None) -> None:
-    """Water over the cells (half see-through), landmarks with their names, and the
-    attribution in the map's corner."""
+_LANDMARK_ORDER = ("hospital", "police", "school", "university", "place_of_worship",
+                   "bus_station", "townhall", "castle", "museum", "monument", "marketplace",
+                   "memorial", "park")
+"""Which landmarks a crowded picture names first (kinds not listed come after these)."""
+_MOST_LANDMARKS = 14
+
+
+def draw_context(ax, context, crs, limits, *, s: float, near=None) -> tuple[list, list]:
+    """Water (half see-through) and streets under the cells; returns the rivers to name, as
+    (line, feature), and the landmarks to name, as (point, feature), most important first."""
     if context is None or not len(context):
-        return
+        return [], []
     to_m = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
     x0, x1, y0, y1 = limits
     box = shapely.box(x0, y0, x1, y1)
-    placed: list[tuple[float, float]] = []
+    rivers, landmarks = [], []
     for feature in context.features:
         geom = shapely.transform(feature.geometry,
                                  lambda xy: np.column_stack(to_m.transform(*xy.T)))
@@ -213,74 +222,150 @@ def draw_context(ax, context, crs, limits, *, s: float, lang: str, near=None) ->
                     ax.plot(*np.asarray(part.coords).T, color="#3d85c6", alpha=0.85,
                             lw=(5 if wide else 2) * s, solid_capstyle="round", zorder=2)
             if feature.kind == "river" and feature.name:
-                inside = geom.intersection(box.buffer(-0.08 * (x1 - x0)))
+                inside = geom.intersection(box.buffer(-0.05 * (x1 - x0)))
                 if not inside.is_empty:
-                    at = inside.interpolate(0.5, normalized=True)
-                    ax.text(at.x, at.y, feature.name_in(lang), color="#1f5d99",
-                            fontsize=17 * s, fontstyle="italic", fontweight="bold",
-                            ha="center", va="center", zorder=6, path_effects=_HALO(s))
+                    rivers.append((inside, feature))
         elif feature.group == "streets":
             ax.plot(*np.asarray(geom.coords if geom.geom_type == "LineString"
                                 else geom.geoms[0].coords).T, color="#8a8a8a",
                     lw=(2.5 if feature.kind == "major" else 1.4) * s,
                     ls=(0, (5, 4)) if feature.kind == "synthetic" else "-", zorder=2)
-        elif (feature.kind != "fuel" and box.buffer(-0.04 * (x1 - x0)).contains(geom)
-              and (near is None or near.contains(geom))):
-            if any(np.hypot(geom.x - a, geom.y - b) < 0.06 * (x1 - x0) for a, b in placed):
-                continue
-            placed.append((geom.x, geom.y))
-            ax.scatter([geom.x], [geom.y], s=22 * s * s, c="white", edgecolors="#444",
+        elif (feature.kind != "fuel" and feature.name and geom.geom_type == "Point"
+              and box.contains(geom) and (near is None or near.contains(geom))):
+            landmarks.append((geom, feature))
+    return rivers, landmarks
+
+
+def _landmark_rank(feature, lang: str) -> tuple[int, int]:
+    kind = (_LANDMARK_ORDER.index(feature.kind) if feature.kind in _LANDMARK_ORDER
+            else len(_LANDMARK_ORDER))
+    return (0 if lang in feature.names else 1, kind)
+
+
+def _name_places(ax, *, posts, posts_xy, suggested, suggested_xy, rivers, landmarks,
+                 s: float, lang: str, keep_clear) -> None:
+    """Posts' and suggested posts' names always; the river's and landmarks' where they fit
+    beside their place without covering another name or marker."""
+    from geo.outputs._labels import Labeller
+
+    labels = Labeller(ax, pad=3 * s)
+    for artist in keep_clear:
+        labels.block_artist(artist)
+    for x, y in [*posts_xy, *suggested_xy]:
+        labels.block_point(x, y, 8 * s)
+    for (x, y), post in zip(posts_xy, posts, strict=True):
+        labels.place(x, y, post.name, gap=11 * s, must=True, fontsize=14 * s,
+                     fontweight="bold", color="black", zorder=7,
+                     halo=3 * s, gid="post-label")
+    for (x, y), site in zip(suggested_xy, suggested, strict=True):
+        labels.place(x, y, f"+{site.rank}", gap=11 * s, must=True, fontsize=15 * s,
+                     fontweight="bold", color=SUGGESTED_COLOUR, zorder=7, halo=3 * s,
+                     gid="suggested-label")
+    for line, feature in rivers:
+        for share in (0.5, 0.35, 0.65, 0.2, 0.8):
+            at = line.interpolate(share, normalized=True)
+            if labels.place(at.x, at.y, feature.name_in(lang), gap=0, must=False,
+                            color="#1f5d99", fontsize=17 * s, fontstyle="italic",
+                            fontweight="bold", zorder=6, halo=3 * s, gid="river-label"):
+                break
+    shown: list[tuple[float, float]] = []
+    spacing = 0.03 * float(np.diff(ax.get_xlim())[0])
+    for point, feature in sorted(landmarks, key=lambda pair: _landmark_rank(pair[1], lang)):
+        if len(shown) >= _MOST_LANDMARKS:
+            break
+        if (any(np.hypot(point.x - a, point.y - b) < spacing for a, b in shown)
+                or not labels.point_is_free(point.x, point.y, 4 * s)):
+            continue
+        if labels.place(point.x, point.y, feature.name_in(lang), gap=6 * s, must=False,
+                        fontsize=12 * s, color="#222", zorder=6, halo=3 * s,
+                        gid="landmark-label"):
+            labels.block_point(point.x, point.y, 4 * s)
+            ax.scatter([point.x], [point.y], s=22 * s * s, c="white", edgecolors="#444",
                        linewidths=1 * s, zorder=6)
-            ax.text(geom.x + 0.006 * (x1 - x0), geom.y, feature.name_in(lang), fontsize=12 * s,
-                    va="center", color="#222", zorder=6, path_effects=_HALO(s), clip_on=True)
-    if context.attribution:
-        ax.text(0.995, 0.005, " · ".join(context.attribution), transform=ax.transAxes,
-                ha="right", va="bottom", fontsize=11 * s, color="#333", zorder=7)
+            shown.append((point.x, point.y))
 
 
-def _HALO(s: float):  # noqa: N802  (a style, named like the colours)
-    from matplotlib import patheffects
+def _spans(hours: str | None) -> list[tuple[int, int]] | None:
+    """Clock minutes of "HH(:MM)–HH(:MM)" as one or two [start, end) spans; None if not so."""
+    found = re.fullmatch(r"(\d\d)(?::(\d\d))?[–-](\d\d)(?::(\d\d))?", hours or "")
+    if not found:
+        return None
+    a = int(found[1]) * 60 + int(found[2] or 0)
+    b = int(found[3]) * 60 + int(found[4] or 0)
+    if a == b or (a == 0 and b == 1440):
+        return [(0, 1440)]
+    return [(a, b)] if a < b else [(a, 1440), (0, b)]
 
-    return [patheffects.withStroke(linewidth=3 * s, foreground="white")]
+
+def staffed_in(post_hours: str | None, band_hours: str | None) -> bool:
+    """Whether a post's hours meet a band's, as the web map decides it (hours not known, or a
+    band of other days: staffed).
+
+    >>> staffed_in("08–16", "22–06"), staffed_in("20–02", "22–06")
+    (False, True)
+    """
+    post, band = _spans(post_hours), _spans(band_hours)
+    if post is None or band is None:
+        return True
+    return any(a < d and c < b for a, b in post for c, d in band)
 
 
 def draw_map(ax, shapes: tuple, faces: list[str], posts: tuple[PublicPost, ...], *,
-              s: float, lang: str, context=None, crs=None) -> None:
+              s: float, lang: str, context=None, crs=None, suggested=(),
+              band_hours: str | None = None, to_m=None) -> None:
+    """The cells, area, context, posts (hollow where not staffed in the band), suggested
+    posts, their names, a scale bar and a north arrow on one axes."""
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Circle
 
     hexes, rings, posts_xy, (x0, x1, y0, y1) = shapes
+    posts_xy = posts_xy if posts else np.empty((0, 2))  # a layer without posts
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal")
+    ax.set_axis_off()
+    ax.apply_aspect()
+    rivers, landmarks = [], []
     if context is not None and crs is not None:
         near = shapely.Polygon(rings[0]).buffer(100.0) if rings else None
-        draw_context(ax, context, crs, (x0, x1, y0, y1), s=s, lang=lang, near=near)
+        rivers, landmarks = draw_context(ax, context, crs, (x0, x1, y0, y1), s=s, near=near)
     ax.add_collection(PolyCollection(hexes, facecolors=faces, edgecolors=_EDGE,
                                      linewidths=0.7 * s, zorder=1))
     for ring in rings:
         ax.plot(*ring.T, ls=(0, (6, 4)), color=AREA_COLOUR, lw=2.2 * s, zorder=3)
-    if posts:
-        for (x, y), post in zip(posts_xy, posts, strict=True):
-            ax.add_patch(Circle((x, y), post.reach_m, fill=False, ec=POST_COLOUR,
-                                ls=(0, (3, 3)), lw=1.4 * s, zorder=4))
-        ax.scatter(*posts_xy.T, s=90 * s * s, c=POST_COLOUR, edgecolors="white",
-                   linewidths=1.2 * s, zorder=5)
-        for (x, y), post in zip(posts_xy, posts, strict=True):
-            right = x > x0 + 0.7 * (x1 - x0)  # near the right edge: the name to the left
-            ax.text(x + (-0.008 if right else 0.008) * (x1 - x0), y, post.name,
-                    fontsize=14 * s, fontweight="bold", va="center",
-                    ha="right" if right else "left", zorder=7, path_effects=_HALO(s))
-    ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal")
-    ax.set_axis_off()
+    staffed = [staffed_in(post.hours, band_hours) for post in posts]
+    for (x, y), post, on in zip(posts_xy, posts, staffed, strict=True):
+        ax.add_patch(Circle((x, y), post.reach_m, fill=False, ec=POST_COLOUR,
+                            ls=(0, (3, 3)), lw=1.4 * s, alpha=1 if on else 0.5, zorder=4))
+        ax.scatter([x], [y], s=90 * s * s, c=POST_COLOUR if on else "white",
+                   edgecolors="white" if on else POST_COLOUR, linewidths=(1.2 if on else 2) * s,
+                   zorder=5)
+    suggested_xy = (np.array([to_m.transform(p.lng, p.lat) for p in suggested]).reshape(-1, 2)
+                    if suggested else np.empty((0, 2)))
+    for (x, y), site in zip(suggested_xy, suggested, strict=True):
+        ax.add_patch(Circle((x, y), site.reach_m, fill=False, ec=SUGGESTED_COLOUR,
+                            ls=(0, (6, 4)), lw=1.8 * s, zorder=4))
+    if len(suggested_xy):
+        ax.scatter(*suggested_xy.T, s=110 * s * s, c=SUGGESTED_COLOUR, edgecolors="white",
+                   linewidths=1.4 * s, zorder=5, marker="D")
     step = min(_SCALE_STEPS, key=lambda m: abs(np.log(m / ((x1 - x0) / 5))))  # ~ a fifth
     bar_x, bar_y = x0 + 0.03 * (x1 - x0), y0 + 0.03 * (y1 - y0)
-    ax.plot([bar_x, bar_x + step], [bar_y] * 2, color="black", lw=5 * s, solid_capstyle="butt")
-    ax.text(bar_x + step / 2, bar_y + 0.015 * (y1 - y0),
-            f"{step // 1000} km" if step >= 1000 else f"{step} m", ha="center", va="bottom",
-            fontsize=16 * s)
-    ax.annotate("", xy=(0.985, 0.99), xytext=(0.985, 0.88), xycoords="axes fraction",
-                arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=1", "lw": 3 * s,
-                            "color": "black"})
-    ax.text(0.985, 0.87, t("north", lang), transform=ax.transAxes, ha="center", va="top",
-            fontsize=20 * s, fontweight="bold")
+    bar = ax.plot([bar_x, bar_x + step], [bar_y] * 2, color="black", lw=5 * s,
+                  solid_capstyle="butt")[0]
+    bar_text = ax.text(bar_x + step / 2, bar_y + 0.015 * (y1 - y0),
+                       f"{step // 1000} km" if step >= 1000 else f"{step} m", ha="center",
+                       va="bottom", fontsize=16 * s)
+    arrow = ax.annotate("", xy=(0.985, 0.99), xytext=(0.985, 0.88), xycoords="axes fraction",
+                        arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=1",
+                                    "lw": 3 * s, "color": "black"})
+    north = ax.text(0.985, 0.87, t("north", lang), transform=ax.transAxes, ha="center",
+                    va="top", fontsize=20 * s, fontweight="bold")
+    keep_clear = [bar, bar_text, arrow, north]
+    if context is not None and context.attribution:
+        keep_clear.append(ax.text(0.995, 0.005, " · ".join(context.attribution),
+                                  transform=ax.transAxes, ha="right", va="bottom",
+                                  fontsize=11 * s, color="#333", zorder=7))
+    _name_places(ax, posts=posts, posts_xy=posts_xy, suggested=suggested,
+                 suggested_xy=suggested_xy, rivers=rivers,
+                 landmarks=landmarks, s=s, lang=lang, keep_clear=keep_clear)
 
 
 def _draw_gap_key(fig, x: float, top: float, s: float, lang: str, width_pt: float) -> float:
@@ -325,7 +410,8 @@ def _draw_notes(fig, notes: tuple[tuple[str, bool], ...], x: float, width_pt: fl
 
 
 def _draw_legend(fig, texts: PictureTexts, layer: str, posts: tuple[PublicPost, ...], x: float,
-                 width_pt: float, s: float, lang: str, context=None) -> float:
+                 width_pt: float, s: float, lang: str, context=None, suggested=(),
+                 hollow: bool = False) -> float:
     """The legend panel's title, classes (or gap key), area and posts; returns its bottom."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -351,6 +437,15 @@ def _draw_legend(fig, texts: PictureTexts, layer: str, posts: tuple[PublicPost, 
         label = _wrap(t("post_reach", lang, m=round(posts[0].reach_m)), label_pt, 16 * s)
         handles.append(Line2D([], [], color=POST_COLOUR, marker="o", ls="none",
                               markersize=10 * s, label=label))
+    if hollow:
+        handles.append(Line2D([], [], color=POST_COLOUR, marker="o", markerfacecolor="white",
+                              ls="none", markersize=10 * s,
+                              label=_wrap(t("not_staffed_band", lang), label_pt, 16 * s)))
+    if suggested:
+        handles.append(Line2D([], [], color=SUGGESTED_COLOUR, marker="D", ls="none",
+                              markersize=10 * s,
+                              label=_wrap(f"{t('layer_suggested', lang)} (+1, +2 …)",
+                                          label_pt, 16 * s)))
     legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x, top),
                         frameon=False, fontsize=16 * s, handlelength=1.8, handleheight=1.1,
                         borderaxespad=0, borderpad=0, labelspacing=0.55)
@@ -384,13 +479,31 @@ def render_picture(published: PublishedCells, path: str | Path, *, layer: str = 
         are drawn with the cells.
     """
     path = Path(path)
-    texts = picture_texts(published, layer=layer, band=band, lang=lang,
-                          title=clean_text(title) if title else None,
-                          note=clean_text(note, limit=500), synthetic=synthetic)
     suffix = path.suffix.lower()
     if suffix not in _SIZES:
         msg = f"picture path must end in .png (projector) or .pdf (A4 print), not {path.name!r}"
         raise ValueError(msg)
+    fig = picture_figure(published, size=suffix[1:], layer=layer, band=band, lang=lang,
+                         title=title, note=note, synthetic=synthetic, context=context)
+    import matplotlib as mpl
+
+    with mpl.rc_context({"font.family": "DejaVu Sans", "pdf.fonttype": 42, **PLAIN_TEXT}):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format=suffix[1:], dpi=100, metadata=_METADATA[suffix])
+    return path
+
+
+def picture_figure(published: PublishedCells, *, size: str = "png", layer: str = "incidents",
+                   band: str = "all", lang: str = "en", title: str | None = None,
+                   note: str = "", synthetic: bool = False, context=None):
+    """The matplotlib figure :func:`render_picture` writes: ``size`` ``png`` (1920x1080) or
+    ``pdf`` (A4 landscape)."""
+    if f".{size}" not in _SIZES:
+        msg = f"picture size must be png (projector) or pdf (A4 print), not {size!r}"
+        raise ValueError(msg)
+    texts = picture_texts(published, layer=layer, band=band, lang=lang,
+                          title=clean_text(title) if title else None,
+                          note=clean_text(note, limit=500), synthetic=synthetic)
     try:
         import matplotlib as mpl
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -398,15 +511,15 @@ def render_picture(published: PublishedCells, path: str | Path, *, layer: str = 
     except ImportError as error:
         msg = "matplotlib is needed for pictures: pip install matplotlib"
         raise ImportError(msg) from error
-    width, height = _SIZES[suffix]
+    width, height = _SIZES[f".{size}"]
     s = height / 10.8  # sizes are set for the projector and shrink with the page
     with mpl.rc_context({"font.family": "DejaVu Sans", "pdf.fonttype": 42, **PLAIN_TEXT}):
         fig = Figure(figsize=(width, height), dpi=100, facecolor="white")
         FigureCanvasAgg(fig)
-        for y, text, size, weight in ((0.965, texts.title, 30 * s, "bold"),
-                                      (0.9, texts.subtitle, 20 * s, "normal")):
-            size = min(size, size * 0.96 * width * 72 / _text_width(text, size, weight))
-            fig.text(0.02, y, text, fontsize=size, fontweight=weight, va="top",
+        for y, text, points, weight in ((0.965, texts.title, 30 * s, "bold"),
+                                        (0.9, texts.subtitle, 20 * s, "normal")):
+            points = min(points, points * 0.96 * width * 72 / _text_width(text, points, weight))
+            fig.text(0.02, y, text, fontsize=points, fontweight=weight, va="top",
                      color="black" if weight == "bold" else _GREY)
         shapes = project_shapes(published)
         x0, x1, y0, y1 = shapes[3]
@@ -414,13 +527,16 @@ def render_picture(published: PublishedCells, path: str | Path, *, layer: str = 
         map_w, map_h = (x1 - x0) * fit / width, (y1 - y0) * fit / height
         ax = fig.add_axes((0.02, _TOP - map_h, map_w, map_h))
         posts = published.posts if layer in ("incidents", "gaps") else ()
+        suggested = published.suggested if layer == "gaps" else ()
+        crs = published.metric_crs()
+        band_hours = published.band_info(band)["hours"]
         draw_map(ax, shapes, _colours(published, layer, band, lang)[0], posts, s=s, lang=lang,
-                 context=context, crs=published.metric_crs())
+                 context=context, crs=crs, suggested=suggested, band_hours=band_hours,
+                 to_m=pyproj.Transformer.from_crs(4326, crs, always_xy=True))
         panel_x = 0.02 + map_w + 0.03
         panel_pt = (0.98 - panel_x) * width * 72
+        hollow = any(not staffed_in(p.hours, band_hours) for p in posts)
         bottom = _draw_legend(fig, texts, layer, posts, panel_x, panel_pt, s, lang,
-                              context=context)
+                              context=context, suggested=suggested, hollow=hollow)
         _draw_notes(fig, texts.notes, panel_x, panel_pt, s, bottom - 0.03)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format=suffix[1:], dpi=100, metadata=_METADATA[suffix])
-    return path
+    return fig
