@@ -156,6 +156,48 @@ def test_first_view_fits_the_area_and_the_title_leaves_the_controls_free(browser
     page.close()
 
 
+_SITE_NAMES = """() => {
+  const frame = window.patrolmap.map.getContainer().getBoundingClientRect();
+  const box = (n) => { const r = n.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const over = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+  const names = [...document.querySelectorAll('.pm-label-post, .pm-label-suggested')];
+  const panels = [...document.querySelectorAll('.leaflet-control, #pm-note')]
+    .map(box).filter((r) => r[2] > r[0] && r[3] > r[1]);
+  const dots = names.map((n) => { const r = n.parentNode.getBoundingClientRect();
+    return [r.left - 5, r.top - 5, r.left + 5, r.top + 5]; });
+  const problems = [];
+  names.forEach((n, i) => {
+    const r = box(n), text = n.textContent;
+    if (getComputedStyle(n).display === 'none') { problems.push(text + ' hidden'); }
+    if (r[0] < frame.left || r[1] < frame.top || r[2] > frame.right || r[3] > frame.bottom) {
+      problems.push(text + ' off the map'); }
+    names.slice(i + 1).forEach((m) => { if (over(r, box(m))) { problems.push(text + ' / ' + m.textContent); } });
+    panels.forEach((p) => { if (over(r, p)) { problems.push(text + ' under a panel'); } });
+    dots.forEach((d, j) => { if (j !== i && over(r, d)) { problems.push(text + ' covers a dot'); } });
+  });
+  return {names: names.map((n) => n.textContent), problems: problems};
+}"""
+
+
+@pytest.mark.parametrize("size", [(1600, 900), (1280, 720), (400, 760)])
+def test_every_post_name_is_readable_in_every_language_and_band(browser, demo_map, size):
+    """No post's name covers another name, a post's dot or a panel, nor leaves the map."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.route(lambda url: not url.startswith(("file:", "data:")), lambda r: r.abort())
+    _open(page, demo_map)
+    page.evaluate("""() => [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
+      .filter((l) => l.textContent.includes('Suggested new posts'))[0].querySelector('input')
+      .click()""")  # on a phone the layer list is folded away
+    for lang in LANGUAGES:
+        page.select_option("#pm-lang", lang)
+        for band in ("all", "night"):
+            page.click(f'#pm-switch button[data-band="{band}"]')
+            found = page.evaluate(_SITE_NAMES)
+            assert found["problems"] == [], (lang, band)
+            assert {"Main bridge (north)", "Bus station", "Hospital", "+1"} <= set(found["names"])
+    page.close()
+
+
 def test_band_switch_recolours_without_reloading(page, demo_map):
     _open(page, demo_map)
     page.evaluate("() => { window.__same_page = true; }")

@@ -419,6 +419,7 @@
   // a label is shown from its zoom on, unless it would cover one already placed (rivers
   // first, then the key places, then the rest) or a post's name
   function updateLabels() {
+    placeSiteNames();
     if (!map.hasLayer(contextLayer)) { return; }
     var zoom = map.getZoom(), taken = [], size = map.getSize();
     document.querySelectorAll(".pm-label-post, .pm-label-suggested").forEach(function (node) {
@@ -442,7 +443,66 @@
       node.style.display = show ? "" : "none";
     });
   }
-  map.on("overlayadd", function (e) { if (e.layer === contextLayer) { updateLabels(); } });
+  // posts' and suggested posts' names: each at the first free place around its dot (right,
+  // left, above, below, the corners, then farther out with a leader line), clear of the other
+  // names, of every dot and of the panels over the map, most important (posts) first
+  var NEAR = [[1, 0], [-1, 0], [0, -1], [0, 1], [0.7, -0.7], [-0.7, -0.7], [0.7, 0.7], [-0.7, 0.7]];
+  function overlaps(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+  function placeSiteNames() {
+    var nodes = Array.prototype.slice.call(
+      document.querySelectorAll(".pm-label-post, .pm-label-suggested"));
+    if (!nodes.length) { return; }
+    var frame = map.getContainer().getBoundingClientRect(), taken = [];
+    document.querySelectorAll(".leaflet-control, #pm-note").forEach(function (c) {
+      var r = c.getBoundingClientRect();
+      if (r.width && r.height) { taken.push([r.left, r.top, r.right, r.bottom]); }
+    });
+    var at = nodes.map(function (node) {
+      var o = node.parentNode.getBoundingClientRect();  // the icon's corner is the dot
+      taken.push([o.left - 8, o.top - 8, o.left + 8, o.top + 8]);
+      return [o.left, o.top];
+    });
+    function inside(r) {
+      return r[0] >= frame.left && r[1] >= frame.top && r[2] <= frame.right && r[3] <= frame.bottom;
+    }
+    nodes.forEach(function (node, i) {
+      node.style.transform = "none";
+      var w = node.offsetWidth, h = node.offsetHeight, gap = 11, px = at[i][0], py = at[i][1];
+      var tries = NEAR.map(function (d) { return [d[0], d[1], gap]; });
+      for (var ring = 1; ring <= 9; ring++) {
+        for (var step = 0; step < 16; step++) {
+          var turn = 2 * Math.PI * (step + 0.5 * (ring % 2)) / 16;
+          tries.push([Math.cos(turn), Math.sin(turn), gap + ring * 0.9 * h]);
+        }
+      }
+      var best = null, fewest = null;
+      for (var k = 0; k < tries.length; k++) {
+        var dx = tries[k][0], dy = tries[k][1], far = tries[k][2];
+        var x = px + far * dx - (dx > 0.3 ? 0 : dx < -0.3 ? w : w / 2);
+        var y = py + far * dy - (dy > 0.3 ? 0 : dy < -0.3 ? h : h / 2);
+        var r = [x - 2, y - 2, x + w + 2, y + h + 2];
+        var score = [inside(r) ? 0 : 1, taken.filter(function (t) { return overlaps(r, t); }).length];
+        if (!score[0] && !score[1]) { best = [x, y, far, r]; break; }
+        if (!fewest || score[0] < fewest[0] || (score[0] === fewest[0] && score[1] < fewest[1])) {
+          fewest = score; best = [x, y, far, r];
+        }
+      }
+      taken.push(best[3]);
+      node.style.transform = "translate(" + (best[0] - px) + "px," + (best[1] - py) + "px)";
+      var leader = node.parentNode.querySelector(".pm-leader");
+      if (best[2] > 1.5 * gap) {
+        if (!leader) { leader = node.parentNode.appendChild(el("span", "pm-leader")); }
+        var ex = Math.min(Math.max(px, best[0]), best[0] + w) - px;
+        var ey = Math.min(Math.max(py, best[1]), best[1] + h) - py;
+        leader.style.width = Math.hypot(ex, ey) + "px";
+        leader.style.transform = "rotate(" + Math.atan2(ey, ex) + "rad)";
+        leader.style.display = "";
+      } else if (leader) {
+        leader.style.display = "none";
+      }
+    });
+  }
+
   map.on("zoomend moveend", updateLabels);
   // a post (or a suggested one): its dashed reach, and a dot that names it on hover
   function addSite(group, site, colour, lines, heavy, name, staffed) {
@@ -877,11 +937,15 @@
       if (map.hasLayer(hexLayers[name])) { hexLayers[name].redraw(); }
     });
     if (languageLayer && map.hasLayer(languageLayer)) { languageLayer.redraw(); }
-    buildPosts(); buildSuggested(); updateLabels();
+    buildPosts(); buildSuggested();
     renderSwitch(); renderLayerControl(); renderLegends(); renderPanels();
+    updateLabels();  // after the panels: names keep clear of them
     tip.hidden = true;
   }
-  map.on("overlayadd overlayremove baselayerchange", renderLegends);
+  map.on("overlayadd overlayremove baselayerchange", function () {
+    renderLegends(); updateLabels();
+  });
+  map.on("resize", updateLabels);
   map.on("baselayerchange", function () { if (D.months) { renderSwitch(); renderPanels(); } });
 
   // ------------------------------------------------------------ the cell's numbers
