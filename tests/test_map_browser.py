@@ -158,7 +158,10 @@ def test_first_view_fits_the_area_and_the_title_leaves_the_controls_free(browser
 
 _SITE_NAMES = """() => {
   const frame = window.patrolmap.map.getContainer().getBoundingClientRect();
-  const box = (n) => { const r = n.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const box = (n) => {
+    const r = n.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom];
+  };
   const over = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
   const names = [...document.querySelectorAll('.pm-label-post, .pm-label-suggested')];
   const panels = [...document.querySelectorAll('.leaflet-control, #pm-note')]
@@ -171,9 +174,13 @@ _SITE_NAMES = """() => {
     if (getComputedStyle(n).display === 'none') { problems.push(text + ' hidden'); }
     if (r[0] < frame.left || r[1] < frame.top || r[2] > frame.right || r[3] > frame.bottom) {
       problems.push(text + ' off the map'); }
-    names.slice(i + 1).forEach((m) => { if (over(r, box(m))) { problems.push(text + ' / ' + m.textContent); } });
+    names.slice(i + 1).forEach((m) => {
+      if (over(r, box(m))) { problems.push(text + ' / ' + m.textContent); }
+    });
     panels.forEach((p) => { if (over(r, p)) { problems.push(text + ' under a panel'); } });
-    dots.forEach((d, j) => { if (j !== i && over(r, d)) { problems.push(text + ' covers a dot'); } });
+    dots.forEach((d, j) => {
+      if (j !== i && over(r, d)) { problems.push(text + ' covers a dot'); }
+    });
   });
   return {names: names.map((n) => n.textContent), problems: problems};
 }"""
