@@ -240,22 +240,23 @@ def locator_chart(published, gaps: tuple[dict, ...], suggested: list[dict], lang
     faces = ["#ffffff"] * len(published.cells)
     for row in gaps:
         faces[row["row"]] = _GAP
-    draw_map(ax, shapes, faces, published.posts, s=0.55, lang=lang, context=context,
-             crs=published.metric_crs())
+    import pyproj
+
+    to_m = pyproj.Transformer.from_crs(4326, published.metric_crs(), always_xy=True)
     hexes = shapes[0]
-    for row in gaps:
-        x, y = hexes[row["row"]][:-1].mean(axis=0)
+    numbers = [(*hexes[row["row"]][:-1].mean(axis=0), row) for row in gaps]
+    stars = [(*to_m.transform(s["lng"], s["lat"]), s) for s in suggested]
+    draw_map(ax, shapes, faces, published.posts, s=0.55, lang=lang, context=context,
+             crs=published.metric_crs(),
+             keep_clear_xy=[(x, y) for x, y, _ in numbers]
+             + [(x, y - d) for x, y, _ in stars for d in (0, 110, 220)])
+    for x, y, row in numbers:
         ax.text(x, y, str(row["rank"]), ha="center", va="center", fontsize=10,
                 fontweight="bold", color="white")
-    if suggested:
-        import pyproj
-
-        to_m = pyproj.Transformer.from_crs(4326, published.metric_crs(), always_xy=True)
-        for s in suggested:
-            x, y = to_m.transform(s["lng"], s["lat"])
-            ax.plot(x, y, marker="*", ms=22, color=SUGGESTED_COLOUR, mec="white", zorder=6)
-            ax.text(x, y - 110, f"P{s['rank']}", ha="center", va="top", fontsize=11,
-                    fontweight="bold", color=SUGGESTED_COLOUR, zorder=6)
+    for x, y, s in stars:
+        ax.plot(x, y, marker="*", ms=22, color=SUGGESTED_COLOUR, mec="white", zorder=6)
+        ax.text(x, y - 110, f"P{s['rank']}", ha="center", va="top", fontsize=11,
+                fontweight="bold", color=SUGGESTED_COLOUR, zorder=6)
     return fig
 
 

@@ -242,7 +242,7 @@ def _landmark_rank(feature, lang: str) -> tuple[int, int]:
     return (0 if lang in feature.names else 1, kind)
 
 
-def _name_places(ax, *, posts, posts_xy, suggested, suggested_xy, rivers, landmarks,
+def _name_places(ax, *, posts, posts_xy, suggested, suggested_xy, marks, rivers, landmarks,
                  s: float, lang: str, keep_clear) -> None:
     """Posts' and suggested posts' names always; the river's and landmarks' where they fit
     beside their place without covering another name or marker."""
@@ -251,7 +251,7 @@ def _name_places(ax, *, posts, posts_xy, suggested, suggested_xy, rivers, landma
     labels = Labeller(ax, pad=3 * s)
     for artist in keep_clear:
         labels.block_artist(artist)
-    for x, y in [*posts_xy, *suggested_xy]:
+    for x, y in [*posts_xy, *suggested_xy, *marks]:
         labels.block_point(x, y, 8 * s)
     for (x, y), post in zip(posts_xy, posts, strict=True):
         labels.place(x, y, post.name, gap=11 * s, must=True, fontsize=14 * s,
@@ -312,9 +312,10 @@ def staffed_in(post_hours: str | None, band_hours: str | None) -> bool:
 
 def draw_map(ax, shapes: tuple, faces: list[str], posts: tuple[PublicPost, ...], *,
               s: float, lang: str, context=None, crs=None, suggested=(),
-              band_hours: str | None = None, to_m=None) -> None:
+              band_hours: str | None = None, to_m=None, keep_clear_xy=()) -> None:
     """The cells, area, context, posts (hollow where not staffed in the band), suggested
-    posts, their names, a scale bar and a north arrow on one axes."""
+    posts, their names, a scale bar and a north arrow on one axes; no name covers a point of
+    ``keep_clear_xy`` (metres), where a caller draws its own marks."""
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Circle
 
@@ -364,7 +365,7 @@ def draw_map(ax, shapes: tuple, faces: list[str], posts: tuple[PublicPost, ...],
                                   transform=ax.transAxes, ha="right", va="bottom",
                                   fontsize=11 * s, color="#333", zorder=7))
     _name_places(ax, posts=posts, posts_xy=posts_xy, suggested=suggested,
-                 suggested_xy=suggested_xy, rivers=rivers,
+                 suggested_xy=suggested_xy, marks=keep_clear_xy, rivers=rivers,
                  landmarks=landmarks, s=s, lang=lang, keep_clear=keep_clear)
 
 
