@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from scipy.stats import false_discovery_control
 
 from geo.analysis.cells import str_to_cells
-from geo.analysis.clusters import CLASSES, NOT_SIGNIFICANT, local_moran
+from geo.analysis.clusters import (
+    CLASSES,
+    NOT_SIGNIFICANT,
+    _directed_p,
+    local_moran,
+    neighbour_draws,
+)
 from geo.analysis.hotspots import cell_weights
 
 CENTRE = h3.latlng_to_cell(42.8895, 20.8665, 9)
@@ -64,24 +70,49 @@ def test_cluster_and_quiet_hole_inside_it():
 
 
 def test_p_is_one_sided_in_the_direction_of_the_class():
+    """Against a cell-by-cell loop over the same table of draws: each draw replaces the cell's
+    neighbours by random other cells, the cell's own value held."""
     y = np.random.default_rng(5).poisson(4, len(CELLS)).astype(float)
     y[STEPS <= 1] += 10
     result = local_moran(y, CELLS, permutations=999, seed=9)
+    n = len(y)
+    z = (y - y.mean()) / y.std()
+    w = cell_weights(CELLS)
+    neighbours = [np.asarray(w.neighbors[i]) for i in range(n)]
+    observed = (n - 1) * z * np.array([z[nb].mean() for nb in neighbours]) / (z @ z)
+    table = neighbour_draws(n, max(len(nb) for nb in neighbours), 999, 9)
+    for i in range(n):
+        others = np.delete(np.arange(n), i)  # position j among the others is cell others[j]
+        sims = np.array([(n - 1) * z[i] * z[others[row[:len(neighbours[i])]]].mean() / (z @ z)
+                         for row in table])
+        tol = 1e-9 * max(abs(observed[i]), 1e-12)
+        side = sims >= observed[i] - tol if observed[i] >= 0 else sims <= observed[i] + tol
+        assert result.frame["p"].iloc[i] == pytest.approx((side.sum() + 1) / 1000)
+    q = false_discovery_control(result.frame["p"])
+    np.testing.assert_allclose(result.frame["q"], q)
+
+
+def test_p_agrees_with_esdas_conditional_permutation():
+    """The same null as esda's own draws: p-values agree within the draws' sampling error."""
+    y = np.random.default_rng(8).poisson(4, len(CELLS)).astype(float)
+    y[STEPS <= 2] += np.random.default_rng(9).poisson(5, (STEPS <= 2).sum())
+    mine = local_moran(y, CELLS, permutations=9_999, seed=3).frame["p"].to_numpy()
     w = cell_weights(CELLS)
     w.transform = "r"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        lisa = Moran_Local(y, w, permutations=999, seed=9, n_jobs=1)
-    sims = lisa.rlisas
-    for i in range(len(y)):
-        tol = 1e-9 * max(abs(lisa.Is[i]), 1e-12)
-        side = sims[i] >= lisa.Is[i] - tol if lisa.Is[i] >= 0 else sims[i] <= lisa.Is[i] + tol
-        assert result.frame["p"].iloc[i] == pytest.approx((side.sum() + 1) / 1000)
-    q = false_discovery_control(result.frame["p"])
-    np.testing.assert_allclose(result.frame["q"], q)
-    # where esda's folded tail is the class's, esda's p differs only by ties, which count here
-    mine = result.frame["p"].to_numpy()
-    assert (mine[mine < 0.4] >= lisa.p_sim[mine < 0.4] - 1e-12).all()
+        lisa = Moran_Local(y, w, permutations=9_999, seed=4, n_jobs=1)
+    theirs = _directed_p(lisa.Is, lisa.rlisas)
+    error = 4 * np.sqrt(np.maximum(theirs * (1 - theirs), 1e-4) / 9_999)  # four standard errors
+    assert (np.abs(mine - theirs) <= error + 1e-4).all()
+    assert np.corrcoef(mine, theirs)[0, 1] > 0.999
+
+
+def test_draws_are_distinct_other_cells():
+    table = neighbour_draws(50, 6, 400, 1)
+    assert table.shape == (400, 6) and table.min() >= 0 and table.max() <= 48
+    assert all(len(set(row)) == 6 for row in table)
+    assert (neighbour_draws(50, 6, 400, 1) == table).all()  # a seed repeats the draws
 
 
 @settings(max_examples=25, deadline=None)

@@ -378,3 +378,19 @@ def test_bad_input_is_refused():
         hot_spots(np.ones(7), cells, inference="permutation", permutations=0)
     with pytest.raises(ValueError, match="inference must be"):
         hot_spots(np.ones(7), cells, inference="conditional")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 3), st.integers(0, 2**32 - 1), st.floats(0.2, 1.0))
+def test_neighbours_are_the_k_rings_cell_by_cell(k, seed, share):
+    """The bulk k-ring matrix against h3-py's grid_disk one cell at a time, on a random subset
+    of cells in random order (holes make islands and uneven rings)."""
+    everything = str_to_cells(h3.grid_disk(CENTRE, 5))
+    rng = np.random.default_rng(seed)
+    cells = rng.permutation(everything)[: max(1, int(share * len(everything)))]
+    w = cell_weights(cells, k=k)
+    where = {int(c): i for i, c in enumerate(cells)}
+    for i, cell in enumerate(cells):
+        ring = {where[int(c)] for c in str_to_cells(h3.grid_disk(format(int(cell), "x"), k))
+                if int(c) in where} - {i}
+        assert set(w.neighbors[i]) == ring

@@ -34,7 +34,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-import h3
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -42,7 +41,6 @@ from libpysal.weights import W
 from scipy.stats import norm
 
 from geo.analysis._stats import bh_adjust
-from geo.analysis.cells import cells_to_str, str_to_cells
 
 __all__ = ["INFERENCES", "MIN_NEIGHBOURHOOD_INCIDENTS", "HotSpots", "cell_weights",
            "gi_star_z", "hot_spots"]
@@ -79,18 +77,19 @@ class HotSpots:
 
 
 def _neighbour_matrix(cells: np.ndarray, k: int) -> sp.csr_matrix:
-    """Binary n x n matrix: 1 where two given cells are 1..k grid steps apart."""
+    """Binary n x n matrix: 1 where two given cells are 1..k grid steps apart (the k-rings in
+    one call to h3ronpy's compiled grid_disk)."""
+    import pyarrow as pa
+    from h3ronpy import grid_disk
+
     n = len(cells)
     if n == 0:
         return sp.csr_matrix((0, 0))
     order = np.argsort(cells)
     ordered = cells[order]
-    rows, found = [], []
-    for i, cell in enumerate(cells_to_str(cells)):
-        disk = str_to_cells(h3.grid_disk(cell, k))
-        rows.append(np.full(len(disk), i))
-        found.append(disk)
-    rows_all, found_all = np.concatenate(rows), np.concatenate(found)
+    disks = pa.array(grid_disk(cells, k, flatten=False))
+    found_all = disks.values.to_numpy(zero_copy_only=False).astype(np.uint64, copy=False)
+    rows_all = np.repeat(np.arange(n), np.diff(disks.offsets.to_numpy()))
     pos = np.minimum(np.searchsorted(ordered, found_all), n - 1)
     cols = order[pos]
     keep = (ordered[pos] == found_all) & (cols != rows_all)
@@ -103,6 +102,8 @@ def cell_weights(cells: np.ndarray, *, k: int = 1) -> W:
     Ids are positions ``0..n-1`` in ``cells``; only cells in ``cells`` count as neighbours, so
     a cell with none of its k-ring in the set is an island (listed in ``W.islands``).
 
+    >>> import h3
+    >>> from geo.analysis.cells import str_to_cells
     >>> centre = h3.latlng_to_cell(42.8895, 20.8665, 9)
     >>> w = cell_weights(str_to_cells(h3.grid_disk(centre, 1)))
     >>> sorted(w.cardinalities.values())
@@ -265,6 +266,8 @@ def hot_spots(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
 
     Examples
     --------
+    >>> import h3
+    >>> from geo.analysis.cells import str_to_cells
     >>> centre = h3.latlng_to_cell(42.8895, 20.8665, 9)
     >>> cells = np.sort(str_to_cells(h3.grid_disk(centre, 6)))  # 127 cells
     >>> y = np.full(len(cells), 4.0)
