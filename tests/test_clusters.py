@@ -17,10 +17,11 @@ from geo.analysis.clusters import (
     CLASSES,
     NOT_SIGNIFICANT,
     _directed_p,
+    _moran_local,
     local_moran,
     neighbour_draws,
 )
-from geo.analysis.hotspots import cell_weights
+from geo.analysis.hotspots import cell_weights, neighbour_matrix
 
 CENTRE = h3.latlng_to_cell(42.8895, 20.8665, 9)
 CELLS = np.sort(str_to_cells(h3.grid_disk(CENTRE, 6)))  # 127 cells
@@ -38,8 +39,11 @@ def test_statistic_equals_esda_and_anselins_formula():
     w.transform = "r"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        esda_i = Moran_Local(y, w, permutations=0).Is
-    np.testing.assert_allclose(result.frame["lisa_i"], esda_i, rtol=1e-12)
+        lisa = Moran_Local(y, w, permutations=0)
+    np.testing.assert_allclose(result.frame["lisa_i"], lisa.Is, rtol=1e-12)
+    z, _, _, quadrant = _moran_local(y, neighbour_matrix(CELLS))
+    np.testing.assert_allclose(z, lisa.z, rtol=1e-12)
+    assert (quadrant == lisa.q).all()
     # Anselin (1995): I_i = (n - 1) z_i sum_j w_ij z_j / sum_k z_k^2, z standardised
     z = (y - y.mean()) / y.std()
     by_hand = (len(y) - 1) * z * (w.sparse @ z) / (z @ z)

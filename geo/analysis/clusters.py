@@ -5,7 +5,8 @@ Moran's I sets each cell against its neighbours: a busy cell among busy ones is 
 cluster, a quiet one among quiet ones *low-low*, and the two outliers are *high-low* (a busy
 cell among quiet ones: the lone bus station) and *low-high* (a quiet cell inside a busy area).
 
-The statistic is PySAL's ``esda.Moran_Local`` (row-standardised k-ring weights, as GeoDa).
+The statistic is PySAL's ``esda.Moran_Local`` (row-standardised k-ring weights, as GeoDa),
+written out in :func:`_moran_local` and held to esda by the tests.
 Inference is conditional permutation as esda draws it (the cell's own count held fixed, its
 neighbours drawn from the other cells), the reference method for Local Moran, done in numpy
 here (:func:`conditional_p` says why). The pseudo p is one-sided
@@ -22,14 +23,14 @@ Anselin, L. (1995). Local indicators of spatial association - LISA. Geographical
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from geo.analysis._stats import bh_adjust
-from geo.analysis.hotspots import MIN_NEIGHBOURHOOD_INCIDENTS, cell_weights, counts_and_cells
+from geo.analysis.hotspots import MIN_NEIGHBOURHOOD_INCIDENTS, counts_and_cells, neighbour_matrix
 
 __all__ = ["CLASSES", "NOT_SIGNIFICANT", "Clusters", "conditional_p", "local_moran",
            "default_permutations"]
@@ -117,6 +118,23 @@ def conditional_p(z: np.ndarray, weights, observed: np.ndarray, *, permutations:
     return p
 
 
+def _moran_local(y: np.ndarray, neighbours):
+    """Standardised values, row-standardised weights, Local Moran's I and esda's quadrant
+    (1 high-high, 2 low-high, 3 low-low, 4 high-low) of each cell, as esda's ``Moran_Local``
+    computes them (Anselin 1995; held to esda by the tests). Written out because esda's class
+    also builds libpysal weights and moments the map never uses, a second or more a band on a
+    city."""
+    size = neighbours.getnnz(axis=1)
+    scale = np.divide(1.0, size, out=np.zeros(len(y)), where=size > 0)
+    weights = sp.csr_matrix(sp.diags(scale) @ neighbours)
+    weights.sort_indices()
+    z = (y - y.mean()) / y.std()
+    lag = weights @ z
+    stat = (len(y) - 1) * z * lag / (z @ z)
+    quadrant = np.where(z > 0, np.where(lag > 0, 1, 4), np.where(lag > 0, 2, 3))
+    return z, weights, stat, quadrant
+
+
 def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
                 permutations: int | None = None, seed: int | None = 2025,
                 alpha: float = 0.05) -> Clusters:
@@ -139,8 +157,8 @@ def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
         msg = f"alpha must lie between 0 and 1, not {alpha}"
         raise ValueError(msg)
     permutations = permutations or default_permutations(len(y))
-    w = cell_weights(cells, k=k_ring)
-    islands = w.sparse.getnnz(axis=1) == 0
+    m = neighbour_matrix(cells, k=k_ring)
+    islands = m.getnnz(axis=1) == 0
     stat = np.full(len(y), np.nan)
     p = np.full(len(y), np.nan)
     quadrant = np.zeros(len(y), dtype=int)
@@ -149,16 +167,8 @@ def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
         notes.append("Too few cells, no incidents, equal counts or no neighbours: the cluster "
                      "and outlier test was not run.")
     else:
-        from esda import Moran_Local
-
-        w.transform = "r"
-        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-            warnings.simplefilter("ignore")
-            lisa = Moran_Local(y, w, transformation="r", permutations=0)
-        stat = np.asarray(lisa.Is, dtype=float)
-        p = conditional_p(np.asarray(lisa.z, dtype=float), w.sparse.tocsr(), stat,
-                          permutations=permutations, seed=seed)
-        quadrant = np.asarray(lisa.q, dtype=int)
+        z, weights, stat, quadrant = _moran_local(y, m)
+        p = conditional_p(z, weights, stat, permutations=permutations, seed=seed)
         stat[islands], p[islands] = np.nan, np.nan
         if islands.any():
             notes.append(f"{islands.sum()} cells have no neighbour within {k_ring} grid step(s); "
