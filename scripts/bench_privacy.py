@@ -78,8 +78,10 @@ def demo(folder: Path) -> dict:
                     posts=inputs.accepted("posts"))
 
 
-def city(folder: Path, cells_wanted: int) -> dict:
-    from geo.analysis.steps import Settings
+def synthetic_city(cells_wanted: int, incidents_wanted: int | None = None, *, seed: int = 11):
+    """A square study area of about ``cells_wanted`` res-9 cells around North Mitrovica's
+    latitude, and incidents (6 per cell by default) around 120 hot centres over 2025, with the
+    bundled categories: (area, incidents)."""
     from geo.inputs.area import extent_area
     from geo.inputs.taxonomy import default_taxonomy
 
@@ -88,8 +90,8 @@ def city(folder: Path, cells_wanted: int) -> dict:
     dlng = side_km / (111.0 * np.cos(np.radians(42.89))) / 2
     area = extent_area(np.array([42.89 - dlat, 42.89 + dlat]),
                        np.array([20.86 - dlng, 20.86 + dlng]), pad_m=0)
-    rng = np.random.default_rng(11)
-    n = cells_wanted * 6
+    rng = np.random.default_rng(seed)
+    n = incidents_wanted or cells_wanted * 6
     centres = rng.uniform([42.89 - dlat, 20.86 - dlng], [42.89 + dlat, 20.86 + dlng],
                           (120, 2))
     pick = rng.integers(0, len(centres), n)
@@ -103,6 +105,13 @@ def city(folder: Path, cells_wanted: int) -> dict:
         + pd.to_timedelta(rng.integers(0, 365 * 86400, inside.sum()), unit="s"),
         "category": rng.choice(categories, inside.sum()),
     })
+    return area, incidents
+
+
+def city(folder: Path, cells_wanted: int) -> dict:
+    from geo.analysis.steps import Settings
+
+    area, incidents = synthetic_city(cells_wanted)
     return _release("city", incidents, area, folder, Settings(res=9, permutations=999))
 
 

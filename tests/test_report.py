@@ -553,3 +553,25 @@ def test_pages_keep_their_parts_together_whatever_the_sizes(sections):
             last = block.rows[-1][0].split()[0]
             page, y = next((p, t[0]) for p in pages for t in p["texts"] if last in t[3])
             assert any(top < y for _, top in page["pictures"]), (i, len(block.rows))
+
+
+def test_a_many_cell_report_draws_its_cells_as_one_picture(tmp_path):
+    """The first page's small map of a 3,500-cell city stays small: its cells are one embedded
+    picture, not a vector path each."""
+    from geo.analysis.steps import analyse
+    from geo.inputs.area import extent_area
+    from geo.privacy.gate import ReportInputs, publish
+
+    rng = np.random.default_rng(4)
+    lat, lng = rng.uniform(42.80, 42.98, 40_000), rng.uniform(20.74, 20.98, 40_000)
+    area = extent_area(np.array([42.80, 42.98]), np.array([20.74, 20.98]), pad_m=0)
+    incidents = pd.DataFrame({"lat": lat, "lng": lng, "category": "theft",
+                              "time": pd.Timestamp("2025-03-01", tz="UTC")
+                              + pd.to_timedelta(rng.integers(0, 30 * 86400, len(lat)), "s")})
+    analysis = analyse(incidents, area, settings=Settings(res=9, permutations=99))
+    assert len(analysis.table.frame) > 3_500
+    published = publish(analysis.table, k=5, report=ReportInputs(week=analysis.week))
+    page = render_report(published, tmp_path / "report.html").read_text()
+    overview = re.search(r'<svg[^>]*>.*?id="overview-figure_1".*?</svg>', page, re.S).group(0)
+    assert "<image" in overview and overview.count("<path") < 200
+    assert len(page) < 2 * 2**20

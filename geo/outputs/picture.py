@@ -196,6 +196,8 @@ _LANDMARK_ORDER = ("hospital", "police", "school", "university", "place_of_worsh
                    "memorial", "park")
 """Which landmarks a crowded picture names first (kinds not listed come after these)."""
 _MOST_LANDMARKS = 14
+_MOST_VECTOR_CELLS = 3_000
+"""Past this many cells, the cells of a PDF or SVG drawing are one embedded picture."""
 
 
 def draw_context(ax, context, crs, limits, *, s: float, near=None) -> tuple[list, list]:
@@ -328,8 +330,9 @@ def draw_map(ax, shapes: tuple, faces: list[str], posts: tuple[PublicPost, ...],
     if context is not None and crs is not None:
         near = shapely.Polygon(rings[0]).buffer(100.0) if rings else None
         rivers, landmarks = draw_context(ax, context, crs, (x0, x1, y0, y1), s=s, near=near)
-    ax.add_collection(PolyCollection(hexes, facecolors=faces, edgecolors=_EDGE,
-                                     linewidths=0.7 * s, zorder=1))
+    cells = ax.add_collection(PolyCollection(hexes, facecolors=faces, edgecolors=_EDGE,
+                                             linewidths=0.7 * s, zorder=1))
+    cells.set_rasterized(len(hexes) > _MOST_VECTOR_CELLS)  # a vector file of a country is MBs
     for ring in rings:
         ax.plot(*ring.T, ls=(0, (6, 4)), color=AREA_COLOUR, lw=2.2 * s, zorder=3)
     staffed = [staffed_in(post.hours, band_hours) for post in posts]
