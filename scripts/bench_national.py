@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_privacy import synthetic_city  # noqa: E402
+from bench_privacy import synthetic_city, verdict  # noqa: E402
 
 BUILD_LIMIT_S = 300
 REPORT_LIMIT_MB = 2.0
@@ -111,15 +110,10 @@ def main() -> int:
     parser.add_argument("--audit", action="store_true", help="audit the folder as well")
     parser.add_argument("--keep", metavar="DIR", help="keep the release in DIR")
     args = parser.parse_args()
-    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="pm-national-"))
     print(f"national: about {args.cells:,} cells, {args.incidents:,} incidents", flush=True)
-    try:
-        failed = national(folder, args.cells, args.incidents, audit=args.audit)
-    finally:
-        if not args.keep:
-            shutil.rmtree(folder, ignore_errors=True)
-    print("targets met" if not failed else "MISSED: " + "; ".join(failed))
-    return 1 if failed else 0
+    with tempfile.TemporaryDirectory(prefix="pm-national-") as scratch:
+        folder = Path(args.keep or scratch)
+        return verdict(national(folder, args.cells, args.incidents, audit=args.audit))
 
 
 if __name__ == "__main__":

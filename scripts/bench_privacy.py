@@ -141,6 +141,11 @@ def main() -> int:
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+    return verdict(failed)
+
+
+def verdict(failed: list[str]) -> int:
+    """Print whether the targets were met; the exit status."""
     print("targets met" if not failed else "MISSED: " + "; ".join(failed))
     return 1 if failed else 0
 
