@@ -89,7 +89,7 @@ def synthetic_city(cells_wanted: int, incidents_wanted: int | None = None, *, se
     dlat = side_km / 111.0 / 2
     dlng = side_km / (111.0 * np.cos(np.radians(42.89))) / 2
     area = extent_area(np.array([42.89 - dlat, 42.89 + dlat]),
-                       np.array([20.86 - dlng, 20.86 + dlng]), pad_m=0)
+                       np.array([20.86 - dlng, 20.86 + dlng]), pad_m=0, limit_km2=None)
     rng = np.random.default_rng(seed)
     n = incidents_wanted or cells_wanted * 6
     centres = rng.uniform([42.89 - dlat, 20.86 - dlng], [42.89 + dlat, 20.86 + dlng],
