@@ -132,7 +132,7 @@ def draft_release(table: CellTable, *, k: int, taxonomy: Taxonomy, week: bool,
     the map's month slider), as more rows of the same joint model.
     """
     events = table.events.copy()
-    events["category"] = [taxonomy.classify(c) for c in events["category"]]
+    events["category"] = taxonomy.classify_all(events["category"])
     first, last = _period(events, period)
     if first == UNDATED:  # no times: every incident on the one notional day
         events["day"] = UNDATED.toordinal()

@@ -289,7 +289,7 @@ def build_model(specs: Sequence[ReleaseSpec], rows: Sequence[list[dict]], *,
     """
     specs = list(specs)
     layout = build_layout(specs, categories=() if events is None else
-                          sorted(set(events["category"])))
+                          sorted(pd.unique(events["category"].to_numpy(object))))
     blocks = [row_matrix(layout, s, r) for s, r in zip(specs, rows, strict=True)]
     A = sp.vstack(blocks).tocsr() if blocks else sp.csr_matrix((0, layout.n))
     flat = [{**row, "rel": i} for i, r in enumerate(rows) for row in r]
