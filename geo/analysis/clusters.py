@@ -112,7 +112,7 @@ def conditional_p(z: np.ndarray, weights, observed: np.ndarray, *, permutations:
             cells = group[start:start + step]
             drawn = table[None, :, :m] + (table[None, :, :m] >= cells[:, None, None])
             rows = weights.indptr[cells][:, None] + np.arange(m)
-            sims = np.einsum("crm,cm->cr", z[drawn], weights.data[rows])
+            sims = (z[drawn] @ weights.data[rows][:, :, None])[:, :, 0]  # (cells, draws)
             sims *= scaling * z[cells][:, None]
             p[cells] = _directed_p(observed[cells], sims)
     return p
