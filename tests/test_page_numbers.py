@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import h3
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.analysis.cells import str_to_cells
@@ -147,3 +149,29 @@ def test_a_packed_page_with_a_small_count_is_refused(published, monkeypatch, tmp
     data["layers"]["incidents"]["values"]["all"] = "A!"
     broken = text.replace(block, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
     assert any("cannot have written" in p for p in audit_map(broken).problems)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(5, 10), st.booleans())
+def test_packed_cells_read_back_exactly(seed, res, shuffle):
+    """Many cells of one resolution, sorted or not, read back as written."""
+    from geo.privacy.release import pack_cells, unpack_cells
+
+    rng = np.random.default_rng(seed)
+    centre = h3.latlng_to_cell(float(rng.uniform(-60, 60)), float(rng.uniform(-170, 170)), res)
+    cells = sorted(h3.grid_disk(centre, 3))
+    if shuffle:
+        cells = list(rng.permutation(cells))
+    packed = pack_cells(cells)
+    assert unpack_cells(packed) == cells
+    assert pack_cells([*cells, h3.cell_to_parent(centre, res - 1)]) is None  # mixed
+
+
+def test_a_many_cell_spec_carries_its_cells_packed():
+    from geo.privacy.release import compact_spec, expand_spec
+
+    cells = sorted(h3.grid_disk(h3.latlng_to_cell(42.89, 20.86, 9), 30))  # 2,791 cells
+    spec = {"cells": cells, "areas": {"near": cells[:10]}, "k": 5}
+    compact = compact_spec(spec, with_cells=True)
+    assert "cells" not in compact and len(json.dumps(compact)) < 19 * len(cells) / 4
+    assert expand_spec(compact, []) == {**spec}

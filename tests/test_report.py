@@ -575,3 +575,16 @@ def test_a_many_cell_report_draws_its_cells_as_one_picture(tmp_path):
     overview = re.search(r'<svg[^>]*>.*?id="overview-figure_1".*?</svg>', page, re.S).group(0)
     assert "<image" in overview and overview.count("<path") < 200
     assert len(page) < 2 * 2**20
+    assert '"cells_packed"' in page  # the release's cells, packed, for the audit
+    from geo.privacy.audit import audit_paths
+
+    assert [p for r in audit_paths([tmp_path]) for p in r.problems] == []
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "report.html").write_text(page.replace('"first":"89', '"first":"zz', 1))
+    found = [p for r in audit_paths([broken]) for p in r.problems]
+    assert any("lists cells the renderer would not write" in p for p in found)
+    (broken / "report.html").write_text(page.replace("data:image/png;base64,",
+                                                     "https://example.org/x.png#", 1))
+    found = [p for r in audit_paths([broken]) for p in r.problems]
+    assert "<image> links outside the page" in found

@@ -15,6 +15,7 @@ returned for the folder's joint model (:mod:`geo.privacy.audit`).
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -439,6 +440,7 @@ def _check_context(context: object, found: Finding) -> None:
 _REPORT_TAGS = {"html", "head", "body", "meta", "title", "style", "main", "h1", "h2", "p", "dl",
                 "dt", "dd", "div", "table", "thead", "tbody", "tr", "th", "td", "figure", "ol",
                 "li", "script", "svg", "g", "path", "defs", "use", "clippath", "rect", "text",
+                "image",
                 "pattern", "polyline", "line", "circle", "tspan", "metadata", "rdf:rdf",
                 "cc:work", "dc:type", "dc:date", "dc:format", "dc:creator", "cc:agent",
                 "dc:title"}
@@ -454,6 +456,7 @@ _BAD_STYLE = re.compile(r"url\((?!#[\w-]+\))|display\s*:\s*none|visibility\s*:"
                         r"|position\s*:|@import|expression\(", re.I)
 
 
+_PNG_DATA = "data:image/png;base64,"
 _SVG_STYLES = {"*{stroke-linejoin: round; stroke-linecap: butt}"}
 """The one style matplotlib writes inside each chart."""
 
@@ -464,6 +467,8 @@ class _ReportParser(HTMLParser):
         self.bad: set[str] = set()
         self.styles: list[str] = []
         self.blocks = 0
+        self.pictures: list[str] = []
+        """Base-64 PNGs of charts' cells drawn as one picture (many-cell maps)."""
         self._in: list[str] = []
 
     def handle_starttag(self, tag, attrs):
@@ -485,7 +490,10 @@ class _ReportParser(HTMLParser):
             if low not in _REPORT_ATTRS:
                 self.bad.add(f"<{tag}> has an attribute {name}=")
             if value and low in ("href", "xlink:href") and not value.startswith("#"):
-                self.bad.add(f"<{tag}> links outside the page")
+                if tag == "image" and value.startswith(_PNG_DATA):
+                    self.pictures.append(value[len(_PNG_DATA):])
+                else:
+                    self.bad.add(f"<{tag}> links outside the page")
             if value and low == "style" and _BAD_STYLE.search(value):
                 self.bad.add(f"<{tag}> has a style that hides or fetches")
 
@@ -520,6 +528,13 @@ def audit_report(text: str) -> Finding:
     parser.feed(text)
     parser.close()
     found.problems.extend(sorted(parser.bad))
+    for picture in parser.pictures:
+        try:
+            png = base64.b64decode("".join(picture.split()), validate=True)
+        except ValueError:
+            found.problems.append("a chart picture that is not base 64")
+            continue
+        found.problems.extend(f"a chart picture: {p}" for p in audit_png(png).problems)
     if not parser.styles or parser.styles[0] != report_css() or \
             set(parser.styles[1:]) - _SVG_STYLES:
         found.problems.append("the style sheet is not the report's own")

@@ -29,7 +29,15 @@ from geo.privacy._audit_files import (
     audit_png,
     audit_report,
 )
-from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, ReleaseSpec, cell_rows, expand_spec
+from geo.privacy.release import (
+    COMPLEMENT,
+    SHOWN,
+    SMALL,
+    ReleaseSpec,
+    cell_rows,
+    expand_spec,
+    spec_cells,
+)
 
 __all__ = ["AuditResult", "audit_file", "audit_paths", "OUTPUT_SUFFIXES"]
 
@@ -119,9 +127,13 @@ def _releases(results: list[AuditResult]) -> dict[str, dict]:
         entry = out.setdefault(f.release["fingerprint"], {"files": [], "rows": {}})
         entry["files"].append(r)
         if "spec" in f.release:
-            cells = f.cells or f.release["spec"].get("cells") or []
-            if f.cells or "cells" in f.release["spec"]:
-                entry["spec"] = expand_spec(f.release["spec"], cells)
+            try:
+                listed = spec_cells(f.release["spec"])
+                if f.cells or listed is not None:
+                    entry["spec"] = expand_spec(f.release["spec"], f.cells or listed)
+            except (ValueError, TypeError, KeyError, IndexError):
+                r.problems.append("its release definition lists cells the renderer would "
+                                  "not write")
             entry["epsilon"] = f.release.get("epsilon")
             for row, label, shown in zip(f.release["rows"], f.release["labels"],
                                          f.release["shown"], strict=True):

@@ -28,11 +28,14 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import h3
 import numpy as np
+
+from geo.privacy._page_numbers import COMPACT_FROM, decode_ints, encode_ints
 
 __all__ = ["BandSpec", "ReleaseSpec", "SHOWN", "SMALL", "COMPLEMENT", "UNKNOWN",
            "MINUTES_OF_WEEK", "band_minutes", "area_key", "cell_rows", "area_rows",
-           "compact_spec", "expand_spec"]
+           "compact_spec", "expand_spec", "pack_cells", "spec_cells", "unpack_cells"]
 
 SHOWN, SMALL, COMPLEMENT, UNKNOWN = 0, 1, 2, 3
 """Labels of a published row: its value; "fewer than k" (0..k-1: a count of 1..k-1, or a zero
@@ -169,13 +172,56 @@ def compact_spec(spec: dict, *, with_cells: bool) -> dict:
     out = {k: v for k, v in spec.items() if k not in ("cells", "areas")}
     out["areas"] = areas
     if with_cells:
-        out["cells"] = list(cells)
+        packed = pack_cells(cells) if len(cells) >= COMPACT_FROM else None
+        out.update({"cells_packed": packed} if packed else {"cells": list(cells)})
     return out
+
+
+def pack_cells(cells) -> dict | None:
+    """Many H3 cells of one resolution in a few bytes each: the first as written, then the
+    steps from each to the next in units of the resolution's last digit (a country's 100,000
+    cells are some 1.9 MB as a list and a tenth of that packed). None when they do not pack
+    (mixed resolutions, or steps too long to write).
+
+    >>> cells = ["891ef024003ffff", "891ef024007ffff", "891ef02401bffff"]
+    >>> packed = pack_cells(cells)
+    >>> packed["first"], unpack_cells(packed) == cells
+    ('891ef024003ffff', True)
+    """
+    if not len(cells):
+        return None
+    ids = np.array([int(c, 16) for c in cells], dtype=object)
+    res = {h3.get_resolution(c) for c in cells}
+    if len(res) != 1:
+        return None
+    unit = 1 << (3 * (15 - res.pop()))
+    steps = np.diff(ids)
+    if any(int(d) % unit or abs(int(d) // unit) >= 2**49 for d in steps):
+        return None
+    return {"first": cells[0], "steps": encode_ints([int(d) // unit for d in steps],
+                                                    compact_from=0)}
+
+
+def unpack_cells(packed: dict) -> list[str]:
+    """The cells :func:`pack_cells` wrote."""
+    first = str(packed["first"])
+    unit = 1 << (3 * (15 - h3.get_resolution(first)))
+    ids = int(first, 16) + unit * np.cumsum([0, *decode_ints(packed["steps"])], dtype=object)
+    return [format(int(i), "x") for i in ids]
+
+
+def spec_cells(data: dict) -> list[str] | None:
+    """The cells a file's spec lists (plain or packed), or None when it lists none."""
+    if "cells_packed" in data:
+        return unpack_cells(data["cells_packed"])
+    return list(data["cells"]) if "cells" in data else None
 
 
 def expand_spec(data: dict, cells) -> dict:
     """Inverse of :func:`compact_spec`, given the cells (from the file's geometry)."""
-    cells = list(data.get("cells", cells))
+    listed = spec_cells(data)
+    cells = list(cells if listed is None else listed)
+    data = {k: v for k, v in data.items() if k != "cells_packed"}
     areas = {}
     for name, bits in data.get("areas", {}).items():
         flags = np.unpackbits(np.frombuffer(base64.b64decode(bits), np.uint8),
