@@ -98,14 +98,23 @@ class Judge:
             pick = codes == code
             rows = bad[pick]
             shown = source(rows) if callable(source) else source.iloc[rows]
-            value[pick] = [_short(v) for v in shown]
+            value[pick] = _shorts(shown)
         frame["value"] = value
         return frame
 
 
+_SHORT = 60
+"""Longest value a rejects file shows whole."""
+
+
+def _shorts(values) -> list[str]:
+    """Each value as :func:`_short` shows it; a short text (most are) as it is."""
+    return [v if type(v) is str and len(v) <= _SHORT else _short(v) for v in values]
+
+
 def _short(value) -> str:
     text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= _SHORT else text[:_SHORT - 3] + "..."
 
 
 # ------------------------------------------------------------------ coordinates
