@@ -1,11 +1,11 @@
 """``patrolmap ingest``: ping files in, a checked, partitioned Parquet dataset out.
 
-Each input file is read in chunks (Parquet by row groups, every other format whole), every
-row checked as ``patrolmap check`` does, and the accepted pings written out by unit bucket and
-UTC month (:mod:`geo.inputs.dataset`). A ping that repeats another of the same unit and time
-(in the same chunk, another chunk or another file) is rejected as a duplicate; the first kept
-is the first by file, then row. Rows read always equal rows accepted plus rows rejected, per
-file.
+Each input file is read in chunks (Parquet by record batches, CSV and GPX streamed, every
+other format whole), every row checked as ``patrolmap check`` does, and the accepted pings
+written out by unit bucket and UTC month (:mod:`geo.inputs.dataset`). A ping that repeats
+another of the same unit and time (in the same chunk, another chunk or another file) is
+rejected as a duplicate; the first kept is the first by file, then row. Rows read always
+equal rows accepted plus rows rejected, per file.
 
 Ingest is resumable and idempotent. A run first writes its plan (the new files and their
 numbers) and stages each file's checked pings under ``_staging/``; then it merges the staged
@@ -40,7 +40,7 @@ from geo.inputs.dataset import (
     unit_bucket,
     write_atomic,
 )
-from geo.inputs.readers import RawTable, read_table
+from geo.inputs.readers import read_table_chunks
 from geo.inputs.validate import check_pings
 
 __all__ = ["ingest_pings", "IngestResult", "DEFAULT_BUCKETS", "ping_files"]
@@ -117,7 +117,7 @@ def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
     buckets
         Unit buckets of a new dataset; an existing one keeps its own.
     chunk_rows
-        Rows of a Parquet file checked at a time.
+        Rows of a Parquet, CSV or GPX file checked at a time.
     """
     opts = options or Options()
     if opts.date_from or opts.date_to:
@@ -210,23 +210,10 @@ def _plan(files: list[Path], manifest: dict) -> list[dict]:
 # ------------------------------------------------------------------ staging one file
 
 def _chunks(path: Path, options: Options, chunk_rows: int):
-    """RawTables of a file, a chunk at a time (Parquet without geometry by row groups)."""
-    if path.suffix.lower() in (".parquet", ".pq"):
-        try:
-            handle = pq.ParquetFile(path)
-            geo = b"geo" in (handle.schema_arrow.metadata or {})
-        except Exception:  # let the reader say what is wrong with it
-            handle, geo = None, True
-        if not geo and handle.metadata.num_rows > chunk_rows:
-            offset = 0
-            for batch in handle.iter_batches(batch_size=chunk_rows):
-                frame = batch.to_pandas(split_blocks=True, self_destruct=True)
-                yield RawTable(path=path, frame=frame,
-                               row=np.arange(offset + 1, offset + len(frame) + 1))
-                offset += len(frame)
-            return
-    yield read_table(path, encoding=options.encoding, delimiter=options.delimiter,
-                     sheet=options.sheet, layer=options.layer)
+    """RawTables of a file, a chunk at a time (see :func:`geo.inputs.readers.read_table_chunks`)."""
+    return read_table_chunks(path, chunk_rows=chunk_rows, encoding=options.encoding,
+                             delimiter=options.delimiter, sheet=options.sheet,
+                             layer=options.layer)
 
 
 def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int,
