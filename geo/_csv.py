@@ -70,6 +70,11 @@ def _column_text(values: pd.Series, float_format: str | None) -> pa.Array:
                             pa.string())
         # numpy writes each float as repr does (the shortest text that reads back)
         return pa.array(np.where(np.isnan(floats), "", floats.astype(str)), pa.string())
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        text = pa.array(values)  # Arrow already
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        return pc.fill_null(text.cast(pa.string()), "")
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         # text and missing values only: converted in one go
         text = pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
@@ -91,8 +96,10 @@ def _safe_fields(texts: pa.Array, sep: str) -> pa.Array:
     formula = pc.match_substring_regex(texts, "^[=+\\-@\t\r]")
     quoted = pc.and_not(pc.match_substring_regex(texts, "[\"\n\r" + shown_sep + "]"),
                         formula)
-    if pc.any(quoted).as_py():
-        inner = pc.replace_substring(pc.filter(texts, quoted), '"', '""')
+    if pc.all(quoted).as_py():  # a column of positions "42.9, 20.8" is quoted throughout
+        texts = pc.binary_join_element_wise('"', _doubled(texts), '"', "")
+    elif pc.any(quoted).as_py():
+        inner = _doubled(pc.filter(texts, quoted))
         texts = pc.replace_with_mask(texts, quoted,
                                      pc.binary_join_element_wise('"', inner, '"', ""))
     if pc.any(formula).as_py():
@@ -100,6 +107,13 @@ def _safe_fields(texts: pa.Array, sep: str) -> pa.Array:
         changed = [made[t] for t in pc.filter(texts, formula).to_pylist()]
         texts = pc.replace_with_mask(texts, formula, pa.array(changed, pa.string()))
     return texts
+
+
+def _doubled(texts: pa.Array) -> pa.Array:
+    """Texts with each quote doubled, as inside a quoted field."""
+    if not pc.any(pc.match_substring(texts, '"')).as_py():
+        return texts
+    return pc.replace_substring(texts, '"', '""')
 
 
 def csv_lines(frame: pd.DataFrame, *, sep: str = ",", float_format: str | None = None,

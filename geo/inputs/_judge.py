@@ -90,7 +90,9 @@ class Judge:
         codes = self.code[bad]
         column = np.array([c for c, _ in self.reasons], dtype=object)[codes]
         reason = np.array([r for _, r in self.reasons], dtype=object)[codes]
-        frame = pd.DataFrame({"row": self.table.row[bad], "column": column, "reason": reason})
+        frame = pd.DataFrame({"row": self.table.row[bad],  # texts kept as Python objects:
+                              "column": pd.Series(column, dtype=object),  # made once each
+                              "reason": pd.Series(reason, dtype=object)})
         if not values:
             return frame
         value = np.full(len(bad), "", dtype=object)
@@ -99,7 +101,7 @@ class Judge:
             rows = bad[pick]
             shown = source(rows) if callable(source) else source.iloc[rows]
             value[pick] = _shorts(shown)
-        frame["value"] = value
+        frame["value"] = pd.Series(value, dtype=object)
         return frame
 
 
