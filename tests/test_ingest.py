@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from geo.analysis.bands import DEFAULT_BANDS
-from geo.analysis.cells import area_to_cells
+from geo.analysis.cells import area_to_cells, points_to_cells
 from geo.analysis.engines import dataset_partials
 from geo.analysis.presence import partials_to_presence, pings_to_presence
 from geo.inputs.area import default_area
@@ -143,14 +143,22 @@ def test_units_never_split_over_buckets_and_files_are_sorted(files, tmp_path):
     assert len(seen) == 5 and all(len(b) == 1 for b in seen.values())
 
 
-def test_dataset_presence_equals_the_same_pings_in_memory(files, tmp_path):
-    ingest_pings(files, tmp_path / "ds", area=default_area(), buckets=2, chunk_rows=150)
-    cells = area_to_cells(default_area(), res=RES)
+@pytest.mark.parametrize("res", [RES, 9])
+def test_dataset_presence_equals_the_same_pings_in_memory(files, tmp_path, res):
+    """At the dataset's resolution from the stored cells, at another from the positions."""
+    ingest_pings(files, tmp_path / "ds", area=default_area(), buckets=2, res=RES,
+                 chunk_rows=150)
+    dataset = open_dataset(tmp_path / "ds")
+    assert dataset.res == RES
+    stored = pq.read_table(dataset.partitions[0], columns=["lat", "lng", "cell"])
+    assert np.array_equal(stored["cell"].to_numpy(), points_to_cells(
+        stored["lat"].to_numpy(), stored["lng"].to_numpy(), res=RES))
+    cells = area_to_cells(default_area(), res=res)
     reference = _reference(files)
-    expected = pings_to_presence(reference, cells, res=RES)
+    expected = pings_to_presence(reference, cells, res=res)
     got = partials_to_presence(
-        dataset_partials(open_dataset(tmp_path / "ds"), cells, res=RES, bands=DEFAULT_BANDS,
-                         cap_s=120.0), cells, bands=DEFAULT_BANDS)
+        dataset_partials(dataset, cells, res=res, bands=DEFAULT_BANDS, cap_s=120.0), cells,
+        bands=DEFAULT_BANDS)
     assert expected.stops.to_numpy().sum() >= 3  # the stops across midnight are there
     assert expected.visits.to_numpy().sum() > 50
     for key in ("minutes", "visits", "stops"):

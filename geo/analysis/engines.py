@@ -29,13 +29,14 @@ ENGINES = ("local", "dask")
 
 def partition_partials(path: str | Path, cells: np.ndarray, *, res: int,
                        bands: Sequence[Band], cap_s: float, tz: str,
-                       period: tuple | None = None, months: tuple[int, int] | None = None
-                       ) -> Partials:
-    """The presence partials of one partition file."""
-    part = read_partition(path, period=period)
+                       period: tuple | None = None, months: tuple[int, int] | None = None,
+                       stored_res: int | None = None) -> Partials:
+    """The presence partials of one partition file; its stored cells are read when they
+    are at ``res`` (``stored_res``, the dataset's), else the positions are converted."""
+    part = read_partition(path, period=period, cells=stored_res == res)
     return presence_partials(part["unit"], part["t_us"], part["lat"], part["lng"], cells,
                              res=res, bands=bands, cap_s=cap_s, tz=tz, owned=part["owned"],
-                             months=months)
+                             months=months, cell=part.get("cell"))
 
 
 def _add(parts: Iterable[Partials]) -> Partials:
@@ -76,7 +77,8 @@ def dataset_partials(dataset: PingDataset, cells: np.ndarray, *, res: int,
         msg = "--scheduler needs --engine dask"
         raise UsageError(msg)
     kernel = partial(partition_partials, cells=cells, res=res, bands=tuple(bands),
-                     cap_s=cap_s, tz=tz, period=period, months=months)
+                     cap_s=cap_s, tz=tz, period=period, months=months,
+                     stored_res=dataset.res)
     paths = [str(p) for p in dataset.partitions]
     if not paths:
         return Partials()

@@ -31,8 +31,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo._errors import InputError
+from geo._h3 import latlng_to_cells
 from geo.inputs._judge import Options
-from geo.inputs._partitions import SCHEMA, merge_staged
+from geo.inputs._partitions import DICTIONARY, SCHEMA, merge_staged
 from geo.inputs.area import StudyArea
 from geo.inputs.dataset import (
     FORMAT,
@@ -43,9 +44,11 @@ from geo.inputs.dataset import (
 from geo.inputs.readers import read_table_chunks
 from geo.inputs.validate import check_pings
 
-__all__ = ["ingest_pings", "IngestResult", "DEFAULT_BUCKETS", "ping_files"]
+__all__ = ["ingest_pings", "IngestResult", "DEFAULT_BUCKETS", "DEFAULT_RES", "ping_files"]
 
 DEFAULT_BUCKETS = 16
+DEFAULT_RES = 10
+"""The resolution whose cell each ping keeps in the dataset: the finest ``--res auto`` picks."""
 CHUNK_ROWS = 2_000_000
 _PING_SUFFIXES = {".csv", ".txt", ".tsv", ".parquet", ".pq", ".geoparquet", ".gpx", ".kml",
                   ".geojson", ".json", ".gpkg", ".shp", ".fgb", ".xlsx", ".xls"}
@@ -97,16 +100,17 @@ def _key(identity: dict) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _fingerprint(area: StudyArea | None, options: Options, buckets: int) -> dict:
+def _fingerprint(area: StudyArea | None, options: Options, buckets: int, res: int) -> dict:
     return {"area": None if area is None else
             {"name": area.name, "wkb": hashlib.sha256(area.geometry.wkb).hexdigest()},
             "options": {k: v for k, v in asdict(options).items() if v is not None},
-            "buckets": buckets}
+            "buckets": buckets, "res": res}
 
 
 def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
                  area: StudyArea | None = None, options: Options | None = None,
-                 buckets: int = DEFAULT_BUCKETS, chunk_rows: int = CHUNK_ROWS,
+                 buckets: int = DEFAULT_BUCKETS, res: int = DEFAULT_RES,
+                 chunk_rows: int = CHUNK_ROWS,
                  on_file: Callable[[str], None] | None = None) -> IngestResult:
     """Check ping files and add them to the dataset in ``out`` (made when missing).
 
@@ -116,6 +120,9 @@ def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
         Pings outside it are rejected (None: no area check, as ``check --area extent``).
     buckets
         Unit buckets of a new dataset; an existing one keeps its own.
+    res
+        The H3 resolution whose cell each ping keeps (a build at this resolution reads the
+        cells, at any other converts the positions); an existing dataset keeps its own.
     chunk_rows
         Rows of a Parquet, CSV or GPX file checked at a time.
     """
@@ -128,8 +135,8 @@ def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
     manifest_path = root / MANIFEST
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        buckets = manifest["checked_with"]["buckets"]
-        if manifest["checked_with"] != _fingerprint(area, opts, buckets):
+        buckets, res = manifest["checked_with"]["buckets"], manifest["checked_with"]["res"]
+        if manifest["checked_with"] != _fingerprint(area, opts, buckets, res):
             msg = (f"{root}: this dataset was checked with another study area or other column "
                    "options; give the same ones, or ingest into a new folder")
             raise InputError(msg)
@@ -140,7 +147,10 @@ def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
         if not 1 <= buckets <= 4096:
             msg = f"--buckets {buckets}: give 1 to 4096"
             raise InputError(msg)
-        manifest = {"format": FORMAT, "checked_with": _fingerprint(area, opts, buckets),
+        if not 0 <= res <= 15:
+            msg = f"--res {res}: give an H3 resolution 0 to 15"
+            raise InputError(msg)
+        manifest = {"format": FORMAT, "checked_with": _fingerprint(area, opts, buckets, res),
                     "files": [], "partitions": {}, "span": None, "bounds": None}
         write_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True).encode())
     staging = root / "_staging"
@@ -166,7 +176,7 @@ def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
             if on_file:
                 on_file(Path(item["identity"]["path"]).name)
             _stage(item, staging / item["key"], area=area, options=opts, buckets=buckets,
-                   chunk_rows=chunk_rows)
+                   res=res, chunk_rows=chunk_rows)
         written += merge_staged(root, manifest, plan, staging)
         new += len(plan)
         write_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True).encode())
@@ -216,7 +226,7 @@ def _chunks(path: Path, options: Options, chunk_rows: int):
                              layer=options.layer)
 
 
-def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int,
+def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int, res: int,
            chunk_rows: int) -> None:
     """Check one file and stage its accepted pings by bucket and month, unless staged."""
     done = folder / "done.json"
@@ -251,12 +261,13 @@ def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int,
         t_us = pd.DatetimeIndex(frame["time"]).as_unit("us").asi8
         month_of = t_us.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
         key = bucket.astype(np.int64) * 100_000 + month_of
+        lat, lng = frame["lat"].to_numpy(float), frame["lng"].to_numpy(float)
         order = np.argsort(key, kind="stable")
         table = pa.table({
             "unit": pa.array(unit.cat.categories.astype(str).to_numpy(object)[code],
                              pa.string()),
             "time": pa.array(t_us, pa.timestamp("us", tz="UTC")),
-            "lat": frame["lat"].to_numpy(float), "lng": frame["lng"].to_numpy(float),
+            "lat": lat, "lng": lng, "cell": latlng_to_cells(lat, lng, res),
             "source": np.full(len(frame), item["id"], np.int32),
             "row": frame["row"].to_numpy(np.int64), "halo": np.zeros(len(frame), np.int8)},
             schema=SCHEMA).take(order)
@@ -266,7 +277,7 @@ def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int,
             month = str(np.datetime64(int(month_of[order[lo]]), "M"))
             target = folder / f"{int(bucket[order[lo]]):02d}_{month}_{part:05d}.parquet"
             pq.write_table(table.slice(lo, hi - lo), target, compression="none",
-                           use_dictionary=["unit"])  # read once, soon
+                           use_dictionary=DICTIONARY)  # read once, soon
     if rejects:
         from geo._csv import write_csv
 
