@@ -15,16 +15,20 @@ neutralised.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["FORMULA_START", "safe_cell", "write_csv"]
+__all__ = ["FORMULA_START", "safe_cell", "csv_lines", "write_csv"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_BLOCK_ROWS = 1_000_000
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
 
 
@@ -51,32 +55,85 @@ def _field(text: str, sep: str) -> str:
     return text
 
 
-def _column_text(values: pd.Series, float_format: str | None) -> list[str]:
-    """Each cell of a column as text: numbers as numbers, missing values empty."""
-    if (pd.api.types.is_integer_dtype(values.dtype) and isinstance(values.dtype, np.dtype)):
-        return values.to_numpy().astype(str).tolist()  # no missing value in a numpy int
+def _column_text(values: pd.Series, float_format: str | None) -> pa.Array:
+    """Each cell of a column as text (an Arrow string array without nulls): numbers as
+    numbers, missing values empty. Whole columns at a time: a rejects file has millions."""
+    if pd.api.types.is_integer_dtype(values.dtype) and isinstance(values.dtype, np.dtype):
+        return pc.cast(pa.array(values.to_numpy()), pa.string())  # no missing value here
     if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype):
-        return ["" if pd.isna(v) else str(v) for v in values.astype(object)]
+        return pa.array(["" if pd.isna(v) else str(v) for v in values.astype(object)],
+                        pa.string())
     if pd.api.types.is_float_dtype(values.dtype):
-        fmt = float_format or "%r"
-        return ["" if np.isnan(v) else (fmt % v if float_format else repr(float(v)))
-                for v in values.to_numpy(dtype=float)]
-    return ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-            for v in values.astype(object)]
+        floats = values.to_numpy(dtype=float, na_value=np.nan)
+        if float_format:
+            return pa.array(["" if np.isnan(v) else float_format % v for v in floats],
+                            pa.string())
+        # numpy writes each float as repr does (the shortest text that reads back)
+        return pa.array(np.where(np.isnan(floats), "", floats.astype(str)), pa.string())
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        text = pa.array(values)  # Arrow already
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        return pc.fill_null(text.cast(pa.string()), "")
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        # text and missing values only: converted in one go
+        text = pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
+        return pc.fill_null(text, "")
+    return pa.array(["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+                     for v in values.astype(object)], pa.string())
 
 
-def _fields(texts: list[str], sep: str) -> list[str]:
-    """The fields of a column, each distinct text made safe once (a rejects file repeats
-    the same column and reason on every row)."""
-    code, distinct = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
-    distinct = np.asarray(distinct, dtype=object)
-    # only a text that may start a formula, or holds the separator, a quote or a line
-    # break, is changed by _field: the others are written as they are
-    risky = pd.Series(distinct, dtype=object).str.contains(
-        "^[=+\\-@\t\r]|[\"\n\r" + re.escape(sep) + "]", regex=True).to_numpy(bool)
-    out = distinct.copy()
-    out[risky] = [_field(t, sep) for t in distinct[risky]]
-    return out[code].tolist()
+def _fields(texts, sep: str) -> list[str]:
+    """The fields of a column as :func:`_field` makes each (see :func:`_safe_fields`)."""
+    return _safe_fields(pa.array(list(texts), pa.string()), sep).to_pylist()
+
+
+def _safe_fields(texts: pa.Array, sep: str) -> pa.Array:
+    """The fields of a column as :func:`_field` makes each: a text that may start a formula
+    goes through it (each distinct one once); one that holds the separator, a quote or a
+    line break is quoted in one go; the others are written as they are."""
+    shown_sep = "\\" + sep if sep in "\\]^-[" else sep
+    formula = pc.match_substring_regex(texts, "^[=+\\-@\t\r]")
+    quoted = pc.and_not(pc.match_substring_regex(texts, "[\"\n\r" + shown_sep + "]"),
+                        formula)
+    if pc.all(quoted).as_py():  # a column of positions "42.9, 20.8" is quoted throughout
+        texts = pc.binary_join_element_wise('"', _doubled(texts), '"', "")
+    elif pc.any(quoted).as_py():
+        inner = _doubled(pc.filter(texts, quoted))
+        texts = pc.replace_with_mask(texts, quoted,
+                                     pc.binary_join_element_wise('"', inner, '"', ""))
+    if pc.any(formula).as_py():
+        made = {t: _field(t, sep) for t in pc.unique(pc.filter(texts, formula)).to_pylist()}
+        changed = [made[t] for t in pc.filter(texts, formula).to_pylist()]
+        texts = pc.replace_with_mask(texts, formula, pa.array(changed, pa.string()))
+    return texts
+
+
+def _doubled(texts: pa.Array) -> pa.Array:
+    """Texts with each quote doubled, as inside a quoted field."""
+    if not pc.any(pc.match_substring(texts, '"')).as_py():
+        return texts
+    return pc.replace_substring(texts, '"', '""')
+
+
+def csv_lines(frame: pd.DataFrame, *, sep: str = ",", float_format: str | None = None,
+              header: bool = True) -> bytes:
+    """The lines of ``frame`` as UTF-8 CSV (with its header line first when asked), every
+    text cell spreadsheet-safe; each line ends with a line break."""
+    lines = [(sep.join(_field(str(c), sep) for c in frame.columns) + "\n").encode()
+             ] if header else []
+    if not len(frame.columns):  # no fields, so no lines
+        return b"".join(lines)
+    for lo in range(0, len(frame), _BLOCK_ROWS):  # string offsets stay far below 2 GB
+        block = frame.iloc[lo:lo + _BLOCK_ROWS]
+        columns = [_safe_fields(_column_text(block[c], float_format), sep)
+                   for c in frame.columns]
+        joined = pc.binary_join_element_wise(*columns, sep) if len(columns) > 1 else columns[0]
+        joined = pc.binary_join_element_wise(joined, "", "\n")  # each line ends with one
+        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=len(joined) + 1,
+                                offset=joined.offset * 4)
+        lines.append(joined.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]])
+    return b"".join(lines)
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, sep: str = ",",
@@ -87,13 +144,13 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, sep: str = "
     of it. Returns the path.
     """
     path = Path(path)
-    columns = [_fields(_column_text(frame[c], float_format), sep) for c in frame.columns]
-    lines = [sep.join(_field(str(c), sep) for c in frame.columns)]
-    lines += [sep.join(row) for row in zip(*columns, strict=True)]
+    data = csv_lines(frame, sep=sep, float_format=float_format)
+    if codecs.lookup(encoding).name != "utf-8":
+        data = data.decode("utf-8").encode(encoding)
     part = path.with_name(f".{path.name}.part")
     try:
-        with part.open("w", encoding=encoding, newline="") as fh:
-            fh.write("\n".join(lines) + "\n")
+        with part.open("wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         part.replace(path)

@@ -50,3 +50,10 @@ def clean_text(text: object, *, limit: int = 200) -> str:
     """
     cleaned = strip_controls(text)
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def first_line(err: Exception) -> str:
+    """A library's error as a short line (it names what failed; the file's text stays out)."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    text = strip_controls(text)
+    return text if len(text) <= 120 else text[:117] + "..."

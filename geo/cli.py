@@ -357,6 +357,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="the dataset folder (made when missing, added to when not)")
     ingest.add_argument("--buckets", type=int, default=16, metavar="N",
                         help="unit buckets of a new dataset (default 16)")
+    ingest.add_argument("--res", type=int, default=10, metavar="N",
+                        help="H3 resolution whose cell each ping keeps in a new dataset "
+                             "(default 10): a build at it converts no position again")
     _add_area_options(ingest)
     _add_reading_options(ingest)
 
@@ -661,6 +664,7 @@ def _run_ingest(args) -> int:
     opts = _options(vars(args))
     area = _checking_area(args)
     result = ingest_pings(args.files, args.out, area=area, options=opts, buckets=args.buckets,
+                          res=args.res,
                           on_file=None if args.quiet else
                           (lambda name: print(f"reading {name}", file=sys.stderr)))
     _say(args, result.summary())

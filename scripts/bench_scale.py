@@ -7,10 +7,15 @@ each), then times in this process:
 
 - baseline: the bare bulk H3 conversion of the same points, split over the cores
   (``geo.analysis.cells.points_to_cells``);
-- ``patrolmap ingest`` of the files into a dataset (read, check every row, partition);
-- presence over the dataset, in-process (``--engine local``);
+- ``patrolmap ingest`` of the files into a dataset (read, check every row, write the rejects,
+  store each ping's cell at ``--res``, partition);
+- presence over the dataset, in-process (``--engine local``), reading the stored cells;
 - presence over the dataset on a Dask ``LocalCluster`` of one single-threaded worker per core
   (``--engine dask``), unless ``--no-dask``.
+
+Beside each wall time it prints the CPU seconds of the stage (this process and its threads;
+for Dask, the workers' processes too), which a machine shared with other work disturbs less:
+the Dask CPU efficiency is the in-process CPU over the CPU of the workers and this process.
 
 ``--child`` runs ingest and presence alone in a fresh process and prints its peak memory:
 use it for the out-of-core run (``--pings 100000000 --child``). Prints every figure and ratio;
@@ -38,7 +43,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-BOX = (42.886, 20.836, 42.911, 20.892)  # (min lat, min lng, max lat, max lng), inside the area
+BOX = (42.886, 20.836, 42.911, 20.892)  # (min lat, min lng, max lat, max lng)
+"""Around the study area: about 60 % of the pings fall outside it and are rejected, each
+with its position written to the rejects, as pings of units that drive through."""
 PER_FILE = 1_000_000
 UNITS_PER_FILE = 4
 
@@ -75,18 +82,19 @@ def write_files(folder: Path, n: int, *, seed: int = 7) -> list[Path]:
     return files
 
 
-def bare_conversion(files: list[Path], res: int) -> float:
-    """Seconds of the bulk H3 conversion of every point, split over the cores."""
+def bare_conversion(files: list[Path], res: int) -> tuple[float, float]:
+    """Wall and CPU seconds of the bulk H3 conversion of every point, split over the cores."""
     from geo.analysis.cells import points_to_cells
 
-    seconds = 0.0
+    seconds = cpu = 0.0
     for path in files:
         frame = pd.read_parquet(path, columns=["lat", "lon"])
         lat, lng = frame["lat"].to_numpy(), frame["lon"].to_numpy()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         points_to_cells(lat, lng, res=res)
         seconds += time.perf_counter() - start
-    return seconds
+        cpu += time.process_time() - start_cpu
+    return seconds, cpu
 
 
 def ingest_and_presence(files: list[Path], out: Path, res: int, engine: str = "local"
@@ -99,24 +107,26 @@ def ingest_and_presence(files: list[Path], out: Path, res: int, engine: str = "l
     from geo.inputs.ingest import ingest_pings
 
     area = default_area()
-    start = time.perf_counter()
-    result = ingest_pings(files, out, area=area)
-    t_ingest = time.perf_counter() - start
+    start, start_cpu = time.perf_counter(), time.process_time()
+    result = ingest_pings(files, out, area=area, res=res)
+    t_ingest, cpu_ingest = time.perf_counter() - start, time.process_time() - start_cpu
     dataset = open_dataset(out)
     assert sum(f["rows_read"] for f in dataset.manifest["files"]) == (
         sum(f["accepted"] + f["rejected"] for f in dataset.manifest["files"]))
     cells = area_to_cells(area, res=res)
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     total = dataset_partials(dataset, cells, res=res, bands=DEFAULT_BANDS, cap_s=120.0,
                              engine=engine)
-    t_presence = time.perf_counter() - start
-    return {"ingest_s": t_ingest, "presence_s": t_presence, "rows": result.rows,
+    t_presence, cpu_presence = time.perf_counter() - start, time.process_time() - start_cpu
+    return {"ingest_s": t_ingest, "presence_s": t_presence, "ingest_cpu_s": cpu_ingest,
+            "presence_cpu_s": cpu_presence, "rows": result.rows,
             "pings": total.pings, "partitions": len(dataset.partitions),
             "minutes_us": int(total.minutes_us.sum())}
 
 
 def presence_only(out: Path, res: int, engine: str, scheduler: str | None = None
-                  ) -> tuple[float, int]:
+                  ) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (with the Dask workers' own) and the minutes checksum."""
     from geo.analysis.bands import DEFAULT_BANDS
     from geo.analysis.cells import area_to_cells
     from geo.analysis.engines import dataset_partials
@@ -124,10 +134,22 @@ def presence_only(out: Path, res: int, engine: str, scheduler: str | None = None
     from geo.inputs.dataset import open_dataset
 
     cells = area_to_cells(default_area(), res=res)
-    start = time.perf_counter()
+    workers_cpu = _workers_cpu(scheduler)
+    start, start_cpu = time.perf_counter(), time.process_time()
     total = dataset_partials(open_dataset(out), cells, res=res, bands=DEFAULT_BANDS,
                              cap_s=120.0, engine=engine, scheduler=scheduler)
-    return time.perf_counter() - start, int(total.minutes_us.sum())
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    return wall, cpu + _workers_cpu(scheduler) - workers_cpu, int(total.minutes_us.sum())
+
+
+def _workers_cpu(scheduler: str | None) -> float:
+    """CPU seconds the workers' processes have used so far (0 without a scheduler)."""
+    if scheduler is None:
+        return 0.0
+    from distributed import Client
+
+    with Client(scheduler) as client:
+        return sum(client.run(time.process_time).values())
 
 
 def _child(args) -> int:
@@ -173,34 +195,38 @@ def main() -> int:
     else:
         folder = Path(args.keep or tempfile.mkdtemp(prefix="patrolmap-scale-"))
         files = write_files(folder / "gps", args.pings)
-        t_bare = bare_conversion(files, args.res)
+        t_bare, cpu_bare = bare_conversion(files, args.res)
         got = ingest_and_presence(files, folder / "dataset", args.res)
         t_path = got["ingest_s"] + got["presence_s"]
         ratio = t_bare / t_path
         print(f"{args.pings:,} pings in {len(files)} files, {got['partitions']} partitions, "
-              f"{cores} cores")
-        print(f"bare bulk H3 conversion (over the cores)      {t_bare:8.2f} s")
-        print(f"ingest (read, check, partition)               {got['ingest_s']:8.2f} s")
-        print(f"presence over the dataset, in-process         {got['presence_s']:8.2f} s")
+              f"{cores} cores (wall s, CPU s)")
+        print(f"bare bulk H3 conversion (over the cores)      {t_bare:8.2f} {cpu_bare:8.2f}")
+        print(f"ingest (read, check, rejects, partition)      {got['ingest_s']:8.2f} "
+              f"{got['ingest_cpu_s']:8.2f}")
+        print(f"presence over the dataset, in-process         {got['presence_s']:8.2f} "
+              f"{got['presence_cpu_s']:8.2f}")
         print(f"whole ping path: {ratio:.2f}x the throughput of the bare conversion "
-              f"(presence alone {t_bare / got['presence_s']:.2f}x)")
+              f"(presence alone {t_bare / got['presence_s']:.2f}x; in CPU "
+              f"{cpu_bare / (got['ingest_cpu_s'] + got['presence_cpu_s']):.2f}x)")
         results.append((f"whole ping path at {ratio:.2f}x the bare conversion", ratio >= 0.8))
         if not args.no_dask:
-            t_local, sum_local = presence_only(folder / "dataset", args.res, "local")
-            t_cold, sum_cold = presence_only(folder / "dataset", args.res, "dask")
+            t_local, cpu_local, sum_local = presence_only(folder / "dataset", args.res, "local")
+            t_cold, _, sum_cold = presence_only(folder / "dataset", args.res, "dask")
             from distributed import LocalCluster
 
             with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
                               dashboard_address=None) as cluster:
                 address = cluster.scheduler_address
                 presence_only(folder / "dataset", args.res, "dask", address)  # warm up
-                t_dask, sum_dask = presence_only(folder / "dataset", args.res, "dask",
-                                                 address)
+                t_dask, cpu_dask, sum_dask = presence_only(folder / "dataset", args.res,
+                                                           "dask", address)
             assert sum_local == sum_cold == sum_dask == got["minutes_us"]
             efficiency = t_local / (cores * t_dask)
             print(f"presence in-process {t_local:.2f} s; on LocalCluster({cores}) "
                   f"{t_dask:.2f} s on a running cluster ({t_cold:.2f} s starting one): "
-                  f"parallel efficiency {efficiency:.2f}")
+                  f"parallel efficiency {efficiency:.2f}; CPU {cpu_local:.2f} s in-process, "
+                  f"{cpu_dask:.2f} s on Dask (CPU efficiency {cpu_local / cpu_dask:.2f})")
             results.append((f"Dask parallel efficiency {efficiency:.2f}", efficiency >= 0.8))
     missed = 0
     for text, ok in results:

@@ -86,3 +86,15 @@ def test_unknown_engine_and_scheduler_without_dask_are_usage_errors(dataset):
     with pytest.raises(UsageError, match="needs --engine dask"):
         dataset_partials(dataset, cells, res=10, bands=DEFAULT_BANDS, cap_s=120.0,
                          scheduler="tcp://127.0.0.1:1")
+
+
+def test_partitions_go_to_dask_in_few_groups_of_about_equal_rows():
+    from geo.analysis.engines import balanced_groups
+
+    paths = [f"p{i}" for i in range(7)]
+    rows = [50, 10, 40, 30, 20, 25, 5]
+    groups = balanced_groups(paths, rows, 3)
+    assert sorted(p for g in groups for p in g) == paths  # each partition once
+    loads = sorted(sum(rows[paths.index(p)] for p in g) for g in groups)
+    assert loads == [60, 60, 60]  # 180 rows in three
+    assert balanced_groups(paths[:2], rows[:2], 6) == [["p0"], ["p1"]]

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from geo.analysis.bands import DEFAULT_BANDS
-from geo.analysis.cells import area_to_cells
+from geo.analysis.cells import area_to_cells, points_to_cells
 from geo.analysis.engines import dataset_partials
 from geo.analysis.presence import partials_to_presence, pings_to_presence
 from geo.inputs.area import default_area
@@ -143,14 +143,22 @@ def test_units_never_split_over_buckets_and_files_are_sorted(files, tmp_path):
     assert len(seen) == 5 and all(len(b) == 1 for b in seen.values())
 
 
-def test_dataset_presence_equals_the_same_pings_in_memory(files, tmp_path):
-    ingest_pings(files, tmp_path / "ds", area=default_area(), buckets=2, chunk_rows=150)
-    cells = area_to_cells(default_area(), res=RES)
+@pytest.mark.parametrize("res", [RES, 9])
+def test_dataset_presence_equals_the_same_pings_in_memory(files, tmp_path, res):
+    """At the dataset's resolution from the stored cells, at another from the positions."""
+    ingest_pings(files, tmp_path / "ds", area=default_area(), buckets=2, res=RES,
+                 chunk_rows=150)
+    dataset = open_dataset(tmp_path / "ds")
+    assert dataset.res == RES
+    stored = pq.read_table(dataset.partitions[0], columns=["lat", "lng", "cell"])
+    assert np.array_equal(stored["cell"].to_numpy(), points_to_cells(
+        stored["lat"].to_numpy(), stored["lng"].to_numpy(), res=RES))
+    cells = area_to_cells(default_area(), res=res)
     reference = _reference(files)
-    expected = pings_to_presence(reference, cells, res=RES)
+    expected = pings_to_presence(reference, cells, res=res)
     got = partials_to_presence(
-        dataset_partials(open_dataset(tmp_path / "ds"), cells, res=RES, bands=DEFAULT_BANDS,
-                         cap_s=120.0), cells, bands=DEFAULT_BANDS)
+        dataset_partials(dataset, cells, res=res, bands=DEFAULT_BANDS, cap_s=120.0), cells,
+        bands=DEFAULT_BANDS)
     assert expected.stops.to_numpy().sum() >= 3  # the stops across midnight are there
     assert expected.visits.to_numpy().sum() > 50
     for key in ("minutes", "visits", "stops"):
@@ -290,3 +298,78 @@ def test_engine_without_a_dataset_is_a_usage_error(files, tmp_path, capsys):
     code = main(["build", "--incidents", str(incidents), "--patrols", str(tmp_path / "nope"),
                  str(files[1]), "--out", str(tmp_path / "m" / "map.html")])
     assert code == 2
+
+
+def _awkward_csv(path: Path, frame: pd.DataFrame) -> Path:
+    """The pings as a Windows-1250 CSV with ``;``, a title line, blank lines, a quoted note
+    over two lines, a row with extra fields, bad values and a repeat: each one a reader or a
+    check has to get right wherever a chunk ends."""
+    lines = ["Izveštaj patrola, Severna Mitrovica", "unit_id;timestamp;lat;lon;napomena"]
+    for i, row in enumerate(frame.itertuples(index=False)):
+        time = row.timestamp.strftime("%Y-%m-%dT%H:%M:%S%z")
+        note = '"čekanje;\nkod mosta"' if i % 17 == 0 else "ok"
+        lat = "" if i % 23 == 5 else f"{row.lat:.7f}".replace(".", ",")
+        lines.append(f"{row.unit_id};{time};{lat};{row.lon:.7f};{note}")
+        if i % 29 == 3:
+            lines.append("")
+        if i % 31 == 7:
+            lines.append(f"{row.unit_id};{time};{row.lat};{row.lon};x;extra")
+        if i % 37 == 11:
+            lines.append(lines[-1])  # a repeat of the ping before
+    path.write_bytes("\r\n".join(lines).encode("cp1250"))
+    return path
+
+
+def _gpx(path: Path, frame: pd.DataFrame) -> Path:
+    """The pings as GPX tracks, one per unit (the second without a name), with waypoints
+    that do not count, a point without a time and one outside the area."""
+    tracks = []
+    for n, (unit, points) in enumerate(frame.groupby("unit_id", sort=False)):
+        name = "" if n == 1 else f"<name>{unit}</name>"
+        body = []
+        for i, row in enumerate(points.itertuples(index=False)):
+            lat = 45.5 if i == 9 else row.lat
+            time = "" if i == 4 else f"<time>{row.timestamp.strftime('%Y-%m-%dT%H:%M:%SZ')}</time>"
+            body.append(f'<trkpt lat="{lat}" lon="{row.lon}"><ele>30</ele>{time}</trkpt>')
+            if i % 40 == 39:
+                body.append("</trkseg><trkseg>")
+        tracks.append(f"<trk>{name}<trkseg>{''.join(body)}</trkseg></trk>")
+    text = ('<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="t" '
+            'xmlns="http://www.topografix.com/GPX/1/1"><wpt lat="42.89" lon="20.86"/>'
+            f"{''.join(tracks)}</gpx>")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _dataset_content(root: Path) -> dict:
+    """What a dataset holds: every partition's pings, every reject, the files' counts."""
+    parts = {str(p.relative_to(root)): pq.read_table(p).to_pylist()
+             for p in sorted(root.glob("unit_bucket=*/month=*/pings.parquet"))}
+    rejects = []
+    for path in sorted((root / "_rejects").rglob("*.csv")):
+        found = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "file" not in found:
+            found["file"] = path.name.removesuffix("_rejects.csv")
+        found["file"] = found["file"].str.replace(r"\.\w+$", "", regex=True)
+        rejects.extend(found[["file", "row", "reason", "value"]].itertuples(index=False))
+    counts = [(f["name"], f["rows_read"], f["accepted"], f["rejected"], f["reasons"])
+              for f in open_dataset(root).manifest["files"]]
+    return {"partitions": parts, "rejects": sorted(rejects), "files": counts}
+
+
+def test_csv_and_gpx_read_in_small_chunks_give_what_they_give_whole(tmp_path):
+    pings = _pings(seed=11)
+    files = [_awkward_csv(tmp_path / "patrols.csv", pings.iloc[::2]),
+             _gpx(tmp_path / "device.gpx", pings.iloc[1::2])]
+    whole = ingest_pings(files, tmp_path / "whole", area=default_area(), chunk_rows=10**6)
+    small = ingest_pings(files, tmp_path / "small", area=default_area(), chunk_rows=7)
+    assert whole.rows == small.rows > 0
+    got, want = _dataset_content(tmp_path / "small"), _dataset_content(tmp_path / "whole")
+    assert got == want
+    for name, read, accepted, rejected, reasons in got["files"]:
+        assert read == accepted + rejected == accepted + sum(reasons.values()), name
+    kinds = {r for *_, reasons in got["files"] for r in reasons}
+    assert {"missing latitude", "row has more fields than the header",
+            "duplicate ping (same unit and time)", "outside the study area",
+            "missing date or time"} <= kinds
+    assert len(got["rejects"]) == sum(f[3] for f in got["files"])

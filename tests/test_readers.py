@@ -185,3 +185,52 @@ def test_twelve_hour_clock_and_one_point_multipoints(tmp_path):
                            crs=4326)
     gdf.to_file(tmp_path / "mp.geojson")
     assert len(read_incidents(tmp_path / "mp.geojson").accepted) == 6
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2, 5])
+def test_a_csv_read_in_chunks_is_the_csv_read_whole(tmp_path, chunk_rows):
+    from geo.inputs.readers import read_table_chunks
+
+    text = ("Report, June\r\n\r\nunit;time;lat;lon;note\r\n"
+            'V1;2025-06-01 20:00;42,8938;20,8652;"a;\r\nb"\r\n\r\n'
+            "V1;2025-06-01 20:01;42,8950;20,8600;ok;extra\r\n"
+            "V2;2025-06-01 20:02;42,9000\r\nV2;2025-06-01 20:03;42,8930;20,8710;Zvečan\r\n")
+    path = write_text(tmp_path / "p.csv", text, encoding="cp1250")
+    whole = read_table(path)
+    chunks = list(read_table_chunks(path, chunk_rows=chunk_rows))
+    assert [len(c.frame) for c in chunks][:-1] == [chunk_rows] * (len(chunks) - 1)
+    joined = pd.concat([c.frame for c in chunks], ignore_index=True)
+    joined["_problem"] = joined["_problem"].fillna("")
+    pd.testing.assert_frame_equal(joined, whole.frame)
+    assert np.concatenate([c.row for c in chunks]).tolist() == whole.row.tolist() == [5, 7, 8, 9]
+    assert whole.note == chunks[0].note == "cp1250, delimiter ';'"
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 4])
+def test_a_gpx_streamed_in_chunks_is_what_gpxpy_reads(tmp_path, chunk_rows):
+    import gpxpy
+
+    from geo.inputs.readers import read_table_chunks
+
+    each = [f'<trkpt lat="{lat}" lon="{lng}"><time>2025-06-01T20:{i:02d}:00+02:00</time>'
+            "</trkpt>" for i, (lat, lng) in enumerate(INSIDE_LATLNG)]
+    points = "".join(each)
+    gpx = ('<?xml version="1.0"?><gpx version="1.1" creator="t" '
+           'xmlns="http://www.topografix.com/GPX/1/1"><wpt lat="1" lon="2"/>'
+           f"<trk><name>V7</name><trkseg>{points}</trkseg><trkseg>{each[0]}</trkseg></trk>"
+           f'<trk><trkseg>{points}<trkpt lat="42.9" lon="20.86"/></trkseg></trk></gpx>')
+    path = write_text(tmp_path / "track.gpx", gpx)
+    chunks = list(read_table_chunks(path, chunk_rows=chunk_rows))
+    joined = pd.concat([c.frame for c in chunks], ignore_index=True)
+    parsed = gpxpy.parse(gpx)
+    want = [(t.name or f"track-{n}", p.time.isoformat() if p.time else "", p.latitude,
+             p.longitude) for n, t in enumerate(parsed.tracks, start=1)
+            for s in t.segments for p in s.points]
+    assert list(joined.itertuples(index=False, name=None)) == want
+    assert np.concatenate([c.row for c in chunks]).tolist() == list(range(1, len(want) + 1))
+    assert {c.row_word for c in chunks} == {"point"}
+    only_waypoints = write_text(tmp_path / "w.gpx", '<gpx version="1.1"><wpt lat="42.9" '
+                                'lon="20.86"><time>2025-06-01T20:00:00Z</time></wpt></gpx>')
+    table = read_table(only_waypoints)
+    assert table.frame.to_dict("list") == {"unit": ["w"], "time": ["2025-06-01T20:00:00+00:00"],
+                                           "lat": [42.9], "lon": [20.86]}

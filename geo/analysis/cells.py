@@ -6,13 +6,11 @@ hexadecimal strings (``'891ef14a4bbffff'``) where people or files see them.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import h3
 import numpy as np
 import shapely
 
+from geo._h3 import latlng_to_cells
 from geo.inputs.area import StudyArea
 
 __all__ = ["DEFAULT_RES", "points_to_cells", "area_to_cells", "count_in_cells",
@@ -21,8 +19,6 @@ __all__ = ["DEFAULT_RES", "points_to_cells", "area_to_cells", "count_in_cells",
 
 DEFAULT_RES = 9
 """Resolution 9: cells of about 0.1 km² (edge ~200 m), about 110 cells over North Mitrovica."""
-
-_CHUNK = 1_000_000
 
 
 def points_to_cells(lat: np.ndarray, lng: np.ndarray, *, res: int = DEFAULT_RES) -> np.ndarray:
@@ -34,31 +30,7 @@ def points_to_cells(lat: np.ndarray, lng: np.ndarray, *, res: int = DEFAULT_RES)
     >>> cells_to_str(cells)[0] == h3.latlng_to_cell(42.8895, 20.8665, 9)
     True
     """
-    from h3ronpy.vector import coordinates_to_cells
-
-    lat = np.ascontiguousarray(lat, dtype=np.float64)
-    lng = np.ascontiguousarray(lng, dtype=np.float64)
-    if lat.shape != lng.shape:
-        msg = f"lat and lng differ in length: {lat.shape} and {lng.shape}"
-        raise ValueError(msg)
-    if not 0 <= res <= 15:
-        msg = f"H3 resolution must be 0..15, not {res}"
-        raise ValueError(msg)
-    if lat.size == 0:
-        return np.zeros(0, dtype=np.uint64)
-
-    def convert(bounds: tuple[int, int]) -> np.ndarray:
-        start, stop = bounds
-        return np.asarray(coordinates_to_cells(lat[start:stop], lng[start:stop], res),
-                          dtype=np.uint64)
-
-    if lat.size <= _CHUNK:
-        return convert((0, lat.size))
-    edges = list(range(0, lat.size, _CHUNK)) + [lat.size]
-    workers = max(1, min(os.cpu_count() or 1, 8))
-    with ThreadPoolExecutor(workers) as pool:  # h3ronpy releases the GIL
-        parts = list(pool.map(convert, zip(edges[:-1], edges[1:], strict=True)))
-    return np.concatenate(parts)
+    return latlng_to_cells(lat, lng, res)
 
 
 def area_to_cells(area: StudyArea, *, res: int = DEFAULT_RES) -> np.ndarray:

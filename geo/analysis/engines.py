@@ -5,11 +5,13 @@ units of one month, with their context pings) and add the partials up; the sums 
 microseconds and counts, so the result is the same, to the last bit, whichever engine and in
 whatever order. Only the partials travel: a worker reads its partitions from the dataset path
 itself (every worker must see the same path), and what comes back is one row per (cell, band)
-that got any presence.
+that got any presence. On Dask the partitions go out in a few tasks per worker thread, of
+about equal rows, and each task adds its partitions' partials before it returns one.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
 from collections.abc import Iterable, Sequence
 from functools import partial
@@ -22,20 +24,24 @@ from geo.analysis.bands import Band
 from geo.analysis.partials import Partials, presence_partials
 from geo.inputs.dataset import PingDataset, read_partition
 
-__all__ = ["ENGINES", "partition_partials", "dataset_partials"]
+__all__ = ["ENGINES", "partition_partials", "dataset_partials", "balanced_groups"]
 
 ENGINES = ("local", "dask")
+_TASKS_PER_THREAD = 3
+"""Tasks per worker thread: few enough that scheduling costs little, enough that a slow
+worker does not keep the others idle at the end."""
 
 
 def partition_partials(path: str | Path, cells: np.ndarray, *, res: int,
                        bands: Sequence[Band], cap_s: float, tz: str,
-                       period: tuple | None = None, months: tuple[int, int] | None = None
-                       ) -> Partials:
-    """The presence partials of one partition file."""
-    part = read_partition(path, period=period)
+                       period: tuple | None = None, months: tuple[int, int] | None = None,
+                       stored_res: int | None = None) -> Partials:
+    """The presence partials of one partition file; its stored cells are read when they
+    are at ``res`` (``stored_res``, the dataset's), else the positions are converted."""
+    part = read_partition(path, period=period, cells=stored_res == res)
     return presence_partials(part["unit"], part["t_us"], part["lat"], part["lng"], cells,
                              res=res, bands=bands, cap_s=cap_s, tz=tz, owned=part["owned"],
-                             months=months)
+                             months=months, cell=part.get("cell"))
 
 
 def _add(parts: Iterable[Partials]) -> Partials:
@@ -45,8 +51,21 @@ def _add(parts: Iterable[Partials]) -> Partials:
     return total
 
 
-def _on_paths(paths: Iterable[str], kernel) -> list[Partials]:
-    return [kernel(path) for path in paths]
+def _on_groups(groups: Iterable[list[str]], kernel) -> list[Partials]:
+    """The summed partials of a task's groups of partitions: one small result per task."""
+    return [_add(kernel(path) for group in groups for path in group)]
+
+
+def balanced_groups(paths: Sequence[str], rows: Sequence[int], n: int) -> list[list[str]]:
+    """``paths`` in at most ``n`` groups of about equal rows (the largest placed first, each
+    into the lightest group), so that a few tasks carry the work with little idle time."""
+    groups: list[list[str]] = [[] for _ in range(max(1, min(n, len(paths))))]
+    heap = [(0, i) for i in range(len(groups))]
+    for at in sorted(range(len(paths)), key=lambda i: -rows[i]):
+        load, i = heapq.heappop(heap)
+        groups[i].append(paths[at])
+        heapq.heappush(heap, (load + rows[at], i))
+    return [g for g in groups if g]
 
 
 def dataset_partials(dataset: PingDataset, cells: np.ndarray, *, res: int,
@@ -76,16 +95,19 @@ def dataset_partials(dataset: PingDataset, cells: np.ndarray, *, res: int,
         msg = "--scheduler needs --engine dask"
         raise UsageError(msg)
     kernel = partial(partition_partials, cells=cells, res=res, bands=tuple(bands),
-                     cap_s=cap_s, tz=tz, period=period, months=months)
+                     cap_s=cap_s, tz=tz, period=period, months=months,
+                     stored_res=dataset.res)
     paths = [str(p) for p in dataset.partitions]
     if not paths:
         return Partials()
     if engine == "local":
         return _add(kernel(p) for p in paths)
-    return _on_dask(paths, kernel, scheduler)
+    rows = [dataset.manifest["partitions"][key]["rows"]
+            for key in sorted(dataset.manifest["partitions"])]
+    return _on_dask(paths, rows, kernel, scheduler)
 
 
-def _on_dask(paths: list[str], kernel, scheduler: str | None) -> Partials:
+def _on_dask(paths: list[str], rows: list[int], kernel, scheduler: str | None) -> Partials:
     try:
         import dask.bag as db
         from distributed import Client, LocalCluster
@@ -104,8 +126,10 @@ def _on_dask(paths: list[str], kernel, scheduler: str | None) -> Partials:
                                processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        bag = db.from_sequence(paths, npartitions=len(paths))
-        summed = bag.map_partitions(_on_paths, kernel).reduction(_add, _add, split_every=8)
+        threads = sum(client.nthreads().values()) or 1
+        groups = balanced_groups(paths, rows, _TASKS_PER_THREAD * threads)
+        bag = db.from_sequence(groups, npartitions=len(groups))
+        summed = bag.map_partitions(_on_groups, kernel).reduction(_add, _add, split_every=8)
         return summed.compute(scheduler=client)
     finally:
         client.close()

@@ -100,7 +100,8 @@ def presence_partials(unit: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lng: 
                       cells: np.ndarray, *, res: int, bands: Sequence[Band], cap_s: float,
                       step_m: float = 30.0, stop_radius_m: float = 50.0,
                       tz: str = "Europe/Belgrade", owned: np.ndarray | None = None,
-                      months: tuple[int, int] | None = None) -> Partials:
+                      months: tuple[int, int] | None = None,
+                      cell: np.ndarray | None = None) -> Partials:
     """Presence partials of pings sorted by unit and time.
 
     Parameters
@@ -118,12 +119,15 @@ def presence_partials(unit: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lng: 
         these local calendar months its own presence minutes, as band keys
         ``(1 + month) * len(bands) + band`` (see :func:`month_band`). A ping's dwell,
         a visit and a stop count in the month of the ping that starts them.
+    cell
+        The pings' cells at ``res`` when they are known already (a dataset stores them);
+        None converts the positions.
     """
     n = len(t_us)
     if n == 0:
         return Partials()
     cap_us = int(round(cap_s * 1e6))
-    cell = points_to_cells(lat, lng, res=res)
+    cell = points_to_cells(lat, lng, res=res) if cell is None else cell
     idx = np.minimum(np.searchsorted(cells, cell), max(len(cells) - 1, 0))
     inside = cells[idx] == cell if len(cells) else np.zeros(n, dtype=bool)
     mine = np.ones(n, dtype=bool) if owned is None else np.asarray(owned, dtype=bool)

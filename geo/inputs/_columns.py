@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from geo._errors import InputError
+from geo._text import strip_controls
 
 LAT = ("lat", "latitude", "lat_wgs84", "latitude_wgs84", "geo_lat", "y_wgs84", "sirina",
        "geografska_sirina", "gjeresia", "gjeresia_gjeografike", "широта", "ширина",
@@ -153,3 +154,18 @@ def header_row(rows: list[list[object]], *, look: int = 10) -> int:
         if len(names & _KNOWN) >= 2:
             return i
     return 0
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Column names without controls or direction marks, blank ones named, repeats numbered."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names):
+        name = strip_controls(name) or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out

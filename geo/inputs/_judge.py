@@ -90,7 +90,9 @@ class Judge:
         codes = self.code[bad]
         column = np.array([c for c, _ in self.reasons], dtype=object)[codes]
         reason = np.array([r for _, r in self.reasons], dtype=object)[codes]
-        frame = pd.DataFrame({"row": self.table.row[bad], "column": column, "reason": reason})
+        frame = pd.DataFrame({"row": self.table.row[bad],  # texts kept as Python objects:
+                              "column": pd.Series(column, dtype=object),  # made once each
+                              "reason": pd.Series(reason, dtype=object)})
         if not values:
             return frame
         value = np.full(len(bad), "", dtype=object)
@@ -98,14 +100,23 @@ class Judge:
             pick = codes == code
             rows = bad[pick]
             shown = source(rows) if callable(source) else source.iloc[rows]
-            value[pick] = [_short(v) for v in shown]
-        frame["value"] = value
+            value[pick] = _shorts(shown)
+        frame["value"] = pd.Series(value, dtype=object)
         return frame
+
+
+_SHORT = 60
+"""Longest value a rejects file shows whole."""
+
+
+def _shorts(values) -> list[str]:
+    """Each value as :func:`_short` shows it; a short text (most are) as it is."""
+    return [v if type(v) is str and len(v) <= _SHORT else _short(v) for v in values]
 
 
 def _short(value) -> str:
     text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= _SHORT else text[:_SHORT - 3] + "..."
 
 
 # ------------------------------------------------------------------ coordinates

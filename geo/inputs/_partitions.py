@@ -24,13 +24,15 @@ import pyarrow.parquet as pq
 from geo.inputs.dataset import partition_path, write_atomic
 from geo.inputs.validate import rejects_names
 
-__all__ = ["SCHEMA", "DUPLICATE", "merge_staged"]
+__all__ = ["SCHEMA", "DICTIONARY", "DUPLICATE", "merge_staged"]
 
 _CONTEXT_PINGS = 3  # geo.analysis.partials.CONTEXT_PINGS (analysis is a room above)
 _CONTEXT_US = 17 * 60 * 1_000_000  # geo.analysis.partials.CONTEXT_US
 SCHEMA = pa.schema([("unit", pa.string()), ("time", pa.timestamp("us", tz="UTC")),
-                     ("lat", pa.float64()), ("lng", pa.float64()), ("source", pa.int32()),
-                     ("row", pa.int64()), ("halo", pa.int8())])
+                     ("lat", pa.float64()), ("lng", pa.float64()), ("cell", pa.uint64()),
+                     ("source", pa.int32()), ("row", pa.int64()), ("halo", pa.int8())])
+DICTIONARY = ["unit", "cell"]
+"""Columns written with a dictionary: a unit's name, and its cell, repeat ping after ping."""
 DUPLICATE = "duplicate ping (same unit and time)"
 
 
@@ -99,7 +101,7 @@ def merge_staged(root: Path, manifest: dict, plan: list[dict], staging: Path) ->
             del both
             _write_edges(root, bucket, month, kept)
             owned[month] = staging / f"owned_{bucket:02d}_{month}.parquet"  # one in memory
-            pq.write_table(kept, owned[month], compression="none", use_dictionary=["unit"])
+            pq.write_table(kept, owned[month], compression="none", use_dictionary=DICTIONARY)
             del kept
         written += _write_bucket(root, manifest, bucket, owned)
     span, bounds = manifest.get("span"), manifest.get("bounds")
@@ -245,7 +247,7 @@ def _write_bucket(root: Path, manifest: dict, bucket: int, owned: dict[str, Path
                                                              preserve_index=False)])
         table = _by_unit_time(table, "halo")
         sink = io.BytesIO()
-        pq.write_table(table, sink, use_dictionary=["unit"])
+        pq.write_table(table, sink, use_dictionary=DICTIONARY)
         written += write_atomic(partition_path(root, bucket, month), sink.getvalue())
         del table
         sources = pc.value_counts(rows["source"]).to_pylist() if rows.num_rows else []

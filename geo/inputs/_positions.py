@@ -147,8 +147,12 @@ def judge_position(lat, lng, cols, area: StudyArea | None, judge: Judge, frame) 
 
     def pair(rows: np.ndarray) -> list[str]:
         if lat_c in frame and lng_c in frame:
-            return [f"{a}, {b}" for a, b in zip(frame[lat_c].iloc[rows], frame[lng_c].iloc[rows],
-                                                strict=True)]
+            a, b = frame[lat_c], frame[lng_c]
+            if a.dtype == np.float64 and b.dtype == np.float64:  # millions outside an area
+                a, b = a.to_numpy()[rows].tolist(), b.to_numpy()[rows].tolist()
+            else:
+                a, b = a.iloc[rows], b.iloc[rows]
+            return [f"{x}, {y}" for x, y in zip(a, b, strict=True)]
         return [f"{a:.6f}, {b:.6f}" for a, b in zip(lat[rows], lng[rows], strict=True)]
     finite = np.isfinite(lat) & np.isfinite(lng)
     in_range = finite & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)

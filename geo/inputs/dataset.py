@@ -5,7 +5,9 @@ it. A dataset is a folder:
 
 - ``unit_bucket=NN/month=YYYY-MM/pings.parquet``: the checked pings of the units whose
   name hashes to bucket NN, for one UTC month, sorted by unit and time. Columns ``unit``,
-  ``time`` (UTC), ``lat``, ``lng``, ``source`` (the input file's number in the manifest),
+  ``time`` (UTC), ``lat``, ``lng``, ``cell`` (the ping's H3 cell at the dataset's
+  resolution, ``res`` in the manifest, so that a build at that resolution converts no
+  position again), ``source`` (the input file's number in the manifest),
   ``row`` (its row there) and ``halo``: 0 for the month's own pings, -1 and 1 for the
   neighbours before and after the month that its first and last pings' dwell, visits and
   stops depend on (:data:`geo.analysis.partials.CONTEXT_PINGS`); a unit never spans two
@@ -36,8 +38,9 @@ __all__ = ["MANIFEST", "PingDataset", "is_dataset", "open_dataset", "unit_bucket
            "write_atomic", "partition_path"]
 
 MANIFEST = "_manifest.json"
-FORMAT = 1
-COLUMNS = ("unit", "time", "lat", "lng", "source", "row", "halo")
+FORMAT = 2
+"""Format 2 added each ping's ``cell``."""
+COLUMNS = ("unit", "time", "lat", "lng", "cell", "source", "row", "halo")
 
 
 def is_dataset(path: str | Path) -> bool:
@@ -90,6 +93,11 @@ class PingDataset:
         """Partition files, in bucket then month order."""
         keys = sorted(self.manifest["partitions"])
         return [self.path / key / "pings.parquet" for key in keys]
+
+    @property
+    def res(self) -> int:
+        """The H3 resolution of the pings' stored cells."""
+        return int(self.manifest["checked_with"]["res"])
 
     @property
     def rows(self) -> int:
@@ -156,25 +164,31 @@ def open_dataset(path: str | Path) -> PingDataset:
         raise InputError(msg)
     manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
-        msg = f"{path}: a ping dataset of format {manifest.get('format')}, not {FORMAT}"
+        msg = (f"{path}: a ping dataset of format {manifest.get('format')}, not {FORMAT}; "
+               "ingest its files again into a new folder")
         raise InputError(msg)
     return PingDataset(path, manifest)
 
 
-def read_partition(path: str | Path, *, period: tuple | None = None) -> dict[str, np.ndarray]:
+def read_partition(path: str | Path, *, period: tuple | None = None, cells: bool = False
+                   ) -> dict[str, np.ndarray]:
     """One partition as arrays the presence kernel takes: ``unit`` (codes), ``t_us``, ``lat``,
-    ``lng`` and ``owned``; pings outside ``period`` ((first, last) UTC, either None) are
-    left out, context included, as a build from files leaves them out."""
+    ``lng``, ``owned`` and with ``cells`` the stored ``cell``; pings outside ``period``
+    ((first, last) UTC, either None) are left out, context included, as a build from files
+    leaves them out."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path, columns=["unit", "time", "lat", "lng", "halo"])
+    table = pq.read_table(path, columns=["unit", "time", "lat", "lng", "halo",
+                                         *(["cell"] if cells else [])])
     code = np.asarray(pc.dictionary_encode(table.column("unit")).combine_chunks().indices,
                       dtype=np.int64)  # equal for the pings of one unit
     t_us = table.column("time").combine_chunks().cast("int64").to_numpy()
     out = {"unit": code, "t_us": t_us, "lat": table.column("lat").to_numpy(),
            "lng": table.column("lng").to_numpy(),
            "owned": table.column("halo").to_numpy() == 0}
+    if cells:
+        out["cell"] = table.column("cell").to_numpy()
     if period is not None and (period[0] is not None or period[1] is not None):
         keep = np.ones(len(t_us), dtype=bool)
         if period[0] is not None:

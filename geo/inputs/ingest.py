@@ -1,11 +1,11 @@
 """``patrolmap ingest``: ping files in, a checked, partitioned Parquet dataset out.
 
-Each input file is read in chunks (Parquet by row groups, every other format whole), every
-row checked as ``patrolmap check`` does, and the accepted pings written out by unit bucket and
-UTC month (:mod:`geo.inputs.dataset`). A ping that repeats another of the same unit and time
-(in the same chunk, another chunk or another file) is rejected as a duplicate; the first kept
-is the first by file, then row. Rows read always equal rows accepted plus rows rejected, per
-file.
+Each input file is read in chunks (Parquet by record batches, CSV and GPX streamed, every
+other format whole), every row checked as ``patrolmap check`` does, and the accepted pings
+written out by unit bucket and UTC month (:mod:`geo.inputs.dataset`). A ping that repeats
+another of the same unit and time (in the same chunk, another chunk or another file) is
+rejected as a duplicate; the first kept is the first by file, then row. Rows read always
+equal rows accepted plus rows rejected, per file.
 
 Ingest is resumable and idempotent. A run first writes its plan (the new files and their
 numbers) and stages each file's checked pings under ``_staging/``; then it merges the staged
@@ -31,8 +31,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo._errors import InputError
+from geo._h3 import latlng_to_cells
 from geo.inputs._judge import Options
-from geo.inputs._partitions import SCHEMA, merge_staged
+from geo.inputs._partitions import DICTIONARY, SCHEMA, merge_staged
 from geo.inputs.area import StudyArea
 from geo.inputs.dataset import (
     FORMAT,
@@ -40,12 +41,14 @@ from geo.inputs.dataset import (
     unit_bucket,
     write_atomic,
 )
-from geo.inputs.readers import RawTable, read_table
+from geo.inputs.readers import read_table_chunks
 from geo.inputs.validate import check_pings
 
-__all__ = ["ingest_pings", "IngestResult", "DEFAULT_BUCKETS", "ping_files"]
+__all__ = ["ingest_pings", "IngestResult", "DEFAULT_BUCKETS", "DEFAULT_RES", "ping_files"]
 
 DEFAULT_BUCKETS = 16
+DEFAULT_RES = 10
+"""The resolution whose cell each ping keeps in the dataset: the finest ``--res auto`` picks."""
 CHUNK_ROWS = 2_000_000
 _PING_SUFFIXES = {".csv", ".txt", ".tsv", ".parquet", ".pq", ".geoparquet", ".gpx", ".kml",
                   ".geojson", ".json", ".gpkg", ".shp", ".fgb", ".xlsx", ".xls"}
@@ -97,16 +100,17 @@ def _key(identity: dict) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _fingerprint(area: StudyArea | None, options: Options, buckets: int) -> dict:
+def _fingerprint(area: StudyArea | None, options: Options, buckets: int, res: int) -> dict:
     return {"area": None if area is None else
             {"name": area.name, "wkb": hashlib.sha256(area.geometry.wkb).hexdigest()},
             "options": {k: v for k, v in asdict(options).items() if v is not None},
-            "buckets": buckets}
+            "buckets": buckets, "res": res}
 
 
 def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
                  area: StudyArea | None = None, options: Options | None = None,
-                 buckets: int = DEFAULT_BUCKETS, chunk_rows: int = CHUNK_ROWS,
+                 buckets: int = DEFAULT_BUCKETS, res: int = DEFAULT_RES,
+                 chunk_rows: int = CHUNK_ROWS,
                  on_file: Callable[[str], None] | None = None) -> IngestResult:
     """Check ping files and add them to the dataset in ``out`` (made when missing).
 
@@ -116,8 +120,11 @@ def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
         Pings outside it are rejected (None: no area check, as ``check --area extent``).
     buckets
         Unit buckets of a new dataset; an existing one keeps its own.
+    res
+        The H3 resolution whose cell each ping keeps (a build at this resolution reads the
+        cells, at any other converts the positions); an existing dataset keeps its own.
     chunk_rows
-        Rows of a Parquet file checked at a time.
+        Rows of a Parquet, CSV or GPX file checked at a time.
     """
     opts = options or Options()
     if opts.date_from or opts.date_to:
@@ -128,8 +135,8 @@ def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
     manifest_path = root / MANIFEST
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        buckets = manifest["checked_with"]["buckets"]
-        if manifest["checked_with"] != _fingerprint(area, opts, buckets):
+        buckets, res = manifest["checked_with"]["buckets"], manifest["checked_with"]["res"]
+        if manifest["checked_with"] != _fingerprint(area, opts, buckets, res):
             msg = (f"{root}: this dataset was checked with another study area or other column "
                    "options; give the same ones, or ingest into a new folder")
             raise InputError(msg)
@@ -140,7 +147,10 @@ def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
         if not 1 <= buckets <= 4096:
             msg = f"--buckets {buckets}: give 1 to 4096"
             raise InputError(msg)
-        manifest = {"format": FORMAT, "checked_with": _fingerprint(area, opts, buckets),
+        if not 0 <= res <= 15:
+            msg = f"--res {res}: give an H3 resolution 0 to 15"
+            raise InputError(msg)
+        manifest = {"format": FORMAT, "checked_with": _fingerprint(area, opts, buckets, res),
                     "files": [], "partitions": {}, "span": None, "bounds": None}
         write_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True).encode())
     staging = root / "_staging"
@@ -166,7 +176,7 @@ def ingest_pings(paths: Sequence[str | Path], out: str | Path, *,
             if on_file:
                 on_file(Path(item["identity"]["path"]).name)
             _stage(item, staging / item["key"], area=area, options=opts, buckets=buckets,
-                   chunk_rows=chunk_rows)
+                   res=res, chunk_rows=chunk_rows)
         written += merge_staged(root, manifest, plan, staging)
         new += len(plan)
         write_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True).encode())
@@ -210,26 +220,13 @@ def _plan(files: list[Path], manifest: dict) -> list[dict]:
 # ------------------------------------------------------------------ staging one file
 
 def _chunks(path: Path, options: Options, chunk_rows: int):
-    """RawTables of a file, a chunk at a time (Parquet without geometry by row groups)."""
-    if path.suffix.lower() in (".parquet", ".pq"):
-        try:
-            handle = pq.ParquetFile(path)
-            geo = b"geo" in (handle.schema_arrow.metadata or {})
-        except Exception:  # let the reader say what is wrong with it
-            handle, geo = None, True
-        if not geo and handle.metadata.num_rows > chunk_rows:
-            offset = 0
-            for batch in handle.iter_batches(batch_size=chunk_rows):
-                frame = batch.to_pandas(split_blocks=True, self_destruct=True)
-                yield RawTable(path=path, frame=frame,
-                               row=np.arange(offset + 1, offset + len(frame) + 1))
-                offset += len(frame)
-            return
-    yield read_table(path, encoding=options.encoding, delimiter=options.delimiter,
-                     sheet=options.sheet, layer=options.layer)
+    """RawTables of a file, a chunk at a time (see :func:`geo.inputs.readers.read_table_chunks`)."""
+    return read_table_chunks(path, chunk_rows=chunk_rows, encoding=options.encoding,
+                             delimiter=options.delimiter, sheet=options.sheet,
+                             layer=options.layer)
 
 
-def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int,
+def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int, res: int,
            chunk_rows: int) -> None:
     """Check one file and stage its accepted pings by bucket and month, unless staged."""
     done = folder / "done.json"
@@ -264,12 +261,13 @@ def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int,
         t_us = pd.DatetimeIndex(frame["time"]).as_unit("us").asi8
         month_of = t_us.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
         key = bucket.astype(np.int64) * 100_000 + month_of
+        lat, lng = frame["lat"].to_numpy(float), frame["lng"].to_numpy(float)
         order = np.argsort(key, kind="stable")
         table = pa.table({
             "unit": pa.array(unit.cat.categories.astype(str).to_numpy(object)[code],
                              pa.string()),
             "time": pa.array(t_us, pa.timestamp("us", tz="UTC")),
-            "lat": frame["lat"].to_numpy(float), "lng": frame["lng"].to_numpy(float),
+            "lat": lat, "lng": lng, "cell": latlng_to_cells(lat, lng, res),
             "source": np.full(len(frame), item["id"], np.int32),
             "row": frame["row"].to_numpy(np.int64), "halo": np.zeros(len(frame), np.int8)},
             schema=SCHEMA).take(order)
@@ -279,7 +277,7 @@ def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int,
             month = str(np.datetime64(int(month_of[order[lo]]), "M"))
             target = folder / f"{int(bucket[order[lo]]):02d}_{month}_{part:05d}.parquet"
             pq.write_table(table.slice(lo, hi - lo), target, compression="none",
-                           use_dictionary=["unit"])  # read once, soon
+                           use_dictionary=DICTIONARY)  # read once, soon
     if rejects:
         from geo._csv import write_csv
 

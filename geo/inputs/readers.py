@@ -8,8 +8,7 @@ a one-line message naming the file and the fix. Row checks live in :mod:`geo.inp
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +16,14 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import InputError
-from geo._text import strip_controls
-from geo.inputs._columns import header_row
-from geo.inputs._delimited import sniff_delimiter
+from geo._text import first_line as _first_line
+from geo.inputs._columns import header_row, unique_names
+from geo.inputs._delimited import detect_encoding, text_chunks
 from geo.inputs._excel import read_sheet
+from geo.inputs._gpx import gpx_chunks
 from geo.inputs._limits import Limits, check_xml
 
-__all__ = ["RawTable", "Limits", "read_table", "detect_encoding"]
+__all__ = ["RawTable", "Limits", "read_table", "read_table_chunks", "detect_encoding"]
 
 _FORMATS = {
     ".csv": "text", ".txt": "text", ".tsv": "text",
@@ -78,6 +78,26 @@ def read_table(
         What a file may ask of a parser (columns, rows, XML size and depth, shared strings);
         by default :meth:`Limits.from_env`, the ``PATROLMAP_MAX_*`` environment variables.
     """
+    return next(read_table_chunks(path, encoding=encoding, delimiter=delimiter, sheet=sheet,
+                                  layer=layer, limits=limits))
+
+
+def read_table_chunks(
+    path: str | Path,
+    *,
+    chunk_rows: int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    layer: str | None = None,
+    limits: Limits | None = None,
+) -> Iterator[RawTable]:
+    """Read a file as :func:`read_table` does, ``chunk_rows`` rows at a time (None: whole).
+
+    Delimited text is parsed in one pass and GPX streamed, a chunk in memory at a time;
+    plain Parquet is read by record batches; other formats are read whole, as one chunk.
+    The chunks' rows and row numbers, in order, are those of the whole table.
+    """
     path = Path(path)
     limits = limits or Limits.from_env()
     if not path.exists():
@@ -91,19 +111,30 @@ def read_table(
         raise InputError(msg)
     kind = _FORMATS.get(path.suffix.lower()) or _sniff_format(path)
     if kind == "text":
-        table = _read_text(path, encoding=encoding, delimiter=delimiter, limits=limits)
+        tables = _text_tables(path, encoding=encoding, delimiter=delimiter, limits=limits,
+                              chunk_rows=chunk_rows)
     elif kind == "excel":
-        table = _read_excel(path, sheet=sheet, limits=limits)
+        tables = iter([_read_excel(path, sheet=sheet, limits=limits)])
     elif kind == "vector":
-        table = _read_vector(path, layer=layer, limits=limits)
+        tables = iter([_read_vector(path, layer=layer, limits=limits)])
     elif kind == "parquet":
-        table = _read_parquet(path)
+        tables = _parquet_tables(path, chunk_rows=chunk_rows)
     else:
-        table = _read_gpx(path, limits=limits)
-    if len(table.frame) == 0:
-        msg = f"{path}: the table has a header but no data rows"
-        raise InputError(msg)
-    return table
+        tables = _gpx_tables(path, limits=limits, chunk_rows=chunk_rows)
+    for n, table in enumerate(tables):
+        if n == 0 and len(table.frame) == 0:
+            msg = f"{path}: the table has a header but no data rows"
+            raise InputError(msg)
+        yield table
+
+
+def _numbered(path: Path, frames, **table) -> Iterator[RawTable]:
+    """RawTables of consecutive frames, rows numbered from 1 across them."""
+    offset = 0
+    for frame in frames:
+        yield RawTable(path=path, frame=frame, row=np.arange(offset + 1, offset + len(frame) + 1),
+                       **table)
+        offset += len(frame)
 
 
 def _sniff_format(path: Path) -> str:
@@ -128,151 +159,11 @@ def _sniff_format(path: Path) -> str:
 
 # ---------------------------------------------------------------- delimited text
 
-_LATIN_LETTERS = set("čćšžđČĆŠŽĐëçËÇáéíóúýöüäőűąęłńśźżěřůťďňľĺŕ")
-_SERBIAN_ALBANIAN = set("čćšžđČĆŠŽĐëçËÇ")
-
-
-def detect_encoding(data: bytes) -> str:
-    """Guess the encoding of a text file: UTF-8, else Windows-1250 (Latin) or -1251 (Cyrillic).
-
-    Serbian Latin and Albanian text read as Windows-1250 is mostly the letters č ć š ž đ ë ç
-    among its non-ASCII ones; Cyrillic bytes read as Windows-1250 give a spread of other
-    accented letters, or bytes Windows-1250 does not define at all.
-
-    >>> detect_encoding("Митровица".encode("cp1251"))
-    'cp1251'
-    >>> detect_encoding("Kneginje Milice, Zvečan".encode("cp1250"))
-    'cp1250'
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return "utf-8"
-    try:
-        latin = data.decode("cp1250")
-    except UnicodeDecodeError:
-        return "cp1251"
-    high = [ch for ch in latin if ord(ch) > 0x7F]
-    if not high:
-        return "cp1250"
-    share = sum(ch in _SERBIAN_ALBANIAN for ch in high) / len(high)
-    return "cp1250" if share >= 0.5 else "cp1251"
-
-
-def _read_text(path: Path, *, encoding: str | None, delimiter: str | None,
-               limits: Limits) -> RawTable:
-    data = path.read_bytes()
-    if b"\x00" in data[:65536]:
-        msg = (
-            f"{path}: not a text table (it holds binary data); "
-            "give a CSV, Excel, GeoJSON, GeoPackage, Parquet or GPX file"
-        )
-        raise InputError(
-            msg
-        )
-    enc = encoding or detect_encoding(data)
-    try:
-        text = data.decode(enc)
-    except (UnicodeDecodeError, LookupError) as err:
-        line = data[: getattr(err, "start", 0)].count(b"\n") + 1
-        where = f" at line {line}" if isinstance(err, UnicodeDecodeError) else ""
-        msg = (
-            f"{path}: cannot decode the file as {enc}{where}; "
-            "pass --encoding utf-8, cp1250 (Latin) or cp1251 (Cyrillic)"
-        )
-        raise InputError(
-            msg
-        ) from None
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        msg = f"{path}: the file is empty"
-        raise InputError(msg)
-    sep = delimiter or sniff_delimiter(text)
-    header: list[str] | None = None
-    records: list[list[str]] = []
-    lines: list[int] = []
-    problems: list[str] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    skip = _title_lines(text, sep)
-    try:
-        for fields in reader:
-            if not any(f.strip() for f in fields):
-                continue  # a blank line is not a row
-            if skip:
-                skip -= 1
-                continue
-            if header is None:
-                if len(fields) > limits.columns:
-                    limits.over(path, "columns in the header", len(fields), "columns")
-                header = [f.strip() for f in fields]
-                continue
-            problem = ""
-            if len(fields) > len(header):
-                extra = fields[len(header):]
-                if any(f.strip() for f in extra):
-                    problem = f"row has {len(fields)} fields, the header has {len(header)}"
-                fields = fields[: len(header)]
-            elif len(fields) < len(header):
-                fields = fields + [""] * (len(header) - len(fields))
-            records.append(fields)
-            lines.append(reader.line_num)
-            problems.append(problem)
-    except csv.Error as err:
-        msg = f"{path}: not a readable table at line {reader.line_num} ({err})"
-        raise InputError(msg) from None
-    if header is None:
-        msg = f"{path}: the file is empty"
-        raise InputError(msg)
-    if len(header) < 2:
-        msg = (
-            f"{path}: not a table: found one column with delimiter {sep!r}; "
-            "pass --delimiter if the file uses another separator"
-        )
-        raise InputError(
-            msg
-        )
-    frame = pd.DataFrame(records, columns=_unique(header), dtype=object)
-    if any(problems):
-        frame["_problem"] = problems
-    return RawTable(path=path, frame=frame, row=np.asarray(lines, dtype=np.int64),
-                    note=f"{enc}, delimiter {sep!r}")
-
-
-def _title_lines(text: str, sep: str) -> int:
-    """Non-blank lines above the header (a report title, a date line)."""
-    first = []
-    for fields in csv.reader(io.StringIO(text[:20000], newline=""), delimiter=sep):
-        if any(f.strip() for f in fields):
-            first.append(fields)
-        if len(first) >= 10:
-            break
-    return header_row(first)
-
-
-def _unique(names: list[str]) -> list[str]:
-    """Column names without controls or direction marks, blank ones named, repeats numbered."""
-    seen: dict[str, int] = {}
-    out = []
-    for i, name in enumerate(names):
-        name = strip_controls(name) or f"column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        else:
-            seen[name] = 0
-        out.append(name)
-    return out
-
-
-def _first_line(err: Exception) -> str:
-    """A library's error as a short line (it names what failed; the file's text stays out)."""
-    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    text = strip_controls(text)
-    return text if len(text) <= 120 else text[:117] + "..."
+def _text_tables(path: Path, *, encoding: str | None, delimiter: str | None, limits: Limits,
+                 chunk_rows: int | None) -> Iterator[RawTable]:
+    for frame, lines, note in text_chunks(path, encoding=encoding, delimiter=delimiter,
+                                          limits=limits, chunk_rows=chunk_rows):
+        yield RawTable(path=path, frame=frame, row=lines, note=note)
 
 
 # ---------------------------------------------------------------- Excel
@@ -287,7 +178,7 @@ def _read_excel(path: Path, *, sheet: str | None, limits: Limits) -> RawTable:
     frame = grid.iloc[at + 1:]
     row = frame.index.to_numpy(dtype=np.int64) + 1
     frame = frame.reset_index(drop=True)
-    frame.columns = _unique(header)
+    frame.columns = unique_names(header)
     keep = [c for c, h in zip(frame.columns, header, strict=True)
             if h or frame[c].notna().any()]  # drop empty unnamed columns
     frame = frame[keep]
@@ -340,54 +231,33 @@ def _from_geodataframe(path: Path, gdf, *, row_word: str) -> RawTable:
                     row=np.arange(1, len(frame) + 1), crs=crs, row_word=row_word)
 
 
-def _read_parquet(path: Path) -> RawTable:
+def _parquet_tables(path: Path, *, chunk_rows: int | None) -> Iterator[RawTable]:
+    """A Parquet file (GeoParquet whole, plain Parquet ``chunk_rows`` at a time)."""
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.read_schema(path).metadata or {}
+        handle = pq.ParquetFile(path)
+        meta = handle.schema_arrow.metadata or {}
     except Exception as err:
         msg = f"{path}: not a readable Parquet file ({_first_line(err)})"
         raise InputError(msg) from None
     if b"geo" in meta:
         import geopandas as gpd
 
-        return _from_geodataframe(path, gpd.read_parquet(path), row_word="row")
-    # convert column by column, letting Arrow free each as it goes (millions of pings)
-    arrow = pq.read_table(path, pre_buffer=False)
-    frame = arrow.to_pandas(self_destruct=True, split_blocks=True)
-    del arrow
-    return RawTable(path=path, frame=frame, row=np.arange(1, len(frame) + 1))
+        yield _from_geodataframe(path, gpd.read_parquet(path), row_word="row")
+        return
+    if chunk_rows is None or handle.metadata.num_rows <= chunk_rows:
+        # convert column by column, letting Arrow free each as it goes (millions of pings)
+        arrow = pq.read_table(path, pre_buffer=False)
+        frame = arrow.to_pandas(self_destruct=True, split_blocks=True)
+        del arrow
+        yield RawTable(path=path, frame=frame, row=np.arange(1, len(frame) + 1))
+        return
+    frames = (batch.to_pandas(split_blocks=True, self_destruct=True)
+              for batch in handle.iter_batches(batch_size=chunk_rows))
+    yield from _numbered(path, frames)
 
 
-def _read_gpx(path: Path, *, limits: Limits) -> RawTable:
-    import gpxpy
-    import gpxpy.gpx
-
-    with path.open("rb") as fh:  # before gpxpy builds a tree: depth, size, no DTD
-        check_xml(fh, path, limits, size=path.stat().st_size)
-    try:
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            gpx = gpxpy.parse(fh)
-    except Exception as err:
-        msg = f"{path}: not a readable GPX file ({_first_line(err)})"
-        raise InputError(msg) from None
-    units, times, lats, lons = [], [], [], []
-    for t_index, track in enumerate(gpx.tracks, start=1):
-        unit = track.name or f"{path.stem}-{t_index}"
-        for segment in track.segments:
-            for p in segment.points:
-                units.append(unit)
-                times.append(p.time.isoformat() if p.time else "")
-                lats.append(p.latitude)
-                lons.append(p.longitude)
-    if not units:  # a device may record waypoints only
-        for p in gpx.waypoints:
-            units.append(path.stem)
-            times.append(p.time.isoformat() if p.time else "")
-            lats.append(p.latitude)
-            lons.append(p.longitude)
-    if not units:
-        msg = f"{path}: the GPX file has no track points or waypoints"
-        raise InputError(msg)
-    frame = pd.DataFrame({"unit": units, "time": times, "lat": lats, "lon": lons})
-    return RawTable(path=path, frame=frame, row=np.arange(1, len(frame) + 1), row_word="point")
+def _gpx_tables(path: Path, *, limits: Limits, chunk_rows: int | None) -> Iterator[RawTable]:
+    yield from _numbered(path, gpx_chunks(path, limits=limits, chunk_rows=chunk_rows),
+                         row_word="point")
