@@ -8,6 +8,7 @@ translations in :data:`CATEGORIES`; others are shown as the data give them.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 __all__ = ["LANGUAGES", "TEXT", "REPORT_TEXT", "CATEGORIES", "t", "category_name",
            "check_complete", "to_latin", "to_cyrillic", "number", "REASONS", "reason_text",
@@ -646,17 +647,26 @@ _SERBIAN_LATIN = re.compile("(?:" + "|".join(sorted(map(re.escape, _LATIN_TO_CYR
                                                      key=len, reverse=True)) + ")")
 
 
+_ROMAN = re.compile(r"[IVXLCDM]+")  # "Kralja Petra I": numerals stay Latin in Cyrillic text
+_ROMAN_OR_LETTERS = re.compile(r"[^\W\d_]+")
+
+
 def to_cyrillic(text: str) -> str | None:
     """Serbian Latin written in Serbian Cyrillic; None when the text holds a letter the Serbian
     Latin alphabet has not (q, w, x, y, ë, ç...), so is not Serbian.
 
     >>> to_cyrillic("Bolnica Kosovska Mitrovica"), to_cyrillic("Njegoševa"), to_cyrillic("Ibër")
     ('Болница Косовска Митровица', 'Његошева', None)
+    >>> to_cyrillic("Kralja Petra I")
+    'Краља Петра I'
     """
+    text = unicodedata.normalize("NFC", text)
     letters = _SERBIAN_LATIN.sub("", text)
     if any(ch.isalpha() for ch in letters):
         return None
-    return _SERBIAN_LATIN.sub(lambda found: _LATIN_TO_CYRILLIC[found[0]], text)
+    return _ROMAN_OR_LETTERS.sub(lambda word: word[0] if _ROMAN.fullmatch(word[0]) else
+                                 _SERBIAN_LATIN.sub(lambda found: _LATIN_TO_CYRILLIC[found[0]],
+                                                    word[0]), text)
 
 
 def _w(en: str, sr: str, sq: str) -> dict[str, str]:

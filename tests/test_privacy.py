@@ -3,6 +3,7 @@ folder together, beside earlier releases, and tampered with."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import zlib
@@ -267,6 +268,17 @@ def test_the_audit_catches_tampered_reports_pictures_and_gis(adversarial, tmp_pa
         "link.html": (html.replace("</main>", '<div><a href="http://x.org">x</a></div></main>'),
                       "<a>"),
         "meta.png": (png[:end] + chunk + png[end:], "metadata"),
+        "stuffed.png": (_stuffed(png, b"SECRET 42.88951,20.86652"), "not exactly its pixels"),
+        "crc.png": (png[:end - 5] + bytes([png[end - 5] ^ 1]) + png[end - 4:],
+                    "wrong checksum"),
+        "fetch.html": (html.replace("<h2>", '<h2><svg><rect fill="url(https://x.org/a#b)"/>'
+                                    "</svg>", 1), "fetches"),
+        "image.html": (html.replace("<h2>", '<h2><svg><image width="0" height="5" '
+                                    'xlink:href="data:image/png;base64,' +
+                                    base64.b64encode(png).decode() + '"/></svg>', 1),
+                       "not a chart's picture"),
+        "faded.html": (html.replace("<h2>", '<h2><svg><g opacity="0"><text>cell: 2</text>'
+                                    "</g></svg>", 1), "invisible"),
         "cut.png": (png[: len(png) // 2], "truncated"),
         "cut.pdf": (pdf[: len(pdf) // 2], "truncated"),
     }
@@ -275,6 +287,25 @@ def test_the_audit_catches_tampered_reports_pictures_and_gis(adversarial, tmp_pa
     gis["latitude"] = 42.9
     gis.to_file(tmp_path / "lat.gpkg", driver="GPKG")
     assert any("latitude" in p for p in audit_file(tmp_path / "lat.gpkg").problems)
+
+
+def _stuffed(png: bytes, secret: bytes) -> bytes:
+    """The PNG with ``secret`` hidden after its pixels inside the compressed image data."""
+    pos, parts, pixels = 8, [png[:8]], b""
+    while pos < len(png):
+        length = int.from_bytes(png[pos:pos + 4], "big")
+        kind, body = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + length]
+        if kind == b"IDAT":
+            pixels += body
+        elif kind == b"IEND":
+            data = zlib.compress(zlib.decompress(pixels) + secret)
+            parts.append(len(data).to_bytes(4, "big") + b"IDAT" + data
+                         + zlib.crc32(b"IDAT" + data).to_bytes(4, "big"))
+            parts.append(png[pos:pos + 12 + length])
+        else:
+            parts.append(png[pos:pos + 12 + length])
+        pos += 12 + length
+    return b"".join(parts)
 
 
 def test_restricted_files_do_not_belong_in_a_meeting_folder(adversarial, tmp_path):

@@ -583,7 +583,17 @@ def test_a_many_cell_report_draws_its_cells_as_one_picture(tmp_path):
     broken.mkdir()
     (broken / "report.html").write_text(page.replace('"first":"89', '"first":"zz', 1))
     found = [p for r in audit_paths([broken]) for p in r.problems]
-    assert any("lists cells the renderer would not write" in p for p in found)
+    assert any("release block is not the renderer's" in p for p in found)
+    from geo.outputs.maps import render_map
+    from geo.privacy._page_numbers import decode_ints, encode_ints
+
+    pair = tmp_path / "pair"  # a report that lists one cell more than its map draws
+    render_map(published, pair / "map.html")
+    steps = re.search(r'"cells_packed":\{"first":"\w+","steps":"([^"]+)"', page).group(1)
+    more = encode_ints([*decode_ints(steps), 1], compact_from=0)
+    (pair / "report.html").write_text(page.replace(steps, more, 1))
+    found = [p for r in audit_paths([pair]) for p in r.problems]
+    assert any("release" in p for p in found), found  # a finding, not a crash
     (broken / "report.html").write_text(page.replace("data:image/png;base64,",
                                                      "https://example.org/x.png#", 1))
     found = [p for r in audit_paths([broken]) for p in r.problems]

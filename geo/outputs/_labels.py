@@ -22,8 +22,10 @@ import numpy as np
 __all__ = ["Labeller"]
 
 _NEAR = ((1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"),
-         (0, -1, "center", "top"), (0.7, 0.7, "left", "bottom"), (-0.7, 0.7, "right", "bottom"),
-         (0.7, -0.7, "left", "top"), (-0.7, -0.7, "right", "top"))
+         (0, -1, "center", "top"), (1.1, 1.1, "left", "bottom"), (-1.1, 1.1, "right", "bottom"),
+         (1.1, -1.1, "left", "top"), (-1.1, -1.1, "right", "top"))
+"""The eight places beside a point, in units of the gap; a corner stands off on both axes so
+that its name's box clears the point's own marker."""
 _RINGS = 9  # farther rings a name that must be shown tries
 _DIRECTIONS = 16
 

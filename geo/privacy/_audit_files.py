@@ -19,6 +19,7 @@ import base64
 import html
 import json
 import re
+import zlib
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -457,6 +458,10 @@ _BAD_STYLE = re.compile(r"url\((?!#[\w-]+\))|display\s*:\s*none|visibility\s*:"
 
 
 _PNG_DATA = "data:image/png;base64,"
+_IMAGE_ATTRS = {"x", "y", "width", "height", "transform", "xlink:href", "href", "id", "style",
+                "clip-path", "preserveaspectratio"}
+_FETCH = re.compile(r"url\((?!#[\w-]+\))", re.I)
+_ZERO = re.compile(r"\s*0*(?:\.0*)?\s*$")
 _SVG_STYLES = {"*{stroke-linejoin: round; stroke-linecap: butt}"}
 """The one style matplotlib writes inside each chart."""
 
@@ -485,10 +490,16 @@ class _ReportParser(HTMLParser):
             self.bad.add("a <meta> that is not charset or viewport")
         if tag == "meta" and names.get("name") not in (None, "viewport"):
             self.bad.add("a <meta> that is not charset or viewport")
+        if tag == "image":
+            self._check_image(names)
         for name, value in attrs:
             low = name.lower()
             if low not in _REPORT_ATTRS:
                 self.bad.add(f"<{tag}> has an attribute {name}=")
+            if value and _FETCH.search(value):
+                self.bad.add(f"<{tag}> has an attribute that fetches")
+            if low in ("opacity", "fill-opacity") and value and _ZERO.match(value):
+                self.bad.add(f"<{tag}> is drawn invisible")
             if value and low in ("href", "xlink:href") and not value.startswith("#"):
                 if tag == "image" and value.startswith(_PNG_DATA):
                     self.pictures.append(value[len(_PNG_DATA):])
@@ -496,6 +507,18 @@ class _ReportParser(HTMLParser):
                     self.bad.add(f"<{tag}> links outside the page")
             if value and low == "style" and _BAD_STYLE.search(value):
                 self.bad.add(f"<{tag}> has a style that hides or fetches")
+
+    def _check_image(self, names: dict) -> None:
+        """A chart's cells as one picture: inside a chart, of a real size, nothing else."""
+        if "svg" not in self._in[:-1] or set(names) - _IMAGE_ATTRS:
+            self.bad.add("an <image> that is not a chart's picture")
+        for side in ("width", "height"):
+            try:
+                size = float(names.get(side) or 0)
+            except ValueError:
+                size = 0.0
+            if not size > 0:
+                self.bad.add("an <image> that is not a chart's picture")
 
     def handle_endtag(self, tag):
         if self._in and self._in[-1] == tag:
@@ -600,19 +623,45 @@ _PNG_CHUNKS = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"pHYs", b"sRGB", b"
                b"cHRM", b"tEXt"}
 
 
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour types
+
+
+def _pixels_fill_the_picture(header: bytes, compressed: bytes) -> bool:
+    """Whether the image data unpack to exactly the header's rows of pixels (nothing hidden
+    after them, inside or outside the compressed stream)."""
+    if len(header) != 13 or header[12] != 0 or header[9] not in _CHANNELS:  # not interlaced
+        return False
+    width, height = int.from_bytes(header[0:4], "big"), int.from_bytes(header[4:8], "big")
+    row = (width * _CHANNELS[header[9]] * header[8] + 7) // 8
+    expected = height * (1 + row)
+    unpack = zlib.decompressobj()
+    try:
+        out = unpack.decompress(compressed, expected + 1)
+    except zlib.error:
+        return False
+    return unpack.eof and not unpack.unused_data and not unpack.unconsumed_tail \
+        and len(out) == expected
+
+
 def audit_png(data: bytes) -> Finding:
     """A PNG picture: image chunks and a Software note only, whole to its end."""
     found = Finding("PNG picture")
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         found.problems.append("not a PNG file")
         return found
-    pos, seen_end = 8, False
+    pos, seen_end, header, pixels = 8, False, b"", []
     while pos + 8 <= len(data):
         length = int.from_bytes(data[pos:pos + 4], "big")
         kind = data[pos + 4:pos + 8]
         body = data[pos + 8:pos + 8 + length]
         if len(body) < length or pos + 12 + length > len(data):
             break
+        if zlib.crc32(kind + body) != int.from_bytes(data[pos + 8 + length:pos + 12 + length],
+                                                     "big"):
+            found.problems.append(f"a {kind.decode('latin-1')!r} chunk with a wrong checksum")
+        header = body if kind == b"IHDR" else header
+        if kind == b"IDAT":
+            pixels.append(body)
         if kind not in _PNG_CHUNKS:
             found.problems.append(f"an unexpected {kind.decode('latin-1')!r} chunk")
         if kind == b"tEXt" and body != b"Software\x00patrolmap":
@@ -621,6 +670,8 @@ def audit_png(data: bytes) -> Finding:
         if kind == b"IEND":
             seen_end = True
             break
+    if seen_end and not _pixels_fill_the_picture(header, b"".join(pixels)):
+        found.problems.append("the picture's image data is not exactly its pixels")
     if not seen_end:
         found.problems.append("the picture is truncated (no end chunk)")
     elif pos != len(data):

@@ -127,17 +127,21 @@ def _releases(results: list[AuditResult]) -> dict[str, dict]:
         entry = out.setdefault(f.release["fingerprint"], {"files": [], "rows": {}})
         entry["files"].append(r)
         if "spec" in f.release:
-            try:
-                listed = spec_cells(f.release["spec"])
-                if f.cells or listed is not None:
-                    entry["spec"] = expand_spec(f.release["spec"], f.cells or listed)
-            except (ValueError, TypeError, KeyError, IndexError):
-                r.problems.append("its release definition lists cells the renderer would "
-                                  "not write")
+            try:  # all of a file's release block is read before any of it is used
+                spec = _file_spec(f)
+                triples = list(zip(f.release["rows"], f.release["labels"], f.release["shown"],
+                                   strict=True))
+                keys = [repr(sorted(row.items())) for row, _, _ in triples]
+            except Exception as err:  # noqa: BLE001 - a broken block is a finding, not a crash
+                r.problems.append(f"its release block is not the renderer's ({err})")
+                continue
+            if spec is None:
+                r.problems.append("its release lists no cells, so it cannot be read beside "
+                                  "the other files")
+            else:
+                entry["spec"] = spec
             entry["epsilon"] = f.release.get("epsilon")
-            for row, label, shown in zip(f.release["rows"], f.release["labels"],
-                                         f.release["shown"], strict=True):
-                key = repr(sorted(row.items()))
+            for key, (row, label, shown) in zip(keys, triples, strict=True):
                 seen = entry["rows"].get(key)
                 if seen is not None and seen[1:] != (label, shown):
                     r.problems.append(f"a count differs from another file of the same "
@@ -153,11 +157,58 @@ def _releases(results: list[AuditResult]) -> dict[str, dict]:
     return out
 
 
+def _file_spec(f) -> dict | None:
+    """A file's release definition with its cells (listed, packed, or the file's geometry),
+    or None when it has none; ValueError when they are not cells the renderer writes."""
+    listed = spec_cells(f.release["spec"])
+    if not f.cells and listed is None:
+        return None
+    if f.cells and listed is not None and set(listed) != set(f.cells):
+        msg = "its cells are not the cells it draws"
+        raise ValueError(msg)
+    spec = expand_spec(f.release["spec"], f.cells or listed)
+    if not isinstance(spec.get("areas"), dict):
+        msg = "its cell sets are not the renderer's"
+        raise ValueError(msg)
+    return spec
+
+
 def _add_code(code: int, labels: list, values: list) -> None:
     """A cell count as a page codes it (-1 "fewer than k", -2 "not shown", else the count)
     as a label and a value of the joint model."""
     labels.append(SMALL if code == -1 else COMPLEMENT if code == -2 else SHOWN)
     values.append(np.nan if code < 0 else float(code))
+
+
+def _release_rows(fingerprint: str, entry: dict):
+    """A release's definition, rows, labels and values as its files publish them."""
+    spec = ReleaseSpec.from_dict(entry["spec"])
+    if spec.fingerprint() != fingerprint:
+        entry["files"][0].problems.append("the release's definition does not match its "
+                                          "fingerprint")
+    r, lab, val = [], [], []
+    if "cell_values" in entry:
+        cells, cell_values = entry["cell_values"]
+        position: dict[str, int] = {}
+        for i, cell in enumerate(cells):
+            position.setdefault(cell, i)  # a cell's first place, as list.index finds it
+        if set(spec.cells) - set(position):
+            msg = "its definition lists cells its map does not draw"
+            raise ValueError(msg)
+        for row in cell_rows(spec):
+            r.append(row)
+            _add_code(cell_values.get(row["band"], [])[position[row["cell"]]], lab, val)
+    if "month_values" in entry:  # the month slider's counts: rows of the same model
+        cells, month_values = entry["month_values"]
+        for (band, part), codes in month_values.items():
+            for cell, code in zip(cells, codes, strict=True):
+                r.append({"t": "cell", "cell": cell, "band": band, "part": part})
+                _add_code(code, lab, val)
+    for row, label, shown in entry["rows"].values():
+        r.append(row)
+        lab.append(int(label))
+        val.append(np.nan if shown is None else float(shown))
+    return spec, r, lab, val
 
 
 def _joint(results: list[AuditResult]) -> AuditResult | None:
@@ -170,29 +221,12 @@ def _joint(results: list[AuditResult]) -> AuditResult | None:
     for fingerprint, entry in releases.items():
         if "spec" not in entry or entry.get("epsilon") is not None:
             continue
-        spec = ReleaseSpec.from_dict(entry["spec"])
-        if spec.fingerprint() != fingerprint:
-            entry["files"][0].problems.append("the release's definition does not match its "
-                                              "fingerprint")
-        r, lab, val = [], [], []
-        if "cell_values" in entry:
-            cells, cell_values = entry["cell_values"]
-            position: dict[str, int] = {}
-            for i, cell in enumerate(cells):
-                position.setdefault(cell, i)  # a cell's first place, as list.index finds it
-            for row in cell_rows(spec):
-                r.append(row)
-                _add_code(cell_values.get(row["band"], [])[position[row["cell"]]], lab, val)
-        if "month_values" in entry:  # the month slider's counts: rows of the same model
-            cells, month_values = entry["month_values"]
-            for (band, part), codes in month_values.items():
-                for cell, code in zip(cells, codes, strict=True):
-                    r.append({"t": "cell", "cell": cell, "band": band, "part": part})
-                    _add_code(code, lab, val)
-        for row, label, shown in entry["rows"].values():
-            r.append(row)
-            lab.append(int(label))
-            val.append(np.nan if shown is None else float(shown))
+        try:
+            spec, r, lab, val = _release_rows(fingerprint, entry)
+        except Exception as err:  # noqa: BLE001 - a broken release is a finding, not a crash
+            entry["files"][0].problems.append(f"its release cannot be read beside its other "
+                                              f"files ({type(err).__name__}: {err})")
+            continue
         specs.append(spec)
         rows.append(r)
         labels.append(np.asarray(lab))

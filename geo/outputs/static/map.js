@@ -446,7 +446,7 @@
   // posts' and suggested posts' names: each at the first free place around its dot (right,
   // left, above, below, the corners, then farther out with a leader line), clear of the other
   // names, of every dot and of the panels over the map, most important (posts) first
-  var NEAR = [[1, 0], [-1, 0], [0, -1], [0, 1], [0.7, -0.7], [-0.7, -0.7], [0.7, 0.7], [-0.7, 0.7]];
+  var NEAR = [[1, 0], [-1, 0], [0, -1], [0, 1], [1.1, -1.1], [-1.1, -1.1], [1.1, 1.1], [-1.1, 1.1]];
   function overlaps(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
   function placeSiteNames() {
     var nodes = Array.prototype.slice.call(
