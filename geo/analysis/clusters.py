@@ -23,6 +23,7 @@ Anselin, L. (1995). Local indicators of spatial association - LISA. Geographical
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,10 +81,26 @@ def _directed_p(observed: np.ndarray, simulated: np.ndarray) -> np.ndarray:
 def neighbour_draws(n: int, size: int, permutations: int, seed: int | None) -> np.ndarray:
     """``permutations`` x ``size`` positions among ``n - 1`` others, each row drawn without
     replacement: one table of random neighbourhoods that every cell shares, a cell's own
-    position skipped by shifting the positions at or above it up by one (as esda draws)."""
+    position skipped by shifting the positions at or above it up by one (as esda draws).
+
+    With a seed the table is the same for every band and for the published values, so the
+    last few are kept (read-only) rather than drawn again."""
+    if seed is None:
+        return _draw(n, size, permutations, None)
+    return _kept_draws(n, size, permutations, seed)
+
+
+def _draw(n: int, size: int, permutations: int, seed: int | None) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return np.stack([rng.choice(n - 1, size=size, replace=False)
                      for _ in range(permutations)]) if size else np.zeros((permutations, 0), int)
+
+
+@functools.lru_cache(maxsize=4)
+def _kept_draws(n: int, size: int, permutations: int, seed: int) -> np.ndarray:
+    table = _draw(n, size, permutations, seed)
+    table.flags.writeable = False
+    return table
 
 
 def conditional_p(z: np.ndarray, weights, observed: np.ndarray, *, permutations: int,

@@ -310,10 +310,12 @@ class Certifier:
             | ((lab == COMPLEMENT) & (new < kk))
         return [keys[n] for n in np.flatnonzero(bad.any(axis=0)[owner])]
 
-    def try_publish(self, rows: np.ndarray, neighbourhoods_for, *, time_limit: float = 5.0
-                    ) -> bool:
+    def try_publish(self, rows: np.ndarray, neighbourhoods_for, *, time_limit: float = 5.0,
+                    settle=None) -> bool:
         """Publish extra rows (shown, or "fewer than k" when small) if every certificate
-        still holds, or is found again without hiding anything; else leave them out."""
+        still holds, or is found again without hiding anything; else leave them out.
+        ``settle``, given targets, certifies what it can of them at once without hiding
+        anything and returns the others (see :mod:`geo.privacy._bulk_moves`)."""
         m = self.model
         before = m.label[rows].copy()
         small = (m.true[rows] >= 1) & (m.true[rows] <= m.k[rows] - 1)
@@ -325,7 +327,12 @@ class Certifier:
         n_before = len(self.target_true)
         if small.any():
             self.add_targets(m.A[rows[small]], rows[small], k=m.k[rows[small]])
-        for t in [*broken, *range(n_before, len(self.target_true))]:
+        todo = np.asarray([t for t in [*broken, *range(n_before, len(self.target_true))]
+                           if t not in self.certs], np.int64)
+        if settle is not None and len(todo):
+            todo = settle(todo)
+        for t in todo:
+            t = int(t)
             if t in self.certs:
                 continue
             if not self.certify(t, neighbourhoods_for(t), suppress=False,

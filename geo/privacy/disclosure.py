@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from geo.privacy._bulk_moves import settle_area_targets, settle_single_cells
 from geo.privacy._certify import COST, Certifier
 from geo.privacy.model import Model, build_model
 from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, UNKNOWN, ReleaseSpec
@@ -64,7 +65,10 @@ class Protection:
         idx = self.model.add_rows(list(rows), 0)
         self.certifier._sync_hideable()
         self.certifier.hideable[idx] = False
-        self.certifier.try_publish(idx, lambda t: self.hoods(t, quick=True), time_limit=1.0)
+        cert, hoods = self.certifier, self.hoods
+        cert.try_publish(idx, lambda t: hoods(t, quick=True), time_limit=1.0,
+                         settle=lambda todo: settle_area_targets(
+                             cert, settle_single_cells(cert, hoods, todo, hide=False)))
         return self.model.label[idx].copy()
 
 
@@ -628,7 +632,7 @@ def protect(spec: ReleaseSpec, core: list[dict], events: pd.DataFrame, *,
             cert.add_targets(model.A[rows_r], rows_r, k=model.k[rows_r],
                              risky=np.ones(len(rows_r), bool))
     hoods = _Neighbourhoods(cert, 0)
-    pending = cert.at_risk()
+    pending = settle_area_targets(cert, settle_single_cells(cert, hoods, cert.at_risk()))
     failed = []
     for n, t in enumerate(pending):
         if progress is not None:

@@ -202,12 +202,27 @@ def row_matrix(layout: Layout, spec: ReleaseSpec, rows: list[dict]) -> sp.csr_ma
     cal = {p: layout.cal_parts(*spec.days(p)) for p in ("all", *spec.windows)}
     every_h = np.arange(layout.n_hparts)
     data_rows, data_cols = [], []
+    # cell counts, nearly every row: the atoms of a (band, calendar part) count of cell 0,
+    # shifted to each cell (a cell's atoms are one block of the layout)
+    block = layout.n_parts * layout.n_cal * layout.n_filters
+    of_cells: dict[tuple[str, str], list[int]] = {}
+    for r, row in enumerate(rows):
+        if row["t"] == "cell":
+            of_cells.setdefault((row["band"], row.get("part", "all")), []).append(r)
+    for (band, part), at in of_cells.items():
+        offsets = layout.y_index(0, parts[band][:, None, None], cal[part][None, :, None],
+                                 filters[None, None, :]).ravel()
+        at = np.asarray(at, np.int64)
+        cells = np.fromiter((index[rows[r]["cell"]] for r in at), np.int64, len(at))
+        data_cols.append((cells[:, None] * block + offsets[None, :]).ravel())
+        data_rows.append(np.repeat(at, len(offsets)))
     for r, row in enumerate(rows):
         t = row["t"]
+        if t == "cell":
+            continue
         q = cal[row.get("part", "all")]
-        if t in ("cell", "area"):
-            cells = [index[row["cell"]]] if t == "cell" else \
-                [index[c] for c in spec.areas[row["area"]]]
+        if t == "area":
+            cells = [index[c] for c in spec.areas[row["area"]]]
             cols = layout.y_index(np.asarray(cells)[:, None, None, None],
                                   parts[row["band"]][None, :, None, None],
                                   q[None, None, :, None], filters[None, None, None, :])
