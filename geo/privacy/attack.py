@@ -129,7 +129,11 @@ def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], i
     if large:  # a whole solve takes seconds here: one point, then the small programs
         batch = 1
     for _ in range(batch):  # a few random directions settle most targets at once
-        point = lp.minimise(targets.T @ rng.choice([-1.0, 1.0], targets.shape[0]))
+        # at the large size a random direction costs a whole solve of tens of seconds, and
+        # any feasible vertex (found in a fraction of that) serves as the point the moves
+        # and small programs start from
+        point = lp.minimise(np.zeros(n) if large else
+                            targets.T @ rng.choice([-1.0, 1.0], targets.shape[0]))
         if point is None:
             return [Pin({"t": "model"}, 0, False)], 0  # the numbers contradict each other
         values = targets @ point
@@ -141,12 +145,14 @@ def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], i
         published numbers allow at 0, or at k or more, cannot be pinned to 1..k-1."""
         return (highs - lows < 1.5) & (lows > 0.5) & (highs < k_of - 0.5)
 
+    two_values = np.zeros(targets.shape[0], bool)  # two whole values shown at whole points
+
     def spread(rounds: int) -> None:
-        """Whole solves in random directions over the targets in doubt only, while each
+        """Whole solves in random directions over the targets still open only, while each
         settles enough of them."""
         nonlocal lows, highs, point
         for _ in range(rounds):
-            doubt = np.flatnonzero(in_doubt())
+            doubt = np.flatnonzero(in_doubt() & ~two_values)
             if len(doubt) < 10:
                 break
             weights = np.zeros(targets.shape[0])
@@ -167,7 +173,6 @@ def attack(model: Model, *, batch: int = 6, seed: int = 0) -> tuple[list[Pin], i
         return in_doubt() & ~two_values
 
     moved = Moved(A, model, lo[published], hi[published], targets)
-    two_values = np.zeros(targets.shape[0], bool)  # two whole values shown at whole points
     whole = as_whole(A, model.L, lo[published], hi[published], point)
     if in_doubt().any():  # transfers and rotations from the point, then small programs
         lows, highs, two_values = moved.settle(whole if whole is not None else point,
