@@ -320,9 +320,7 @@ def _assemble(table, draft, counts: ReleaseCounts, *, k, audience, posts, reach_
         for p in (posts.itertuples(index=False) if posts is not None else ()))
     area = table.area.geometry
     if table.area.source == "extent":  # the data's own box would place extreme incidents
-        import shapely
-
-        area = shapely.union_all(cells_to_polygons(table.cells))
+        area = _cells_outline(table.cells)
     groups = tuple(spec.groups)
     published = PublishedCells(
         cells=table.cells.copy(), bands=bands, incidents=counts.incidents,
@@ -348,6 +346,17 @@ def _assemble(table, draft, counts: ReleaseCounts, *, k, audience, posts, reach_
         facts = report_facts(published, counts, report, decisions, noisy=epsilon is not None)
         object.__setattr__(published, "report", facts)
     return published
+
+
+def _cells_outline(cells) -> object:
+    """The outline of the cells as one shapely (multi)polygon: H3's own union of cell
+    boundaries, the same shape as the union of the cells' polygons at a fraction of its
+    cost."""
+    import h3
+    import shapely.geometry
+
+    shape = h3.cells_to_h3shape(list(cells_to_str(np.asarray(cells))))
+    return shapely.geometry.shape(shape.__geo_interface__)
 
 
 def restricted_record(published: PublishedCells) -> dict | None:
