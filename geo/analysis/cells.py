@@ -6,6 +6,8 @@ hexadecimal strings (``'891ef14a4bbffff'``) where people or files see them.
 
 from __future__ import annotations
 
+from itertools import chain
+
 import h3
 import numpy as np
 import shapely
@@ -84,10 +86,17 @@ def cells_in_shape(cells: np.ndarray, geometry) -> np.ndarray:
 
 
 def cells_to_polygons(cells: np.ndarray) -> np.ndarray:
-    """Shapely hexagons (lng, lat order) of the cells."""
-    rings = [[(lng, lat) for lat, lng in h3.cell_to_boundary(format(int(c), "x"))]
-             for c in cells]
-    return np.array([shapely.Polygon(r) for r in rings], dtype=object)
+    """Shapely hexagons (lng, lat order) of the cells: each ring ``h3.cell_to_boundary``'s
+    vertices, built in one vectorised call (a Polygon at a time took seconds at 100,000
+    cells)."""
+    if len(cells) == 0:
+        return np.zeros(0, dtype=object)
+    boundaries = [h3.cell_to_boundary(format(int(c), "x")) for c in cells]
+    sizes = np.fromiter(map(len, boundaries), dtype=np.int64, count=len(boundaries))
+    latlng = np.fromiter(chain.from_iterable(chain.from_iterable(boundaries)), dtype=float,
+                         count=2 * int(sizes.sum())).reshape(-1, 2)
+    rings = shapely.linearrings(latlng[:, ::-1], indices=np.repeat(np.arange(len(cells)), sizes))
+    return shapely.polygons(rings)
 
 
 def inside_areas_km2(cells: np.ndarray, geometry) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +104,9 @@ def inside_areas_km2(cells: np.ndarray, geometry) -> tuple[np.ndarray, np.ndarra
     the polygon's UTM zone.
 
     An edge cell kept by the overlap fill may lie mostly outside the area: its inside part is
-    what its incidents (all inside the area) and residents came from.
+    what its incidents (all inside the area) and residents came from. A cell wholly inside
+    is inside with its whole area; only the cells across the polygon's edge are intersected
+    with it (intersecting every cell took most of the time at 100,000 cells).
     """
     import pyproj
 
@@ -110,5 +121,8 @@ def inside_areas_km2(cells: np.ndarray, geometry) -> tuple[np.ndarray, np.ndarra
     area_m = shapely.transform(geometry, lambda xy: np.column_stack(
         to_m.transform(xy[:, 0], xy[:, 1])))
     whole = shapely.area(hexes) / 1e6
-    inside = shapely.area(shapely.intersection(hexes, area_m)) / 1e6
+    shapely.prepare(area_m)
+    inside = whole.copy()
+    edge = ~shapely.contains(area_m, hexes)
+    inside[edge] = shapely.area(shapely.intersection(hexes[edge], area_m)) / 1e6
     return whole, np.minimum(inside, whole)

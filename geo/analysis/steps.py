@@ -21,7 +21,7 @@ from geo.analysis.bands import (
     month_key,
     month_of_wall,
 )
-from geo.analysis.cells import cells_in_shape
+from geo.analysis.cells import cells_in_shape, points_to_cells
 from geo.analysis.clusters import CLASSES, local_moran
 from geo.analysis.decisions import Decisions, decide
 from geo.analysis.engines import dataset_partials
@@ -471,12 +471,17 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
     every_category = incidents
     incidents = select_categories(incidents, settings.categories)
     res, resolution = resolve_resolution(incidents, area, settings)
-    events = incident_events(every_category, res=res, tz=settings.tz)
+    every_cells = points_to_cells(every_category["lat"].to_numpy(),
+                                  every_category["lng"].to_numpy(), res=res)
+    point_cells = (every_cells if incidents is every_category else
+                   points_to_cells(incidents["lat"].to_numpy(), incidents["lng"].to_numpy(),
+                                   res=res))
+    # every category's events: the gate links releases of other categories
+    events = incident_events(every_category, res=res, tz=settings.tz, point_cells=every_cells)
     period = (period_bounds(*settings.period, tz=settings.tz) if settings.period is not None
               else None)
     table = count_cells(incidents, area, res=res, bands=settings.bands, tz=settings.tz,
-                        period=period)
-    table.events = events  # every category: the gate links releases of other categories
+                        period=period, point_cells=point_cells, events=events)
     step("patrol presence")
     presence = add_presence(table, pings, posts, settings=settings, visits=patrol_points)
     step("hot spots")
