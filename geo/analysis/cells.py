@@ -15,7 +15,7 @@ import shapely
 from geo._h3 import latlng_to_cells
 from geo.inputs.area import StudyArea
 
-__all__ = ["DEFAULT_RES", "points_to_cells", "area_to_cells", "count_in_cells",
+__all__ = ["DEFAULT_RES", "points_to_cells", "area_to_cells", "cell_positions", "count_in_cells",
            "cells_to_str", "str_to_cells", "cells_to_polygons", "cells_to_latlng",
            "cells_in_shape", "inside_areas_km2"]
 
@@ -42,9 +42,8 @@ def area_to_cells(area: StudyArea, *, res: int = DEFAULT_RES) -> np.ndarray:
     return np.sort(str_to_cells(found))
 
 
-def count_in_cells(point_cells: np.ndarray, cells: np.ndarray,
-                   weights: np.ndarray | None = None) -> np.ndarray:
-    """Count (or sum ``weights`` of) points per cell of ``cells`` (sorted), zeros included.
+def cell_positions(point_cells: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Where each point's cell sits in ``cells`` (sorted ``uint64``).
 
     Raises ValueError when a point lies in a cell that is not in ``cells``.
     """
@@ -53,7 +52,17 @@ def count_in_cells(point_cells: np.ndarray, cells: np.ndarray,
     if len(point_cells) and (len(cells) == 0 or (cells[idx_clipped] != point_cells).any()):
         msg = "some points lie in cells outside the study area's cells"
         raise ValueError(msg)
-    return np.bincount(idx, weights=weights, minlength=len(cells))
+    return idx
+
+
+def count_in_cells(point_cells: np.ndarray, cells: np.ndarray,
+                   weights: np.ndarray | None = None) -> np.ndarray:
+    """Count (or sum ``weights`` of) points per cell of ``cells`` (sorted), zeros included.
+
+    Raises ValueError when a point lies in a cell that is not in ``cells``.
+    """
+    return np.bincount(cell_positions(point_cells, cells), weights=weights,
+                       minlength=len(cells))
 
 
 def cells_to_str(cells: np.ndarray) -> np.ndarray:

@@ -30,7 +30,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo.analysis._stats import bh_adjust
-from geo.analysis.hotspots import MIN_NEIGHBOURHOOD_INCIDENTS, counts_and_cells, neighbour_matrix
+from geo.analysis.hotspots import (
+    MIN_NEIGHBOURHOOD_INCIDENTS,
+    counts_and_cells,
+    given_neighbours,
+)
 
 __all__ = ["CLASSES", "NOT_SIGNIFICANT", "Clusters", "conditional_p", "local_moran",
            "default_permutations"]
@@ -191,7 +195,7 @@ def _moran_local(y: np.ndarray, neighbours):
 
 def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
                 permutations: int | None = None, seed: int | None = 2025,
-                alpha: float = 0.05) -> Clusters:
+                alpha: float = 0.05, neighbours: sp.csr_matrix | None = None) -> Clusters:
     """High-high, low-low, high-low and low-high cells of incident counts per H3 cell.
 
     A pure function of the counts: the privacy gate may call it on published counts.
@@ -205,13 +209,15 @@ def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
         1 / (R + 1).
     alpha
         Largest Benjamini-Hochberg q of a significant cell.
+    neighbours
+        ``neighbour_matrix(cells, k=k_ring)``, when the caller has it already.
     """
     y, cells = counts_and_cells(counts, cells)
     if not 0 < alpha < 1:
         msg = f"alpha must lie between 0 and 1, not {alpha}"
         raise ValueError(msg)
     permutations = permutations or default_permutations(len(y))
-    m = neighbour_matrix(cells, k=k_ring)
+    m = given_neighbours(neighbours, cells, k=k_ring)
     islands = m.getnnz(axis=1) == 0
     stat = np.full(len(y), np.nan)
     p = np.full(len(y), np.nan)

@@ -32,7 +32,7 @@ from geo.analysis.gaps import (
     demand_weighted_coverage,
     rank_gaps,
 )
-from geo.analysis.hotspots import hot_spots
+from geo.analysis.hotspots import hot_spots, neighbour_matrix
 from geo.analysis.presence import (
     DEFAULT_CAP_S,
     Presence,
@@ -305,11 +305,12 @@ def _add_month_presence(table: CellTable, months: tuple[int, int], presence: Pre
 def add_hot_spots(table: CellTable, *, settings: Settings = Settings()) -> list[str]:
     """Add Gi* ``gi_z``, ``gi_p``, ``gi_q`` and ``gi_bin`` (-3..3) per band; return warnings."""
     warnings: list[str] = []
+    neighbours = neighbour_matrix(table.cells, k=settings.k_ring)  # one for every band
     for band in table.band_names:
         result = hot_spots(table.frame[f"incidents_{band}"].to_numpy(), table.cells,
                            k_ring=settings.k_ring, inference=settings.inference,
                            permutations=permutations_for(settings, len(table.frame)),
-                           seed=settings.seed)
+                           seed=settings.seed, neighbours=neighbours)
         res = result.frame
         table.frame[f"gi_z_{band}"] = res["gi_z"].to_numpy()
         table.frame[f"gi_p_{band}"] = res["p"].to_numpy()
@@ -334,10 +335,11 @@ def add_clusters(table: CellTable, *, settings: Settings = Settings()
     warnings."""
     table.frame = table.frame.copy()  # one block again after many added columns
     rows, warnings = {}, []
+    neighbours = neighbour_matrix(table.cells, k=settings.k_ring)  # one for every band
     for band in table.band_names:
         result = local_moran(table.frame[f"incidents_{band}"].to_numpy(), table.cells,
                              k_ring=settings.k_ring, permutations=settings.permutations,
-                             seed=settings.seed)
+                             seed=settings.seed, neighbours=neighbours)
         table.frame[f"lisa_i_{band}"] = result.frame["lisa_i"].to_numpy()
         table.frame[f"lisa_q_{band}"] = result.frame["q"].to_numpy()
         table.frame[f"lisa_{band}"] = result.frame["cls"].to_numpy(dtype=object)
@@ -520,7 +522,7 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
                            evaluate_from=settings.evaluate_from, areas=cell_areas(table),
                            candidates_latlng=(np.array(settings.candidates, dtype=float)
                                               if settings.candidates else None),
-                           timed=timed)
+                           timed=timed, point_cells=point_cells)
         warnings.extend(decisions.notes)
         add_decision_columns(table, decisions)
     return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,

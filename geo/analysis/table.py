@@ -23,9 +23,9 @@ from geo.analysis.bands import DEFAULT_BANDS, Band, band_days, band_masks
 from geo.analysis.cells import (
     DEFAULT_RES,
     area_to_cells,
+    cell_positions,
     cells_to_polygons,
     cells_to_str,
-    count_in_cells,
     inside_areas_km2,
     points_to_cells,
 )
@@ -165,8 +165,7 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
     if point_cells is None:
         point_cells = points_to_cells(incidents["lat"].to_numpy(),
                                       incidents["lng"].to_numpy(), res=res)
-    idx = np.searchsorted(cells, point_cells)
-    count_in_cells(point_cells, cells)  # raises if a point lies outside the area's cells
+    idx = cell_positions(point_cells, cells)  # raises if a point lies outside the area's cells
     masks = band_masks(incidents["time"], bands, tz=tz)
     names = sorted(incidents["category"].unique().tolist())
     keys = _category_keys(names)
