@@ -110,7 +110,7 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
            candidates_latlng: np.ndarray | None = None,
            periods: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None),
            evaluate_from: str | None = None, areas: np.ndarray | None = None,
-           timed: bool = True, point_cells: np.ndarray | None = None) -> Decisions:
+           timed: bool = True, positions: np.ndarray | None = None) -> Decisions:
     """Run the decision analyses on accepted incidents (``lat``, ``lng``, ``time``).
 
     ``target`` (a mask over the table's cells, described by ``target_label``) is the area
@@ -122,15 +122,13 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
     on the period from it, with ``areas`` the cells' inside areas.
     Incidents count by their ``count`` column when they have one. Without ``timed``
     (incidents without times) only the suggested posts are made: before/after, emerging hot
-    spots and the prediction scores need times. ``point_cells`` are the incidents' cells at
-    the table's resolution, when the caller has them already.
+    spots and the prediction scores need times. ``positions`` are the incidents' rows in the
+    table, when the caller has them already.
     """
     decisions = Decisions()
     cells = table.cells
-    if point_cells is None:
-        point_cells = points_to_cells(incidents["lat"].to_numpy(), incidents["lng"].to_numpy(),
-                                      res=table.res)
-    idx = np.searchsorted(cells, point_cells)
+    idx = positions if positions is not None else np.searchsorted(cells, points_to_cells(
+        incidents["lat"].to_numpy(), incidents["lng"].to_numpy(), res=table.res))
     # one for every band and slice of the hot spots that need times
     neighbours = neighbour_matrix(cells, k=k_ring) if timed else None
     masks = band_masks(incidents["time"], table.bands, tz=tz)
@@ -199,7 +197,7 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
         emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices,
                                       k_ring=k_ring, inference=inference,
                                       permutations=permutations, seed=seed or 0,
-                                      period=table.period, tz=tz, point_cells=point_cells,
+                                      period=table.period, tz=tz, positions=idx,
                                       neighbours=neighbours)
         decisions.emerging = emerging
         decisions.notes.extend(f"emerging hot spots: {w}" for w in emerging.warnings[:3])

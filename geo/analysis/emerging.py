@@ -318,7 +318,7 @@ def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
                        freq: str = "month", k_ring: int = 1, inference: str = "analytic",
                        permutations: int = DEFAULT_PERMUTATIONS, seed: int = 2025,
                        alpha: float = 0.05, min_bin: int = 1, period: tuple | None = None,
-                       tz: str = "Europe/Belgrade", point_cells: np.ndarray | None = None,
+                       tz: str = "Europe/Belgrade", positions: np.ndarray | None = None,
                        neighbours: sp.csr_matrix | None = None) -> EmergingHotSpots:
     """Emerging hot and cold spots of incidents over the given cells, by week or month.
 
@@ -341,8 +341,8 @@ def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
     period
         (first, last) times the data cover (UTC); by default the first and last incident.
         Incomplete first and last slices are left out (see the module notes).
-    point_cells, neighbours
-        The incidents' cells at ``res`` and ``neighbour_matrix(cells, k=k_ring)``, when the
+    positions, neighbours
+        Each incident's row in ``cells`` and ``neighbour_matrix(cells, k=k_ring)``, when the
         caller has them already.
     """
     missing = [c for c in ("lat", "lng", "time") if c not in incidents.columns]
@@ -351,9 +351,11 @@ def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
         raise ValueError(msg)
     _check_levels(alpha, min_bin)  # before the slow part
     cells = np.asarray(cells, dtype=np.uint64)
-    if point_cells is None:
-        point_cells = points_to_cells(incidents["lat"].to_numpy(), incidents["lng"].to_numpy(),
-                                      res=res)
+    if positions is None:
+        order = np.argsort(cells)
+        positions = order[cell_positions(points_to_cells(
+            incidents["lat"].to_numpy(), incidents["lng"].to_numpy(), res=res), cells[order])]
+    weights = incident_weights(incidents).astype(float)
     neighbours = given_neighbours(neighbours, cells, k=k_ring)
     slice_idx, labels = slice_times(incidents["time"], freq=freq, tz=tz)
     dropped: list[str] = []
@@ -364,14 +366,10 @@ def emerging_hot_spots(incidents: pd.DataFrame, cells: np.ndarray, *, res: int,
         keep, dropped = complete_slices(labels, freq=freq, first_day=day[0], last_day=day[1])
         new_index = np.cumsum(keep) - 1
         inside = keep[slice_idx]
-        incidents = incidents[inside]
-        point_cells = point_cells[inside]
+        positions, weights = positions[inside], weights[inside]
         slice_idx = new_index[slice_idx[inside]]
         labels = [lab for lab, k in zip(labels, keep, strict=True) if k]
-    order = np.argsort(cells)
-    at = order[cell_positions(point_cells, cells[order])]  # each incident's row in cells
-    weights = incident_weights(incidents).astype(float)
-    counts = np.bincount(at * len(labels) + slice_idx, weights=weights,
+    counts = np.bincount(positions * len(labels) + slice_idx, weights=weights,
                          minlength=len(cells) * len(labels)).reshape(len(cells), len(labels))
     gi_z = np.full(counts.shape, np.nan)
     bins = np.zeros(counts.shape, dtype=int)

@@ -21,7 +21,7 @@ from geo.analysis.bands import (
     month_key,
     month_of_wall,
 )
-from geo.analysis.cells import cells_in_shape, points_to_cells
+from geo.analysis.cells import cell_positions, cells_in_shape, points_to_cells
 from geo.analysis.clusters import CLASSES, local_moran
 from geo.analysis.decisions import Decisions, decide
 from geo.analysis.engines import dataset_partials
@@ -522,7 +522,7 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
                            evaluate_from=settings.evaluate_from, areas=cell_areas(table),
                            candidates_latlng=(np.array(settings.candidates, dtype=float)
                                               if settings.candidates else None),
-                           timed=timed, point_cells=point_cells)
+                           timed=timed, positions=cell_positions(point_cells, table.cells))
         warnings.extend(decisions.notes)
         add_decision_columns(table, decisions)
     return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,

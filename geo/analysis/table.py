@@ -167,12 +167,14 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
                                       incidents["lng"].to_numpy(), res=res)
     idx = cell_positions(point_cells, cells)  # raises if a point lies outside the area's cells
     masks = band_masks(incidents["time"], bands, tz=tz)
-    names = sorted(incidents["category"].unique().tolist())
+    found, distinct = pd.factorize(incidents["category"])
+    names = sorted(distinct.tolist())
     keys = _category_keys(names)
-    codes = pd.Categorical(incidents["category"], categories=names).codes
+    rank = np.array([names.index(name) for name in distinct.tolist()], dtype=np.int64)
+    codes = np.where(found >= 0, rank[np.maximum(found, 0)] if len(rank) else -1, -1)
     weights = incident_weights(incidents).astype(float)
     # one count per cell and category slot (slot 0: no category) in each band
-    slots = idx * (len(names) + 1) + (codes.astype(np.int64) + 1)
+    slots = idx * (len(names) + 1) + (codes + 1)
     columns: dict[str, np.ndarray] = {}
     by_category = {}
     for band in bands:
