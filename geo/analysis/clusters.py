@@ -136,8 +136,8 @@ def conditional_p(z: np.ndarray, weights, observed: np.ndarray, *, permutations:
         group = np.flatnonzero(cards == m)  # ascending positions
         positions = np.sort(table[:, :m], axis=1)
         means = _draw_means(z, positions).ravel()  # row r's column k at r * (m + 1) + k
-        # a row counts k positions below cell group[q] for k = the positions that
-        # ``searchsorted`` puts at or before q
+        # steps[r, j]: the first cell (by its place in ``group``) above row r's j-th
+        # position; from that cell on, the position counts as below the cell
         steps = np.searchsorted(group, positions, side="right")
         rows = np.broadcast_to(np.arange(permutations, dtype=np.int32)[:, None], steps.shape)
         offsets = (np.arange(permutations) * (m + 1)).astype(np.int32)

@@ -171,7 +171,7 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
     names = sorted(distinct.tolist())
     keys = _category_keys(names)
     rank = np.array([names.index(name) for name in distinct.tolist()], dtype=np.int64)
-    codes = np.where(found >= 0, rank[np.maximum(found, 0)] if len(rank) else -1, -1)
+    codes = np.append(rank, -1)[found]  # -1: no category
     weights = incident_weights(incidents).astype(float)
     # one count per cell and category slot (slot 0: no category) in each band
     slots = idx * (len(names) + 1) + (codes + 1)
@@ -179,9 +179,9 @@ def count_cells(incidents: pd.DataFrame, area: StudyArea, *, res: int = DEFAULT_
     by_category = {}
     for band in bands:
         mask = masks[band.name]
-        found = np.bincount(slots[mask], weights=weights[mask],
-                            minlength=len(cells) * (len(names) + 1))
-        by_category[band.name] = found.reshape(len(cells), len(names) + 1)
+        summed = np.bincount(slots[mask], weights=weights[mask],
+                             minlength=len(cells) * (len(names) + 1))
+        by_category[band.name] = summed.reshape(len(cells), len(names) + 1)
         columns[f"incidents_{band.name}"] = by_category[band.name].sum(axis=1)
     for i, key in enumerate(keys):
         for band in bands:
