@@ -259,3 +259,60 @@ def test_an_area_far_larger_than_the_data_is_refused_without_large_area(tmp_path
         check_area_size(every, lat, lng)
     check_area_size(every, lat, lng, allow_large=True)
     check_area_size(AREA, lat, lng)  # the town for the town's data
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-89.9, 89.9), st.floats(-180, 180)), min_size=1,
+                max_size=30), st.integers(0, 12))
+def test_cell_polygons_are_the_h3_boundaries(points, res):
+    from geo.analysis.cells import cells_to_polygons
+
+    cells = np.unique(points_to_cells(np.array([p[0] for p in points]),
+                                      np.array([p[1] for p in points]), res=res))
+    cells = np.concatenate([cells, str_to_cells(h3.get_pentagons(res)[:2])])
+    polygons = cells_to_polygons(cells)
+    for cell, polygon in zip(cells, polygons, strict=True):
+        ring = [(lng, lat) for lat, lng in h3.cell_to_boundary(format(int(cell), "x"))]
+        assert shapely.equals_exact(polygon, Polygon(ring), tolerance=0)
+        assert list(polygon.exterior.coords) == [*ring, ring[0]]
+    assert cells_to_polygons(np.zeros(0, dtype=np.uint64)).shape == (0,)
+
+
+def _inside_by_intersecting_every_cell(cells, geometry):
+    """Each cell's area inside ``geometry`` (km², its UTM zone), every cell intersected."""
+    import pyproj
+
+    from geo.analysis.cells import cells_to_polygons
+    from geo.inputs.area import utm_crs_for
+
+    centre = shapely.centroid(geometry)
+    to_m = pyproj.Transformer.from_crs(4326, utm_crs_for(centre.y, centre.x), always_xy=True)
+
+    def metres(geom):
+        return shapely.transform(geom, lambda xy: np.column_stack(to_m.transform(*xy.T)))
+
+    return shapely.area(shapely.intersection(metres(cells_to_polygons(cells)),
+                                             metres(geometry))) / 1e6
+
+
+@pytest.mark.parametrize("geometry", [
+    AREA.geometry,
+    box(20.84, 42.88, 20.90, 42.91),
+    box(20.84, 42.88, 20.90, 42.91).difference(box(20.86, 42.89, 20.87, 42.895)),
+    shapely.MultiPolygon([box(20.84, 42.88, 20.85, 42.885), box(20.87, 42.89, 20.9, 42.9)]),
+], ids=["north-mitrovica", "box", "box-with-hole", "two-parts"])
+def test_inside_areas_equal_intersecting_every_cell(geometry):
+    from geo.analysis.cells import cells_to_polygons, inside_areas_km2
+    from geo.inputs.area import StudyArea
+
+    cells = area_to_cells(StudyArea(name="t", geometry=geometry), res=10)
+    whole, inside = inside_areas_km2(cells, geometry)
+    want = np.minimum(_inside_by_intersecting_every_cell(cells, geometry), whole)
+    np.testing.assert_allclose(inside, want, rtol=1e-12, atol=0)
+    hexes = cells_to_polygons(cells)
+    far_inside = shapely.within(hexes, geometry) & (
+        shapely.distance(hexes, geometry.boundary) > 1e-4)  # some 10 m clear of the edge
+    assert far_inside.sum() > len(cells) / 3
+    assert (inside[far_inside] == whole[far_inside]).all()  # whole cells: share exactly 1
+    across = shapely.intersects(hexes, geometry.boundary) & (want < whole * (1 - 1e-6))
+    assert across.sum() > 10 and (inside[across] < whole[across]).all()

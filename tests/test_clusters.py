@@ -18,6 +18,7 @@ from geo.analysis.clusters import (
     NOT_SIGNIFICANT,
     _directed_p,
     _moran_local,
+    conditional_p,
     local_moran,
     neighbour_draws,
 )
@@ -155,3 +156,46 @@ def test_untestable_input_and_islands():
     assert any("no cell can reach" in w for w in few.warnings)
     with pytest.raises(ValueError, match="equally long"):
         local_moran(np.ones(3), CELLS)
+
+
+def p_by_gathering_every_draw(z, weights, observed, *, permutations, seed):
+    """Each cell's conditional-permutation p from its own gathered draws: the cell's
+    neighbours replaced by each row of the shared table, positions at or above the cell
+    shifted up by one, weighted by the cell's own weights."""
+    n = len(z)
+    cards = np.diff(weights.indptr)
+    table = neighbour_draws(n, int(cards.max()), permutations, seed)
+    p = np.full(n, np.nan)
+    scaling = (n - 1) / (z @ z)
+    for i in np.flatnonzero(cards):
+        m = cards[i]
+        drawn = table[:, :m] + (table[:, :m] >= i)
+        lag = z[drawn] @ weights.data[weights.indptr[i]:weights.indptr[i + 1]]
+        reach = scaling * abs(z[i]) * np.abs(z).max()
+        p[i] = _directed_p(observed[i:i + 1], (scaling * z[i] * lag)[None, :],
+                           np.array([reach]))[0]
+    return p
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1, 2, 20]), st.floats(0, 0.6),
+       st.sampled_from([9, 99, 999]))
+def test_p_equals_gathering_every_draw_cell_by_cell(seed, mean, drop, permutations):
+    rng = np.random.default_rng(seed)
+    cells = CELLS[rng.random(len(CELLS)) >= drop]  # holes and edges: 0 to 6 neighbours
+    y = rng.poisson(mean, len(cells)).astype(float)
+    if len(cells) < 3 or np.ptp(y) == 0:
+        return
+    z, weights, observed, _ = _moran_local(y, neighbour_matrix(cells))
+    got = conditional_p(z, weights, observed, permutations=permutations, seed=seed % 1000)
+    want = p_by_gathering_every_draw(z, weights, observed, permutations=permutations,
+                                     seed=seed % 1000)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_conditional_p_refuses_weights_that_are_not_row_standardised():
+    m = neighbour_matrix(CELLS)
+    y = np.random.default_rng(4).poisson(3, len(CELLS)).astype(float)
+    z = (y - y.mean()) / y.std()
+    with pytest.raises(ValueError, match="row-standardised"):
+        conditional_p(z, m, z, permutations=9, seed=1)

@@ -17,6 +17,7 @@ from geo.analysis.cells import str_to_cells
 from geo.analysis.emerging import (
     CATEGORIES,
     classify,
+    classify_many,
     emerging_hot_spots,
     mann_kendall,
     mann_kendall_many,
@@ -363,3 +364,19 @@ def test_mann_kendall_equals_pymannkendall(series):
     assert s == expected.s
     assert z == pytest.approx(expected.z, abs=1e-9)
     assert p == pytest.approx(expected.p, abs=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 60), st.integers(0, 14), st.integers(0, 2**32 - 1), st.sampled_from([1, 2]),
+       st.sampled_from([0.05, 0.1]))
+def test_classify_many_equals_classify_row_by_row(cells, slices, seed, min_bin, alpha):
+    rng = np.random.default_rng(seed)
+    bins = rng.choice([-3, -2, -1, 0, 0, 0, 1, 2, 3], size=(cells, slices))
+    bins[rng.random(cells) < 0.3] = bins[0]  # repeated patterns
+    trend_z = rng.normal(0, 2, cells)
+    trend_p = rng.choice([0.01, 0.04, 0.07, 0.5, np.nan], cells)
+    trend_z[np.isnan(trend_p)] = np.nan
+    got = classify_many(bins, trend_z, trend_p, alpha, min_bin=min_bin)
+    want = [classify(b, z, p, alpha, min_bin=min_bin)
+            for b, z, p in zip(bins, trend_z, trend_p, strict=True)]
+    assert got.tolist() == want

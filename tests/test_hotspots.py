@@ -394,3 +394,20 @@ def test_neighbours_are_the_k_rings_cell_by_cell(k, seed, share):
         ring = {where[int(c)] for c in str_to_cells(h3.grid_disk(format(int(cell), "x"), k))
                 if int(c) in where} - {i}
         assert set(w.neighbors[i]) == ring
+
+
+def test_one_neighbour_matrix_serves_every_band_and_a_wrong_one_is_refused():
+    from geo.analysis.clusters import local_moran
+    from geo.analysis.hotspots import neighbour_matrix
+
+    cells = np.sort(str_to_cells(h3.grid_disk(CENTRE, 5)))
+    rng = np.random.default_rng(12)
+    m = neighbour_matrix(cells)
+    for _ in range(3):
+        y = rng.poisson(3, len(cells)).astype(float)
+        assert hot_spots(y, cells, neighbours=m).frame.equals(hot_spots(y, cells).frame)
+        assert local_moran(y, cells, neighbours=m).frame.equals(local_moran(y, cells).frame)
+    with pytest.raises(ValueError, match="neighbour_matrix"):
+        hot_spots(y[1:], cells[1:], neighbours=m)
+    with pytest.raises(ValueError, match="neighbour_matrix"):
+        local_moran(y[1:], cells[1:], neighbours=m)

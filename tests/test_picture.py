@@ -327,3 +327,24 @@ def test_posts_not_staffed_in_the_band_are_hollow(published):
     fig = picture_figure(published, band="all")
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert t("not_staffed_band", "en") not in " ".join(legend).replace("\n", " ")
+
+
+def test_projected_shapes_are_each_hexagon_and_the_union_s_bounds(published):
+    import pyproj
+
+    from geo.outputs.picture import project_shapes
+
+    hexes, rings, posts, limits = project_shapes(published)
+    to_m = pyproj.Transformer.from_crs(4326, published.metric_crs(), always_xy=True)
+    polygons = shapely.transform(published.cell_polygons(),
+                                 lambda xy: np.column_stack(to_m.transform(*xy.T)))
+    assert len(hexes) == len(polygons)
+    for ring, polygon in zip(hexes, polygons, strict=True):
+        np.testing.assert_array_equal(ring, np.asarray(polygon.exterior.coords))
+    area = shapely.transform(published.area_lnglat,
+                             lambda xy: np.column_stack(to_m.transform(*xy.T)))
+    minx, miny, maxx, maxy = shapely.bounds(shapely.union_all([*polygons, area]))
+    w, h = maxx - minx, maxy - miny
+    np.testing.assert_array_equal(limits, [minx - 0.03 * w, maxx + 0.03 * w,
+                                           miny - 0.11 * h, maxy + 0.03 * h])
+    assert len(posts) == len(published.posts) and rings

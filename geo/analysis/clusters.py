@@ -31,7 +31,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo.analysis._stats import bh_adjust
-from geo.analysis.hotspots import MIN_NEIGHBOURHOOD_INCIDENTS, counts_and_cells, neighbour_matrix
+from geo.analysis.hotspots import (
+    MIN_NEIGHBOURHOOD_INCIDENTS,
+    counts_and_cells,
+    given_neighbours,
+)
 
 __all__ = ["CLASSES", "NOT_SIGNIFICANT", "Clusters", "conditional_p", "local_moran",
            "default_permutations"]
@@ -39,7 +43,8 @@ __all__ = ["CLASSES", "NOT_SIGNIFICANT", "Clusters", "conditional_p", "local_mor
 NOT_SIGNIFICANT = "not significant"
 CLASSES = ("high-high", "low-low", "high-low", "low-high", NOT_SIGNIFICANT)
 """Every class a cell can get."""
-_QUADRANT = {1: "high-high", 2: "low-high", 3: "low-low", 4: "high-low"}  # esda's q
+_LABELS = np.array([NOT_SIGNIFICANT, "high-high", "low-high", "low-low", "high-low"],
+                   dtype=object)  # by esda's quadrant q (0: not tested)
 
 
 def default_permutations(cells: int) -> int:
@@ -69,13 +74,25 @@ class Clusters:
         return {c: int(found.get(c, 0)) for c in CLASSES}
 
 
-def _directed_p(observed: np.ndarray, simulated: np.ndarray) -> np.ndarray:
-    """(M + 1) / (R + 1), M the draws at least as far out as ``observed`` on its own side."""
-    tol = 1e-9 * np.maximum(np.abs(observed), 1e-12)[:, None]
+def _directed_p(observed: np.ndarray, simulated: np.ndarray,
+                scale: np.ndarray | None = None) -> np.ndarray:
+    """(M + 1) / (R + 1), M the draws at least as far out as ``observed`` on its own side.
+
+    Draws within a billionth of ``observed`` are ties and count; a billionth of ``scale``
+    (the size the cell's statistic can reach) when that is larger, so that a draw tied with
+    an observed 0 counts whatever the rounding left of either (a cell whose neighbours
+    average exactly the mean, and a draw that does the same)."""
+    tol = _tie_tolerance(observed, scale)[:, None]
     upper = (simulated >= observed[:, None] - tol).sum(axis=1)
     lower = (simulated <= observed[:, None] + tol).sum(axis=1)
     tail = np.where(observed >= 0, upper, lower)
     return (tail + 1) / (simulated.shape[1] + 1)
+
+
+def _tie_tolerance(observed: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    """How near ``observed`` a draw counts as a tie (see :func:`_directed_p`)."""
+    size = np.abs(observed) if scale is None else np.maximum(np.abs(observed), scale)
+    return 1e-9 * np.maximum(size, 1e-12)
 
 
 def neighbour_draws(n: int, size: int, permutations: int, seed: int | None) -> np.ndarray:
@@ -112,27 +129,68 @@ def conditional_p(z: np.ndarray, weights, observed: np.ndarray, *, permutations:
     numba it loops over the cells in Python (some 10 s a band on a 10,000-cell city), and numba
     compiles it for about 30 s in every new process. The draws are the same kind as esda's: one
     table of R random neighbourhoods (:func:`neighbour_draws`) shared by all cells, and a draw's
-    statistic is ``(n - 1) / sum(z^2) * z_i * sum_j w_ij z_draw_j``. Cells are taken a group of
-    equal neighbour count and a slice at a time, so memory stays small at any size.
+    statistic is ``(n - 1) / sum(z^2) * z_i * sum_j w_ij z_draw_j``. The weights are
+    row-standardised (each of a cell's m neighbours weighs 1 / m), so a draw's statistic is
+    ``z_i`` times a mean of m drawn values, and which values a row of the table draws for cell
+    ``i`` depends on ``i`` only through how many of the row's positions lie below ``i`` (those
+    at or above it shift up by one, to skip the cell itself). Each row's m + 1 possible means
+    are summed once (:func:`_draw_means`), and each cell takes the one its position picks; the
+    cells go a group of equal neighbour count and a slice at a time, so memory stays small at
+    any size.
     """
     n = len(z)
     cards = np.diff(weights.indptr)
     p = np.full(n, np.nan)
     if not cards.any():
         return p
+    if not np.array_equal(weights.data, np.repeat(1.0 / np.maximum(cards, 1), cards)):
+        msg = "conditional_p needs row-standardised binary weights (1 / m for m neighbours)"
+        raise ValueError(msg)
     table = neighbour_draws(n, int(cards.max()), permutations, seed)
     scaling = (n - 1) / float(z @ z)
+    reach = scaling * np.abs(z) * np.abs(z).max()  # the largest |statistic| a draw can give
     for m in np.unique(cards[cards > 0]):
-        group = np.flatnonzero(cards == m)
-        step = max(1, 2_000_000 // (permutations * m))
+        group = np.flatnonzero(cards == m)  # ascending positions
+        positions = np.sort(table[:, :m], axis=1)
+        means = _draw_means(z, positions).ravel()  # row r's column k at r * (m + 1) + k
+        # steps[r, j]: the first cell (by its place in ``group``) above row r's j-th
+        # position; from that cell on, the position counts as below the cell
+        steps = np.searchsorted(group, positions, side="right")
+        rows = np.broadcast_to(np.arange(permutations, dtype=np.int32)[:, None], steps.shape)
+        offsets = (np.arange(permutations) * (m + 1)).astype(np.int32)
+        step = max(1, 4_000_000 // permutations)
         for start in range(0, len(group), step):
-            cells = group[start:start + step]
-            drawn = table[None, :, :m] + (table[None, :, :m] >= cells[:, None, None])
-            rows = weights.indptr[cells][:, None] + np.arange(m)
-            sims = (z[drawn] @ weights.data[rows][:, :, None])[:, :, 0]  # (cells, draws)
-            sims *= scaling * z[cells][:, None]
-            p[cells] = _directed_p(observed[cells], sims)
+            stop = min(start + step, len(group))
+            cells = group[start:stop]
+            # where each draw's mean sits in ``means``: the row's offset plus its count of
+            # positions below the cell, which steps up by one at each position passed
+            at = np.zeros((permutations, stop - start), dtype=np.int32)  # (draws, cells)
+            at[:, 0] = offsets + (steps <= start).sum(axis=1)
+            inside = (steps > start) & (steps < stop)
+            np.add.at(at, (rows[inside], steps[inside] - start), 1)
+            np.cumsum(at, axis=1, out=at)
+            # a cluster's tail is the upper one, an outlier's the lower one: negating the
+            # statistic of an outlier's draws turns it into the upper tail of |observed|
+            factor = scaling * z[cells]
+            factor = np.where(observed[cells] >= 0, factor, -factor)
+            sims = means[at]
+            sims *= factor[None, :]
+            limit = np.abs(observed[cells]) - _tie_tolerance(observed[cells], reach[cells])
+            p[cells] = ((sims >= limit[None, :]).sum(axis=0) + 1) / (permutations + 1)
     return p
+
+
+def _draw_means(z: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Mean of the values each row of sorted ``positions`` draws, for every count k of its
+    positions that lie below the cell drawn for: the first k values at their positions, the
+    rest one position up. Shape (rows, m + 1), column k for k positions below."""
+    m = positions.shape[1]
+    low, high = z[positions], z[positions + 1]
+    first = np.zeros((len(positions), m + 1))
+    first[:, 1:] = np.cumsum(low, axis=1)
+    rest = np.zeros((len(positions), m + 1))
+    rest[:, :-1] = np.cumsum(high[:, ::-1], axis=1)[:, ::-1]
+    return (first + rest) * (1.0 / m)
 
 
 def _moran_local(y: np.ndarray, neighbours):
@@ -154,7 +212,7 @@ def _moran_local(y: np.ndarray, neighbours):
 
 def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
                 permutations: int | None = None, seed: int | None = 2025,
-                alpha: float = 0.05) -> Clusters:
+                alpha: float = 0.05, neighbours: sp.csr_matrix | None = None) -> Clusters:
     """High-high, low-low, high-low and low-high cells of incident counts per H3 cell.
 
     A pure function of the counts: the privacy gate may call it on published counts.
@@ -168,13 +226,15 @@ def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
         1 / (R + 1).
     alpha
         Largest Benjamini-Hochberg q of a significant cell.
+    neighbours
+        ``neighbour_matrix(cells, k=k_ring)``, when the caller has it already.
     """
     y, cells = counts_and_cells(counts, cells)
     if not 0 < alpha < 1:
         msg = f"alpha must lie between 0 and 1, not {alpha}"
         raise ValueError(msg)
     permutations = permutations or default_permutations(len(y))
-    m = neighbour_matrix(cells, k=k_ring)
+    m = given_neighbours(neighbours, cells, k=k_ring)
     islands = m.getnnz(axis=1) == 0
     stat = np.full(len(y), np.nan)
     p = np.full(len(y), np.nan)
@@ -196,7 +256,7 @@ def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
                          f"q <= {alpha}; use about {int(np.ceil(len(y) / alpha)):,} "
                          "permutations or a coarser resolution.")
     q = bh_adjust(p)
-    cls = np.array([_QUADRANT.get(v, NOT_SIGNIFICANT) for v in quadrant], dtype=object)
+    cls = _LABELS[quadrant]
     significant = np.isfinite(q) & (q <= alpha)
     high = np.isin(cls, ["high-high", "high-low"])
     small = high & significant & (y < MIN_NEIGHBOURHOOD_INCIDENTS)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy.stats import binomtest
 
 from geo.analysis.bands import band_masks, exposure_days
@@ -15,7 +16,7 @@ from geo.analysis.cells import points_to_cells
 from geo.analysis.change import areas_from_cells, rate_test, split_period_bounds, wdd
 from geo.analysis.emerging import EmergingHotSpots, emerging_hot_spots
 from geo.analysis.figures import predictive_accuracy
-from geo.analysis.hotspots import hot_spots
+from geo.analysis.hotspots import hot_spots, neighbour_matrix
 from geo.analysis.presence import cells_within
 from geo.analysis.siting import Siting, suggest_posts
 from geo.analysis.table import CellTable, incident_weights
@@ -109,7 +110,7 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
            candidates_latlng: np.ndarray | None = None,
            periods: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None),
            evaluate_from: str | None = None, areas: np.ndarray | None = None,
-           timed: bool = True) -> Decisions:
+           timed: bool = True, positions: np.ndarray | None = None) -> Decisions:
     """Run the decision analyses on accepted incidents (``lat``, ``lng``, ``time``).
 
     ``target`` (a mask over the table's cells, described by ``target_label``) is the area
@@ -121,12 +122,15 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
     on the period from it, with ``areas`` the cells' inside areas.
     Incidents count by their ``count`` column when they have one. Without ``timed``
     (incidents without times) only the suggested posts are made: before/after, emerging hot
-    spots and the prediction scores need times.
+    spots and the prediction scores need times. ``positions`` are the incidents' rows in the
+    table, when the caller has them already.
     """
     decisions = Decisions()
     cells = table.cells
-    idx = np.searchsorted(cells, points_to_cells(incidents["lat"].to_numpy(),
-                                                 incidents["lng"].to_numpy(), res=table.res))
+    idx = positions if positions is not None else np.searchsorted(cells, points_to_cells(
+        incidents["lat"].to_numpy(), incidents["lng"].to_numpy(), res=table.res))
+    # one for every band and slice of the hot spots that need times
+    neighbours = neighbour_matrix(cells, k=k_ring) if timed else None
     masks = band_masks(incidents["time"], table.bands, tz=tz)
     weights = incident_weights(incidents).astype(float)
 
@@ -186,13 +190,15 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
         else:
             early, late = before, after
         decisions.prediction = _prediction(idx, masks, early, late, table, areas=areas,
-                                           k_ring=k_ring, weights=weights)
+                                           k_ring=k_ring, weights=weights,
+                                           neighbours=neighbours)
         decisions.prediction_split = evaluate_from or str(change_date)
     if timed:
         emerging = emerging_hot_spots(incidents, cells, res=table.res, freq=slices,
                                       k_ring=k_ring, inference=inference,
                                       permutations=permutations, seed=seed or 0,
-                                      period=table.period, tz=tz)
+                                      period=table.period, tz=tz, positions=idx,
+                                      neighbours=neighbours)
         decisions.emerging = emerging
         decisions.notes.extend(f"emerging hot spots: {w}" for w in emerging.warnings[:3])
     if posts_band in table.band_names and new_posts > 0:
@@ -207,7 +213,7 @@ def decide(incidents: pd.DataFrame, table: CellTable, *, posts: pd.DataFrame | N
 
 def _prediction(idx: np.ndarray, masks: dict, early: np.ndarray, late: np.ndarray,
                 table: CellTable, *, areas: np.ndarray | None, k_ring: int,
-                weights: np.ndarray) -> pd.DataFrame:
+                weights: np.ndarray, neighbours: sp.csr_matrix | None) -> pd.DataFrame:
     """PAI, PEI and RRI per band of hot spots drawn from the early period, on the late one."""
     frames = []
     n = len(table.cells)
@@ -215,7 +221,8 @@ def _prediction(idx: np.ndarray, masks: dict, early: np.ndarray, late: np.ndarra
         pick_train, pick_test = masks[band] & early, masks[band] & late
         train = np.bincount(idx[pick_train], weights=weights[pick_train], minlength=n).round()
         test = np.bincount(idx[pick_test], weights=weights[pick_test], minlength=n).round()
-        hot = hot_spots(train, table.cells, k_ring=k_ring).frame["bin"].to_numpy() >= 2
+        hot = hot_spots(train, table.cells, k_ring=k_ring,
+                        neighbours=neighbours).frame["bin"].to_numpy() >= 2
         found = predictive_accuracy(train, test, areas=areas, hot=hot)
         found.insert(0, "band", band)
         frames.append(found)

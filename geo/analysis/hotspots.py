@@ -43,7 +43,7 @@ from scipy.stats import norm
 from geo.analysis._stats import bh_adjust
 
 __all__ = ["INFERENCES", "MIN_NEIGHBOURHOOD_INCIDENTS", "HotSpots", "cell_weights",
-           "gi_star_z", "hot_spots", "neighbour_matrix"]
+           "gi_star_z", "given_neighbours", "hot_spots", "neighbour_matrix"]
 
 MIN_NEIGHBOURHOOD_INCIDENTS = 3
 """A hot spot needs at least this many incidents in its neighbourhood (k-ring, self included)."""
@@ -107,6 +107,18 @@ def neighbour_matrix(cells: np.ndarray, *, k: int = 1) -> sp.csr_matrix:
         msg = "cells contain duplicates; pass each cell once"
         raise ValueError(msg)
     return _neighbour_matrix(cells, k)
+
+
+def given_neighbours(neighbours: sp.csr_matrix | None, cells: np.ndarray, *, k: int
+                     ) -> sp.csr_matrix:
+    """``neighbours`` when given (checked to fit ``cells``), else :func:`neighbour_matrix`."""
+    if neighbours is None:
+        return neighbour_matrix(cells, k=k)
+    if neighbours.shape != (len(cells), len(cells)):
+        msg = (f"neighbours is {neighbours.shape[0]} x {neighbours.shape[1]} for "
+               f"{len(cells)} cells; pass neighbour_matrix(cells, k={k})")
+        raise ValueError(msg)
+    return neighbours
 
 
 def cell_weights(cells: np.ndarray, *, k: int = 1) -> W:
@@ -249,7 +261,8 @@ def _caveats(y: np.ndarray, islands: np.ndarray, tested: int, permutations: int,
 
 def hot_spots(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
               inference: str = "analytic", permutations: int = DEFAULT_PERMUTATIONS,
-              seed: int | None = 2025, fdr: bool = True) -> HotSpots:
+              seed: int | None = 2025, fdr: bool = True,
+              neighbours: sp.csr_matrix | None = None) -> HotSpots:
     """Getis-Ord Gi* hot and cold spots of incident counts per H3 cell.
 
     A pure function of the counts: the privacy gate may call it on published counts.
@@ -270,6 +283,9 @@ def hot_spots(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
         seed (``None`` draws a fresh one).
     fdr
         Bin on Benjamini-Hochberg ``q`` (default) or on the raw ``p``.
+    neighbours
+        ``neighbour_matrix(cells, k=k_ring)``, when the caller has it already: one matrix
+        serves every band or slice of the same cells.
 
     Notes
     -----
@@ -298,7 +314,7 @@ def hot_spots(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
         raise ValueError(msg)
     drawn = permutations if inference == "permutation" else 0
 
-    m = neighbour_matrix(cells, k=k_ring)
+    m = given_neighbours(neighbours, cells, k=k_ring)
     islands = m.getnnz(axis=1) == 0
     sums = y + m @ y  # the k-ring's incidents, self included
     sparse = sums < MIN_NEIGHBOURHOOD_INCIDENTS

@@ -21,7 +21,7 @@ from geo.analysis.bands import (
     month_key,
     month_of_wall,
 )
-from geo.analysis.cells import cells_in_shape
+from geo.analysis.cells import cell_positions, cells_in_shape, points_to_cells
 from geo.analysis.clusters import CLASSES, local_moran
 from geo.analysis.decisions import Decisions, decide
 from geo.analysis.engines import dataset_partials
@@ -32,7 +32,7 @@ from geo.analysis.gaps import (
     demand_weighted_coverage,
     rank_gaps,
 )
-from geo.analysis.hotspots import hot_spots
+from geo.analysis.hotspots import hot_spots, neighbour_matrix
 from geo.analysis.presence import (
     DEFAULT_CAP_S,
     Presence,
@@ -305,11 +305,12 @@ def _add_month_presence(table: CellTable, months: tuple[int, int], presence: Pre
 def add_hot_spots(table: CellTable, *, settings: Settings = Settings()) -> list[str]:
     """Add Gi* ``gi_z``, ``gi_p``, ``gi_q`` and ``gi_bin`` (-3..3) per band; return warnings."""
     warnings: list[str] = []
+    neighbours = neighbour_matrix(table.cells, k=settings.k_ring)  # one for every band
     for band in table.band_names:
         result = hot_spots(table.frame[f"incidents_{band}"].to_numpy(), table.cells,
                            k_ring=settings.k_ring, inference=settings.inference,
                            permutations=permutations_for(settings, len(table.frame)),
-                           seed=settings.seed)
+                           seed=settings.seed, neighbours=neighbours)
         res = result.frame
         table.frame[f"gi_z_{band}"] = res["gi_z"].to_numpy()
         table.frame[f"gi_p_{band}"] = res["p"].to_numpy()
@@ -334,10 +335,11 @@ def add_clusters(table: CellTable, *, settings: Settings = Settings()
     warnings."""
     table.frame = table.frame.copy()  # one block again after many added columns
     rows, warnings = {}, []
+    neighbours = neighbour_matrix(table.cells, k=settings.k_ring)  # one for every band
     for band in table.band_names:
         result = local_moran(table.frame[f"incidents_{band}"].to_numpy(), table.cells,
                              k_ring=settings.k_ring, permutations=settings.permutations,
-                             seed=settings.seed)
+                             seed=settings.seed, neighbours=neighbours)
         table.frame[f"lisa_i_{band}"] = result.frame["lisa_i"].to_numpy()
         table.frame[f"lisa_q_{band}"] = result.frame["q"].to_numpy()
         table.frame[f"lisa_{band}"] = result.frame["cls"].to_numpy(dtype=object)
@@ -471,12 +473,17 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
     every_category = incidents
     incidents = select_categories(incidents, settings.categories)
     res, resolution = resolve_resolution(incidents, area, settings)
-    events = incident_events(every_category, res=res, tz=settings.tz)
+    every_cells = points_to_cells(every_category["lat"].to_numpy(),
+                                  every_category["lng"].to_numpy(), res=res)
+    point_cells = (every_cells if incidents is every_category else
+                   points_to_cells(incidents["lat"].to_numpy(), incidents["lng"].to_numpy(),
+                                   res=res))
+    # every category's events: the gate links releases of other categories
+    events = incident_events(every_category, res=res, tz=settings.tz, point_cells=every_cells)
     period = (period_bounds(*settings.period, tz=settings.tz) if settings.period is not None
               else None)
     table = count_cells(incidents, area, res=res, bands=settings.bands, tz=settings.tz,
-                        period=period)
-    table.events = events  # every category: the gate links releases of other categories
+                        period=period, point_cells=point_cells, events=events)
     step("patrol presence")
     presence = add_presence(table, pings, posts, settings=settings, visits=patrol_points)
     step("hot spots")
@@ -515,7 +522,7 @@ def analyse(incidents: pd.DataFrame, area: StudyArea, *, pings: pd.DataFrame | N
                            evaluate_from=settings.evaluate_from, areas=cell_areas(table),
                            candidates_latlng=(np.array(settings.candidates, dtype=float)
                                               if settings.candidates else None),
-                           timed=timed)
+                           timed=timed, positions=cell_positions(point_cells, table.cells))
         warnings.extend(decisions.notes)
         add_decision_columns(table, decisions)
     return Analysis(table=table, figures=figures, by_category=by_category, gaps=gaps,

@@ -185,10 +185,15 @@ def project_shapes(published: PublishedCells) -> tuple[list, list, np.ndarray, n
     rings = [np.asarray(r.coords) for p in getattr(area, "geoms", [area])
              for r in [p.exterior, *p.interiors]]
     posts = np.array([to_m.transform(p.lng, p.lat) for p in published.posts]).reshape(-1, 2)
-    minx, miny, maxx, maxy = shapely.bounds(shapely.union_all([*hexes, area]))
+    # the union's bounds are its parts' bounds together: no union of 100,000 hexagons needed
+    bounds = shapely.bounds(np.array([*hexes, area], dtype=object)).reshape(-1, 4)
+    (minx, miny), (maxx, maxy) = bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)
     w, h = maxx - minx, maxy - miny
     limits = np.array([minx - 0.03 * w, maxx + 0.03 * w, miny - 0.11 * h, maxy + 0.03 * h])
-    return [np.asarray(x.exterior.coords) for x in hexes], rings, posts, limits
+    exteriors = shapely.get_exterior_ring(hexes)
+    coords = shapely.get_coordinates(exteriors)
+    ends = np.cumsum(shapely.get_num_coordinates(exteriors))[:-1]
+    return np.split(coords, ends) if len(hexes) else [], rings, posts, limits
 
 
 _LANDMARK_ORDER = ("hospital", "police", "school", "university", "place_of_worship",
