@@ -287,10 +287,15 @@
       // cells under about 4 px across (a whole country at once): their outlines would only
       // grey the map, so only coloured cells are traced, each straight into its colour's path
       var outlined = R * k >= 2;
+      // each ring ends by going round to its second vertex again, not with closePath():
+      // Chromium's closePath costs time in proportion to the path so far, so closing 100,000
+      // rings in one path took tens of seconds; the retraced first edge keeps every corner
+      // joined in the outline, and adds nothing to the fill
       function trace(path, p) {
         path.moveTo(p[0] * k - ox, p[1] * k - oy);
         for (var q = 2; q < p.length; q += 2) { path.lineTo(p[q] * k - ox, p[q + 1] * k - oy); }
-        path.closePath();
+        path.lineTo(p[0] * k - ox, p[1] * k - oy);
+        path.lineTo(p[2] * k - ox, p[3] * k - oy);
       }
       for (var i = 0; i < N; i++) {
         var x = cx[i] * k - ox, y = cy[i] * k - oy;
