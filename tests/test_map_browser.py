@@ -714,31 +714,38 @@ _PIXELS = """(points) => {
 }"""
 
 
-@pytest.mark.parametrize("band", ["all", "night"])
+@pytest.mark.parametrize(("band", "zoom"), [("all", 3), ("night", 3), ("all", -3)])
 def test_a_packed_map_paints_every_cell_in_its_class_colour_where_leaflet_puts_it(
-        page, packed_map, band):
+        page, packed_map, band, zoom):
+    """Close up (cells filled as outlined paths) every cell's centre has its colour; far out
+    (cells about 2 px across, set as pixels) so has every cell whose neighbours share it."""
     path, data, values = packed_map
     layer, counts = data["layers"]["incidents"], values["incidents"][band]
     _open(page, path)
     if band != "all":
         page.locator(f'button[data-band="{band}"]').click()
-    # the whole area at once: cells a few pixels across, every colour of the band painted
-    expected = {_incident_colour(layer, band, v) for v in counts} - {None}
-    assert set(page.evaluate(_COLOURS, "incidents").split(",")) == expected
-    # close up, the centre of each cell in view has its own colour, three quarters opaque
-    page.evaluate("() => { const m = window.patrolmap.map;"
-                  " m.setView(m.getCenter(), m.getZoom() + 3, {animate: false}); }")
+    page.evaluate("(zoom) => { const m = window.patrolmap.map;"
+                  " m.setView(m.getCenter(), m.getZoom() + zoom, {animate: false}); }", zoom)
     centres = _centres(data)
+    colours = [_incident_colour(layer, band, v) for v in counts]
+    if zoom < 0:  # the whole area in view: every colour of the band painted
+        assert set(page.evaluate(_COLOURS, "incidents").split(",")) == set(colours) - {None}
+        index = {h3.latlng_to_cell(*c, 10): i for i, c in enumerate(centres)}
+        assert len(index) == len(centres)
+        ids = list(index)
+        same = [all(n in index and colours[index[n]] == colours[i]
+                    for n in h3.grid_disk(ids[i], 1)) for i in range(len(ids))]
+    else:
+        same = [True] * len(centres)
     pixels = page.evaluate(_PIXELS, [list(c) for c in centres])
     checked = 0
     for i, pixel in enumerate(pixels):
-        if pixel is None:
+        if pixel is None or not same[i]:
             continue
-        colour = _incident_colour(layer, band, counts[i])
-        if colour is None:
+        if colours[i] is None:
             assert pixel[3] == 0, (i, counts[i], pixel)
         else:
-            rgb = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
+            rgb = [int(colours[i][k:k + 2], 16) for k in (1, 3, 5)]
             assert all(abs(a - b) <= 3 for a, b in zip(pixel[:3], rgb, strict=True)), (i, pixel)
             assert 185 <= pixel[3] <= 195, (i, pixel)
         checked += 1
