@@ -395,10 +395,13 @@ def layered_map(tmp_path_factory) -> tuple[Path, dict]:
 
 def _centres(data: dict) -> list[tuple[float, float]]:
     """Cell centres (lat, lng) as the page decodes them."""
+    from geo.privacy._page_numbers import decode_ints
+
     geom, lat, lng, out = data["geom"], 0, 0, []
+    steps = decode_ints(geom["c"])
     for i in range(geom["n"]):
-        lat += geom["c"][2 * i]
-        lng += geom["c"][2 * i + 1]
+        lat += steps[2 * i]
+        lng += steps[2 * i + 1]
         out.append((lat / geom["scale"], lng / geom["scale"]))
     return out
 
@@ -636,3 +639,132 @@ def test_the_month_slider_steps_through_months_and_plays(page, month_map):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "months_presence_night_sr-Cyrl.png"))
     assert page.errors == [] and page.requests == []
+
+
+# ---------------------------------------------------------------- a map past the packing size
+
+@pytest.fixture(scope="module")
+def packed_map(tmp_path_factory) -> tuple[Path, dict, dict]:
+    """A map of some 3,000 res-10 cells with incidents, hot spots, patrol hours and gaps in
+    every band: past the size where the page packs its numbers. Returns the page, its data
+    block and the incidents and tenths of patrol hours per band, unpacked."""
+    import numpy as np
+    import pandas as pd
+    from test_maps import _page_data
+
+    from geo.analysis.steps import Settings, add_gaps, add_hot_spots
+    from geo.analysis.table import count_cells
+    from geo.inputs.area import extent_area
+    from geo.outputs.maps import render_map
+    from geo.privacy._page_numbers import decode_ints
+    from geo.privacy.gate import publish
+
+    rng = np.random.default_rng(3)
+    lat0, lng0, dlat, dlng = 42.89, 20.86, 0.032, 0.043  # about 7 x 7 km
+    area = extent_area(np.array([lat0 - dlat, lat0 + dlat]), np.array([lng0 - dlng, lng0 + dlng]),
+                       pad_m=0)
+    n = 30_000
+    centres = rng.uniform([lat0 - dlat, lng0 - dlng], [lat0 + dlat, lng0 + dlng], (12, 2))
+    pick = rng.integers(0, len(centres), n)
+    lat = centres[pick, 0] + rng.normal(0, dlat / 6, n)
+    lng = centres[pick, 1] + rng.normal(0, dlng / 6, n)
+    inside = area.contains_latlng(lat, lng)
+    incidents = pd.DataFrame({
+        "lat": lat[inside], "lng": lng[inside],
+        "time": pd.Timestamp("2025-03-01", tz="UTC")
+        + pd.to_timedelta(rng.integers(0, 60 * 86400, inside.sum()), unit="s"),
+        "category": "theft"})
+    table = count_cells(incidents, area, res=10)
+    for band in table.band_names:
+        table.frame[f"presence_min_{band}"] = np.round(rng.gamma(0.6, 300, len(table.frame)))
+    add_hot_spots(table, settings=Settings(permutations=99))
+    add_gaps(table)
+    folder = tmp_path_factory.mktemp("packed")
+    path = render_map(publish(table, k=5, audience="analyst"), folder / "packed.html")
+    data = _page_data(path)
+    layers = data["layers"]
+    assert data["geom"]["n"] > 2_000 and isinstance(layers["incidents"]["values"]["all"], str)
+    values = {name: {band: decode_ints(packed) for band, packed in layers[name]["values"].items()}
+              for name in ("incidents", "presence")}
+    return path, data, values
+
+
+def _incident_colour(layer: dict, band: str, value: int) -> str | None:
+    """The colour the legend gives an incidents value (None: not coloured)."""
+    if value == -1:
+        return layer["suppressed_colour"]
+    if value == -2:
+        return layer["complement_colour"]
+    breaks = layer["breaks"][band]
+    if value <= 0 or not breaks:
+        return None
+    return layer["palette"][band][next((c for c, b in enumerate(breaks) if value <= b),
+                                       len(breaks) - 1)]
+
+
+_PIXELS = """(points) => {
+  const m = window.patrolmap.map, canvas = window.patrolmap.layers.incidents._canvas;
+  const ratio = window.devicePixelRatio || 1, ctx = canvas.getContext("2d");
+  return points.map((ll) => {
+    const p = m.latLngToContainerPoint(ll);
+    const x = Math.round(p.x * ratio), y = Math.round(p.y * ratio);
+    if (x < 0 || y < 0 || x >= canvas.width || y >= canvas.height) { return null; }
+    return Array.from(ctx.getImageData(x, y, 1, 1).data);
+  });
+}"""
+
+
+@pytest.mark.parametrize(("band", "zoom"), [("all", 3), ("night", 3), ("all", -3)])
+def test_a_packed_map_paints_every_cell_in_its_class_colour_where_leaflet_puts_it(
+        page, packed_map, band, zoom):
+    """Close up (cells filled as outlined paths) every cell's centre has its colour; far out
+    (cells about 2 px across, set as pixels) so has every cell whose neighbours share it."""
+    path, data, values = packed_map
+    layer, counts = data["layers"]["incidents"], values["incidents"][band]
+    _open(page, path)
+    if band != "all":
+        page.locator(f'button[data-band="{band}"]').click()
+    page.evaluate("(zoom) => { const m = window.patrolmap.map;"
+                  " m.setView(m.getCenter(), m.getZoom() + zoom, {animate: false}); }", zoom)
+    centres = _centres(data)
+    colours = [_incident_colour(layer, band, v) for v in counts]
+    if zoom < 0:  # the whole area in view: every colour of the band painted
+        assert set(page.evaluate(_COLOURS, "incidents").split(",")) == set(colours) - {None}
+        index = {h3.latlng_to_cell(*c, 10): i for i, c in enumerate(centres)}
+        assert len(index) == len(centres)
+        ids = list(index)
+        same = [all(n in index and colours[index[n]] == colours[i]
+                    for n in h3.grid_disk(ids[i], 1)) for i in range(len(ids))]
+    else:
+        same = [True] * len(centres)
+    pixels = page.evaluate(_PIXELS, [list(c) for c in centres])
+    checked = 0
+    for i, pixel in enumerate(pixels):
+        if pixel is None or not same[i]:
+            continue
+        if colours[i] is None:
+            assert pixel[3] == 0, (i, counts[i], pixel)
+        else:
+            rgb = [int(colours[i][k:k + 2], 16) for k in (1, 3, 5)]
+            assert all(abs(a - b) <= 3 for a, b in zip(pixel[:3], rgb, strict=True)), (i, pixel)
+            assert 185 <= pixel[3] <= 195, (i, pixel)
+        checked += 1
+    assert checked > 100
+    assert page.errors == []
+
+
+def test_a_packed_map_tooltip_gives_every_band_at_once_after_opening(page, packed_map):
+    path, data, values = packed_map
+    _open(page, path)
+    busiest = max(range(data["geom"]["n"]), key=lambda i: values["incidents"]["all"][i])
+    tip = _hover(page, _centres(data)[busiest])
+    rows = page.locator("#pm-tip tr")
+    bands = [band["key"] for band in data["bands"]]
+    assert rows.count() == len(bands) + 1
+    for row, band in enumerate(bands, start=1):
+        cells = rows.nth(row).locator("td")
+        count = values["incidents"][band][busiest]
+        assert cells.nth(1).inner_text() == ("fewer than 5" if count == -1 else _number(count))
+        assert cells.nth(2).inner_text() == _number(values["presence"][band][busiest] / 10)
+    assert "Hot spot" in tip
+    assert page.errors == []

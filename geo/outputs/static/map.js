@@ -40,6 +40,7 @@
   fitView(false);
   var S = {lang: D.lang, band: D.bands[0].key, month: 0};  // month 0: the whole period
   var HIDDEN = -1, NOT_SHOWN = -2;
+  var opened = false;  // whether the first view has been drawn (by the first refresh)
   var NO_DATA = D.layers.rates ? D.layers.rates.no_data_colour : null;
 
   // ------------------------------------------------------------ text
@@ -106,78 +107,110 @@
     }
     return out;
   }
+  // each list is decoded when it is first read (the first view reads one band of one layer),
+  // and the rest soon after the first view is drawn, a list at a time (see warmUp below)
+  var later = [];  // lists and tables not needed by the first view, to be made when idle
+  function decodeOnUse(holder, key) {
+    var packed = holder[key];
+    if (typeof packed !== "string") { return; }
+    Object.defineProperty(holder, key, {configurable: true, enumerable: true, get: function () {
+      var value = ints(packed);
+      Object.defineProperty(holder, key, {value: value, writable: true, enumerable: true});
+      return value;
+    }});
+    later.push(function () { return holder[key]; });
+  }
   ["incidents", "presence", "visits", "rates"].forEach(function (name) {
     var layer = D.layers[name];
-    if (layer) { Object.keys(layer.values).forEach(function (b) { layer.values[b] = ints(layer.values[b]); }); }
+    if (layer) { Object.keys(layer.values).forEach(function (b) { decodeOnUse(layer.values, b); }); }
     if (layer && layer.months) {
-      Object.keys(layer.months.values).forEach(function (b) { layer.months.values[b] = layer.months.values[b].map(ints); });
+      Object.keys(layer.months.values).forEach(function (b) {
+        layer.months.values[b].forEach(function (_, j) { decodeOnUse(layer.months.values[b], j); });
+      });
     }
   });
-  if (D.layers.rates) { D.layers.rates.residents = ints(D.layers.rates.residents); }
-  if (D.context && D.context.near) { D.context.near = ints(D.context.near); }
+  if (D.layers.rates) { decodeOnUse(D.layers.rates, "residents"); }
+  if (D.context && D.context.near) { decodeOnUse(D.context, "near"); }
 
   // ------------------------------------------------------------ geometry, decoded once
   var G = D.geom, N = G.n, SCALE = G.scale;
-  var latlngs = new Array(N);          // per cell: array of [lat, lng] vertices
-  var px0 = new Array(N);              // per cell: Float64Array of projected x, y at zoom 0
-  var cx = new Float64Array(N), cy = new Float64Array(N);
+  // per cell, its centre and its vertices projected at zoom 0: cell i's x, y pairs are
+  // px0[ringStart[i]] up to px0[ringStart[i + 1]], all cells in one typed array
+  var cx = new Float64Array(N), cy = new Float64Array(N), ringStart = new Int32Array(N + 1), px0;
+  // Leaflet's Web Mercator (EPSG:3857, the map's CRS) at zoom 0, written out so that the
+  // vertices of 100,000 cells are projected without an object per vertex
+  var PROJECT_LAT_MAX = 85.0511287798, RAD = Math.PI / 180;
+  function projectX(lng) { return 256 * (0.5 + lng / 360); }
+  function projectY(lat) {
+    var sin = Math.sin(Math.max(Math.min(lat, PROJECT_LAT_MAX), -PROJECT_LAT_MAX) * RAD);
+    return 256 * (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI));
+  }
   (function decodeCells() {
     // a hexagon's vertex offsets are a template that follows the centre's position, in whole
     // numbers (slopes of 2^-30), plus twelve deviations of -1, 0 or 1 packed in base 3; other
     // cells come whole
     var centres = ints(G.c), packed = ints(G.v), HALF = Math.pow(2, 29), STEP = Math.pow(2, 30);
-    var lat = 0, lng = 0, v = 0;
+    var T = G.tpl.length, offsets = new Array(T), lat = 0, lng = 0, v = 0, at = 0;
+    var wholeLength = 0, whole = Object.keys(G.x);
+    whole.forEach(function (key) { wholeLength += G.x[key].length; });
+    px0 = new Float64Array((N - whole.length) * T + wholeLength);
     for (var i = 0; i < N; i++) {
       lat += centres[2 * i]; lng += centres[2 * i + 1];
-      var offsets;
-      if (G.x[i] !== undefined) {
-        offsets = G.x[i];
+      var cell = G.x[i], count = T;
+      if (cell !== undefined) {
+        count = cell.length;
+        for (var w = 0; w < count; w++) { offsets[w] = cell[w]; }
       } else {
         var code = packed[v++], dlat = lat - G.ref[0], dlng = lng - G.ref[1];
-        offsets = new Array(G.tpl.length);
-        for (var j = 0; j < G.tpl.length; j++) {
+        for (var j = 0; j < T; j++) {
           var deviation = code % 3;
           code = (code - deviation) / 3;
           offsets[j] = G.tpl[j] + deviation - 1 +
             Math.floor((G.slope[2 * j] * dlat + G.slope[2 * j + 1] * dlng + HALF) / STEP);
         }
       }
-      var ring = [], proj = new Float64Array(offsets.length);
-      for (var q = 0; q < offsets.length; q += 2) {
-        var a = (lat + offsets[q]) / SCALE, b = (lng + offsets[q + 1]) / SCALE;
-        ring.push([a, b]);
-        var p = map.project([a, b], 0);
-        proj[q] = p.x; proj[q + 1] = p.y;
+      ringStart[i] = at;
+      for (var q = 0; q < count; q += 2) {
+        px0[at] = projectX((lng + offsets[q + 1]) / SCALE);
+        px0[at + 1] = projectY((lat + offsets[q]) / SCALE);
+        at += 2;
       }
-      latlngs[i] = ring; px0[i] = proj;
-      var c = map.project([lat / SCALE, lng / SCALE], 0);
-      cx[i] = c.x; cy[i] = c.y;
+      cx[i] = projectX(lng / SCALE); cy[i] = projectY(lat / SCALE);
     }
+    ringStart[N] = at;
   })();
 
-  // a grid over cell centres, to find the cell under the pointer
+  // a grid over cell centres, to find the cell under the pointer: made on the first hover
+  // (or when the page is idle after the first view), not before the first view is drawn
   var R = 0;
   (function radius() {
     if (!N) { return; }
-    var p = px0[0];
-    for (var q = 0; q < p.length; q += 2) {
-      R = Math.max(R, Math.hypot(p[q] - cx[0], p[q + 1] - cy[0]));
+    for (var q = ringStart[0]; q < ringStart[1]; q += 2) {
+      R = Math.max(R, Math.hypot(px0[q] - cx[0], px0[q + 1] - cy[0]));
     }
   })();
-  var grid = {};
-  for (var gi = 0; gi < N; gi++) {
-    var key = Math.floor(cx[gi] / (2 * R)) + ":" + Math.floor(cy[gi] / (2 * R));
-    (grid[key] = grid[key] || []).push(gi);
+  var grid = null, GRID_ROW = 1e6;  // a key per square of side 2R: column * GRID_ROW + row
+  function cellGrid() {
+    if (!grid) {
+      grid = new Map();
+      for (var i = 0; i < N; i++) {
+        var key = Math.floor(cx[i] / (2 * R)) * GRID_ROW + Math.floor(cy[i] / (2 * R));
+        var list = grid.get(key);
+        if (list) { list.push(i); } else { grid.set(key, [i]); }
+      }
+    }
+    return grid;
   }
+  later.push(cellGrid);
   function cellAt(latlng) {
     if (!N) { return -1; }
-    var p = map.project(latlng, 0), bx = Math.floor(p.x / (2 * R)), by = Math.floor(p.y / (2 * R));
-    var best = -1, bestD = Infinity;
+    var ll = L.latLng(latlng), px = projectX(ll.lng), py = projectY(ll.lat), squares = cellGrid();
+    var bx = Math.floor(px / (2 * R)), by = Math.floor(py / (2 * R)), best = -1, bestD = Infinity;
     for (var dx = -1; dx <= 1; dx++) {
       for (var dy = -1; dy <= 1; dy++) {
-        var list = grid[(bx + dx) + ":" + (by + dy)] || [];
+        var list = squares.get((bx + dx) * GRID_ROW + by + dy) || [];
         for (var k = 0; k < list.length; k++) {
-          var d = Math.hypot(cx[list[k]] - p.x, cy[list[k]] - p.y);
+          var d = Math.hypot(cx[list[k]] - px, cy[list[k]] - py);
           if (d < bestD) { bestD = d; best = list[k]; }
         }
       }
@@ -191,9 +224,14 @@
     for (var i = 0; i < breaks.length; i++) { if (value <= breaks[i]) { return i; } }
     return breaks.length - 1;
   }
-  function classColour(layer, value) {
-    var c = classOf(value, layer.breaks[S.band]);
-    return c < 0 ? null : layer.palette[S.band][c];
+  // a layer's class colour of a value, for the band shown; values are divided by ``unit``
+  // first (tenths of an hour, hundredths of a rate)
+  function classColours(layer, unit) {
+    var breaks = layer.breaks[S.band], palette = layer.palette[S.band];
+    return function (value) {
+      var c = classOf(value / unit, breaks);
+      return c < 0 ? null : palette[c];
+    };
   }
   // the cells within reach of a post speaking the chosen language, per band: the release's
   // own cell set (a bitmask over the cells, lowest bit first), decoded once per band
@@ -228,46 +266,103 @@
     v.breaks[S.band] = m.breaks[S.band]; v.palette[S.band] = m.palette[S.band];
     return v;
   }
+  // per layer, the colour of cell i (null: not coloured) as the band and month now shown
+  // have it: each maker looks its lists up once, so drawing looks up only the cell
   var fills = {
-    incidents: function (i) {
-      var L_ = view("incidents"), v = L_.values[S.band][i];
-      if (v === HIDDEN) { return L_.suppressed_colour; }
-      if (v === NOT_SHOWN) { return L_.complement_colour; }
-      var c = classOf(v, L_.breaks[S.band]);
-      return c < 0 ? null : L_.palette[S.band][c];
+    incidents: function () {
+      var layer = view("incidents"), values = layer.values[S.band], colour = classColours(layer, 1);
+      return function (i) {
+        var v = values[i];
+        if (v === HIDDEN) { return layer.suppressed_colour; }
+        return v === NOT_SHOWN ? layer.complement_colour : colour(v);
+      };
     },
-    presence: function (i) { var v = view("presence"); return classColour(v, v.values[S.band][i] / 10); },
-    visits: function (i) { return classColour(D.layers.visits, D.layers.visits.values[S.band][i]); },
-    rates: function (i) {
-      var v = D.layers.rates.values[S.band][i];
-      return v === null ? D.layers.rates.no_data_colour : classColour(D.layers.rates, v / 100);
+    presence: function () {
+      var layer = view("presence"), values = layer.values[S.band], colour = classColours(layer, 10);
+      return function (i) { return colour(values[i]); };
     },
-    language: function (i) { return covered(S.band)[i] ? D.coverage.colour : null; },
-    hotspots: function (i) {
-      var bin = D.layers.hotspots.values[S.band].charCodeAt(i) - 51;  // "3" is bin 0
-      return D.layers.hotspots.colours[String(bin)] || null;
+    visits: function () {
+      var values = D.layers.visits.values[S.band], colour = classColours(D.layers.visits, 1);
+      return function (i) { return colour(values[i]); };
     },
-    gaps: function (i) {
-      var code = D.layers.gaps.values[S.band].charCodeAt(i) - 48;
-      return D.layers.gaps.colours[code];
+    rates: function () {
+      var layer = D.layers.rates, values = layer.values[S.band], colour = classColours(layer, 100);
+      return function (i) { return values[i] === null ? layer.no_data_colour : colour(values[i]); };
     },
-    clusters: function (i) {
-      return D.layers.clusters.colours[D.layers.clusters.values[S.band].charCodeAt(i) - 48];
+    language: function () {
+      var bits = covered(S.band);
+      return function (i) { return bits[i] ? D.coverage.colour : null; };
     },
-    emerging: function (i) {
-      var code = D.layers.emerging.values.charCodeAt(i) - 48;
-      return code >= 0 ? D.layers.emerging.colours[code] : null;
+    hotspots: function () {
+      var codes = D.layers.hotspots.values[S.band], colours = D.layers.hotspots.colours;
+      return function (i) { return colours[String(codes.charCodeAt(i) - 51)] || null; };  // "3": bin 0
+    },
+    gaps: function () {
+      var codes = D.layers.gaps.values[S.band], colours = D.layers.gaps.colours;
+      return function (i) { return colours[codes.charCodeAt(i) - 48]; };
+    },
+    clusters: function () {
+      var codes = D.layers.clusters.values[S.band], colours = D.layers.clusters.colours;
+      return function (i) { return colours[codes.charCodeAt(i) - 48]; };
+    },
+    emerging: function () {
+      var codes = D.layers.emerging.values, colours = D.layers.emerging.colours;
+      return function (i) {
+        var code = codes.charCodeAt(i) - 48;
+        return code >= 0 ? colours[code] : null;
+      };
     }
   };
 
   // ------------------------------------------------------------ the canvas layer
+  // cells under about 4 px across (a whole country at once) are set pixel by pixel rather
+  // than filled as paths: each pixel whose centre lies in a cell takes the cell's colour,
+  // three quarters opaque as the filled cells are, and a cell too small to hold a pixel's
+  // centre sets the pixel under its own. It looks as the filled paths did at that size, and
+  // Chromium took about half a second to rasterise 100,000 tiny antialiased rings.
+  var RGB = {};  // "#rrggbb" -> [r, g, b]; null for a colour not written so
+  function rgbOf(colour) {
+    if (RGB[colour] === undefined) {
+      var m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
+      RGB[colour] = m ? [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)] : null;
+    }
+    return RGB[colour];
+  }
+  function cellPixels(ctx, width, height, scale, shiftX, shiftY) {
+    var image = ctx.createImageData(width, height), rgba = image.data, xs = [], ys = [];
+    function set(x, y, rgb) {
+      var o = (y * width + x) * 4;
+      rgba[o] = rgb[0]; rgba[o + 1] = rgb[1]; rgba[o + 2] = rgb[2]; rgba[o + 3] = 191;
+    }
+    return {image: image, stamp: function (i, rgb) {  // cell i, in device pixels
+      var n = 0, top = Infinity, bottom = -Infinity, hit = false;
+      for (var q = ringStart[i]; q < ringStart[i + 1]; q += 2, n++) {
+        xs[n] = px0[q] * scale - shiftX; ys[n] = px0[q + 1] * scale - shiftY;
+        top = Math.min(top, ys[n]); bottom = Math.max(bottom, ys[n]);
+      }
+      var last = Math.min(height - 1, Math.floor(bottom - 0.5));
+      for (var y = Math.max(0, Math.ceil(top - 0.5)); y <= last; y++) {
+        var yc = y + 0.5, left = Infinity, right = -Infinity;  // the row's span in the cell
+        for (var a = 0, b = n - 1; a < n; b = a++) {
+          if ((ys[a] > yc) !== (ys[b] > yc)) {
+            var xc = xs[a] + (xs[b] - xs[a]) * (yc - ys[a]) / (ys[b] - ys[a]);
+            left = Math.min(left, xc); right = Math.max(right, xc);
+          }
+        }
+        var end = Math.min(width - 1, Math.floor(right - 0.5));
+        for (var x = Math.max(0, Math.ceil(left - 0.5)); x <= end; x++) { set(x, y, rgb); hit = true; }
+      }
+      var px = Math.floor(cx[i] * scale - shiftX), py = Math.floor(cy[i] * scale - shiftY);
+      if (!hit && px >= 0 && py >= 0 && px < width && py < height) { set(px, py, rgb); }
+    }};
+  }
   var HexLayer = L.Layer.extend({
     initialize: function (name, pane) { this.name = name; this.pane = pane || "overlayPane"; },
     onAdd: function () {
       this._canvas = el("canvas", "pm-canvas leaflet-zoom-hide");
       map.getPane(this.pane).appendChild(this._canvas);
       map.on("moveend zoomend resize viewreset", this.redraw, this);
-      this.redraw();
+      if (opened) { this.redraw(); }  // the layers shown at first are drawn once, by refresh()
     },
     onRemove: function () {
       L.DomUtil.remove(this._canvas);
@@ -283,23 +378,35 @@
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       var zoom = map.getZoom(), k = map.options.crs.scale(zoom) / map.options.crs.scale(0);
       var origin = map.getPixelOrigin(), ox = origin.x + topLeft.x, oy = origin.y + topLeft.y;
-      var margin = R * k * 2, paths = {}, outline = new Path2D(), fill = fills[this.name];
+      var margin = R * k * 2, paths = {}, painted = {}, outline = new Path2D();
+      var fill = fills[this.name]();
       // cells under about 4 px across (a whole country at once): their outlines would only
-      // grey the map, so only coloured cells are traced, each straight into its colour's path
-      var outlined = R * k >= 2;
-      function trace(path, p) {
-        path.moveTo(p[0] * k - ox, p[1] * k - oy);
-        for (var q = 2; q < p.length; q += 2) { path.lineTo(p[q] * k - ox, p[q + 1] * k - oy); }
-        path.closePath();
+      // grey the map, so none are drawn, and the colour layers' cells are set as pixels
+      var outlined = R * k >= 2, overlay = this.pane !== "overlayPane";
+      var pixels = outlined || overlay ? null
+        : cellPixels(ctx, canvas.width, canvas.height, k * ratio, ox * ratio, oy * ratio);
+      // each ring ends by going round to its second vertex again, not with closePath():
+      // Chromium's closePath costs time in proportion to the path so far, so closing 100,000
+      // rings in one path took tens of seconds; the retraced first edge keeps every corner
+      // joined in the outline, and adds nothing to the fill
+      function trace(path, i) {
+        var first = ringStart[i], end = ringStart[i + 1];
+        path.moveTo(px0[first] * k - ox, px0[first + 1] * k - oy);
+        for (var q = first + 2; q < end; q += 2) { path.lineTo(px0[q] * k - ox, px0[q + 1] * k - oy); }
+        path.lineTo(px0[first] * k - ox, px0[first + 1] * k - oy);
+        path.lineTo(px0[first + 2] * k - ox, px0[first + 3] * k - oy);
       }
       for (var i = 0; i < N; i++) {
         var x = cx[i] * k - ox, y = cy[i] * k - oy;
         if (x < -margin || y < -margin || x > size.x + margin || y > size.y + margin) { continue; }
-        var colour = fill(i);
-        if (colour) { trace(paths[colour] = paths[colour] || new Path2D(), px0[i]); }
-        if (outlined) { trace(outline, px0[i]); }
+        var colour = fill(i), rgb = pixels && colour && colour !== NO_DATA ? rgbOf(colour) : null;
+        if (colour) { painted[colour] = true; }
+        if (rgb) { pixels.stamp(i, rgb); }
+        else if (colour) { trace(paths[colour] = paths[colour] || new Path2D(), i); }
+        if (outlined) { trace(outline, i); }
       }
-      if (this.pane === "overlayPane") {
+      if (pixels) { ctx.putImageData(pixels.image, 0, 0); }  // under the cells still as paths
+      if (!overlay) {
         ctx.globalAlpha = 0.75;
         Object.keys(paths).forEach(function (colour) {
           // "no data" is hatched grey on its colour, as in the legend, not a pale class
@@ -314,7 +421,7 @@
           ctx.strokeStyle = colour; ctx.lineWidth = 1.6; ctx.stroke(paths[colour]);
         });
       }
-      this._painted = Object.keys(paths).sort().join(",");
+      this._painted = Object.keys(painted).sort().join(",");
       canvas.setAttribute("data-colours", this._painted);
     }
   });
@@ -504,14 +611,18 @@
   }
 
   map.on("zoomend moveend", updateLabels);
-  // a post (or a suggested one): its dashed reach, and a dot that names it on hover
+  // a post (or a suggested one): its dashed reach, and a dot that names it on hover, in the
+  // ``lines`` that function gives when the name is shown
   function addSite(group, site, colour, lines, heavy, name, staffed) {
     var pane = heavy ? "pm-suggested" : "pm-posts";
     L.circle([site.lat, site.lng], {radius: site.reach, color: colour, weight: heavy ? 2 : 1,
       dashArray: heavy ? "6 4" : "3 4", fillOpacity: staffed ? (heavy ? 0.06 : 0.04) : 0,
       opacity: staffed ? 1 : 0.5, interactive: false, pane: pane}).addTo(group);
-    var tip = el("div", "pm-post-tip");
-    lines.forEach(function (text, i) { tip.appendChild(el(i ? "div" : "b", null, text)); });
+    function tip() {
+      var box = el("div", "pm-post-tip");
+      lines().forEach(function (text, i) { box.appendChild(el(i ? "div" : "b", null, text)); });
+      return box;
+    }
     L.circleMarker([site.lat, site.lng], {radius: heavy ? 7 : 6, color: staffed ? "#fff" : colour,
       weight: 2, fillColor: staffed ? colour : "#fff", fillOpacity: 1, pane: pane
     }).bindTooltip(tip).addTo(group);
@@ -540,9 +651,10 @@
     var band = D.bands.filter(function (b) { return b.key === S.band; })[0];
     D.posts.forEach(function (post) {
       var staffed = staffedIn(post, band);
-      addSite(postsLayer, post, D.style.post, [post.name, tr("staffed", {hours: post.hours}),
-        tr("post_reach", {m: post.reach})].concat(staffed ? [] : [tr("not_staffed_band")]),
-        false, post.name, staffed);
+      addSite(postsLayer, post, D.style.post, function () {
+        return [post.name, tr("staffed", {hours: post.hours}), tr("post_reach", {m: post.reach})]
+          .concat(staffed ? [] : [tr("not_staffed_band")]);
+      }, false, post.name, staffed);
     });
   }
   buildPosts();
@@ -555,11 +667,12 @@
   function buildSuggested() {
     suggestedLayer.clearLayers();
     D.suggested.forEach(function (site) {
-      var lines = [tr("suggested_name", {rank: site.rank}), suggestedCoverage(site),
-        percent(site.before) + " → " + percent(site.after)];
-      var at = N ? cellAt([site.lat, site.lng]) : -1, place = at >= 0 ? placeNear(at) : null;
-      if (place) { lines.push(place); }
-      addSite(suggestedLayer, site, D.style.suggested, lines, true, "+" + site.rank, true);
+      addSite(suggestedLayer, site, D.style.suggested, function () {
+        var lines = [tr("suggested_name", {rank: site.rank}), suggestedCoverage(site),
+          percent(site.before) + " → " + percent(site.after)];
+        var at = N ? cellAt([site.lat, site.lng]) : -1, place = at >= 0 ? placeNear(at) : null;
+        return place ? lines.concat([place]) : lines;
+      }, true, "+" + site.rank, true);
     });
   }
   buildSuggested();
@@ -933,6 +1046,7 @@
   }
 
   function refresh() {
+    opened = true;
     Object.keys(hexLayers).forEach(function (name) {
       if (map.hasLayer(hexLayers[name])) { hexLayers[name].redraw(); }
     });
@@ -1032,6 +1146,16 @@
   window.addEventListener("afterprint", function () { fitPrint(false); });
 
   refresh();
+  // what the first view did not need (other bands and months, the residents, the places
+  // near each cell, the pointer's grid), made while the page is idle, a list at a time, so
+  // the first hover, band or month seldom waits for it
+  function whenIdle(task) {
+    if (window.requestIdleCallback) { window.requestIdleCallback(task); } else { setTimeout(task, 0); }
+  }
+  function warmUp() {
+    if (later.length) { later.shift()(); whenIdle(warmUp); }
+  }
+  whenIdle(warmUp);
   window.patrolmap = {state: S, refresh: refresh, layers: hexLayers, cellAt: cellAt, map: map,
     context: contextLayer, posts: postsLayer, labels: contextLabels, language: languageLayer,
     fitPrint: fitPrint, setMonth: setMonth};
