@@ -396,3 +396,16 @@ def test_one_spelling_per_category_the_most_common_one(spellings):
         best = counts[counts == counts.max()].index
         first = next(f for f in forms if f in set(best))  # ties: the first written
         assert shown == {first}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["V1", " V1", "V2 ", "", "v1", "V\u200e3"])),
+                min_size=1, max_size=30))
+def test_unit_names_read_the_same_from_a_categorical_column(names):
+    from geo.inputs.validate import _unit_codes
+
+    plain_code, plain_names = _unit_codes(pd.Series(names, dtype=object))
+    cat_code, cat_names = _unit_codes(pd.Series(names, dtype="category"))
+    np.testing.assert_array_equal(cat_code, plain_code)
+    assert list(cat_names) == list(plain_names)
+    assert (plain_code == -1).tolist() == [n is None or n.strip() == "" for n in names]

@@ -56,15 +56,18 @@ class Judge:
         self.reasons: list[tuple[str, str]] = [("", "")]
         self.values: dict[int, pd.Series] = {}
         self.aside = np.zeros(self.n, dtype=bool)
+        self._ok = np.ones(self.n, dtype=bool)  # kept up to date: millions of rows
 
     @property
     def ok(self) -> np.ndarray:
-        """Rows neither rejected nor set aside (outside the period)."""
-        return (self.code == 0) & ~self.aside
+        """Rows neither rejected nor set aside (outside the period); a copy."""
+        return self._ok.copy()
 
     def set_aside(self, mask: np.ndarray) -> None:
         """Leave rows that pass every check out without rejecting them."""
-        self.aside |= np.asarray(mask, dtype=bool) & self.ok
+        mask = np.asarray(mask, dtype=bool) & self._ok
+        self.aside |= mask
+        self._ok &= ~mask
 
     @property
     def outside(self) -> int:
@@ -72,12 +75,13 @@ class Judge:
         return int(np.count_nonzero(self.aside))
 
     def fail(self, mask: np.ndarray, column: str, reason: str, values=None) -> None:
-        mask = np.asarray(mask, dtype=bool) & self.ok
+        mask = np.asarray(mask, dtype=bool) & self._ok
         if not mask.any():
             return
         self.reasons.append((column, reason))
         code = len(self.reasons) - 1
         self.code[mask] = code
+        self._ok &= ~mask
         if values is not None:
             self.values[code] = values if callable(values) else pd.Series(values, copy=False)
 

@@ -131,12 +131,13 @@ def _locate_wkt(table: RawTable, column: str, crs: str | None, judge: Judge, use
 
 def _looks_projected(path: Path, lat, lng, ok, cols) -> None:
     ok = ok & np.isfinite(lat) & np.isfinite(lng)
-    if ok.sum() >= 3:
-        out = (np.abs(lat[ok]) > 90) | (np.abs(lng[ok]) > 180)
-        if out.mean() > 0.9:
+    n_ok = np.count_nonzero(ok)
+    if n_ok >= 3:
+        out = np.count_nonzero(ok & ((np.abs(lat) > 90) | (np.abs(lng) > 180)))
+        if out / n_ok > 0.9:
             msg = (
                 f"{path}: columns {cols[0]!r}/{cols[1]!r} hold values like "
-                f"{lat[ok][0]:.1f}, not degrees; name the projected columns with "
+                f"{lat[np.argmax(ok)]:.1f}, not degrees; name the projected columns with "
                 "--x-col/--y-col and pass --crs, e.g. EPSG:32634"
             )
             raise InputError(msg)
