@@ -44,3 +44,19 @@ def in_threads(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
         return [func(item) for item in items]
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(func, items))
+
+
+def in_chunks(func: Callable[..., np.ndarray], *arrays: np.ndarray,
+              size: int = 1_000_000) -> np.ndarray:
+    """``func(*arrays)`` for arrays of one length and a function of each row alone, run a
+    ``size`` rows at a time in :func:`in_threads` and joined: the same array, sooner.
+
+    >>> in_chunks(np.add, np.arange(5), np.ones(5, int), size=2).tolist()
+    [1, 2, 3, 4, 5]
+    """
+    n = len(arrays[0])
+    if n <= size:
+        return func(*arrays)
+    edges = list(range(0, n, size)) + [n]
+    return np.concatenate(in_threads(lambda lo_hi: func(*(a[lo_hi[0]:lo_hi[1]] for a in arrays)),
+                                     list(zip(edges[:-1], edges[1:], strict=True))))

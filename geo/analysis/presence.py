@@ -109,7 +109,10 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
     n = len(pings)
     total = Partials()
     if n:
-        unit_code, _ = pd.factorize(pings["unit"], sort=False)
+        unit = pings["unit"]  # only equal codes for one unit matter: a category's will do
+        unit_code = (unit.cat.codes.to_numpy().astype(np.int64)
+                     if isinstance(unit.dtype, pd.CategoricalDtype)
+                     else pd.factorize(unit, sort=False)[0])
         t_us = pd.DatetimeIndex(pings["time"]).as_unit("us").asi8
         lat = pings["lat"].to_numpy(dtype=float)
         lng = pings["lng"].to_numpy(dtype=float)

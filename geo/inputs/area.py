@@ -14,6 +14,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from geo._arrays import in_chunks
 from geo._errors import InputError
 from geo.inputs._columns import fold
 
@@ -54,9 +55,15 @@ class StudyArea:
         return tuple(self.geometry.bounds)  # type: ignore[return-value]
 
     def contains_latlng(self, lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
-        """Whether each point lies inside (or on the edge of) the area; vectorized."""
+        """Whether each point lies inside (or on the edge of) the area; vectorized, a
+        million points a thread."""
         lat = np.asarray(lat, dtype=float)
         lng = np.asarray(lng, dtype=float)
+        if lat.shape != lng.shape or lat.ndim != 1:
+            return self._contains(lat, lng)
+        return in_chunks(self._contains, lat, lng)
+
+    def _contains(self, lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
         inside = np.zeros(lat.shape, dtype=bool)
         finite = np.isfinite(lat) & np.isfinite(lng)
         minx, miny, maxx, maxy = self.geometry.bounds
