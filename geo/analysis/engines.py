@@ -111,7 +111,9 @@ def local_cluster(n_workers: int | None = None):
     Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which hands every freed
     array back to the system at once: each partition's arrays are then faulted in afresh,
     and the kernel costs about 1.7x the CPU it costs in one process. Here the variable is
-    left unset, so the C library keeps its own adaptive thresholds, as in any process.
+    left unset, so the C library keeps its own adaptive thresholds, as in any process. The
+    workers' sampling profiler (for a dashboard this cluster does not serve) is off: it
+    takes the GIL from the kernel a hundred times a second.
     """
     try:
         import dask
@@ -119,7 +121,8 @@ def local_cluster(n_workers: int | None = None):
     except ImportError:
         msg = "dask is needed for --engine dask: pip install 'patrolmap[scale]'"
         raise UsageError(msg) from None
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                          "distributed.worker.profile.enabled": False}):
         return LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
                             processes=True, dashboard_address=None)
 
