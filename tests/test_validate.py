@@ -409,3 +409,16 @@ def test_unit_names_read_the_same_from_a_categorical_column(names):
     np.testing.assert_array_equal(cat_code, plain_code)
     assert list(cat_names) == list(plain_names)
     assert (plain_code == -1).tolist() == [n is None or n.strip() == "" for n in names]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                                    st.floats(-1e8, 1e8), st.integers(-200, 200).map(float),
+                                    st.floats(-200, 200).map(lambda v: round(v, 4))),
+                          st.floats(-200, 200)), min_size=1, max_size=40))
+def test_rejected_positions_are_written_as_python_writes_them(pairs):
+    from geo.inputs._positions import pair_text
+
+    a = np.array([p[0] for p in pairs], dtype=float)
+    b = np.array([p[1] for p in pairs], dtype=float)
+    assert pair_text(a, b) == [f"{x}, {y}" for x, y in zip(a.tolist(), b.tolist(), strict=True)]
