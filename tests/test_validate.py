@@ -422,3 +422,30 @@ def test_rejected_positions_are_written_as_python_writes_them(pairs):
     a = np.array([p[0] for p in pairs], dtype=float)
     b = np.array([p[1] for p in pairs], dtype=float)
     assert pair_text(a, b) == [f"{x}, {y}" for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([42.8938, 20.8652, 0.0, 95.0, -91.0, 42.5, 200.0,
+                                           float("nan")]),
+                          st.sampled_from([20.8652, 42.8938, 0.0, 181.0, 95.0, 20.0,
+                                           float("nan")])), min_size=1, max_size=60),
+       st.booleans())
+def test_each_point_gets_the_first_position_check_it_fails(points, with_area):
+    from geo.inputs._positions import _position_problem
+
+    area = default_area() if with_area else None
+    lat = np.array([p[0] for p in points])
+    lng = np.array([p[1] for p in points])
+    finite = np.isfinite(lat) & np.isfinite(lng)
+    swapped = np.zeros(len(lat), dtype=bool)
+    inside = np.ones(len(lat), dtype=bool)
+    if area is not None:
+        swapped = finite & (np.abs(lng) <= 90) & (np.abs(lat) <= 180) & area.contains_latlng(
+            lng, lat)
+        inside = area.contains_latlng(lat, lng)
+    in_range = finite & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
+    checks = [~in_range & swapped, np.abs(lat) > 90, np.abs(lng) > 180,
+              (lat == 0) & (lng == 0), ~inside & swapped, ~inside]
+    expected = [next((k for k, mask in enumerate(checks, start=1) if mask[i]), 0)
+                for i in range(len(lat))]
+    assert _position_problem(lat, lng, area=area).tolist() == expected

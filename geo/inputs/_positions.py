@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyproj
 
+from geo._arrays import in_chunks
 from geo._errors import InputError
 from geo.inputs import _columns as names
 from geo.inputs._columns import find_column, shown_columns
@@ -177,20 +179,39 @@ def judge_position(lat, lng, cols, area: StudyArea | None, judge: Judge, frame) 
             a, b = a.iloc[rows], b.iloc[rows]
             return [f"{x}, {y}" for x, y in zip(a, b, strict=True)]
         return [f"{a:.6f}, {b:.6f}" for a, b in zip(lat[rows], lng[rows], strict=True)]
+    checks = [(lat_c, "latitude and longitude look swapped"),
+              (lat_c, "latitude out of range (-90..90)"),
+              (lng_c, "longitude out of range (-180..180)"),
+              (lat_c, "coordinates are 0, 0 (no position)")]
+    if area is not None:
+        checks += [(lat_c, "latitude and longitude look swapped"),
+                   (lat_c, "outside the study area")]
+    problem = in_chunks(partial(_position_problem, area=area), np.asarray(lat, dtype=float),
+                        np.asarray(lng, dtype=float))
+    for number, (column, reason) in enumerate(checks, start=1):
+        judge.fail(problem == number, column, reason, pair)
+
+
+def _position_problem(lat: np.ndarray, lng: np.ndarray, *, area: StudyArea | None
+                      ) -> np.ndarray:
+    """The first position check each point fails, numbered from 1 in the order
+    :func:`judge_position` names them (0: none): swapped (out of range, but inside the area
+    read the other way round), latitude, longitude, 0, 0, swapped (outside the area, but
+    inside it the other way round), outside the area."""
     finite = np.isfinite(lat) & np.isfinite(lng)
-    in_range = finite & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
-    swapped_ok = finite & (np.abs(lng) <= 90) & (np.abs(lat) <= 180)
     swapped_inside = np.zeros(len(lat), dtype=bool)
     if area is not None:
+        swapped_ok = finite & (np.abs(lng) <= 90) & (np.abs(lat) <= 180)
         swapped_inside = swapped_ok & area.contains_latlng(lng, lat)
-    judge.fail(~in_range & swapped_inside, lat_c, "latitude and longitude look swapped", pair)
-    judge.fail(np.abs(lat) > 90, lat_c, "latitude out of range (-90..90)", pair)
-    judge.fail(np.abs(lng) > 180, lng_c, "longitude out of range (-180..180)", pair)
-    judge.fail((lat == 0) & (lng == 0), lat_c, "coordinates are 0, 0 (no position)", pair)
+    masks = [~(finite & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)) & swapped_inside,
+             np.abs(lat) > 90, np.abs(lng) > 180, (lat == 0) & (lng == 0)]
     if area is not None:
         inside = area.contains_latlng(lat, lng)
-        judge.fail(~inside & swapped_inside, lat_c, "latitude and longitude look swapped", pair)
-        judge.fail(~inside, lat_c, "outside the study area", pair)
+        masks += [~inside & swapped_inside, ~inside]
+    problem = np.zeros(len(lat), dtype=np.uint8)
+    for number, mask in reversed(list(enumerate(masks, start=1))):  # the first one wins
+        problem[mask] = number
+    return problem
 
 
 def outside_note(judge: Judge, area: StudyArea | None) -> list[str]:
