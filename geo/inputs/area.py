@@ -61,6 +61,7 @@ class StudyArea:
         lng = np.asarray(lng, dtype=float)
         if lat.shape != lng.shape or lat.ndim != 1:
             return self._contains(lat, lng)
+        shapely.prepare(self.geometry)  # once, before threads share it
         return in_chunks(self._contains, lat, lng)
 
     def _contains(self, lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
