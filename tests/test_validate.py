@@ -421,7 +421,8 @@ def test_rejected_positions_are_written_as_python_writes_them(pairs):
 
     a = np.array([p[0] for p in pairs], dtype=float)
     b = np.array([p[1] for p in pairs], dtype=float)
-    assert pair_text(a, b) == [f"{x}, {y}" for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+    assert pair_text(a, b).to_pylist() == [f"{x}, {y}" for x, y in zip(a.tolist(), b.tolist(),
+                                                                       strict=True)]
 
 
 @settings(max_examples=100, deadline=None)
@@ -449,3 +450,13 @@ def test_each_point_gets_the_first_position_check_it_fails(points, with_area):
     expected = [next((k for k, mask in enumerate(checks, start=1) if mask[i]), 0)
                 for i in range(len(lat))]
     assert _position_problem(lat, lng, area=area).tolist() == expected
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=80)), max_size=20))
+def test_long_values_are_cut_alike_from_arrow_and_python(texts):
+    import pyarrow as pa
+
+    from geo.inputs._judge import _short, _shorts
+
+    assert list(_shorts(pa.array(texts, pa.string()))) == [_short(t) for t in texts]
+    assert _shorts(texts) == [_short(t) for t in texts]

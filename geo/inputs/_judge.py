@@ -113,8 +113,20 @@ _SHORT = 60
 """Longest value a rejects file shows whole."""
 
 
-def _shorts(values) -> list[str]:
-    """Each value as :func:`_short` shows it; a short text (most are) as it is."""
+def _shorts(values):
+    """Each value as :func:`_short` shows it; a short text (most are) as it is. Texts in an
+    Arrow string array (millions of positions) are measured and cut by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.Array) and pa.types.is_string(values.type):
+        values = pc.fill_null(values, "")
+        long = pc.greater(pc.utf8_length(values), _SHORT)
+        if pc.any(long).as_py():
+            cut = pc.binary_join_element_wise(
+                pc.utf8_slice_codepoints(values, 0, _SHORT - 3), "...", "")
+            values = pc.if_else(long, cut, values)
+        return values.to_numpy(zero_copy_only=False)
     return [v if type(v) is str and len(v) <= _SHORT else _short(v) for v in values]
 
 

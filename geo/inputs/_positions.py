@@ -145,12 +145,13 @@ def _looks_projected(path: Path, lat, lng, ok, cols) -> None:
             raise InputError(msg)
 
 
-def pair_text(a: np.ndarray, b: np.ndarray) -> list[str]:
+def pair_text(a: np.ndarray, b: np.ndarray):
     """``f"{x}, {y}"`` of each pair of floats, as Python writes them (the shortest text that
-    reads back), made by Arrow where it writes the same: numbers that are not whole, between
-    1e-4 and 1e7 in size (coordinates in degrees or metres); Python writes the others.
+    reads back), as an Arrow string array; made by Arrow where it writes the same: numbers
+    that are not whole, between 1e-4 and 1e7 in size (coordinates in degrees or metres);
+    Python writes the others.
 
-    >>> pair_text(np.array([42.8938, 42.0]), np.array([20.8652, -1e-05]))
+    >>> pair_text(np.array([42.8938, 42.0]), np.array([20.8652, -1e-05])).to_pylist()
     ['42.8938, 20.8652', '42.0, -1e-05']
     """
     import pyarrow as pa
@@ -162,16 +163,19 @@ def pair_text(a: np.ndarray, b: np.ndarray) -> list[str]:
 
     text = pc.binary_join_element_wise(pc.cast(pa.array(a), pa.string()),
                                        pc.cast(pa.array(b), pa.string()), ", ")
+    other = np.flatnonzero(~(plain(a) & plain(b)))
+    if not len(other):
+        return text
     out = text.to_numpy(zero_copy_only=False)
-    for i in np.flatnonzero(~(plain(a) & plain(b))):
+    for i in other:
         out[i] = f"{float(a[i])}, {float(b[i])}"
-    return out.tolist()
+    return pa.array(out, pa.string())
 
 
 def judge_position(lat, lng, cols, area: StudyArea | None, judge: Judge, frame) -> None:
     lat_c, lng_c = cols
 
-    def pair(rows: np.ndarray) -> list[str]:
+    def pair(rows: np.ndarray):
         if lat_c in frame and lng_c in frame:
             a, b = frame[lat_c], frame[lng_c]
             if a.dtype == np.float64 and b.dtype == np.float64:  # millions outside an area
