@@ -153,9 +153,8 @@ def presence_partials(unit: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lng: 
     s_lat, s_lng, step = _without_jumps(lat, lng, linked, step_m)
     still = np.zeros(n, dtype=bool)  # ping i stays within step_m of ping i+1, same unit, no gap
     still[:-1] = linked & (step < step_m)
-    stop_first, stop_us = _stationary_runs(still, dwell, s_lat, s_lng, stop_radius_m)
+    stop_first, is_stop = _stops(still, dwell, s_lat, s_lng, stop_radius_m)
     del s_lat, s_lng
-    is_stop = (stop_us >= STOP_MINUTES[0] * 60e6) & (stop_us <= STOP_MINUTES[1] * 60e6)
 
     wall = local_wall_us(pd.DatetimeIndex(t_us.astype("datetime64[us]"), tz="UTC"), tz=tz)
     hour, weekday = clock_of_wall(wall)
@@ -292,16 +291,17 @@ def _without_jumps(lat, lng, linked: np.ndarray, step_m: float):
     return lat, lng, step
 
 
-def _stationary_runs(still: np.ndarray, dwell: np.ndarray, lat, lng, radius_m: float):
-    """Runs of consecutive stationary pings: (first index, duration) per run.
+def _stops(still: np.ndarray, dwell: np.ndarray, lat, lng, radius_m: float):
+    """Runs of consecutive stationary pings: (first index, whether a stop) per run.
 
     A run is a maximal sequence i..j where pings i..j-1 are each within a step of the next;
-    its duration is the dwell of pings i..j-1. Runs that wander beyond ``radius_m`` from
-    their first ping get duration 0 (they are slow movement, not a stop).
+    its duration is the dwell of pings i..j-1. A run is a stop when it lasts
+    :data:`STOP_MINUTES` and stays within ``radius_m`` of its first ping (one that wanders
+    farther is slow movement); the distances are measured for runs of a stop's length only.
     """
     n = len(still)
     if n == 0 or not still.any():
-        return np.zeros(0, np.int64), np.zeros(0)
+        return np.zeros(0, np.int64), np.zeros(0, dtype=bool)
     prev = np.zeros(n, dtype=bool)
     prev[1:] = still[:-1]
     run_start = still & ~prev
@@ -309,9 +309,11 @@ def _stationary_runs(still: np.ndarray, dwell: np.ndarray, lat, lng, radius_m: f
     member = still | prev  # still pings, plus the ping that ends each run
     owner = np.where(member, np.cumsum(run_start) - 1, -1)
     duration = np.bincount(owner[still], weights=dwell[still], minlength=len(first))
-    anchor = first[owner[member]]
-    far = _metres(lat[anchor], lng[anchor], lat[member], lng[member])
+    lasts = (duration >= STOP_MINUTES[0] * 60e6) & (duration <= STOP_MINUTES[1] * 60e6)
+    ping = np.flatnonzero(member)
+    ping = ping[lasts[owner[ping]]]  # the pings of runs that last a stop's length
+    anchor = first[owner[ping]]
+    far = _metres(lat[anchor], lng[anchor], lat[ping], lng[ping])
     widest = np.zeros(len(first))
-    np.maximum.at(widest, owner[member], far)
-    duration = np.where(widest <= radius_m, duration, 0.0)
-    return first, duration
+    np.maximum.at(widest, owner[ping], far)
+    return first, lasts & (widest <= radius_m)
