@@ -3,10 +3,9 @@ cell) and the analysis (:func:`geo.analysis.cells.points_to_cells`)."""
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
+
+from geo._arrays import in_threads
 
 __all__ = ["latlng_to_cells"]
 
@@ -37,7 +36,4 @@ def latlng_to_cells(lat: np.ndarray, lng: np.ndarray, res: int) -> np.ndarray:
     if lat.size <= _CHUNK:
         return convert((0, lat.size))
     edges = list(range(0, lat.size, _CHUNK)) + [lat.size]
-    workers = max(1, min(os.cpu_count() or 1, 8))
-    with ThreadPoolExecutor(workers) as pool:  # h3ronpy releases the GIL
-        parts = list(pool.map(convert, zip(edges[:-1], edges[1:], strict=True)))
-    return np.concatenate(parts)
+    return np.concatenate(in_threads(convert, list(zip(edges[:-1], edges[1:], strict=True))))

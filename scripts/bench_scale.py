@@ -5,24 +5,27 @@ Writes N pings (default 10 million) of patrol units on random walks in the North
 box as Parquet files of about a million pings each (a few units per file, months of pings
 each), then times in this process:
 
-- baseline: the bare bulk H3 conversion of the same points, split over the cores
-  (``geo.analysis.cells.points_to_cells``);
+- baseline: the bare bulk H3 conversion of the same points, each file's points split over
+  the cores (``geo.analysis.cells.points_to_cells``, one part a thread);
 - ``patrolmap ingest`` of the files into a dataset (read, check every row, write the rejects,
   store each ping's cell at ``--res``, partition);
-- presence over the dataset, in-process (``--engine local``), reading the stored cells;
+- presence over the dataset, in-process (``--engine local``, a group of partitions a
+  thread), reading the stored cells, and the kernel over the partitions in one thread
+  (the in-process throughput of one core);
 - presence over the dataset on a Dask ``LocalCluster`` of one single-threaded worker per core
   (``--engine dask``), unless ``--no-dask``.
 
 Beside each wall time it prints the CPU seconds of the stage (this process and its threads;
 for Dask, the workers' processes too), which a machine shared with other work disturbs less:
-the Dask CPU efficiency is the in-process CPU over the CPU of the workers and this process.
+the Dask CPU efficiency is one thread's kernel CPU over the CPU of the workers and this
+process.
 
 ``--child`` runs ingest and presence alone in a fresh process and prints its peak memory:
 use it for the out-of-core run (``--pings 100000000 --child``). Prints every figure and ratio;
 exits 1 when a target is missed:
 
 - whole ping path (ingest + presence) at least 0.8x the throughput of the bare conversion;
-- Dask parallel efficiency (in-process time / (cores x Dask time)) at least 0.8;
+- Dask parallel efficiency (one thread's kernel time / (cores x Dask time)) at least 0.8;
 - peak memory of ingest + presence under 2 GB (``--child``).
 
 Usage: python scripts/bench_scale.py [--pings N] [--res R] [--keep DIR] [--child] [--no-dask]
@@ -83,18 +86,42 @@ def write_files(folder: Path, n: int, *, seed: int = 7) -> list[Path]:
 
 
 def bare_conversion(files: list[Path], res: int) -> tuple[float, float]:
-    """Wall and CPU seconds of the bulk H3 conversion of every point, split over the cores."""
+    """Wall and CPU seconds of the bulk H3 conversion of every point, each file's points
+    split over the cores (one part a thread)."""
+    from geo._arrays import in_chunks, worker_threads
     from geo.analysis.cells import points_to_cells
 
     seconds = cpu = 0.0
     for path in files:
         frame = pd.read_parquet(path, columns=["lat", "lon"])
         lat, lng = frame["lat"].to_numpy(), frame["lon"].to_numpy()
+        part = -(-len(lat) // worker_threads())
         start, start_cpu = time.perf_counter(), time.process_time()
-        points_to_cells(lat, lng, res=res)
+        in_chunks(lambda a, b: points_to_cells(a, b, res=res), lat, lng, size=part)
         seconds += time.perf_counter() - start
         cpu += time.process_time() - start_cpu
     return seconds, cpu
+
+
+def kernel_in_one_thread(out: Path, res: int) -> tuple[float, float, int]:
+    """Wall and CPU seconds of the presence kernel over every partition in turn, in this
+    thread (the in-process throughput of one core), and the minutes checksum."""
+    from geo.analysis.bands import DEFAULT_BANDS
+    from geo.analysis.cells import area_to_cells
+    from geo.analysis.engines import partition_partials
+    from geo.analysis.partials import add_partials
+    from geo.inputs.area import default_area
+    from geo.inputs.dataset import open_dataset
+
+    cells = area_to_cells(default_area(), res=res)
+    dataset = open_dataset(out)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    total = add_partials(partition_partials(p, cells, res=res, bands=DEFAULT_BANDS,
+                                            cap_s=120.0, tz="Europe/Belgrade",
+                                            stored_res=dataset.res)
+                         for p in dataset.partitions)
+    return (time.perf_counter() - start, time.process_time() - start_cpu,
+            int(total.minutes_us.sum()))
 
 
 def ingest_and_presence(files: list[Path], out: Path, res: int, engine: str = "local"
@@ -211,22 +238,23 @@ def main() -> int:
               f"{cpu_bare / (got['ingest_cpu_s'] + got['presence_cpu_s']):.2f}x)")
         results.append((f"whole ping path at {ratio:.2f}x the bare conversion", ratio >= 0.8))
         if not args.no_dask:
+            t_one, cpu_one, sum_one = kernel_in_one_thread(folder / "dataset", args.res)
             t_local, cpu_local, sum_local = presence_only(folder / "dataset", args.res, "local")
             t_cold, _, sum_cold = presence_only(folder / "dataset", args.res, "dask")
-            from distributed import LocalCluster
+            from geo.analysis.engines import local_cluster
 
-            with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster:
+            with local_cluster(cores) as cluster:
                 address = cluster.scheduler_address
                 presence_only(folder / "dataset", args.res, "dask", address)  # warm up
                 t_dask, cpu_dask, sum_dask = presence_only(folder / "dataset", args.res,
                                                            "dask", address)
-            assert sum_local == sum_cold == sum_dask == got["minutes_us"]
-            efficiency = t_local / (cores * t_dask)
-            print(f"presence in-process {t_local:.2f} s; on LocalCluster({cores}) "
-                  f"{t_dask:.2f} s on a running cluster ({t_cold:.2f} s starting one): "
-                  f"parallel efficiency {efficiency:.2f}; CPU {cpu_local:.2f} s in-process, "
-                  f"{cpu_dask:.2f} s on Dask (CPU efficiency {cpu_local / cpu_dask:.2f})")
+            assert sum_one == sum_local == sum_cold == sum_dask == got["minutes_us"]
+            efficiency = t_one / (cores * t_dask)
+            print(f"presence kernel in one thread {t_one:.2f} s ({cpu_one:.2f} s CPU); "
+                  f"in-process over {cores} threads {t_local:.2f} s ({cpu_local:.2f} s CPU); "
+                  f"on LocalCluster({cores}) {t_dask:.2f} s on a running cluster "
+                  f"({t_cold:.2f} s starting one), {cpu_dask:.2f} s CPU: parallel "
+                  f"efficiency {efficiency:.2f}, CPU efficiency {cpu_one / cpu_dask:.2f}")
             results.append((f"Dask parallel efficiency {efficiency:.2f}", efficiency >= 0.8))
     missed = 0
     for text, ok in results:

@@ -295,6 +295,21 @@ def _inside_by_intersecting_every_cell(cells, geometry):
                                              metres(geometry))) / 1e6
 
 
+def _grid_points(geometry, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random points over a polygon's bounds, plus its vertices and points on the edges of
+    the grid's boxes (where a point's box number is decided by rounding)."""
+    from geo.inputs.area import _Grid
+
+    grid = _Grid.over(geometry)
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = geometry.bounds
+    lng = np.r_[minx + rng.random(n) * (maxx - minx), shapely.get_coordinates(geometry)[:, 0],
+                grid.minx + grid.dx * rng.integers(0, 129, 500)]
+    lat = np.r_[miny + rng.random(n) * (maxy - miny), shapely.get_coordinates(geometry)[:, 1],
+                grid.miny + grid.dy * rng.integers(0, 129, 500)]
+    return lat, lng
+
+
 @pytest.mark.parametrize("geometry", [
     AREA.geometry,
     box(20.84, 42.88, 20.90, 42.91),
@@ -316,3 +331,21 @@ def test_inside_areas_equal_intersecting_every_cell(geometry):
     assert (inside[far_inside] == whole[far_inside]).all()  # whole cells: share exactly 1
     across = shapely.intersects(hexes, geometry.boundary) & (want < whole * (1 - 1e-6))
     assert across.sum() > 10 and (inside[across] < whole[across]).all()
+
+
+@pytest.mark.parametrize("geometry", [
+    AREA.geometry,
+    Polygon([(20.0, 42.0), (20.4, 42.0), (20.4, 42.3), (20.0, 42.3)],  # a hole, and a spike
+            [[(20.1, 42.1), (20.3, 42.1), (20.2, 42.25)]]).union(
+        Polygon([(20.4, 42.1), (20.9, 42.12), (20.4, 42.13)])),
+])
+def test_many_points_in_an_area_get_what_shapely_gives_each(geometry):
+    from geo.inputs.area import StudyArea
+
+    area = StudyArea("test", geometry)
+    lat, lng = _grid_points(geometry, 120_000, seed=4)
+    expected = shapely.intersects_xy(geometry, lng, lat)
+    got = area.contains_latlng(lat, lng)  # past _GRID_FROM points: the grid answers
+    assert len(lat) >= 100_000 and 0 < expected.sum() < len(lat)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(area.contains_latlng(lat[:50], lng[:50]), expected[:50])

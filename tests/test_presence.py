@@ -9,8 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo._errors import UsageError
-from geo.analysis.bands import Band, band_masks, local_clock, parse_bands
+from geo.analysis.bands import (
+    DEFAULT_BANDS,
+    Band,
+    band_masks,
+    local_clock,
+    month_number,
+    parse_bands,
+)
 from geo.analysis.cells import area_to_cells, points_to_cells
+from geo.analysis.partials import add_partials, batches_with_context, presence_partials
 from geo.analysis.presence import pings_to_presence, posts_to_presence
 from geo.inputs.area import default_area
 
@@ -241,3 +249,72 @@ def test_presence_in_a_cell_never_exceeds_the_period_times_units_and_posts(rows,
         n_posts = sum(_cell(p) == cell for p, _, _ in post_rows)
         total_h = (presence.minutes.loc[cell, "all"] + post_min.loc[cell, "all"]) / 60
         assert total_h <= hours * (present + n_posts) + 1e-9
+
+
+def _track(draw_steps: list[tuple[int, int, int, int]]) -> pd.DataFrame:
+    """Pings of a few units from (unit, seconds to the next ping, north step, east step):
+    steps of a few metres (stops), tens of metres (driving) and lone jumps, gaps over the
+    cap, across a local midnight and a month's end."""
+    start = pd.Timestamp("2025-05-31 21:50", tz="UTC")
+    rows, clock, place = [], {}, {}
+    for unit, wait, north, east in draw_steps:
+        name = "ABC"[unit]
+        clock[name] = clock.get(name, 0) + wait
+        lat, lng = place.get(name, X)
+        place[name] = (lat + north * 1e-5, lng + east * 1e-5)
+        rows.append((name, start + pd.Timedelta(seconds=clock[name]), *place[name]))
+    return pd.DataFrame(rows, columns=["unit", "time", "lat", "lng"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from([1, 10, 60, 60, 60, 200, 900]),
+                          st.sampled_from([-40, -2, 0, 0, 1, 3, 40]),
+                          st.sampled_from([-40, -1, 0, 0, 2, 40])), min_size=1, max_size=120),
+       st.integers(1, 40))
+def test_batches_cut_anywhere_add_up_to_the_whole(steps, size):
+    pings = _track(steps).sort_values(["unit", "time"], kind="stable", ignore_index=True)
+    unit = pd.factorize(pings["unit"])[0]
+    t_us = pd.DatetimeIndex(pings["time"]).as_unit("us").asi8
+    lat, lng = pings["lat"].to_numpy(), pings["lng"].to_numpy()
+    kernel = {"cells": CELLS, "res": 9, "bands": DEFAULT_BANDS, "cap_s": 120.0,
+              "months": (month_number("2025-05"), 2)}
+    whole = presence_partials(unit, t_us, lat, lng, **kernel)
+    batches = batches_with_context(unit, t_us, size)
+    owned = np.concatenate([np.arange(own_lo, own_hi) for _, _, own_lo, own_hi in batches])
+    assert owned.tolist() == list(range(len(pings)))  # every ping owned once, in order
+    parts = []
+    for lo, hi, own_lo, own_hi in batches:
+        assert lo <= own_lo < own_hi <= hi
+        assert (unit[lo:own_lo] == unit[own_lo]).all()  # context of the cut unit only
+        assert (unit[own_hi:hi] == unit[own_hi - 1]).all()
+        mine = np.zeros(hi - lo, dtype=bool)
+        mine[own_lo - lo:own_hi - lo] = True
+        parts.append(presence_partials(unit[lo:hi], t_us[lo:hi], lat[lo:hi], lng[lo:hi],
+                                       owned=mine, **kernel))
+    summed = add_partials(parts)
+    for key in ("cell", "band", "minutes_us", "visits", "stops", "week_us", "interval_counts"):
+        np.testing.assert_array_equal(getattr(summed, key), getattr(whole, key), err_msg=key)
+    assert (summed.intervals, summed.capped, summed.pings) == (
+        whole.intervals, whole.capped, whole.pings)
+
+
+def test_presence_in_small_batches_is_the_presence_in_one(monkeypatch):
+    rng = np.random.default_rng(5)
+    steps = []
+    for _ in range(40):  # each unit: a 12-minute stop, a drive, a silence over the cap
+        unit = int(rng.integers(0, 3))
+        steps += [(unit, 60, int(rng.integers(-1, 2)), int(rng.integers(-1, 2)))
+                  for _ in range(13)]
+        steps += [(unit, 20, int(rng.integers(-40, 41)), int(rng.integers(-40, 41)))
+                  for _ in range(15)]
+        steps.append((unit, 400, 0, 0))
+    pings = _track(steps)
+    one = pings_to_presence(pings, CELLS, res=9)
+    monkeypatch.setattr("geo.analysis.presence._BATCH", 97)  # many batches in threads
+    many = pings_to_presence(pings, CELLS, res=9, chunk=500)
+    for frame in ("minutes", "visits", "stops"):
+        pd.testing.assert_frame_equal(getattr(many, frame), getattr(one, frame),
+                                      check_exact=True)
+    assert one.stops.to_numpy().sum() > 0 and one.visits.to_numpy().sum() > 0
+    np.testing.assert_array_equal(many.week_minutes, one.week_minutes)
+    np.testing.assert_array_equal(many.interval_counts, one.interval_counts)

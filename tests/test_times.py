@@ -152,3 +152,20 @@ def test_any_instant_with_any_offset_form_comes_back_exactly(moment, quarters, l
     expected = (moment - dt.timedelta(minutes=minutes)).replace(tzinfo=dt.UTC)
     parsed = parse_times(pd.Series([text]))
     assert parsed.utc[0].to_pydatetime() == expected, text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-2 * 10**18, 3 * 10**18)), min_size=1,
+                max_size=20),
+       st.sampled_from(["s", "ms", "us", "ns"]),
+       st.sampled_from(["UTC", "Europe/Belgrade", "America/Toronto", "Asia/Kolkata"]))
+def test_zoned_times_keep_their_instant_and_written_clock(stamps, unit, zone):
+    index = pd.DatetimeIndex([pd.NaT if s is None else pd.Timestamp(s, unit="ns")
+                              for s in stamps]).tz_localize("UTC").as_unit(unit).tz_convert(zone)
+    parsed = parse_times(pd.Series(index))
+    assert parsed.utc.equals(pd.Series(index.tz_convert("UTC").as_unit(unit)).astype(
+        "datetime64[us, UTC]"))
+    expected = (index.hour * 60 + index.minute + index.second / 60).to_numpy(
+        dtype=float, na_value=np.nan)
+    np.testing.assert_array_equal(parsed.written_min, expected)
+    assert parsed.has_offset.tolist() == [s is not None for s in stamps]

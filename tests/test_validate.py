@@ -396,3 +396,67 @@ def test_one_spelling_per_category_the_most_common_one(spellings):
         best = counts[counts == counts.max()].index
         first = next(f for f in forms if f in set(best))  # ties: the first written
         assert shown == {first}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["V1", " V1", "V2 ", "", "v1", "V\u200e3"])),
+                min_size=1, max_size=30))
+def test_unit_names_read_the_same_from_a_categorical_column(names):
+    from geo.inputs.validate import _unit_codes
+
+    plain_code, plain_names = _unit_codes(pd.Series(names, dtype=object))
+    cat_code, cat_names = _unit_codes(pd.Series(names, dtype="category"))
+    np.testing.assert_array_equal(cat_code, plain_code)
+    assert list(cat_names) == list(plain_names)
+    assert (plain_code == -1).tolist() == [n is None or n.strip() == "" for n in names]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                                    st.floats(-1e8, 1e8), st.integers(-200, 200).map(float),
+                                    st.floats(-200, 200).map(lambda v: round(v, 4))),
+                          st.floats(-200, 200)), min_size=1, max_size=40))
+def test_rejected_positions_are_written_as_python_writes_them(pairs):
+    from geo.inputs._positions import pair_text
+
+    a = np.array([p[0] for p in pairs], dtype=float)
+    b = np.array([p[1] for p in pairs], dtype=float)
+    assert pair_text(a, b).to_pylist() == [f"{x}, {y}" for x, y in zip(a.tolist(), b.tolist(),
+                                                                       strict=True)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([42.8938, 20.8652, 0.0, 95.0, -91.0, 42.5, 200.0,
+                                           float("nan")]),
+                          st.sampled_from([20.8652, 42.8938, 0.0, 181.0, 95.0, 20.0,
+                                           float("nan")])), min_size=1, max_size=60),
+       st.booleans())
+def test_each_point_gets_the_first_position_check_it_fails(points, with_area):
+    from geo.inputs._positions import _position_problem
+
+    area = default_area() if with_area else None
+    lat = np.array([p[0] for p in points])
+    lng = np.array([p[1] for p in points])
+    finite = np.isfinite(lat) & np.isfinite(lng)
+    swapped = np.zeros(len(lat), dtype=bool)
+    inside = np.ones(len(lat), dtype=bool)
+    if area is not None:
+        swapped = finite & (np.abs(lng) <= 90) & (np.abs(lat) <= 180) & area.contains_latlng(
+            lng, lat)
+        inside = area.contains_latlng(lat, lng)
+    in_range = finite & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
+    checks = [~in_range & swapped, np.abs(lat) > 90, np.abs(lng) > 180,
+              (lat == 0) & (lng == 0), ~inside & swapped, ~inside]
+    expected = [next((k for k, mask in enumerate(checks, start=1) if mask[i]), 0)
+                for i in range(len(lat))]
+    assert _position_problem(lat, lng, area=area).tolist() == expected
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=80)), max_size=20))
+def test_long_values_are_cut_alike_from_arrow_and_python(texts):
+    import pyarrow as pa
+
+    from geo.inputs._judge import _short, _shorts
+
+    assert list(_shorts(pa.array(texts, pa.string()))) == [_short(t) for t in texts]
+    assert _shorts(texts) == [_short(t) for t in texts]

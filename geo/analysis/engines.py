@@ -1,7 +1,8 @@
 """Running the presence kernel over a ping dataset: in this process, or on a Dask cluster.
 
 Both engines run :func:`geo.analysis.partials.presence_partials` once per partition (whole
-units of one month, with their context pings) and add the partials up; the sums are whole
+units of one month, with their context pings) and add the partials up (in-process, a group
+of partitions of about equal rows per thread, one thread per core); the sums are whole
 microseconds and counts, so the result is the same, to the last bit, whichever engine and in
 whatever order. Only the partials travel: a worker reads its partitions from the dataset path
 itself (every worker must see the same path), and what comes back is one row per (cell, band)
@@ -19,12 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from geo._arrays import in_threads, worker_threads
 from geo._errors import UsageError
 from geo.analysis.bands import Band
-from geo.analysis.partials import Partials, presence_partials
+from geo.analysis.partials import Partials, add_partials, presence_partials
 from geo.inputs.dataset import PingDataset, read_partition
 
-__all__ = ["ENGINES", "partition_partials", "dataset_partials", "balanced_groups"]
+__all__ = ["ENGINES", "partition_partials", "dataset_partials", "balanced_groups",
+           "local_cluster"]
 
 ENGINES = ("local", "dask")
 _TASKS_PER_THREAD = 3
@@ -44,16 +47,9 @@ def partition_partials(path: str | Path, cells: np.ndarray, *, res: int,
                              months=months, cell=part.get("cell"))
 
 
-def _add(parts: Iterable[Partials]) -> Partials:
-    total = Partials()
-    for part in parts:
-        total = total + part
-    return total
-
-
 def _on_groups(groups: Iterable[list[str]], kernel) -> list[Partials]:
     """The summed partials of a task's groups of partitions: one small result per task."""
-    return [_add(kernel(path) for group in groups for path in group)]
+    return [add_partials(kernel(path) for group in groups for path in group)]
 
 
 def balanced_groups(paths: Sequence[str], rows: Sequence[int], n: int) -> list[list[str]]:
@@ -100,17 +96,41 @@ def dataset_partials(dataset: PingDataset, cells: np.ndarray, *, res: int,
     paths = [str(p) for p in dataset.partitions]
     if not paths:
         return Partials()
-    if engine == "local":
-        return _add(kernel(p) for p in paths)
     rows = [dataset.manifest["partitions"][key]["rows"]
             for key in sorted(dataset.manifest["partitions"])]
+    if engine == "local":  # a group of partitions a thread: pyarrow and numpy free the GIL
+        return add_partials(in_threads(lambda group: add_partials(map(kernel, group)),
+                                       balanced_groups(paths, rows, worker_threads())))
     return _on_dask(paths, rows, kernel, scheduler)
+
+
+def local_cluster(n_workers: int | None = None):
+    """A Dask ``LocalCluster`` of ``n_workers`` single-threaded worker processes (one per
+    core by default) that keep the memory the kernel frees for its next arrays.
+
+    Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which hands every freed
+    array back to the system at once: each partition's arrays are then faulted in afresh,
+    and the kernel costs about 1.7x the CPU it costs in one process. Here the variable is
+    left unset, so the C library keeps its own adaptive thresholds, as in any process. The
+    workers' sampling profiler (for a dashboard this cluster does not serve) is off: it
+    takes the GIL from the kernel a hundred times a second.
+    """
+    try:
+        import dask
+        from distributed import LocalCluster
+    except ImportError:
+        msg = "dask is needed for --engine dask: pip install 'patrolmap[scale]'"
+        raise UsageError(msg) from None
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                          "distributed.worker.profile.enabled": False}):
+        return LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
+                            processes=True, dashboard_address=None)
 
 
 def _on_dask(paths: list[str], rows: list[int], kernel, scheduler: str | None) -> Partials:
     try:
         import dask.bag as db
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError:
         msg = "dask is needed for --engine dask: pip install 'patrolmap[scale]'"
         raise UsageError(msg) from None
@@ -122,14 +142,14 @@ def _on_dask(paths: list[str], rows: list[int], kernel, scheduler: str | None) -
             msg = f"--scheduler {scheduler}: no Dask scheduler answers there ({err})"
             raise UsageError(msg) from None
     else:
-        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+        cluster = local_cluster()
         client = Client(cluster)
     try:
         threads = sum(client.nthreads().values()) or 1
         groups = balanced_groups(paths, rows, _TASKS_PER_THREAD * threads)
         bag = db.from_sequence(groups, npartitions=len(groups))
-        summed = bag.map_partitions(_on_groups, kernel).reduction(_add, _add, split_every=8)
+        summed = bag.map_partitions(_on_groups, kernel).reduction(add_partials, add_partials,
+                                                                  split_every=8)
         return summed.compute(scheduler=client)
     finally:
         client.close()

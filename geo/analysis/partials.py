@@ -17,7 +17,7 @@ its neighbours). :data:`CONTEXT_PINGS` and :data:`CONTEXT_US` say so for dataset
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,8 +26,8 @@ import pandas as pd
 from geo.analysis.bands import HOURS_OF_WEEK, Band, clock_of_wall, local_wall_us, month_of_wall
 from geo.analysis.cells import points_to_cells
 
-__all__ = ["Partials", "presence_partials", "month_band", "STOP_MINUTES", "INTERVAL_EDGES_S",
-           "CONTEXT_PINGS", "CONTEXT_US"]
+__all__ = ["Partials", "presence_partials", "month_band", "batches_with_context",
+           "add_partials", "STOP_MINUTES", "INTERVAL_EDGES_S", "CONTEXT_PINGS", "CONTEXT_US"]
 
 STOP_MINUTES = (10.0, 16.0)
 INTERVAL_EDGES_S = (10.0, 30.0, 60.0)
@@ -150,15 +150,13 @@ def presence_partials(unit: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lng: 
     # stops: runs of stationary steps, a lone GPS jump (one ping away, its neighbours together)
     # read at the ping before it so that it does not split the stop in two
     linked = same_next & ~capped[:-1]
-    s_lat, s_lng = _without_jumps(lat, lng, linked, step_m)
+    s_lat, s_lng, step = _without_jumps(lat, lng, linked, step_m)
     still = np.zeros(n, dtype=bool)  # ping i stays within step_m of ping i+1, same unit, no gap
-    still[:-1] = linked & (_metres(s_lat[:-1], s_lng[:-1], s_lat[1:], s_lng[1:]) < step_m)
-    stop_first, stop_us = _stationary_runs(still, dwell, s_lat, s_lng, stop_radius_m)
+    still[:-1] = linked & (step < step_m)
+    stop_first, is_stop = _stops(still, dwell, s_lat, s_lng, stop_radius_m)
     del s_lat, s_lng
-    is_stop = (stop_us >= STOP_MINUTES[0] * 60e6) & (stop_us <= STOP_MINUTES[1] * 60e6)
 
-    wall = local_wall_us(pd.DatetimeIndex(t_us.astype("datetime64[us]")).tz_localize("UTC"),
-                         tz=tz)
+    wall = local_wall_us(pd.DatetimeIndex(t_us.astype("datetime64[us]"), tz="UTC"), tz=tz)
     hour, weekday = clock_of_wall(wall)
     month = None
     if months is not None:
@@ -199,6 +197,48 @@ def presence_partials(unit: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lng: 
                     pings=int(mine.sum()))
 
 
+def add_partials(parts: Iterable[Partials]) -> Partials:
+    """The sum of partials (empty partials for none)."""
+    total = Partials()
+    for part in parts:
+        total = total + part
+    return total
+
+
+def batches_with_context(unit: np.ndarray, t_us: np.ndarray, size: int
+                         ) -> list[tuple[int, int, int, int]]:
+    """Cut pings sorted by unit and time into batches of about ``size`` owned pings, a unit
+    cut anywhere: ``(lo, hi, own_lo, own_hi)`` per batch, the pings ``lo:hi`` to give the
+    kernel and, of them, ``own_lo:own_hi`` the ones it owns.
+
+    Each batch carries the context its owned pings need (:data:`CONTEXT_PINGS` pings of the
+    same unit before them; after them, the same unit's pings up to :data:`CONTEXT_US` past
+    the first ping it does not own, plus :data:`CONTEXT_PINGS`), so the batches' partials add
+    up to the partials of all the pings at once.
+
+    >>> batches_with_context(np.array([0, 0, 0, 0, 1, 1]), np.arange(6) * 10**9, 3)
+    [(0, 4, 0, 3), (0, 6, 3, 6)]
+    """
+    n = len(t_us)
+    if n == 0:
+        return []
+    cuts = np.linspace(0, n, -(-n // max(size, 1)) + 1).round().astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])
+    ends = np.r_[starts[1:], n]
+    out = []
+    for own_lo, own_hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        run = np.searchsorted(starts, own_lo, side="right") - 1  # the unit of the first ping
+        lo = max(own_lo - CONTEXT_PINGS, int(starts[run]))
+        hi = own_hi
+        if own_hi < n and own_hi < ends[np.searchsorted(starts, own_hi - 1, side="right") - 1]:
+            end = int(ends[np.searchsorted(starts, own_hi, side="right") - 1])
+            window = own_hi + int(np.searchsorted(t_us[own_hi:end], t_us[own_hi] + CONTEXT_US,
+                                                  side="left"))
+            hi = min(window + CONTEXT_PINGS, end)
+        out.append((lo, hi, own_lo, own_hi))
+    return out
+
+
 def month_band(month: int, band: int, n_bands: int) -> int:
     """The band key of one month's sums in :class:`Partials` (whole sums use ``band``)."""
     return (1 + month) * n_bands + band
@@ -226,7 +266,8 @@ def _metres(lat1, lng1, lat2, lng2) -> np.ndarray:
 
 
 def _without_jumps(lat, lng, linked: np.ndarray, step_m: float):
-    """Positions with each lone jump replaced by the ping before it.
+    """Positions with each lone jump replaced by the ping before it, and the distance of
+    each step between them (ping i to i + 1).
 
     Ping i is a jump when it is linked to both neighbours (same unit, no gap), lies a step or
     more from each, and they lie within a step of each other. Distances are taken on a plane
@@ -234,27 +275,33 @@ def _without_jumps(lat, lng, linked: np.ndarray, step_m: float):
     pings share it.
     """
     lat, lng = lat.copy(), lng.copy()
+    step = _metres(lat[:-1], lng[:-1], lat[1:], lng[1:])  # ping i to i + 1
     if len(lat) < 3:
-        return lat, lng
+        return lat, lng, step
     limit = step_m * step_m
-    step = _metres(lat[:-1], lng[:-1], lat[1:], lng[1:]) ** 2  # squared, ping i to i + 1
-    maybe = np.flatnonzero(linked[:-1] & linked[1:] & (step[:-1] >= limit) & (step[1:] >= limit))
+    square = step ** 2
+    maybe = np.flatnonzero(linked[:-1] & linked[1:] & (square[:-1] >= limit)
+                           & (square[1:] >= limit))
+    del square
     together = _metres(lat[maybe], lng[maybe], lat[maybe + 2], lng[maybe + 2]) ** 2 < limit
     jump = maybe[together] + 1
     lat[jump], lng[jump] = lat[jump - 1], lng[jump - 1]
-    return lat, lng
+    moved = np.unique(np.r_[jump - 1, jump])  # the steps into and out of a moved ping
+    step[moved] = _metres(lat[moved], lng[moved], lat[moved + 1], lng[moved + 1])
+    return lat, lng, step
 
 
-def _stationary_runs(still: np.ndarray, dwell: np.ndarray, lat, lng, radius_m: float):
-    """Runs of consecutive stationary pings: (first index, duration) per run.
+def _stops(still: np.ndarray, dwell: np.ndarray, lat, lng, radius_m: float):
+    """Runs of consecutive stationary pings: (first index, whether a stop) per run.
 
     A run is a maximal sequence i..j where pings i..j-1 are each within a step of the next;
-    its duration is the dwell of pings i..j-1. Runs that wander beyond ``radius_m`` from
-    their first ping get duration 0 (they are slow movement, not a stop).
+    its duration is the dwell of pings i..j-1. A run is a stop when it lasts
+    :data:`STOP_MINUTES` and stays within ``radius_m`` of its first ping (one that wanders
+    farther is slow movement); the distances are measured for runs of a stop's length only.
     """
     n = len(still)
     if n == 0 or not still.any():
-        return np.zeros(0, np.int64), np.zeros(0)
+        return np.zeros(0, np.int64), np.zeros(0, dtype=bool)
     prev = np.zeros(n, dtype=bool)
     prev[1:] = still[:-1]
     run_start = still & ~prev
@@ -262,9 +309,11 @@ def _stationary_runs(still: np.ndarray, dwell: np.ndarray, lat, lng, radius_m: f
     member = still | prev  # still pings, plus the ping that ends each run
     owner = np.where(member, np.cumsum(run_start) - 1, -1)
     duration = np.bincount(owner[still], weights=dwell[still], minlength=len(first))
-    anchor = first[owner[member]]
-    far = _metres(lat[anchor], lng[anchor], lat[member], lng[member])
+    lasts = (duration >= STOP_MINUTES[0] * 60e6) & (duration <= STOP_MINUTES[1] * 60e6)
+    ping = np.flatnonzero(member)
+    ping = ping[lasts[owner[ping]]]  # the pings of runs that last a stop's length
+    anchor = first[owner[ping]]
+    far = _metres(lat[anchor], lng[anchor], lat[ping], lng[ping])
     widest = np.zeros(len(first))
-    np.maximum.at(widest, owner[member], far)
-    duration = np.where(widest <= radius_m, duration, 0.0)
-    return first, duration
+    np.maximum.at(widest, owner[ping], far)
+    return first, lasts & (widest <= radius_m)

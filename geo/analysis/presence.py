@@ -28,13 +28,15 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geo._arrays import sorted_by_key_time
+from geo._arrays import in_threads, sorted_by_key_time, worker_threads
 from geo.analysis.bands import DEFAULT_BANDS, HOURS_OF_WEEK, Band
 from geo.analysis.cells import DEFAULT_RES, cells_to_latlng, points_to_cells
 from geo.analysis.partials import (  # noqa: F401 (STOP_MINUTES is shared)
     INTERVAL_EDGES_S,
     STOP_MINUTES,
     Partials,
+    add_partials,
+    batches_with_context,
     presence_partials,
 )
 
@@ -42,6 +44,8 @@ __all__ = ["Presence", "pings_to_presence", "posts_to_presence", "posts_week_hou
            "cells_within", "partials_to_presence",
            "DEFAULT_CAP_S", "INTERVAL_EDGES_S"]
 
+_BATCH = 1_000_000
+"""Pings per batch at most when batches run side by side in threads."""
 DEFAULT_CAP_S = 120.0
 """Two minutes: twice the longest normal interval of the devices in the field (10-60 s)."""
 
@@ -92,7 +96,9 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
     cap_s
         Longest interval a ping may stand for, in seconds.
     chunk
-        Work through whole units in slices of about this many pings, to bound memory.
+        Work in batches of at most about this many pings, to bound memory; batches run
+        side by side in threads (one per core), a unit cut anywhere with the context
+        its pings need, so the sums are those of all the pings at once.
     months
         (first month since January 1970, how many): presence minutes per local month too
         (``month_minutes``).
@@ -103,19 +109,28 @@ def pings_to_presence(pings: pd.DataFrame, cells: np.ndarray, *, res: int = DEFA
     n = len(pings)
     total = Partials()
     if n:
-        unit_code, _ = pd.factorize(pings["unit"], sort=False)
+        unit = pings["unit"]  # only equal codes for one unit matter: a category's will do
+        unit_code = (unit.cat.codes.to_numpy().astype(np.int64)
+                     if isinstance(unit.dtype, pd.CategoricalDtype)
+                     else pd.factorize(unit, sort=False)[0])
         t_us = pd.DatetimeIndex(pings["time"]).as_unit("us").asi8
         lat = pings["lat"].to_numpy(dtype=float)
         lng = pings["lng"].to_numpy(dtype=float)
         if n > 1 and not sorted_by_key_time(unit_code, t_us):
             order = np.lexsort((t_us, unit_code))
             unit_code, t_us, lat, lng = unit_code[order], t_us[order], lat[order], lng[order]
-        unit_starts = np.flatnonzero(np.r_[True, unit_code[1:] != unit_code[:-1]])
-        for lo, hi in _slices(unit_starts, n, chunk):
-            total = total + presence_partials(
+
+        def batch(bounds: tuple[int, int, int, int]) -> Partials:
+            lo, hi, own_lo, own_hi = bounds
+            mine = np.zeros(hi - lo, dtype=bool)
+            mine[own_lo - lo:own_hi - lo] = True
+            return presence_partials(
                 unit_code[lo:hi], t_us[lo:hi], lat[lo:hi], lng[lo:hi], cells, res=res,
                 bands=bands, cap_s=cap_s, step_m=step_m, stop_radius_m=stop_radius_m, tz=tz,
-                months=months)
+                owned=mine, months=months)
+
+        total = add_partials(in_threads(batch, batches_with_context(
+            unit_code, t_us, _batch_size(n, chunk))))
     return partials_to_presence(total, cells, bands=bands, cap_s=cap_s,
                                 n_months=months[1] if months else 0)
 
@@ -143,17 +158,14 @@ def partials_to_presence(total: Partials, cells: np.ndarray, *, bands: Sequence[
                     month_minutes)
 
 
-def _slices(unit_starts: np.ndarray, n: int, chunk: int):
-    """(lo, hi) slices of whole units, each about ``chunk`` pings (a bigger unit alone)."""
-    bounds = np.r_[unit_starts, n]
-    lo = 0
-    while lo < n:
-        limit = lo + chunk
-        hi = int(bounds[np.searchsorted(bounds, limit, side="right") - 1])
-        if hi <= lo:  # one unit larger than a chunk
-            hi = int(bounds[np.searchsorted(bounds, lo, side="right")])
-        yield lo, hi
-        lo = hi
+def _batch_size(n: int, chunk: int) -> int:
+    """Pings per batch of :func:`pings_to_presence`: at most ``chunk`` (memory) and at most
+    ``_BATCH`` (each converted to cells in one thread), in a multiple of the threads' number
+    of batches of about equal size (so no thread is left idle at the end)."""
+    per = min(chunk, _BATCH)
+    threads = worker_threads()
+    rounds = -(-n // (per * threads))
+    return max(1, -(-n // (rounds * threads)))
 
 
 def cells_within(cells: np.ndarray, lat: np.ndarray, lng: np.ndarray, *, reach_m: float

@@ -56,15 +56,18 @@ class Judge:
         self.reasons: list[tuple[str, str]] = [("", "")]
         self.values: dict[int, pd.Series] = {}
         self.aside = np.zeros(self.n, dtype=bool)
+        self._ok = np.ones(self.n, dtype=bool)  # kept up to date: millions of rows
 
     @property
     def ok(self) -> np.ndarray:
-        """Rows neither rejected nor set aside (outside the period)."""
-        return (self.code == 0) & ~self.aside
+        """Rows neither rejected nor set aside (outside the period); a copy."""
+        return self._ok.copy()
 
     def set_aside(self, mask: np.ndarray) -> None:
         """Leave rows that pass every check out without rejecting them."""
-        self.aside |= np.asarray(mask, dtype=bool) & self.ok
+        mask = np.asarray(mask, dtype=bool) & self._ok
+        self.aside |= mask
+        self._ok &= ~mask
 
     @property
     def outside(self) -> int:
@@ -72,12 +75,13 @@ class Judge:
         return int(np.count_nonzero(self.aside))
 
     def fail(self, mask: np.ndarray, column: str, reason: str, values=None) -> None:
-        mask = np.asarray(mask, dtype=bool) & self.ok
+        mask = np.asarray(mask, dtype=bool) & self._ok
         if not mask.any():
             return
         self.reasons.append((column, reason))
         code = len(self.reasons) - 1
         self.code[mask] = code
+        self._ok &= ~mask
         if values is not None:
             self.values[code] = values if callable(values) else pd.Series(values, copy=False)
 
@@ -109,8 +113,20 @@ _SHORT = 60
 """Longest value a rejects file shows whole."""
 
 
-def _shorts(values) -> list[str]:
-    """Each value as :func:`_short` shows it; a short text (most are) as it is."""
+def _shorts(values):
+    """Each value as :func:`_short` shows it; a short text (most are) as it is. Texts in an
+    Arrow string array (millions of positions) are measured and cut by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.Array) and pa.types.is_string(values.type):
+        values = pc.fill_null(values, "")
+        long = pc.greater(pc.utf8_length(values), _SHORT)
+        if pc.any(long).as_py():
+            cut = pc.binary_join_element_wise(
+                pc.utf8_slice_codepoints(values, 0, _SHORT - 3), "...", "")
+            values = pc.if_else(long, cut, values)
+        return values.to_numpy(zero_copy_only=False)
     return [v if type(v) is str and len(v) <= _SHORT else _short(v) for v in values]
 
 

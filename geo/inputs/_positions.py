@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyproj
 
+from geo._arrays import in_chunks
 from geo._errors import InputError
 from geo.inputs import _columns as names
 from geo.inputs._columns import find_column, shown_columns
@@ -131,43 +133,89 @@ def _locate_wkt(table: RawTable, column: str, crs: str | None, judge: Judge, use
 
 def _looks_projected(path: Path, lat, lng, ok, cols) -> None:
     ok = ok & np.isfinite(lat) & np.isfinite(lng)
-    if ok.sum() >= 3:
-        out = (np.abs(lat[ok]) > 90) | (np.abs(lng[ok]) > 180)
-        if out.mean() > 0.9:
+    n_ok = np.count_nonzero(ok)
+    if n_ok >= 3:
+        out = np.count_nonzero(ok & ((np.abs(lat) > 90) | (np.abs(lng) > 180)))
+        if out / n_ok > 0.9:
             msg = (
                 f"{path}: columns {cols[0]!r}/{cols[1]!r} hold values like "
-                f"{lat[ok][0]:.1f}, not degrees; name the projected columns with "
+                f"{lat[np.argmax(ok)]:.1f}, not degrees; name the projected columns with "
                 "--x-col/--y-col and pass --crs, e.g. EPSG:32634"
             )
             raise InputError(msg)
 
 
+def pair_text(a: np.ndarray, b: np.ndarray):
+    """``f"{x}, {y}"`` of each pair of floats, as Python writes them (the shortest text that
+    reads back), as an Arrow string array; made by Arrow where it writes the same: numbers
+    that are not whole, between 1e-4 and 1e7 in size (coordinates in degrees or metres);
+    Python writes the others.
+
+    >>> pair_text(np.array([42.8938, 42.0]), np.array([20.8652, -1e-05])).to_pylist()
+    ['42.8938, 20.8652', '42.0, -1e-05']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def plain(v: np.ndarray) -> np.ndarray:
+        size = np.abs(v)
+        return (size >= 1e-4) & (size < 1e7) & (v != np.round(v))
+
+    text = pc.binary_join_element_wise(pc.cast(pa.array(a), pa.string()),
+                                       pc.cast(pa.array(b), pa.string()), ", ")
+    other = np.flatnonzero(~(plain(a) & plain(b)))
+    if not len(other):
+        return text
+    out = text.to_numpy(zero_copy_only=False)
+    for i in other:
+        out[i] = f"{float(a[i])}, {float(b[i])}"
+    return pa.array(out, pa.string())
+
+
 def judge_position(lat, lng, cols, area: StudyArea | None, judge: Judge, frame) -> None:
     lat_c, lng_c = cols
 
-    def pair(rows: np.ndarray) -> list[str]:
+    def pair(rows: np.ndarray):
         if lat_c in frame and lng_c in frame:
             a, b = frame[lat_c], frame[lng_c]
             if a.dtype == np.float64 and b.dtype == np.float64:  # millions outside an area
-                a, b = a.to_numpy()[rows].tolist(), b.to_numpy()[rows].tolist()
-            else:
-                a, b = a.iloc[rows], b.iloc[rows]
+                return pair_text(a.to_numpy()[rows], b.to_numpy()[rows])
+            a, b = a.iloc[rows], b.iloc[rows]
             return [f"{x}, {y}" for x, y in zip(a, b, strict=True)]
         return [f"{a:.6f}, {b:.6f}" for a, b in zip(lat[rows], lng[rows], strict=True)]
+    checks = [(lat_c, "latitude and longitude look swapped"),
+              (lat_c, "latitude out of range (-90..90)"),
+              (lng_c, "longitude out of range (-180..180)"),
+              (lat_c, "coordinates are 0, 0 (no position)")]
+    if area is not None:
+        checks += [(lat_c, "latitude and longitude look swapped"),
+                   (lat_c, "outside the study area")]
+    problem = in_chunks(partial(_position_problem, area=area), np.asarray(lat, dtype=float),
+                        np.asarray(lng, dtype=float))
+    for number, (column, reason) in enumerate(checks, start=1):
+        judge.fail(problem == number, column, reason, pair)
+
+
+def _position_problem(lat: np.ndarray, lng: np.ndarray, *, area: StudyArea | None
+                      ) -> np.ndarray:
+    """The first position check each point fails, numbered from 1 in the order
+    :func:`judge_position` names them (0: none): swapped (out of range, but inside the area
+    read the other way round), latitude, longitude, 0, 0, swapped (outside the area, but
+    inside it the other way round), outside the area."""
     finite = np.isfinite(lat) & np.isfinite(lng)
-    in_range = finite & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)
-    swapped_ok = finite & (np.abs(lng) <= 90) & (np.abs(lat) <= 180)
     swapped_inside = np.zeros(len(lat), dtype=bool)
     if area is not None:
+        swapped_ok = finite & (np.abs(lng) <= 90) & (np.abs(lat) <= 180)
         swapped_inside = swapped_ok & area.contains_latlng(lng, lat)
-    judge.fail(~in_range & swapped_inside, lat_c, "latitude and longitude look swapped", pair)
-    judge.fail(np.abs(lat) > 90, lat_c, "latitude out of range (-90..90)", pair)
-    judge.fail(np.abs(lng) > 180, lng_c, "longitude out of range (-180..180)", pair)
-    judge.fail((lat == 0) & (lng == 0), lat_c, "coordinates are 0, 0 (no position)", pair)
+    masks = [~(finite & (np.abs(lat) <= 90) & (np.abs(lng) <= 180)) & swapped_inside,
+             np.abs(lat) > 90, np.abs(lng) > 180, (lat == 0) & (lng == 0)]
     if area is not None:
         inside = area.contains_latlng(lat, lng)
-        judge.fail(~inside & swapped_inside, lat_c, "latitude and longitude look swapped", pair)
-        judge.fail(~inside, lat_c, "outside the study area", pair)
+        masks += [~inside & swapped_inside, ~inside]
+    problem = np.zeros(len(lat), dtype=np.uint8)
+    for number, mask in reversed(list(enumerate(masks, start=1))):  # the first one wins
+        problem[mask] = number
+    return problem
 
 
 def outside_note(judge: Judge, area: StudyArea | None) -> list[str]:

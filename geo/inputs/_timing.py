@@ -184,13 +184,14 @@ def clock_notes(written_min: np.ndarray | None, has_offset: np.ndarray | None,
         return [f"{midnight:,} of {n:,} times ({midnight / n:.0%}) are exactly 00:00 as "
                 "written: the file probably holds dates without a time of day, which puts "
                 f"them all in the night band; if so, {fix}"]
-    values, counts = np.unique(minutes, return_counts=True)
-    top = int(np.argmax(counts))
-    pair = counts[top] + sum(int(c) for v, c in zip(values, counts, strict=True)
-                             if abs(v - values[top]) == 60)
     offsets = has_offset[ok][np.isfinite(np.round(written_min[ok], 3))] if \
         has_offset is not None else np.zeros(n, bool)
-    if n >= 10 and pair / n > MOSTLY and offsets.mean() > MOSTLY:
+    if n < 10 or not offsets.mean() > MOSTLY:
+        return []
+    values, counts = np.unique(minutes, return_counts=True)
+    top = int(np.argmax(counts))
+    pair = counts[top] + counts[np.abs(values - values[top]) == 60].sum()
+    if pair / n > MOSTLY:
         clock = _clock_text(values[top])
         return [f"{pair:,} of {n:,} times ({pair / n:.0%}) are at {clock} (or an hour from it) "
                 "as written with their offset: dates stored as the UTC time of local midnight? "

@@ -23,6 +23,7 @@ import json
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from geo._arrays import in_chunks, worker_threads
 from geo._errors import InputError
 from geo._h3 import latlng_to_cells
 from geo.inputs._judge import Options
@@ -267,7 +269,9 @@ def _stage(item: dict, folder: Path, *, area, options: Options, buckets: int, re
             "unit": pa.array(unit.cat.categories.astype(str).to_numpy(object)[code],
                              pa.string()),
             "time": pa.array(t_us, pa.timestamp("us", tz="UTC")),
-            "lat": lat, "lng": lng, "cell": latlng_to_cells(lat, lng, res),
+            "lat": lat, "lng": lng,
+            "cell": in_chunks(partial(latlng_to_cells, res=res), lat, lng,
+                              size=max(1, -(-len(lat) // worker_threads()))),
             "source": np.full(len(frame), item["id"], np.int32),
             "row": frame["row"].to_numpy(np.int64), "halo": np.zeros(len(frame), np.int8)},
             schema=SCHEMA).take(order)

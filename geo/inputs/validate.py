@@ -219,13 +219,31 @@ def judge_units(table: RawTable, opts: Options, judge: Judge, used: dict[str, st
 
 
 def _unit_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer code per row (-1 where blank) and the unit names, trimmed; fast on millions."""
-    raw_code, raw_names = pd.factorize(values, use_na_sentinel=True)
-    trimmed = pd.Index(_cleaned(pd.Series(raw_names.astype(str))))
+    """Integer code per row (-1 where blank) and the unit names, trimmed, both numbered by
+    first appearance; fast on millions (the names are cleaned once each)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        row_code = values.cat.codes.to_numpy()
+        rank, raw_names = _appearance(row_code, values.cat.categories)
+    else:
+        row_code, raw_names = pd.factorize(values, use_na_sentinel=True)
+        rank = np.r_[np.arange(len(raw_names)), -1]
+    trimmed = pd.Index(_cleaned(pd.Series(np.asarray(raw_names).astype(str))))
     name_code, names_ = pd.factorize(trimmed)
-    name_code = np.where(trimmed == "", -1, name_code)
-    code = np.where(raw_code >= 0, name_code[np.maximum(raw_code, 0)], -1)
-    return code.astype(np.int64), pd.Index(names_)
+    name_code = np.r_[np.where(trimmed == "", -1, name_code), -1].astype(np.int64)
+    return name_code[rank][row_code], pd.Index(names_)  # a code of -1 takes the last
+
+
+def _appearance(codes: np.ndarray, categories: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """For categorical codes (-1 missing): each category's rank by first appearance (-1
+    for none, and a last -1 for a missing value), and the categories that appear in that
+    order, as :func:`pandas.factorize` numbers them; one pass over the rows, since a ping
+    file holds each unit's pings in long runs."""
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
+    seen = pd.unique(codes[starts])
+    seen = seen[seen >= 0].astype(np.int64)
+    rank = np.full(len(categories) + 1, -1, dtype=np.int64)
+    rank[seen] = np.arange(len(seen))
+    return rank, categories[seen]
 
 
 def check_posts(table: RawTable, *, area: StudyArea | None = None,
