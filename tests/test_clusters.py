@@ -199,3 +199,23 @@ def test_conditional_p_refuses_weights_that_are_not_row_standardised():
     z = (y - y.mean()) / y.std()
     with pytest.raises(ValueError, match="row-standardised"):
         conditional_p(z, m, z, permutations=9, seed=1)
+
+
+@settings(max_examples=20, deadline=None)
+@given(counts=st.lists(st.integers(0, 30), min_size=127, max_size=127),
+       hot=st.integers(0, 12), alpha=st.sampled_from([0.05, 0.1, 0.2]))
+def test_stopping_cells_early_gives_the_classes_of_every_draw(counts, hot, alpha):
+    """Cells whose p must end above alpha stop drawing: every class is the one a full run
+    gives, every p at most alpha is exact, and a stopped cell's p is a lower bound above
+    alpha."""
+    y = np.array(counts, dtype=float)
+    y[STEPS <= 1] += hot
+    full = local_moran(y, CELLS, permutations=999, alpha=alpha).frame
+    quick = local_moran(y, CELLS, permutations=999, alpha=alpha, classes_only=True).frame
+    assert (quick["cls"] == full["cls"]).all()
+    exact = full["p"] <= alpha
+    np.testing.assert_array_equal(quick["p"][exact], full["p"][exact])
+    stopped = (quick["p"] != full["p"]) & full["p"].notna()
+    assert (quick["p"][stopped] > alpha).all()
+    assert (quick["p"][stopped] <= full["p"][stopped]).all()
+    assert stopped.any() or not (full["p"] > 2 * alpha).any()  # far above: stopped early

@@ -408,3 +408,52 @@ def test_the_bulk_pass_hides_no_more_than_one_target_at_a_time(seed, monkeypatch
     lab, vals = published(bulk, len(core))
     ours, _ = attack(build_model([spec], [core], labels=[lab], values=[vals]))
     assert ours == []
+
+
+def test_searches_side_by_side_come_out_the_same_every_time(monkeypatch):
+    """Searches run two at a time (one per core) give the same labels on every run, pin
+    nothing, hide at most a little more than one search at a time, and decide optional
+    figures exactly as one search at a time does (those searches hide nothing)."""
+    import geo._arrays
+    import geo.privacy.disclosure as disclosure
+
+    rng = np.random.default_rng(21)
+    cells = [f"89{i:013x}" for i in range(40)]
+    spec = spec_of(cells)
+    core = cell_rows(spec) + area_rows(spec, week=True)
+    events = make_events(rng, cells, 300)
+    monkeypatch.setattr(disclosure, "settle_single_cells", lambda *a, **_: a[-1])
+    monkeypatch.setattr(disclosure, "settle_area_targets", lambda *a, **_: a[-1])
+    extras = [[{"t": "area", "area": "north", "band": "all"}],
+              [{"t": "area", "area": "north", "band": "night"}]]
+    spec.areas["north"] = tuple(cells[:13])
+
+    def run(width):
+        monkeypatch.setattr(geo._arrays, "worker_threads", lambda: width)
+        return protect(spec, core, events, extras=extras)
+
+    one, two, again = run(1), run(2), run(2)
+    np.testing.assert_array_equal(two.core, again.core)
+    assert [e.tolist() for e in two.extras] == [e.tolist() for e in again.extras]
+    assert two.unprotected == 0
+    assert (two.core == COMPLEMENT).sum() <= 1.1 * (one.core == COMPLEMENT).sum() + 2
+    assert two.certifier.solves > 10  # the searches did run side by side
+    lab, vals = published(two, len(core))
+    ours, _ = attack(build_model([spec], [core], labels=[lab], values=[vals]))
+    assert ours == []
+    # searches that may not hide: the same targets fail, the labels stay, whatever the width
+    import copy
+
+    outcome = []
+    for width in (1, 2):
+        monkeypatch.setattr(geo._arrays, "worker_threads", lambda width=width: width)
+        p = copy.deepcopy(one)
+        cert, labels = p.certifier, p.model.label.copy()
+        todo = sorted(cert.certs)[::3]
+        for t in todo:
+            del cert.certs[t]
+        failed = cert.certify_many(todo, lambda t, p=p: p.hoods(t, quick=True),
+                                   suppress=False, time_limit=1.0, before_round=p.hoods.refresh)
+        np.testing.assert_array_equal(p.model.label, labels)
+        outcome.append((failed, sorted(cert.certs)))
+    assert outcome[0] == outcome[1]

@@ -121,7 +121,7 @@ def _kept_draws(n: int, size: int, permutations: int, seed: int) -> np.ndarray:
 
 
 def conditional_p(z: np.ndarray, weights, observed: np.ndarray, *, permutations: int,
-                  seed: int | None) -> np.ndarray:
+                  seed: int | None, stop_above: float | None = None) -> np.ndarray:
     """One-sided conditional-permutation p of each cell's Local Moran's I (:func:`_directed_p`):
     the cell's own standardised value ``z`` held, its neighbours' drawn from the other cells.
 
@@ -137,6 +137,11 @@ def conditional_p(z: np.ndarray, weights, observed: np.ndarray, *, permutations:
     are summed once (:func:`_draw_means`), and each cell takes the one its position picks; the
     cells go a group of equal neighbour count and a slice at a time, so memory stays small at
     any size.
+
+    With ``stop_above``, a cell stops drawing once its p can only end above that level (its
+    ``(M + 1) / (R + 1)`` with the M so far already does: M only grows), and its p is that
+    lower bound; every other cell's p is exact, so whether a p ends at most ``stop_above`` is
+    the same as with every draw made, at a fraction of the draws for most cells.
     """
     n = len(z)
     cards = np.diff(weights.indptr)
@@ -173,11 +178,39 @@ def conditional_p(z: np.ndarray, weights, observed: np.ndarray, *, permutations:
             # statistic of an outlier's draws turns it into the upper tail of |observed|
             factor = scaling * z[cells]
             factor = np.where(observed[cells] >= 0, factor, -factor)
-            sims = means[at]
-            sims *= factor[None, :]
             limit = np.abs(observed[cells]) - _tie_tolerance(observed[cells], reach[cells])
-            p[cells] = ((sims >= limit[None, :]).sum(axis=0) + 1) / (permutations + 1)
+            if stop_above is None:
+                sims = means[at]
+                sims *= factor[None, :]
+                tail = (sims >= limit[None, :]).sum(axis=0)
+            else:
+                most = stop_above * (permutations + 1) - 1  # a tail past this ends above
+                tail = _stopping_tail(means, at, factor, limit, most)
+            p[cells] = (tail + 1) / (permutations + 1)
     return p
+
+
+_DRAW_BLOCK = 100
+"""Draws per step of the cells that may stop early (see :func:`conditional_p`)."""
+
+
+def _stopping_tail(means: np.ndarray, at: np.ndarray, factor: np.ndarray, limit: np.ndarray,
+                   most: float) -> np.ndarray:
+    """Per column of ``at``, its draws' statistics at or above ``limit``, counted a block of
+    draws at a time, a column left out once its count passes ``most``."""
+    tail = np.zeros(at.shape[1], dtype=np.int64)
+    going = np.arange(at.shape[1])
+    for first in range(0, len(at), _DRAW_BLOCK):
+        block = at[first:first + _DRAW_BLOCK]
+        if len(going) < at.shape[1]:
+            block = block[:, going]
+        sims = means[block]
+        sims *= factor[going][None, :]
+        tail[going] += (sims >= limit[going][None, :]).sum(axis=0)
+        going = going[tail[going] <= most]
+        if not len(going):
+            break
+    return tail
 
 
 def _draw_means(z: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -212,7 +245,8 @@ def _moran_local(y: np.ndarray, neighbours):
 
 def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
                 permutations: int | None = None, seed: int | None = 2025,
-                alpha: float = 0.05, neighbours: sp.csr_matrix | None = None) -> Clusters:
+                alpha: float = 0.05, neighbours: sp.csr_matrix | None = None,
+                classes_only: bool = False) -> Clusters:
     """High-high, low-low, high-low and low-high cells of incident counts per H3 cell.
 
     A pure function of the counts: the privacy gate may call it on published counts.
@@ -228,6 +262,11 @@ def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
         Largest Benjamini-Hochberg q of a significant cell.
     neighbours
         ``neighbour_matrix(cells, k=k_ring)``, when the caller has it already.
+    classes_only
+        Only the classes are wanted: a cell whose p must end above ``alpha`` stops drawing
+        (it cannot be significant, and all the adjustment reads of it is that it ranks above
+        every p at most ``alpha``), so its ``p`` and ``q`` are lower bounds; the classes are
+        those of a full run.
     """
     y, cells = counts_and_cells(counts, cells)
     if not 0 < alpha < 1:
@@ -245,7 +284,8 @@ def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
                      "and outlier test was not run.")
     else:
         z, weights, stat, quadrant = _moran_local(y, m)
-        p = conditional_p(z, weights, stat, permutations=permutations, seed=seed)
+        p = conditional_p(z, weights, stat, permutations=permutations, seed=seed,
+                          stop_above=alpha if classes_only else None)
         stat[islands], p[islands] = np.nan, np.nan
         if islands.any():
             notes.append(f"{islands.sum()} cells have no neighbour within {k_ring} grid step(s); "

@@ -32,6 +32,7 @@ Esri. How Hot Spot Analysis (Getis-Ord Gi*) works. ArcGIS Pro tool reference.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,7 +107,19 @@ def neighbour_matrix(cells: np.ndarray, *, k: int = 1) -> sp.csr_matrix:
     if len(np.unique(cells)) != len(cells):
         msg = "cells contain duplicates; pass each cell once"
         raise ValueError(msg)
-    return _neighbour_matrix(cells, k)
+    key = (k, len(cells), hashlib.blake2b(cells.tobytes(), digest_size=16).digest())
+    if key not in _KEPT:  # the analysis and the gate of one build ask for the same grid
+        matrix = _neighbour_matrix(cells, k)
+        for part in (matrix.data, matrix.indices, matrix.indptr):
+            part.flags.writeable = False  # shared: nobody may change it in place
+        while len(_KEPT) >= 4:
+            _KEPT.pop(next(iter(_KEPT)))
+        _KEPT[key] = matrix
+    return _KEPT[key]
+
+
+_KEPT: dict[tuple, sp.csr_matrix] = {}
+"""The last few neighbour matrices, by k and the cells' bytes."""
 
 
 def given_neighbours(neighbours: sp.csr_matrix | None, cells: np.ndarray, *, k: int

@@ -20,6 +20,8 @@ while every certificate still holds or can be found again without hiding anythin
 
 from __future__ import annotations
 
+import functools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,8 +94,10 @@ class Certifier:
 
     # -------------------------------------------------------------- checking
 
-    def holds(self, d_idx: np.ndarray, d_val: np.ndarray) -> bool:
-        """Whether atoms ``x + d`` give every published row as labelled.
+    def holds(self, d_idx: np.ndarray, d_val: np.ndarray, hide: np.ndarray | None = None
+              ) -> bool:
+        """Whether atoms ``x + d`` give every published row as labelled (with the rows
+        ``hide`` taken as hidden, without changing any label).
 
         Only the rows the move touches are looked at (read straight from the column
         arrays), so a check costs the size of the move, not of the model."""
@@ -106,6 +110,9 @@ class Certifier:
             return False
         rows, change = _column_change(m.A_csc, d_idx, d_val)
         label = m.label[rows]
+        if hide is not None and len(hide):
+            taken = np.isin(rows, hide) & (label == SHOWN)
+            label = np.where(taken, np.where(m.true[rows] == 0, SMALL, COMPLEMENT), label)
         if (label == SHOWN).any():
             return False
         new, lk = m.true[rows] + change, m.k[rows]
@@ -206,37 +213,110 @@ class Certifier:
         A neighbourhood is an array of atoms a search may move, a ready move
         ``(atoms, changes)`` that is only checked, or ``(atoms, changes, rows)``: a move that
         holds once those rows are hidden (tried only when hiding is allowed)."""
+        found = self._find(t, neighbourhoods, suppress=suppress, time_limit=time_limit)
+        if found is None:
+            return False
+        self._take(t, *found)
+        return True
+
+    def _find(self, t: int, neighbourhoods, *, suppress: bool, time_limit: float
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """A move certifying target ``t`` and the rows it needs hidden, or None; no label
+        changes, so that searches for several targets may run side by side."""
+        none = np.zeros(0, np.int64)
         for variables in neighbourhoods:
             if isinstance(variables, tuple) and len(variables) == 3:  # a move after hiding
                 idx, val, rows = variables
-                if not suppress or not self.target_change(t, idx, val):
-                    continue
-                before = self.model.label[rows].copy()
-                self.model.label[rows] = np.where(self.model.true[rows] == 0, SMALL,
-                                                  COMPLEMENT)
-                if self.holds(idx, val):
-                    self._record(t, idx, val)
-                    return True
-                self.model.label[rows] = before
+                if suppress and self.target_change(t, idx, val) and self.holds(idx, val, rows):
+                    return idx, val, np.asarray(rows, np.int64)
                 continue
             if isinstance(variables, tuple):
                 idx, val = variables
                 if self.target_change(t, idx, val) and self.holds(idx, val):
-                    self._record(t, idx, val)
-                    return True
+                    return idx, val, none
                 continue
             found = self._solve(t, variables, suppress=suppress, time_limit=time_limit)
             if found is None:
                 continue
             (idx, val), hidden = found
-            self.model.label[hidden] = np.where(self.model.true[hidden] == 0, SMALL,
-                                                COMPLEMENT)
-            if not self.holds(idx, val):  # a guard: the search is a restriction
-                self.model.label[hidden] = SHOWN
+            if self.holds(idx, val, hidden):  # a guard: the search is a restriction
+                return idx, val, hidden
+        return None
+
+    def _take(self, t: int, idx: np.ndarray, val: np.ndarray, hide: np.ndarray) -> None:
+        """Hide ``hide`` (those still shown) and keep the move as ``t``'s certificate."""
+        m = self.model
+        hide = hide[m.label[hide] == SHOWN] if len(hide) else hide
+        m.label[hide] = np.where(m.true[hide] == 0, SMALL, COMPLEMENT)
+        self._record(t, idx, val)
+
+    def certify_many(self, targets, neighbourhoods_for, *, suppress: bool,
+                     time_limit: float = 5.0, before_round=None, stop_at_failure: bool = False,
+                     progress=None) -> list[int]:
+        """Certify ``targets`` in their order; the ones that fail.
+
+        The searches of a round (one target per core, of those no certificate taken so far
+        covers) run side by side in threads: HiGHS lets go of the interpreter while it
+        solves, and a search changes no label. Their results are then taken in the targets'
+        order, each checked again against the labels as the round's earlier ones left them
+        (hiding only loosens a published row, so a move found before still fits; one that
+        does not is searched again alone). Which targets share a round depends only on the
+        targets and the certificates taken, so a release comes out the same every time.
+        ``before_round`` brings shared caches up to date before the threads read them;
+        ``progress(done, total)`` is told before each round."""
+        from geo._arrays import worker_threads
+
+        todo = [int(t) for t in targets]
+        width = max(1, worker_threads())
+        if width == 1 or len(todo) < 2:
+            return self._certify_rounds(todo, neighbourhoods_for, 1, None, suppress=suppress,
+                                        time_limit=time_limit, before_round=before_round,
+                                        stop_at_failure=stop_at_failure, progress=progress)
+        return self._certify_rounds(todo, neighbourhoods_for, width, _searchers(width),
+                                    suppress=suppress, time_limit=time_limit,
+                                    before_round=before_round,
+                                    stop_at_failure=stop_at_failure, progress=progress)
+
+    def _certify_rounds(self, todo: list[int], neighbourhoods_for, width: int, pool, *,
+                        suppress: bool, time_limit: float, before_round, stop_at_failure: bool,
+                        progress) -> list[int]:
+        """The rounds of :meth:`certify_many`, ``width`` searches at a time in ``pool``."""
+        def search(t: int):
+            return self._find(t, neighbourhoods_for(t), suppress=suppress,
+                              time_limit=time_limit)
+        failed: list[int] = []
+        at = 0
+        while at < len(todo):
+            batch = []
+            while at < len(todo) and len(batch) < width:
+                if todo[at] not in self.certs:
+                    batch.append(todo[at])
+                at += 1
+            if not batch:
                 continue
-            self._record(t, idx, val)
-            return True
-        return False
+            if progress is not None:
+                progress(at, len(todo))
+            if before_round is not None:
+                before_round()
+            results = (list(pool.map(search, batch)) if pool is not None and len(batch) > 1
+                       else [search(t) for t in batch])
+            hid = False  # whether the round's earlier results hid anything
+            for t, found in zip(batch, results, strict=True):
+                if t in self.certs:
+                    continue  # an earlier move of the round covers it
+                if found is not None and self.holds(*found):
+                    hid = hid or bool(len(found[2]))
+                    self._take(t, *found)
+                    continue
+                # searched on labels that have changed since: search again, alone
+                again = (found is not None or hid) and self.certify(
+                    t, neighbourhoods_for(t), suppress=suppress, time_limit=time_limit)
+                if not again:
+                    failed.append(t)
+                    if stop_at_failure:
+                        return failed
+                hid = True
+        return failed
 
     def _record(self, t: int, idx: np.ndarray, val: np.ndarray) -> None:
         self.certs[t] = (idx, val)
@@ -303,15 +383,21 @@ class Certifier:
         c = np.concatenate([idx for idx, _ in distinct])
         v = np.concatenate([val for _, val in distinct])
         moves = sp.csr_matrix((v.astype(float), (r, c)), shape=(len(distinct), m.layout.n))
-        change = (m.A[rows] @ moves.T).toarray()  # rows x distinct moves
-        new = m.true[rows][:, None] + change
-        lab, kk = m.label[rows][:, None], m.k[rows][:, None]
-        bad = ((lab == SHOWN) & (change != 0)) | ((lab == SMALL) & ((new < 0) | (new > kk - 1))) \
+        # only the changes a move makes can break it: a published row keeps its value (and
+        # its label's bounds) under a move that leaves it alone
+        change = (m.A[rows] @ moves.T).tocoo()  # rows x distinct moves, sparse
+        moved = change.data != 0
+        at, which, change = change.row[moved], change.col[moved], change.data[moved]
+        new = m.true[rows][at] + change
+        lab, kk = m.label[rows][at], m.k[rows][at]
+        bad = (lab == SHOWN) | ((lab == SMALL) & ((new < 0) | (new > kk - 1))) \
             | ((lab == COMPLEMENT) & (new < kk))
-        return [keys[n] for n in np.flatnonzero(bad.any(axis=0)[owner])]
+        broken = np.zeros(len(distinct), bool)
+        broken[which[bad]] = True
+        return [keys[n] for n in np.flatnonzero(broken[owner])]
 
     def try_publish(self, rows: np.ndarray, neighbourhoods_for, *, time_limit: float = 5.0,
-                    settle=None) -> bool:
+                    settle=None, before_round=None) -> bool:
         """Publish extra rows (shown, or "fewer than k" when small) if every certificate
         still holds, or is found again without hiding anything; else leave them out.
         ``settle``, given targets, certifies what it can of them at once without hiding
@@ -331,22 +417,25 @@ class Certifier:
                            if t not in self.certs], np.int64)
         if settle is not None and len(todo):
             todo = settle(todo)
-        for t in todo:
-            t = int(t)
-            if t in self.certs:
-                continue
-            if not self.certify(t, neighbourhoods_for(t), suppress=False,
-                                time_limit=time_limit):
-                m.label[rows] = before
-                self.certs = saved
-                keep = np.arange(n_before)
-                self.targets = self.targets[keep]
-                self._by_atom = None
-                self.target_true = self.target_true[keep]
-                self.target_row = self.target_row[keep]
-                self.risky = self.risky[keep]
-                return False
+        if self.certify_many(todo, neighbourhoods_for, suppress=False, time_limit=time_limit,
+                             before_round=before_round, stop_at_failure=True):
+            m.label[rows] = before
+            self.certs = saved
+            keep = np.arange(n_before)
+            self.targets = self.targets[keep]
+            self._by_atom = None
+            self.target_true = self.target_true[keep]
+            self.target_row = self.target_row[keep]
+            self.risky = self.risky[keep]
+            return False
         return True
+
+
+@functools.lru_cache(maxsize=1)
+def _searchers(width: int) -> ThreadPoolExecutor:
+    """The threads that searches run in, kept for the process: HiGHS sets up its scheduler
+    once per thread that calls it."""
+    return ThreadPoolExecutor(width, thread_name_prefix="certify")
 
 
 def _column_change(matrix: sp.csc_matrix, cols: np.ndarray, values: np.ndarray

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geo._arrays import in_threads
 from geo.analysis.clusters import default_permutations, local_moran
 from geo.analysis.figures import concentration_summary
 from geo.analysis.gaps import bivariate_classes
-from geo.analysis.hotspots import hot_spots
+from geo.analysis.hotspots import hot_spots, neighbour_matrix
 from geo.analysis.rates import incident_rates
 from geo.analysis.siting import suggest_posts
 from geo.privacy.release import COMPLEMENT, SHOWN, SMALL
@@ -61,21 +62,27 @@ def stand_in(values: np.ndarray, reason: np.ndarray, k: int) -> np.ndarray:
 def hot_bins(counts: dict[str, np.ndarray], cells: np.ndarray, settings: DeriveSettings
              ) -> dict[str, np.ndarray]:
     """Gi* bins (-3..3) per band from stand-in counts."""
-    return {band: hot_spots(values, cells, k_ring=settings.k_ring,
-                            inference=settings.inference,
-                            permutations=_permutations(settings, cells),
-                            seed=settings.seed).frame["bin"].to_numpy().astype(np.int8)
-            for band, values in counts.items()}
+    neighbours = neighbour_matrix(cells, k=settings.k_ring)  # one for every band
+
+    def bins(values: np.ndarray) -> np.ndarray:
+        return hot_spots(values, cells, k_ring=settings.k_ring, inference=settings.inference,
+                         permutations=_permutations(settings, cells), seed=settings.seed,
+                         neighbours=neighbours).frame["bin"].to_numpy().astype(np.int8)
+    return dict(zip(counts, in_threads(bins, list(counts.values())), strict=True))
 
 
 def cluster_classes(counts: dict[str, np.ndarray], cells: np.ndarray,
                     settings: DeriveSettings) -> dict[str, np.ndarray]:
     """Local Moran's I classes (``high-high`` ... ``not significant``) per band from stand-in
-    counts."""
-    return {band: local_moran(values, cells, k_ring=settings.k_ring,
-                              permutations=_permutations(settings, cells),
-                              seed=settings.seed).frame["cls"].to_numpy(dtype=object)
-            for band, values in counts.items()}
+    counts (only the classes: cells that cannot be significant stop drawing early)."""
+    neighbours = neighbour_matrix(cells, k=settings.k_ring)  # one for every band
+
+    def classes(values: np.ndarray) -> np.ndarray:
+        return local_moran(values, cells, k_ring=settings.k_ring,
+                           permutations=_permutations(settings, cells), seed=settings.seed,
+                           neighbours=neighbours, classes_only=True
+                           ).frame["cls"].to_numpy(dtype=object)
+    return dict(zip(counts, in_threads(classes, list(counts.values())), strict=True))
 
 
 def smoothed_rates(counts: dict[str, np.ndarray], residents: np.ndarray

@@ -68,7 +68,8 @@ class Protection:
         cert, hoods = self.certifier, self.hoods
         cert.try_publish(idx, lambda t: hoods(t, quick=True), time_limit=1.0,
                          settle=lambda todo: settle_area_targets(
-                             cert, settle_single_cells(cert, hoods, todo, hide=False)))
+                             cert, settle_single_cells(cert, hoods, todo, hide=False)),
+                         before_round=hoods.refresh)
         return self.model.label[idx].copy()
 
 
@@ -169,6 +170,15 @@ class _Neighbourhoods:
         self._contains_cache = None
         self._values_cache = None
         self._build_label_caches()
+
+    def refresh(self) -> None:
+        """Bring every lazily kept array up to date with the model, so that searches running
+        side by side (see :meth:`Certifier.certify_many`) only read them."""
+        self._sync()
+        self._membership()
+        self._contains()
+        self._values()
+        self.cert._sync_hideable()
 
     def _build_label_caches(self) -> None:
         """Cells x (release, band, part) arrays read from the labels of the cell counts: which
@@ -633,14 +643,8 @@ def protect(spec: ReleaseSpec, core: list[dict], events: pd.DataFrame, *,
                              risky=np.ones(len(rows_r), bool))
     hoods = _Neighbourhoods(cert, 0)
     pending = settle_area_targets(cert, settle_single_cells(cert, hoods, cert.at_risk()))
-    failed = []
-    for n, t in enumerate(pending):
-        if progress is not None:
-            progress(n, len(pending))
-        if int(t) in cert.certs:
-            continue
-        if not cert.certify(int(t), hoods(int(t), hide=True), suppress=True):
-            failed.append(int(t))
+    failed = cert.certify_many(pending, lambda t: hoods(t, hide=True), suppress=True,
+                               before_round=hoods.refresh, progress=progress)
     unprotected = sum(not _hide_around(cert, hoods, t) for t in failed)
     protection = Protection(core=model.label[:n_core].copy(), extras=[], model=model,
                             certifier=cert, revised=revised, joined=joined,

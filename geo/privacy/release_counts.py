@@ -9,6 +9,7 @@ the analyst's view: the analysis' own exact values, marked restricted by the gat
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -248,8 +249,24 @@ def _derive(table, draft, unpacked, derive, publish_rows) -> dict:
     bands = [b.name for b in spec.bands]
     stand_ins = {b: derived.stand_in(unpacked["incidents"][b], unpacked["reason"][b], k)
                  for b in bands}
-    bins = derived.hot_bins(stand_ins, table.cells, derive)
-    clusters = derived.cluster_classes(stand_ins, table.cells, derive)
+    # the statistics read only the stand-ins: they run beside the siting, whose extra rows
+    # go through the protection one at a time
+    with ThreadPoolExecutor(1) as pool:
+        statistics = pool.submit(lambda: (derived.hot_bins(stand_ins, table.cells, derive),
+                                          derived.cluster_classes(stand_ins, table.cells,
+                                                                  derive)))
+        parts = _derive_beside(table, draft, unpacked, derive, publish_rows, stand_ins)
+        bins, clusters = statistics.result()
+    presence = parts["presence_hours"]
+    parts["gap_class"] = (derived.gap_classes(stand_ins, presence, bins)
+                          if presence is not None else None)
+    return {**parts, "hot_bin": bins, "clusters": clusters}
+
+
+def _derive_beside(table, draft, unpacked, derive, publish_rows, stand_ins) -> dict:
+    """What :func:`_derive` makes beside the statistics."""
+    spec = draft.spec
+    bands = [b.name for b in spec.bands]
     frame = table.frame
     residents = (np.round(frame["population"].to_numpy(dtype=float), 1)
                  if "population" in frame else None)  # as published, so rates recompute
@@ -257,16 +274,14 @@ def _derive(table, draft, unpacked, derive, publish_rows) -> dict:
     reported = ({b: frame[f"report_visits_{b}"].to_numpy(dtype=np.int64) for b in bands}
                 if all(f"report_visits_{b}" in frame for b in bands) else None)
     presence = _presence(table)
-    gaps = derived.gap_classes(stand_ins, presence, bins) if presence is not None else None
     figures = derived.figures(stand_ins, unpacked["totals"])
     lorenz = {b: derived.lorenz(stand_ins[b]) if unpacked["totals"].get(b) else
               (np.zeros(0), np.zeros(0)) for b in bands}
     siting, suggested = _siting(spec, stand_ins, derive, publish_rows, unpacked["totals"],
                                 spec.cells)
-    return {"stand_ins": stand_ins, "hot_bin": bins, "presence_hours": presence,
-            "gap_class": gaps, "figures": figures, "lorenz": lorenz, "siting": siting,
-            "suggested": suggested, "clusters": clusters,
-            "residents": residents,
+    return {"stand_ins": stand_ins, "presence_hours": presence,
+            "figures": figures, "lorenz": lorenz, "siting": siting,
+            "suggested": suggested, "residents": residents,
             "rates": rates, "reported_visits": reported,
             "month_presence_hours": _month_presence(table, draft.months)}
 
