@@ -9,11 +9,13 @@ Two releases:
 
 For each: the time of the analysis (``analyse``), of the gate (``publish``: the joint
 suppression, the optional report figures and every derived layer) and of ``patrolmap audit``
-on the folder the release was written to (map, report and GIS file read together), as wall
-and processor seconds. Targets, on processor seconds (exit 1 when one is missed): the gate
-takes at most the analysis' time; the audit of a release takes under a minute.
+on the folder the release was written to (map, report and GIS file read together), in wall
+and processor seconds; the analysis and the gate run ``--repeat`` times (3) and the fastest
+run of each counts. Targets, in wall time on the machine's cores (exit 1 when one is
+missed): the gate takes at most the analysis' time; the audit of a release takes under a
+minute. The ratio in processor time is printed beside it.
 
-Usage: python scripts/bench_privacy.py [--cells N] [--only demo|city] [--keep DIR]
+Usage: python scripts/bench_privacy.py [--cells N] [--only demo|city] [--keep DIR] [--repeat N]
 """
 
 from __future__ import annotations
@@ -29,20 +31,24 @@ import numpy as np
 import pandas as pd
 
 
-def _timed(label: str, fn):
-    """Run ``fn``; print its wall and processor seconds; return its value and processor
-    seconds (the steps run in this one process, so on a machine shared with other work the
-    processor time is the steadier measure of each step's own work; wall time is printed
-    beside it)."""
-    start, cpu = time.perf_counter(), time.process_time()
-    value = fn()
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"  {label:<10} {seconds:7.1f} s wall {cpu:7.1f} s CPU", flush=True)
-    return value, cpu
+def _timed(label: str, fn, repeat: int = 1):
+    """Run ``fn`` ``repeat`` times; print the fastest wall and processor seconds; return the
+    last value and the fastest (wall, processor) seconds. Each step runs in this one
+    process; the fastest of a few runs is the steadier figure on a machine that other work
+    shares, and the gate and the analysis are both measured that way."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        start, cpu = time.perf_counter(), time.process_time()
+        value = fn()
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    runs = f" (fastest of {repeat})" if repeat > 1 else ""
+    print(f"  {label:<10} {min(walls):7.1f} s wall {min(cpus):7.1f} s CPU{runs}", flush=True)
+    return value, (min(walls), min(cpus))
 
 
 def _release(name: str, incidents: pd.DataFrame, area, folder: Path, settings, *,
-             pings=None, posts=None) -> dict:
+             pings=None, posts=None, repeat: int = 3) -> dict:
     from geo.analysis.steps import analyse
     from geo.outputs.gis import write_published
     from geo.outputs.maps import render_map
@@ -52,11 +58,11 @@ def _release(name: str, incidents: pd.DataFrame, area, folder: Path, settings, *
 
     print(f"{name}:", flush=True)
     analysis, t_analysis = _timed("analysis", lambda: analyse(
-        incidents, area, pings=pings, posts=posts, settings=settings))
+        incidents, area, pings=pings, posts=posts, settings=settings), repeat)
     print(f"  ({len(analysis.table.frame):,} cells, {len(incidents):,} incidents)")
     published, t_gate = _timed("gate", lambda: publish(
         analysis.table, k=5, posts=posts, decisions=analysis.decisions,
-        report=ReportInputs(week=analysis.week), change_date=settings.change_date))
+        report=ReportInputs(week=analysis.week), change_date=settings.change_date), repeat)
     out = folder / name
     render_map(published, out / "map.html")
     render_report(published, out / "map_report.html")
@@ -70,7 +76,7 @@ def _release(name: str, incidents: pd.DataFrame, area, folder: Path, settings, *
     return {"analysis": t_analysis, "gate": t_gate, "audit": t_audit, "problems": problems}
 
 
-def demo(folder: Path) -> dict:
+def demo(folder: Path, repeat: int = 3) -> dict:
     from geo.analysis.steps import Settings
     from geo.pipeline import load_inputs
     from geo.sample import PLAN_DATE, write_sample
@@ -79,7 +85,7 @@ def demo(folder: Path) -> dict:
     inputs = load_inputs(files["incidents"], patrols=files["patrols"], posts=files["posts"])
     return _release("demo", inputs.accepted("incidents"), inputs.area, folder,
                     Settings(change_date=PLAN_DATE), pings=inputs.accepted("pings"),
-                    posts=inputs.accepted("posts"))
+                    posts=inputs.accepted("posts"), repeat=repeat)
 
 
 def synthetic_city(cells_wanted: int, incidents_wanted: int | None = None, *, seed: int = 11):
@@ -112,11 +118,12 @@ def synthetic_city(cells_wanted: int, incidents_wanted: int | None = None, *, se
     return area, incidents
 
 
-def city(folder: Path, cells_wanted: int) -> dict:
+def city(folder: Path, cells_wanted: int, repeat: int = 3) -> dict:
     from geo.analysis.steps import Settings
 
     area, incidents = synthetic_city(cells_wanted)
-    return _release("city", incidents, area, folder, Settings(res=9, permutations=999))
+    return _release("city", incidents, area, folder, Settings(res=9, permutations=999),
+                    repeat=repeat)
 
 
 def main() -> int:
@@ -124,22 +131,27 @@ def main() -> int:
     parser.add_argument("--cells", type=int, default=10_000)
     parser.add_argument("--only", choices=("demo", "city"), help="run one of the two releases")
     parser.add_argument("--keep", metavar="DIR", help="keep the releases in this folder")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of the analysis and of the gate; the fastest is kept")
     args = parser.parse_args()
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="pm-bench-"))
     failed = []
     try:
-        runs = {"demo": lambda: demo(folder), "city": lambda: city(folder, args.cells)}
+        runs = {"demo": lambda: demo(folder, args.repeat),
+                "city": lambda: city(folder, args.cells, args.repeat)}
         for name, run in runs.items():
             if args.only and name != args.only:
                 continue
             result = run()
-            ratio = result["gate"] / result["analysis"]
-            print(f"  gate / analysis = {ratio:.2f} (target <= 1); audit "
-                  f"{result['audit']:.0f} s CPU (target < 60)")
+            (gate, gate_cpu), (analysis, analysis_cpu) = result["gate"], result["analysis"]
+            ratio = gate / analysis
+            print(f"  gate / analysis = {ratio:.2f} in wall time (target <= 1), "
+                  f"{gate_cpu / analysis_cpu:.2f} in CPU time; audit "
+                  f"{result['audit'][0]:.0f} s (target < 60)")
             if ratio > 1:
-                failed.append("gate slower than the analysis")
-            if result["audit"] >= 60:
-                failed.append("audit over a minute")
+                failed.append(f"{name}: gate slower than the analysis")
+            if result["audit"][0] >= 60:
+                failed.append(f"{name}: audit over a minute")
             if result["problems"]:
                 failed.append("the audit found problems")
     finally:
