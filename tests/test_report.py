@@ -216,6 +216,14 @@ def test_every_reject_reason_the_checks_give_is_translated():
                 reason = node.args[2]
                 if isinstance(reason, ast.Constant):
                     found.add(reason.value)
+            # checks listed as (column, reason) and failed in a loop (the positions)
+            if isinstance(node, (ast.Assign, ast.AugAssign)) and getattr(
+                    node.targets[0] if isinstance(node, ast.Assign) else node.target,
+                    "id", "") == "checks":
+                for pair in ast.walk(node.value):
+                    if isinstance(pair, ast.Tuple) and len(pair.elts) == 2 and isinstance(
+                            pair.elts[1], ast.Constant) and isinstance(pair.elts[1].value, str):
+                        found.add(pair.elts[1].value)
     # reasons the time parsers hand the checks
     found |= {getattr(module, name) for module in (_clock, _times) for name in dir(module)
               if name.endswith(("_REASON", "_ORDER", "_OFFSET", "ZONE_NAME"))
