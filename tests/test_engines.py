@@ -49,9 +49,13 @@ def dataset(tmp_path_factory):
 @needs_dask
 @pytest.mark.slow
 @pytest.mark.dask
-def test_dask_local_cluster_gives_the_in_process_cell_table(dataset):
+@pytest.mark.parametrize("add_every", [8, 2])  # 2: the partials added over two levels
+def test_dask_local_cluster_gives_the_in_process_cell_table(dataset, add_every, monkeypatch):
     from distributed import LocalCluster
 
+    import geo.analysis.engines as engines
+
+    monkeypatch.setattr(engines, "_ADD_EVERY", add_every)
     incidents, area = _incidents(), default_area()
     base = {"res": 10, "decisions": False}
     local = analyse(incidents, area, pings=dataset, settings=Settings(**base))
