@@ -414,6 +414,7 @@ def test_unit_names_read_the_same_from_a_categorical_column(names):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
                                     st.floats(-1e8, 1e8), st.integers(-200, 200).map(float),
+                                    st.integers(-2 * 10**9, 2 * 10**9).map(float),
                                     st.floats(-200, 200).map(lambda v: round(v, 4))),
                           st.floats(-200, 200)), min_size=1, max_size=40))
 def test_rejected_positions_are_written_as_python_writes_them(pairs):

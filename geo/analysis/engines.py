@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
@@ -47,9 +47,9 @@ def partition_partials(path: str | Path, cells: np.ndarray, *, res: int,
                              months=months, cell=part.get("cell"))
 
 
-def _on_groups(groups: Iterable[list[str]], kernel) -> list[Partials]:
-    """The summed partials of a task's groups of partitions: one small result per task."""
-    return [add_partials(kernel(path) for group in groups for path in group)]
+def _on_group(group: list[str], kernel) -> list[Partials]:
+    """The summed partials of a task's group of partitions: one small result per task."""
+    return [add_partials(kernel(path) for path in group)]
 
 
 _ADD_EVERY = 8
@@ -158,7 +158,7 @@ def _on_dask(paths: list[str], rows: list[int], kernel, scheduler: str | None) -
         # tasks submitted as futures, their partials added 8 at a time on the workers: the
         # same sums as a dask.bag reduction, without building and optimising its graph
         # (about a third of a second a run on a small cluster)
-        futures = client.map(_on_groups, [[g] for g in groups], kernel=kernel, pure=False)
+        futures = client.map(_on_group, groups, kernel=kernel, pure=False)
         while len(futures) > 1:
             futures = [client.submit(_added, *futures[i:i + _ADD_EVERY], pure=False)
                        for i in range(0, len(futures), _ADD_EVERY)]

@@ -148,26 +148,31 @@ def _looks_projected(path: Path, lat, lng, ok, cols) -> None:
 def pair_text(a: np.ndarray, b: np.ndarray):
     """``f"{x}, {y}"`` of each pair of floats, as Python writes them (the shortest text that
     reads back), as an Arrow string array; made by Arrow where it writes the same: numbers
-    that are not whole, between 1e-4 and 1e7 in size (coordinates in degrees or metres);
-    Python writes the others.
+    that are not whole, between 1e-4 and 1e7 in size (coordinates in degrees or metres), and
+    whole numbers under 1e9 in size, which Arrow writes without Python's ".0" (whole
+    degrees, projected coordinates in whole metres or feet); Python writes the others.
 
-    >>> pair_text(np.array([42.8938, 42.0]), np.array([20.8652, -1e-05])).to_pylist()
-    ['42.8938, 20.8652', '42.0, -1e-05']
+    >>> pair_text(np.array([42.8938, 42.0, 1e300]), np.array([20.8652, -1e-05, 5e5])).to_pylist()
+    ['42.8938, 20.8652', '42.0, -1e-05', '1e+300, 500000.0']
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def plain(v: np.ndarray) -> np.ndarray:
+    def written(v: np.ndarray):
+        """Arrow's text of ``v``, and where it is Python's."""
         size = np.abs(v)
-        return (size >= 1e-4) & (size < 1e7) & (v != np.round(v))
+        whole = (v == np.round(v)) & (size < 1e9)
+        text = pc.cast(pa.array(v), pa.string())
+        text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, ".0", ""), text)
+        return text, whole | ((size >= 1e-4) & (size < 1e7) & (v != np.round(v)))
 
-    text = pc.binary_join_element_wise(pc.cast(pa.array(a), pa.string()),
-                                       pc.cast(pa.array(b), pa.string()), ", ")
-    other = np.flatnonzero(~(plain(a) & plain(b)))
+    (text_a, same_a), (text_b, same_b) = written(a), written(b)
+    text = pc.binary_join_element_wise(text_a, text_b, ", ")
+    other = np.flatnonzero(~(same_a & same_b))
     if not len(other):
         return text
     out = text.to_numpy(zero_copy_only=False)
-    for i in other:
+    for i in other:  # rare: numbers outside the ranges above
         out[i] = f"{float(a[i])}, {float(b[i])}"
     return pa.array(out, pa.string())
 

@@ -267,20 +267,9 @@ class Certifier:
         from geo._arrays import worker_threads
 
         todo = [int(t) for t in targets]
-        width = max(1, worker_threads())
-        if width == 1 or len(todo) < 2:
-            return self._certify_rounds(todo, neighbourhoods_for, 1, None, suppress=suppress,
-                                        time_limit=time_limit, before_round=before_round,
-                                        stop_at_failure=stop_at_failure, progress=progress)
-        return self._certify_rounds(todo, neighbourhoods_for, width, _searchers(width),
-                                    suppress=suppress, time_limit=time_limit,
-                                    before_round=before_round,
-                                    stop_at_failure=stop_at_failure, progress=progress)
+        width = max(1, worker_threads()) if len(todo) > 1 else 1
+        pool = _searchers(width) if width > 1 else None
 
-    def _certify_rounds(self, todo: list[int], neighbourhoods_for, width: int, pool, *,
-                        suppress: bool, time_limit: float, before_round, stop_at_failure: bool,
-                        progress) -> list[int]:
-        """The rounds of :meth:`certify_many`, ``width`` searches at a time in ``pool``."""
         def search(t: int):
             return self._find(t, neighbourhoods_for(t), suppress=suppress,
                               time_limit=time_limit)
