@@ -123,6 +123,45 @@ def test_most_times_at_midnight_are_pointed_out():
     assert "12 of 13 times" in note[0] and "05:00" in note[0]
 
 
+def _notes_by_counting(written, has_offset, ok):
+    """clock_notes' rule written out one value at a time: the oracle."""
+    from collections import Counter
+
+    kept = [(round(w * 1000), o) for w, o, k in zip(written, has_offset, ok, strict=True)
+            if k and np.isfinite(w)]
+    n = len(kept)
+    if n < 3:
+        return "none"
+    counts = Counter(key for key, _ in kept)
+    if counts[0] / n > 0.5:
+        return f"midnight {counts[0]}"
+    if n < 10 or not sum(o for _, o in kept) / n > 0.5:
+        return "none"
+    top = min(counts, key=lambda key: (-counts[key], key))
+    pair = counts[top] + counts[top + 60_000] + counts[top - 60_000]
+    return f"pair {pair} {top // 60_000:02d}:{top // 1000 % 60:02d}" if pair / n > 0.5 \
+        else "none"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 240.0, 300.0, 360.0, 615.5, 1439.99,
+                                           float("nan")]) | st.floats(0, 1439.999),
+                          st.booleans(), st.booleans()), min_size=0, max_size=40))
+def test_clock_notes_count_as_one_by_one_counting_does(rows):
+    written = np.array([w for w, _, _ in rows], dtype=float)
+    has_offset = np.array([o for _, o, _ in rows], dtype=bool)
+    ok = np.array([k for _, _, k in rows], dtype=bool)
+    note = clock_notes(written, has_offset, ok)
+    expected = _notes_by_counting(written, has_offset, ok)
+    if expected == "none":
+        assert note == []
+    elif expected.startswith("midnight"):
+        assert note[0].startswith(f"{expected.split()[1]} of ")
+    else:
+        _, pair, clock = expected.split()
+        assert note[0].startswith(f"{int(pair):,} of ") and f"at {clock}" in note[0]
+
+
 def test_a_zone_far_from_the_data_is_pointed_out():
     ok = np.ones(4, bool)
     note = zone_note(np.array([-79.38, -79.40, -79.39, -79.41]), ok, "Europe/Belgrade",

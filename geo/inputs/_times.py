@@ -85,19 +85,14 @@ def parse_times(values: pd.Series, *, tz: str = "Europe/Belgrade") -> ParsedTime
     ([False, False, True, False, False], [False, False, False, True, False])
     """
     values = values.reset_index(drop=True)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return _from_aware(values)
     n = len(values)
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     written = np.full(n, np.nan)
     offset = np.zeros(n, dtype=bool)
     date_only = np.zeros(n, dtype=bool)
     no_bad = np.zeros(n, dtype=bool)
-    if isinstance(values.dtype, pd.DatetimeTZDtype):  # Parquet's times: integer work only
-        index = pd.DatetimeIndex(values)
-        out = index.asi8.view(f"datetime64[{index.unit}]").astype("datetime64[us]")
-        wall = index if str(index.tz) == "UTC" else index.tz_localize(None)
-        written = in_chunks(partial(_clock_minutes, unit=wall.unit), wall.asi8)
-        return ParsedTimes(_as_series(out), np.isnat(out), no_bad, date_only,
-                           written_min=written, has_offset=~np.isnat(out))
     if pd.api.types.is_datetime64_dtype(values.dtype):
         out = localize(pd.DatetimeIndex(values), tz)
         return ParsedTimes(_as_series(out), np.isnat(out), no_bad, date_only,
@@ -148,6 +143,18 @@ def parse_times(values: pd.Series, *, tz: str = "Europe/Belgrade") -> ParsedTime
     ambiguous[naive] = _repeated(out[naive], tz)
     return ParsedTimes(_as_series(out), blank, bad, date_only, problems, written, offset,
                        ambiguous)
+
+
+def _from_aware(values: pd.Series) -> ParsedTimes:
+    """Times that carry their zone (Parquet's, Arrow's): integer work only, and no array of
+    the column's length made that the result does not keep (tens of millions of pings)."""
+    index = pd.DatetimeIndex(values)
+    wall = index if str(index.tz) == "UTC" else index.tz_localize(None)
+    written = in_chunks(partial(_clock_minutes, unit=wall.unit), wall.asi8)
+    utc = pd.Series(index.tz_convert("UTC").as_unit("us"), copy=False)
+    blank = np.isnan(written)  # NaN exactly where the time is missing
+    no = np.zeros(len(values), dtype=bool)
+    return ParsedTimes(utc, blank, no, no, written_min=written, has_offset=~blank)
 
 
 def _clock_minutes(stamp: np.ndarray, *, unit: str) -> np.ndarray:

@@ -157,6 +157,10 @@ def _judge_future(utc: pd.Series, judge: Judge, column: str, values) -> None:
     judge.fail(future.to_numpy(), column, "time is in the future", values)
 
 
+_DAY_KEYS = 1440 * 1000
+"""Thousandths of a minute in a day: the keys :func:`clock_notes` counts."""
+
+
 def _clock_text(minute: float) -> str:
     return f"{int(minute) // 60:02d}:{int(minute) % 60:02d}"
 
@@ -171,28 +175,31 @@ def clock_notes(written_min: np.ndarray | None, has_offset: np.ndarray | None,
     """
     if written_min is None or not ok.any():
         return []
-    minutes = np.round(written_min[ok], 3)
-    minutes = minutes[np.isfinite(minutes)]
-    n = len(minutes)
+    written = written_min[ok]
+    finite = np.isfinite(written)
+    # thousandths of a minute: a clock time as written, to the millisecond; counted in one
+    # pass over the day's 1,440,000 of them (millions of pings: no sort)
+    key = np.rint(written[finite] * 1000).astype(np.int64)
+    n = len(key)
     if n < 3:
         return []
     fix = ("pass --no-times to map all hours together"
            + (f", or --hour-col {hour_column} if that column holds the hour" if hour_column
               else ", or --hour-col if a column holds the hour"))
-    midnight = int(np.count_nonzero(minutes == 0))
+    midnight = int(np.count_nonzero(key == 0))
     if midnight / n > MOSTLY:
         return [f"{midnight:,} of {n:,} times ({midnight / n:.0%}) are exactly 00:00 as "
                 "written: the file probably holds dates without a time of day, which puts "
                 f"them all in the night band; if so, {fix}"]
-    offsets = has_offset[ok][np.isfinite(np.round(written_min[ok], 3))] if \
-        has_offset is not None else np.zeros(n, bool)
+    offsets = has_offset[ok][finite] if has_offset is not None else np.zeros(n, bool)
     if n < 10 or not offsets.mean() > MOSTLY:
         return []
-    values, counts = np.unique(minutes, return_counts=True)
-    top = int(np.argmax(counts))
-    pair = counts[top] + counts[np.abs(values - values[top]) == 60].sum()
+    counts = np.bincount(key, minlength=_DAY_KEYS + 60_000)
+    top = int(np.argmax(counts))  # the earliest of equally common clock times
+    hour = 60_000
+    pair = counts[top] + counts[top + hour] + (counts[top - hour] if top >= hour else 0)
     if pair / n > MOSTLY:
-        clock = _clock_text(values[top])
+        clock = _clock_text(top / 1000)
         return [f"{pair:,} of {n:,} times ({pair / n:.0%}) are at {clock} (or an hour from it) "
                 "as written with their offset: dates stored as the UTC time of local midnight? "
                 f"If so, {fix}"]
