@@ -37,8 +37,10 @@ def console() -> None:
     sys.excepthook = _hook
     signal.signal(signal.SIGINT, _first_interrupt)
     try:
+        from geo._memory import keep_freed_memory
         from geo.cli import main
 
+        keep_freed_memory()  # millions of rows: freed arrays reused, not faulted in afresh
         code = main()
     except KeyboardInterrupt:
         code = interrupted()

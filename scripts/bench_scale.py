@@ -203,6 +203,9 @@ def main() -> int:
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    from geo._memory import keep_freed_memory
+
+    keep_freed_memory()  # as the patrolmap command does before any work
     if args.inner:
         return _child(args)
     cores = os.cpu_count() or 1

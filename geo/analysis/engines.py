@@ -22,6 +22,7 @@ import numpy as np
 
 from geo._arrays import in_threads, worker_threads
 from geo._errors import UsageError
+from geo._memory import keep_freed_memory
 from geo.analysis.bands import Band
 from geo.analysis.partials import Partials, add_partials, presence_partials
 from geo.inputs.dataset import PingDataset, read_partition
@@ -49,6 +50,7 @@ def partition_partials(path: str | Path, cells: np.ndarray, *, res: int,
 
 def _on_group(group: list[str], kernel) -> list[Partials]:
     """The summed partials of a task's group of partitions: one small result per task."""
+    keep_freed_memory()  # in the worker process, as the command does in its own
     return [add_partials(kernel(path) for path in group)]
 
 
