@@ -20,6 +20,9 @@ from geo.inputs.readers import RawTable
 
 def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Numbers from a column (decimal comma allowed); returns (values, blank mask)."""
+    if values.dtype == np.float64:  # Parquet's and most numeric columns: the column itself,
+        arr = values.to_numpy()  # not a copy (tens of millions of pings); never written to
+        return arr, np.isnan(arr)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
         arr = values.to_numpy(dtype=float, na_value=np.nan)
         return arr, np.isnan(arr)
