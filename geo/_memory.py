@@ -61,8 +61,10 @@ def keep_freed_memory() -> bool:
 def _arrow_on_malloc() -> None:
     """Arrow's default pool on the system allocator: by its environment variable before
     Arrow is loaded (it reads it once), else set on the loaded library."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):  # the user's choice stands
+        return
     if "pyarrow" not in sys.modules:
-        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+        os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "system"
         return
     import pyarrow as pa
 

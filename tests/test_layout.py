@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GEO = ROOT / "geo"
 
 # floor of each room; modules on the top floor may use everything below
-SHARED = {"geo._errors", "geo._arrays", "geo._memory", "geo._progress", "geo._lazy", "geo._page", "geo.i18n",
-          "geo._gpkg", "geo._text", "geo._csv", "geo._h3"}
+SHARED = {"geo._errors", "geo._arrays", "geo._memory", "geo._progress", "geo._lazy",
+          "geo._page", "geo.i18n", "geo._gpkg", "geo._text", "geo._csv", "geo._h3"}
 ROOMS = {"inputs": 1, "analysis": 2, "privacy": 3, "outputs": 4}
 TOP = 5
 

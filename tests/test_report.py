@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from geo.analysis.bands import HOURS_OF_WEEK, hour_of_week
@@ -526,6 +526,7 @@ _WORDS = ("patrol", "night", "bridge", "residents", "coverage", "incidents", "ma
 @given(st.lists(st.tuples(st.integers(0, 2), st.integers(5, 60), st.integers(0, 30),
                           st.sampled_from(["none", "map", "chart"]), st.floats(2.5, 7.0)),
                 min_size=2, max_size=6))
+@example([(0, 5, 0, "none", 3.0), (0, 53, 0, "none", 3.0), (2, 46, 11, "map", 3.0)])
 @settings(max_examples=8, deadline=None)
 def test_pages_keep_their_parts_together_whatever_the_sizes(sections):
     """Headings, words, tables of any length and their maps: no page ends with a heading, a

@@ -115,6 +115,8 @@ def test_most_times_at_midnight_are_pointed_out():
     written = np.array([0.0] * 8 + [600.0, 1290.0])
     note = clock_notes(written, np.zeros(10, bool), np.ones(10, bool), hour_column="hour")
     assert len(note) == 1 and "8 of 10 times (80%) are exactly 00:00" in note[0]
+    last = clock_notes(np.full(12, 1439.99999), np.ones(12, bool), np.ones(12, bool))
+    assert "12 of 12 times" in last[0] and "24:00" in last[0]  # 23:59:59.9999 with offsets
     assert "--no-times" in note[0] and "--hour-col hour" in note[0]
     assert clock_notes(np.array([0.0, 600, 700, 800]), np.zeros(4, bool), np.ones(4, bool)) == []
     # Toronto's 05:00Z (winter) and 04:00Z (summer) local midnights
@@ -145,9 +147,10 @@ def _notes_by_counting(written, has_offset, ok):
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([0.0, 240.0, 300.0, 360.0, 615.5, 1439.99,
-                                           float("nan")]) | st.floats(0, 1439.999),
+                                           1439.9999, float("nan")]) | st.floats(0, 1439.999),
                           st.booleans(), st.booleans()), min_size=0, max_size=40))
 def test_clock_notes_count_as_one_by_one_counting_does(rows):
+    """Also at the day's last millisecond, which rounds to 24:00."""
     written = np.array([w for w, _, _ in rows], dtype=float)
     has_offset = np.array([o for _, o, _ in rows], dtype=bool)
     ok = np.array([k for _, _, k in rows], dtype=bool)

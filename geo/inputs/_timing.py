@@ -194,7 +194,7 @@ def clock_notes(written_min: np.ndarray | None, has_offset: np.ndarray | None,
     offsets = has_offset[ok][finite] if has_offset is not None else np.zeros(n, bool)
     if n < 10 or not offsets.mean() > MOSTLY:
         return []
-    counts = np.bincount(key, minlength=_DAY_KEYS + 60_000)
+    counts = np.bincount(key, minlength=_DAY_KEYS + 60_001)  # 23:59:59.9995 rounds to 24:00
     top = int(np.argmax(counts))  # the earliest of equally common clock times
     hour = 60_000
     pair = counts[top] + counts[top + hour] + (counts[top - hour] if top >= hour else 0)

@@ -251,10 +251,15 @@ def _map_room(pages: _Pages, blocks: list, i: int) -> float:
 
 def _lead_height(blocks: list, i: int) -> float:
     """The height of the words and headings that lead into block ``i``: what goes to a new
-    page with it."""
-    height, j = 0.0, i - 1
+    page with it, back to its own heading (and the headings right above that one); the
+    words of an earlier section stay where they are."""
+    height, j, headed = 0.0, i - 1, False
     while j >= 0 and blocks[j].kind in ("p", "note", "h1", "h2"):
+        heading = blocks[j].kind in ("h1", "h2")
+        if headed and not heading:
+            break
         height += _height(blocks[j])
+        headed |= heading
         j -= 1
     return height
 
