@@ -3,7 +3,7 @@
 
 Generates N pings (default 10 million) of patrol units moving in a box around the North
 Mitrovica area (about 60 % of them fall outside it and are rejected), writes them to Parquet,
-and in this one process times:
+and times (A in this process, the others each in a fresh one, see below):
 
 - baseline A: a per-point ``h3.latlng_to_cell`` loop over the same points;
 - baseline B: one bare call of the bulk binding (h3ronpy ``coordinates_to_cells``), one core;
