@@ -385,6 +385,42 @@ class Certifier:
         broken[which[bad]] = True
         return [keys[n] for n in np.flatnonzero(broken[owner])]
 
+    def _repair(self, broken: list[int], saved: dict, rows: np.ndarray) -> None:
+        """Certify what it can of the targets whose certificates ``rows`` broke by the sum or
+        difference of two broken certificates whose changes to ``rows`` cancel: each was a
+        move fitting every other published row, so their combination often fits all of them
+        (checked, as every move is). A search for a target the new rows hem in can take a
+        second (an integer program over every cell); this takes the size of the moves."""
+        m = self.model
+        moves: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for t in broken:
+            idx, val = saved[t]
+            moves.setdefault(id(idx), (idx, val))
+        if len(moves) < 2:
+            return
+        sub = m.A[rows].tocsc()
+        keys, effect = list(moves), {}
+        for key in keys:
+            idx, val = moves[key]
+            effect[key] = np.rint(sub[:, idx] @ np.asarray(val, float)).astype(np.int64)
+        by_effect: dict[bytes, list[int]] = {}
+        for key in keys:
+            by_effect.setdefault(effect[key].tobytes(), []).append(key)
+        for t in broken:
+            if t in self.certs:
+                continue
+            own = id(saved[t][0])
+            for sign in (1, -1):  # a partner whose change is minus ours (added) or ours
+                for other in by_effect.get((-sign * effect[own]).tobytes(), ()):
+                    if other == own:
+                        continue
+                    idx, val = _combine(moves[own], moves[other], sign)
+                    if len(idx) and self.target_change(t, idx, val) and self.holds(idx, val):
+                        self._record(t, idx, val)
+                        break
+                if t in self.certs:
+                    break
+
     def try_publish(self, rows: np.ndarray, neighbourhoods_for, *, time_limit: float = 5.0,
                     settle=None, before_round=None) -> bool:
         """Publish extra rows (shown, or "fewer than k" when small) if every certificate
@@ -399,6 +435,7 @@ class Certifier:
         saved = dict(self.certs)
         for t in broken:
             del self.certs[t]
+        self._repair(broken, saved, rows)
         n_before = len(self.target_true)
         if small.any():
             self.add_targets(m.A[rows[small]], rows[small], k=m.k[rows[small]])
@@ -425,6 +462,17 @@ def _searchers(width: int) -> ThreadPoolExecutor:
     """The threads that searches run in, kept for the process: HiGHS sets up its scheduler
     once per thread that calls it."""
     return ThreadPoolExecutor(width, thread_name_prefix="certify")
+
+
+def _combine(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], sign: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The move ``a + sign * b`` as sorted atoms and their (non-zero) changes."""
+    idx = np.concatenate([np.asarray(a[0], np.int64), np.asarray(b[0], np.int64)])
+    val = np.concatenate([np.asarray(a[1], np.int64), sign * np.asarray(b[1], np.int64)])
+    atoms, inverse = np.unique(idx, return_inverse=True)
+    total = np.bincount(inverse, weights=val, minlength=len(atoms)).astype(np.int64)
+    keep = total != 0
+    return atoms[keep], total[keep]
 
 
 def _column_change(matrix: sp.csc_matrix, cols: np.ndarray, values: np.ndarray

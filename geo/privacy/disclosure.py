@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from geo.privacy._area_moves import area_enabling, area_swaps
 from geo.privacy._bulk_moves import settle_area_targets, settle_single_cells
 from geo.privacy._certify import COST, Certifier
+from geo.privacy._group_moves import group_cycles
 from geo.privacy.model import Model, build_model
 from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, UNKNOWN, ReleaseSpec
 
@@ -236,8 +238,9 @@ class _Neighbourhoods:
             for j, cells in enumerate(spec.areas.values()):
                 member[[index[c] for c in cells], j] = True
             self._member, self._areas_seen = member, len(spec.areas)
-            _, group = np.unique(member, axis=0, return_inverse=True)
+            sets, group = np.unique(member, axis=0, return_inverse=True)
             self._group = group.ravel()
+            self._group_sets = sets.astype(np.int8)  # groups x named cell sets
             self._members = {}
         return self._member
 
@@ -530,10 +533,15 @@ class _Neighbourhoods:
         z = cert.target_z(t)
         if len(cells) == 1 and not len(z):
             yield from self.swaps(t, cells)
+            yield from group_cycles(self, t, cells)
             if hide:
                 found = self.enabling(t, cells)
                 if found is not None:
                     yield found
+        if len(z) and not len(cells):
+            yield from area_swaps(cert, t)
+            if hide:
+                yield from area_enabling(cert, t)
         parent = m.rows[int(cert.target_row[t])] if cert.target_row[t] >= 0 else {}
         band_cols = np.array([j for (_, band, _), j in self.col_of.items()
                               if band == parent.get("band")], np.int64)
