@@ -238,17 +238,48 @@ def _moves(plans: _Plans, cell: np.ndarray, block: int, at: np.ndarray) -> tuple
     return atoms, changes
 
 
-def _needs(plans: _Plans, cell: np.ndarray, contains: np.ndarray, i: int) -> list:
-    """(cell, counts, way) a planned move changes: the counts must have room that way."""
-    c, p, a, b = int(cell[i]), int(plans.partner[i]), int(plans.a[i]), int(plans.b[i])
-    kind = plans.kind[i]
-    if kind == _OUT:
-        return [(c, contains[:, a], "dec"), (p, contains[:, a], "inc")]
-    if kind == _IN:
-        return [(c, contains[:, a], "inc"), (p, contains[:, a], "dec")]
-    only_a = contains[:, a] & ~contains[:, b]
-    only_b = contains[:, b] & ~contains[:, a]
-    return [(c, only_a, "dec"), (c, only_b, "inc"), (p, only_a, "inc"), (p, only_b, "dec")]
+def _take_in_turn(hoods, plans: _Plans, cell: np.ndarray, order: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """One round of priced moves: in ``order``, each target takes its planned move unless
+    a cell the move reads had counts hidden by an earlier one of the round (its prices are
+    stale). The targets that take theirs, and the shown counts their moves hide.
+
+    What each move would hide is read from the labels as the round found them, for all at
+    once: a move is only taken while none of its cells has changed."""
+    m = hoods.model
+    contains = hoods._contains()
+    dec_cost, inc_cost = hoods._hiding_cost()
+    if not len(order):
+        return order, np.zeros(0, np.int64)
+    c, p = cell[order], plans.partner[order]
+    a, b, kind = plans.a[order], plans.b[order], plans.kind[order]
+    rotate = kind == _ROTATE
+    has_a, has_b = contains[:, a].T, contains[:, b].T  # moves x counts
+    only_a, only_b = has_a & ~has_b, has_b & ~has_a
+    out = kind == _OUT
+    # each move's four (cell, counts, way): the way is True where the count goes down
+    cells = np.stack([c, p, c, p], axis=1)
+    keys = np.stack([np.where(rotate[:, None], only_a, has_a),
+                     np.where(rotate[:, None], only_a, has_a),
+                     np.where(rotate[:, None], only_b, False),
+                     np.where(rotate[:, None], only_b, False)], axis=1)
+    down = np.stack([out | rotate, ~out & ~rotate, np.zeros_like(out), rotate], axis=1)
+    price = np.where(down[:, :, None], dec_cost[cells], inc_cost[cells])
+    rows = hoods._row_at[cells]
+    need = keys & (price > 0) & (rows >= 0)
+    need &= m.label[np.where(rows >= 0, rows, 0)] == SHOWN
+    hides_at = need.any(axis=2)
+    touched = np.zeros(len(m.layout.cells), bool)
+    taken = []
+    for i, (four, hides) in enumerate(zip(cells.tolist(), hides_at.tolist(), strict=True)):
+        if any(touched[x] for x in four):
+            continue
+        for x, h in zip(four, hides, strict=True):
+            if h:
+                touched[x] = True
+        taken.append(i)
+    taken = np.asarray(taken, np.int64)
+    return order[taken], np.unique(rows[taken][need[taken]])
 
 
 def _record(cert, atoms: list, changes: list) -> None:
@@ -298,23 +329,10 @@ def settle_single_cells(cert, hoods, pending: np.ndarray, *, hide: bool = True
             break
         tg = _targets(cert, hoods, todo)
         priced = _plan(cert, hoods, tg, priced=True)
-        dec_cost, inc_cost = hoods._hiding_cost()
-        contains = hoods._contains()
-        touched = np.zeros(len(m.layout.cells), bool)
-        taken = []
-        for i in np.flatnonzero(np.isfinite(priced.cost)):
-            needs = _needs(priced, tg.cell, contains, i)
-            if touched[[c for c, _, _ in needs]].any():
-                continue  # its prices changed in this round: next round
-            for c, keys, way in needs:
-                price = (dec_cost if way == "dec" else inc_cost)[c]
-                rows = hoods._row_at[c, np.flatnonzero(keys & (price > 0))]
-                rows = rows[m.label[rows] == SHOWN]
-                if len(rows):
-                    m.label[rows] = np.where(m.true[rows] == 0, SMALL, COMPLEMENT)
-                    touched[c] = True
-            taken.append(i)
-        if not taken:
+        taken, to_hide = _take_in_turn(hoods, priced, tg.cell, np.flatnonzero(np.isfinite(
+            priced.cost)))
+        m.label[to_hide] = np.where(m.true[to_hide] == 0, SMALL, COMPLEMENT)
+        if not len(taken):
             break
         before = len(cert.certs)
         _record(cert, *_moves(priced, tg.cell, block, np.asarray(taken, np.int64)))
