@@ -102,18 +102,9 @@ def _hiding(cert, idx: np.ndarray, val: np.ndarray) -> tuple[float, np.ndarray] 
     (as the search weighs it, :data:`geo.privacy._certify.COST`), and those counts; None
     when hiding cannot make it fit (a hidden count at its bound, one not free to hide)."""
     m = cert.model
-    if _column_change(m.L_csc, idx, val)[0].size:
+    rows, _ = _column_change(m.A_csc, idx, val)
+    hide = rows[m.label[rows] == SHOWN]
+    if not cert.hideable[hide].all() or not cert.holds(idx, val, hide):
         return None
-    rows, change = _column_change(m.A_csc, idx, val)
-    label, true, k = m.label[rows], m.true[rows], m.k[rows]
-    new = true + change
-    shown = label == SHOWN
-    # a shown zero hidden is "fewer than k" (0..k-1); a shown count, k or more
-    fits = np.where(true == 0, (new >= 0) & (new <= k - 1), new >= k)
-    if (shown & ~(fits & cert.hideable[rows])).any():
-        return None
-    if not cert.holds(idx, val, rows[shown]):  # the hidden counts' bounds, the atoms'
-        return None
-    cost = sum(COST.get(m.rows[r]["t"], 1.0) * max(int(v), 1) + 0.01
-               for r, v in zip(rows[shown], true[shown], strict=True))
-    return float(cost), rows[shown]
+    cost = sum(COST.get(m.rows[r]["t"], 1.0) * max(int(m.true[r]), 1) + 0.01 for r in hide)
+    return float(cost), hide

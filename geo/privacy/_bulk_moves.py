@@ -269,7 +269,7 @@ def _take_in_turn(hoods, plans: _Plans, cell: np.ndarray, order: np.ndarray
     need = keys & (price > 0) & (rows >= 0)
     need &= m.label[np.where(rows >= 0, rows, 0)] == SHOWN
     hides_at = need.any(axis=2)
-    touched = np.zeros(len(m.layout.cells), bool)
+    touched = [False] * len(m.layout.cells)  # a plain list: read per move in the loop
     taken = []
     for i, (four, hides) in enumerate(zip(cells.tolist(), hides_at.tolist(), strict=True)):
         if any(touched[x] for x in four):

@@ -8,7 +8,7 @@ with room, an incident may still leave for a cell of another group when moves be
 of other groups make up for it in every set: with ``m(g)`` a group's row of 0/1 set
 memberships (the whole area one of the sets), changes ``d(g)`` of +-1 with
 ``sum d(g) m(g) = 0`` leave every set's count, and the area's, as it was.
-:func:`group_cycles` finds such cycles of up to four groups (the target's among them) by
+:func:`group_cycles` finds such cycles of three or four groups (the target's among them) by
 looking the missing membership row up, for one slot (week part, calendar part, category class)
 at a time, so every whole-area count stays too; the certifier checks each move against every
 published row.
@@ -23,7 +23,7 @@ __all__ = ["group_cycles"]
 
 def group_cycles(hoods, t: int, cells: np.ndarray, *, most: int = 8):
     """Moves of one incident of one slot along a cycle of groups: the target's cell and one
-    cell of each of one to three other groups, each gaining or losing one (see the module's
+    cell of each of two or three other groups, each gaining or losing one (see the module's
     note). Yields ``(atoms, changes)``."""
     _, cell, _, x, slots, _ = hoods._slots(t, cells)
     dec, inc = hoods._room()
@@ -69,7 +69,7 @@ def _first_per_group(ok: np.ndarray, group: np.ndarray, n_groups: int) -> np.nda
 
 
 def _cycles(sets: np.ndarray, lookup: dict, own: int, mine: int, first: dict):
-    """Lists of (group, change) of one to three groups other than ``own``, each with a cell
+    """Lists of (group, change) of two or three groups other than ``own``, each with a cell
     that can make its change, whose membership rows times their changes add up to
     ``-mine * m(own)``: the target's cell changing by ``mine`` is made up for. Shortest
     first."""
