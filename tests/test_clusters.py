@@ -205,17 +205,33 @@ def test_conditional_p_refuses_weights_that_are_not_row_standardised():
 @given(counts=st.lists(st.integers(0, 30), min_size=127, max_size=127),
        hot=st.integers(0, 12), alpha=st.sampled_from([0.05, 0.1, 0.2]))
 def test_stopping_cells_early_gives_the_classes_of_every_draw(counts, hot, alpha):
-    """Cells whose p must end above alpha stop drawing: every class is the one a full run
-    gives, every p at most alpha is exact, and a stopped cell's p is a lower bound above
-    alpha."""
+    """Cells whose p must end above the Benjamini-Hochberg cut stop drawing: every class and
+    every q's verdict is the one a full run gives, every p the cut passes is exact, and a
+    stopped cell's p is a lower bound above every p the cut passes."""
     y = np.array(counts, dtype=float)
     y[STEPS <= 1] += hot
     full = local_moran(y, CELLS, permutations=999, alpha=alpha).frame
     quick = local_moran(y, CELLS, permutations=999, alpha=alpha, classes_only=True).frame
     assert (quick["cls"] == full["cls"]).all()
-    exact = full["p"] <= alpha
-    np.testing.assert_array_equal(quick["p"][exact], full["p"][exact])
+    passed = full["q"] <= alpha
+    assert ((quick["q"] <= alpha) == passed).all()
+    np.testing.assert_array_equal(quick["p"][passed], full["p"][passed])
     stopped = (quick["p"] != full["p"]) & full["p"].notna()
-    assert (quick["p"][stopped] > alpha).all()
     assert (quick["p"][stopped] <= full["p"][stopped]).all()
+    if passed.any():
+        assert (quick["p"][stopped] > full["p"][passed].max()).all()
     assert stopped.any() or not (full["p"] > 2 * alpha).any()  # far above: stopped early
+
+
+def test_cells_between_the_cut_and_alpha_stop_early():
+    """The cut, not alpha, decides who draws on: on a clustered grid some cells with p below
+    alpha that Benjamini-Hochberg does not pass stop with a lower bound."""
+    rng = np.random.default_rng(8)
+    y = rng.poisson(4, len(CELLS)).astype(float)
+    y[STEPS <= 2] += 9
+    full = local_moran(y, CELLS, permutations=999).frame
+    quick = local_moran(y, CELLS, permutations=999, classes_only=True).frame
+    between = (full["p"] <= 0.05) & (full["q"] > 0.05)
+    assert between.any()
+    assert (quick["p"][between] < full["p"][between]).any()
+    assert (quick["cls"] == full["cls"]).all()

@@ -121,7 +121,7 @@ def _kept_draws(n: int, size: int, permutations: int, seed: int) -> np.ndarray:
 
 
 def conditional_p(z: np.ndarray, weights, observed: np.ndarray, *, permutations: int,
-                  seed: int | None, stop_above: float | None = None) -> np.ndarray:
+                  seed: int | None, fdr: float | None = None) -> np.ndarray:
     """One-sided conditional-permutation p of each cell's Local Moran's I (:func:`_directed_p`):
     the cell's own standardised value ``z`` held, its neighbours' drawn from the other cells.
 
@@ -134,14 +134,13 @@ def conditional_p(z: np.ndarray, weights, observed: np.ndarray, *, permutations:
     ``z_i`` times a mean of m drawn values, and which values a row of the table draws for cell
     ``i`` depends on ``i`` only through how many of the row's positions lie below ``i`` (those
     at or above it shift up by one, to skip the cell itself). Each row's m + 1 possible means
-    are summed once (:func:`_draw_means`), and each cell takes the one its position picks; the
+    are summed once (:class:`_Group`), and each cell takes the one its position picks; the
     cells go a group of equal neighbour count and a slice at a time, so memory stays small at
     any size.
 
-    With ``stop_above``, a cell stops drawing once its p can only end above that level (its
-    ``(M + 1) / (R + 1)`` with the M so far already does: M only grows), and its p is that
-    lower bound; every other cell's p is exact, so whether a p ends at most ``stop_above`` is
-    the same as with every draw made, at a fraction of the draws for most cells.
+    With ``fdr``, only whether each p passes the Benjamini-Hochberg cut at that level is
+    wanted (:func:`_p_until_cut`): a cell stops drawing once its p can only end above the cut,
+    and its p is then a lower bound; every p the cut passes is exact.
     """
     n = len(z)
     cards = np.diff(weights.indptr)
@@ -154,63 +153,114 @@ def conditional_p(z: np.ndarray, weights, observed: np.ndarray, *, permutations:
     table = neighbour_draws(n, int(cards.max()), permutations, seed)
     scaling = (n - 1) / float(z @ z)
     reach = scaling * np.abs(z) * np.abs(z).max()  # the largest |statistic| a draw can give
-    for m in np.unique(cards[cards > 0]):
-        group = np.flatnonzero(cards == m)  # ascending positions
-        positions = np.sort(table[:, :m], axis=1)
-        means = _draw_means(z, positions).ravel()  # row r's column k at r * (m + 1) + k
-        # steps[r, j]: the first cell (by its place in ``group``) above row r's j-th
-        # position; from that cell on, the position counts as below the cell
-        steps = np.searchsorted(group, positions, side="right")
-        rows = np.broadcast_to(np.arange(permutations, dtype=np.int32)[:, None], steps.shape)
-        offsets = (np.arange(permutations) * (m + 1)).astype(np.int32)
-        step = max(1, 4_000_000 // permutations)
-        for start in range(0, len(group), step):
-            stop = min(start + step, len(group))
-            cells = group[start:stop]
-            # where each draw's mean sits in ``means``: the row's offset plus its count of
-            # positions below the cell, which steps up by one at each position passed
-            at = np.zeros((permutations, stop - start), dtype=np.int32)  # (draws, cells)
-            at[:, 0] = offsets + (steps <= start).sum(axis=1)
-            inside = (steps > start) & (steps < stop)
-            np.add.at(at, (rows[inside], steps[inside] - start), 1)
-            np.cumsum(at, axis=1, out=at)
-            # a cluster's tail is the upper one, an outlier's the lower one: negating the
-            # statistic of an outlier's draws turns it into the upper tail of |observed|
-            factor = scaling * z[cells]
-            factor = np.where(observed[cells] >= 0, factor, -factor)
-            limit = np.abs(observed[cells]) - _tie_tolerance(observed[cells], reach[cells])
-            if stop_above is None:
-                sims = means[at]
-                sims *= factor[None, :]
-                tail = (sims >= limit[None, :]).sum(axis=0)
-            else:
-                most = stop_above * (permutations + 1) - 1  # a tail past this ends above
-                tail = _stopping_tail(means, at, factor, limit, most)
+    # a cluster's tail is the upper one, an outlier's the lower one: negating the statistic
+    # of an outlier's draws turns it into the upper tail of |observed|
+    factor = np.where(observed >= 0, scaling * z, -scaling * z)
+    limit = np.abs(observed) - _tie_tolerance(observed, reach)
+    groups = [_Group(z, table[:, :m], np.flatnonzero(cards == m))
+              for m in np.unique(cards[cards > 0])]
+    if fdr is not None:
+        return _p_until_cut(groups, factor, limit, n, permutations, fdr)
+    every = slice(None)
+    for g in groups:
+        for places in _slices(np.arange(len(g.cells)), permutations):
+            cells = g.cells[places]
+            tail = (g.draws(every, places, factor[cells]) >= limit[cells][None, :]).sum(axis=0)
             p[cells] = (tail + 1) / (permutations + 1)
     return p
 
 
+_CELLS_BY_DRAWS = 4_000_000
+"""Most (draws x cells) statistics held at once."""
 _DRAW_BLOCK = 100
-"""Draws per step of the cells that may stop early (see :func:`conditional_p`)."""
+"""Draws per step of the cells that may stop early (see :func:`_p_until_cut`)."""
 
 
-def _stopping_tail(means: np.ndarray, at: np.ndarray, factor: np.ndarray, limit: np.ndarray,
-                   most: float) -> np.ndarray:
-    """Per column of ``at``, its draws' statistics at or above ``limit``, counted a block of
-    draws at a time, a column left out once its count passes ``most``."""
-    tail = np.zeros(at.shape[1], dtype=np.int64)
-    going = np.arange(at.shape[1])
-    for first in range(0, len(at), _DRAW_BLOCK):
-        block = at[first:first + _DRAW_BLOCK]
-        if len(going) < at.shape[1]:
-            block = block[:, going]
-        sims = means[block]
-        sims *= factor[going][None, :]
-        tail[going] += (sims >= limit[going][None, :]).sum(axis=0)
-        going = going[tail[going] <= most]
-        if not len(going):
+def _slices(places: np.ndarray, draws: int) -> list[np.ndarray]:
+    """``places`` in pieces small enough for ``draws`` statistics each."""
+    step = max(1, _CELLS_BY_DRAWS // max(draws, 1))
+    return [places[i:i + step] for i in range(0, len(places), step)]
+
+
+class _Group:
+    """The cells with m neighbours, and the draws' means every cell of them picks from."""
+
+    def __init__(self, z: np.ndarray, table: np.ndarray, cells: np.ndarray) -> None:
+        m = table.shape[1]
+        positions = np.sort(table, axis=1)
+        self.cells = cells  # ascending positions
+        self.means = _draw_means(z, positions).ravel()  # row r's column k at r * (m + 1) + k
+        # steps[r, j]: the first cell (by its place in ``cells``) above row r's j-th
+        # position; from that cell on, the position counts as below the cell
+        self.steps = np.searchsorted(cells, positions, side="right")
+        self.offsets = (np.arange(len(table)) * (m + 1)).astype(np.int32)
+
+    def draws(self, rows: slice, places: np.ndarray, factor: np.ndarray) -> np.ndarray:
+        """(draws, cells): the statistics of ``rows`` of the table for the cells at ascending
+        ``places``, each column scaled by ``factor``.
+
+        A draw's mean sits at its row's offset plus the count of its positions below the
+        cell, which steps up by one at each position passed: with ``first[r, j]`` the first
+        of ``places`` at or past ``steps[r, j]``, the count for place t is the number of j
+        with ``first[r, j] <= t``, a running sum along the places."""
+        steps = self.steps[rows]
+        first = np.searchsorted(places, steps, side="left")
+        at = np.zeros((len(steps), len(places) + 1), dtype=np.int32)
+        at[:, 0] = self.offsets[rows]
+        np.add.at(at, (np.broadcast_to(np.arange(len(steps))[:, None], first.shape), first), 1)
+        np.cumsum(at, axis=1, out=at)
+        at = at[:, :-1]
+        sims = self.means[at]
+        sims *= factor[None, :]
+        return sims
+
+
+def _p_until_cut(groups: list[_Group], factor: np.ndarray, limit: np.ndarray, n: int,
+                 permutations: int, fdr: float) -> np.ndarray:
+    """p of every cell whose p the Benjamini-Hochberg cut at ``fdr`` passes; a lower bound
+    above the cut for every other.
+
+    The cells draw a block at a time. After each block a cell's ``(M + 1) / (R + 1)``, with
+    the M so far, is a lower bound of its p (M only grows). Benjamini-Hochberg passes more
+    cells the smaller the p's are, so the cut it sets on the lower bounds is at least the cut
+    of the final p's: a cell whose lower bound lies above it can never pass, and stops. At
+    the end the cells still drawing have exact p's, and the cut of this mix of exact p's and
+    lower bounds passes the same cells as the cut of the exact p's would: each stopped cell
+    lies above both cuts, and below them nothing changed. (A fixed level, such as stopping
+    above ``fdr`` itself, is sound too but lets every cell between the cut and ``fdr`` draw to
+    the end.)"""
+    tail = np.zeros(n, dtype=np.int64)
+    tested = np.concatenate([g.cells for g in groups])
+    going = [np.arange(len(g.cells)) for g in groups]
+    for first in range(0, permutations, _DRAW_BLOCK):
+        rows = slice(first, min(first + _DRAW_BLOCK, permutations))
+        for g, places in zip(groups, going, strict=True):
+            for piece in _slices(places, _DRAW_BLOCK):
+                cells = g.cells[piece]
+                tail[cells] += (g.draws(rows, piece, factor[cells])
+                                >= limit[cells][None, :]).sum(axis=0)
+        if rows.stop == permutations:
             break
-    return tail
+        most = _largest_passing(tail[tested] + 1, permutations + 1, fdr)
+        going = [places[tail[g.cells[places]] + 1 <= most]
+                 for g, places in zip(groups, going, strict=True)]
+        if not any(len(places) for places in going):
+            break
+    p = np.full(n, np.nan)
+    p[tested] = (tail[tested] + 1) / (permutations + 1)
+    return p
+
+
+def _largest_passing(counts: np.ndarray, out_of: int, fdr: float) -> float:
+    """The largest ``M + 1`` (of p = (M + 1) / ``out_of``) that the Benjamini-Hochberg cut
+    at ``fdr`` passes among these ``counts``: ``fdr * k / n`` with k the largest rank whose
+    p is at most ``fdr * rank / n``, in counts, a billionth generous so that rounding never
+    stops a cell the cut would pass (0 when nothing passes)."""
+    ranked = np.sort(counts)
+    n = len(ranked)
+    bound = fdr * out_of * np.arange(1, n + 1) / n * (1 + 1e-9)
+    passing = np.flatnonzero(ranked <= bound)
+    return float(bound[passing[-1]]) if len(passing) else 0.0
 
 
 def _draw_means(z: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -263,10 +313,10 @@ def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
     neighbours
         ``neighbour_matrix(cells, k=k_ring)``, when the caller has it already.
     classes_only
-        Only the classes are wanted: a cell whose p must end above ``alpha`` stops drawing
-        (it cannot be significant, and all the adjustment reads of it is that it ranks above
-        every p at most ``alpha``), so its ``p`` and ``q`` are lower bounds; the classes are
-        those of a full run.
+        Only the classes are wanted: a cell whose p must end above the Benjamini-Hochberg cut
+        stops drawing (it cannot be significant, and all the adjustment reads of it is that
+        it ranks above every p the cut passes), so its ``p`` and ``q`` are lower bounds; the
+        classes are those of a full run.
     """
     y, cells = counts_and_cells(counts, cells)
     if not 0 < alpha < 1:
@@ -285,7 +335,7 @@ def local_moran(counts: np.ndarray, cells: np.ndarray, *, k_ring: int = 1,
     else:
         z, weights, stat, quadrant = _moran_local(y, m)
         p = conditional_p(z, weights, stat, permutations=permutations, seed=seed,
-                          stop_above=alpha if classes_only else None)
+                          fdr=alpha if classes_only else None)
         stat[islands], p[islands] = np.nan, np.nan
         if islands.any():
             notes.append(f"{islands.sum()} cells have no neighbour within {k_ring} grid step(s); "
