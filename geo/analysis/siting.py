@@ -140,7 +140,8 @@ def suggest_posts(demand: np.ndarray, cells: np.ndarray, *,
     for k in range(1, min(p, len(keep)) + 1):
         if coverage[-1] >= reachable - 1e-12:
             break
-        chosen = keep[_solve_mclp(cover, weight, len(existing), k)]
+        chosen = keep[_best_one(_drop_rows(reach_cand[:, keep], covered0), weight) if k == 1
+                      else _solve_mclp(cover, weight, len(existing), k)]
         coverage.append(weight[covered0 | _reached(reach_cand, chosen)].sum() / total)
 
     order, gains = _greedy_order(reach_cand[:, chosen], weight, covered0)
@@ -255,6 +256,14 @@ def _reduce(open_reach) -> np.ndarray:
     dropped = np.zeros(len(useful), bool)
     dropped[shared.row[inside & (bigger | earlier_twin)]] = True
     return useful[~dropped]
+
+
+def _best_one(open_reach: sp.csc_matrix, weight: np.ndarray) -> np.ndarray:
+    """The covering model's answer for one new post, without the model: the candidate that
+    reaches the most demand the existing posts leave uncovered (the first of equals). It is
+    the model's optimum (one open site beside the fixed ones covers what they cover and its
+    own uncovered points), and a solver's setup costs more than this product."""
+    return np.array([int(np.argmax(open_reach.T @ weight))])
 
 
 def _solve_mclp(cover, weight: np.ndarray, n_fixed: int, k: int) -> np.ndarray:
