@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 import scipy.sparse as sp
@@ -360,21 +361,24 @@ class Certifier:
             return []
         m = self.model
         keys = list(self.certs)
+        held = list(self.certs.values())
         # one move often certifies many targets (see _record): each distinct move once
-        position: dict[int, int] = {}
-        distinct, owner = [], np.empty(len(keys), np.int64)
-        for n, t in enumerate(keys):
-            idx, val = self.certs[t]
-            owner[n] = position.setdefault(id(idx), len(distinct))
-            if owner[n] == len(distinct):
-                distinct.append((idx, val))
-        r = np.repeat(np.arange(len(distinct)), [len(idx) for idx, _ in distinct])
+        ids = np.fromiter(map(id, map(itemgetter(0), held)), np.uint64, len(held))
+        _, first, owner = np.unique(ids, return_index=True, return_inverse=True)
+        distinct = [held[n] for n in first]
+        r = np.repeat(np.arange(len(distinct)), list(map(len, map(itemgetter(0), distinct))))
         c = np.concatenate([idx for idx, _ in distinct])
         v = np.concatenate([val for _, val in distinct])
-        moves = sp.csr_matrix((v.astype(float), (r, c)), shape=(len(distinct), m.layout.n))
         # only the changes a move makes can break it: a published row keeps its value (and
-        # its label's bounds) under a move that leaves it alone
-        change = (m.A[rows] @ moves.T).tocoo()  # rows x distinct moves, sparse
+        # its label's bounds) under a move that leaves it alone, so only the moves' changes
+        # to the atoms of ``rows`` enter
+        published = m.A[rows]
+        touched = np.zeros(m.layout.n, bool)
+        touched[published.indices] = True
+        near = touched[c]
+        moves = sp.csr_matrix((v[near].astype(float), (r[near], c[near])),
+                              shape=(len(distinct), m.layout.n))
+        change = (published @ moves.T).tocoo()  # rows x distinct moves, sparse
         moved = change.data != 0
         at, which, change = change.row[moved], change.col[moved], change.data[moved]
         new = m.true[rows][at] + change

@@ -110,8 +110,12 @@ class Layout:
         return np.arange(lo, hi)
 
     def cell_of(self) -> dict[str, int]:
-        """Cell id -> index."""
-        return {c: i for i, c in enumerate(self.cells)}
+        """Cell id -> index (made once: a layout's cells never change; read, never change
+        the answer)."""
+        found = self.__dict__.get("_cell_of")
+        if found is None:
+            found = self.__dict__["_cell_of"] = {c: i for i, c in enumerate(self.cells)}
+        return found
 
 
 def build_layout(specs: Sequence[ReleaseSpec], *, categories: Sequence[str] = ()) -> Layout:

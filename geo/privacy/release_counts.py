@@ -198,11 +198,10 @@ def _coverage(spec, extras, figures, totals) -> None:
                 figures[band][kind] = round(float(values[0]) / totals[band], 3)
 
 
-def _siting(spec, stand_ins, derive, publish_rows, totals, cells_hex) -> tuple[dict | None,
-                                                                             tuple]:
-    """Suggested posts from stand-in counts; each gain shown only if it pins nothing."""
-    result = derived.siting(stand_ins, np.asarray([int(c, 16) for c in cells_hex], np.uint64),
-                            derive)
+def _siting(spec, stand_ins, derive, publish_rows, totals, cells) -> tuple[dict | None, tuple]:
+    """Suggested posts from stand-in counts (``cells``: the release's, as ``uint64``); each
+    gain shown only if it pins nothing."""
+    result = derived.siting(stand_ins, cells, derive)
     if result is None or not len(result.sites):
         return None, ()
     band = result.band
@@ -212,7 +211,7 @@ def _siting(spec, stand_ins, derive, publish_rows, totals, cells_hex) -> tuple[d
     labels_values = []
     for i, mask in enumerate(masks):
         name = f"posts_{i}"
-        spec.areas[name] = tuple(np.asarray(cells_hex, dtype=object)[np.asarray(mask)])
+        spec.areas[name] = tuple(np.asarray(spec.cells, dtype=object)[np.asarray(mask)])
         labels_values.append(publish_rows([{"t": "area", "area": name, "band": band}]))
     total = totals.get(band)
     covered = None
@@ -278,7 +277,7 @@ def _derive_beside(table, draft, unpacked, derive, publish_rows, stand_ins) -> d
     lorenz = {b: derived.lorenz(stand_ins[b]) if unpacked["totals"].get(b) else
               (np.zeros(0), np.zeros(0)) for b in bands}
     siting, suggested = _siting(spec, stand_ins, derive, publish_rows, unpacked["totals"],
-                                spec.cells)
+                                table.cells)
     return {"stand_ins": stand_ins, "presence_hours": presence,
             "figures": figures, "lorenz": lorenz, "siting": siting,
             "suggested": suggested, "residents": residents,
