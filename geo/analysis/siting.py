@@ -45,7 +45,7 @@ __all__ = ["Siting", "suggest_posts"]
 MAX_TERMS = 300_000
 """Largest demand points x candidates model built (a few seconds per solve)."""
 _QUERY_BLOCK = 4096
-"""Facilities whose reach is looked up in one tree query."""
+"""Facilities whose reach is looked up in one pairing of trees."""
 SITE_COLUMNS = ["rank", "cell", "lat", "lng", "covered_incidents_added", "coverage_after"]
 
 
@@ -192,23 +192,20 @@ def _cover(tree: cKDTree, client_xy: np.ndarray, latlng: np.ndarray,
            to_m: pyproj.Transformer, reach_m: float) -> sp.csc_matrix:
     """Which clients (rows) each (lat, lng) point (columns) reaches, as a sparse boolean matrix.
 
-    The tree proposes the pairs a little beyond the reach; each is then kept by its plain
+    The trees propose the pairs a little beyond the reach; each is then kept by its plain
     metre distance, so the boundary falls exactly where a full distance table would put it.
-    Points are queried a block at a time: a tree's answer is Python lists, and a block bounds
-    them however many points a country holds.
+    Points are paired a block at a time (a tree of the block against the clients' tree, the
+    pairs as arrays), which bounds the memory however many points a country holds.
     """
     x, y = (np.asarray(v, dtype=float).reshape(-1) for v in to_m.transform(latlng[:, 1],
                                                                            latlng[:, 0]))
     rows, cols = [], []
     for first in range(0, len(x), _QUERY_BLOCK):
-        block = slice(first, first + _QUERY_BLOCK)
-        found = tree.query_ball_point(np.column_stack([x[block], y[block]]),
-                                      r=reach_m * (1 + 1e-9) + 1e-6)
-        sizes = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
-        if not sizes.sum():
-            continue
-        row = np.concatenate([np.asarray(f, dtype=np.int64) for f in found if f])
-        col = np.repeat(np.arange(first, first + len(found)), sizes)
+        block = cKDTree(np.column_stack([x[first:first + _QUERY_BLOCK],
+                                         y[first:first + _QUERY_BLOCK]]))
+        pairs = block.sparse_distance_matrix(tree, reach_m * (1 + 1e-9) + 1e-6,
+                                             output_type="ndarray")
+        row, col = pairs["j"].astype(np.int64), pairs["i"].astype(np.int64) + first
         near = np.hypot(client_xy[row, 0] - x[col], client_xy[row, 1] - y[col]) <= reach_m
         rows.append(row[near])
         cols.append(col[near])

@@ -49,7 +49,7 @@ class Pin:
 
     def describe(self) -> str:
         """One line for a person."""
-        what = ", ".join(f"{k}={v}" for k, v in self.row.items() if k not in ("rel",))
+        what = ", ".join(f"{k}={v}" for k, v in self.row.items())
         return (f"{'a part of ' if self.refined else ''}{what} is pinned to {self.value}")
 
 
@@ -235,7 +235,7 @@ class _Local:
         for r in published[model.label[published] != SHOWN]:
             row = model.rows[r]
             if row["t"] == "cell":
-                hidden[index[row["cell"]], row.get("rel", 0)] += 1
+                hidden[index[row["cell"]], model.rel[r]] += 1
         self.hidden = hidden
 
     def _atoms(self, i: int) -> np.ndarray:

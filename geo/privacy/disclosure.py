@@ -19,6 +19,7 @@ from this release, or the change itself (a late record) would show.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -146,11 +147,6 @@ def refined_targets(model: Model, rows: np.ndarray) -> tuple[sp.csr_matrix, np.n
     return matrix, parents
 
 
-def _count_key(row: dict) -> tuple[int, str, str]:
-    """What a cell count counts, whichever its cell: release, band and calendar part."""
-    return row.get("rel", 0), row["band"], row.get("part") or ""
-
-
 class _Neighbourhoods:
     """Which atoms a certificate for a target may move, smallest set first."""
 
@@ -159,12 +155,15 @@ class _Neighbourhoods:
         self.model = cert.model
         self.current = current
         m = self.model
-        self.cell_rows = np.array([i for i, r in enumerate(m.rows) if r["t"] == "cell"],
-                                  np.int64)
+        kinds = np.array(list(map(itemgetter("t"), m.rows)), dtype=object)
+        self.cell_rows = np.flatnonzero(kinds == "cell")
+        counts = [m.rows[i] for i in self.cell_rows]
         index = m.layout.cell_of()
-        self.cell_of_row = np.array([index[m.rows[i]["cell"]] for i in self.cell_rows],
-                                    np.int64)
-        key_of = [_count_key(m.rows[i]) for i in self.cell_rows]
+        self.cell_of_row = np.fromiter(map(index.__getitem__, map(itemgetter("cell"), counts)),
+                                       np.int64, len(counts))
+        # what a cell count counts, whichever its cell: release, band and calendar part
+        key_of = list(zip(m.rel[self.cell_rows].tolist(), map(itemgetter("band"), counts),
+                          [r.get("part") or "" for r in counts], strict=True))
         self.col_of = {key: j for j, key in enumerate(sorted(set(key_of)))}
         self.col_of_row = np.array([self.col_of[key] for key in key_of], np.int64)
         self.n_keys = len(self.col_of)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -146,6 +147,8 @@ def build_layout(specs: Sequence[ReleaseSpec], *, categories: Sequence[str] = ()
 class Model:
     """Published rows over atoms, with their labels, and the links between the two blocks.
 
+    ``rows`` are the releases' own row dicts (read, never changed), ``rel`` the release
+    (index into ``specs``) of each.
     ``x`` is the true atom vector when the model is the gate's (None for an attacker's);
     ``true`` the true value of each row (None for an attacker's); ``value`` what the attacker
     reads: the shown value, and for hidden rows nothing (NaN).
@@ -159,6 +162,7 @@ class Model:
     label: np.ndarray
     value: np.ndarray
     k: np.ndarray
+    rel: np.ndarray
     x: np.ndarray | None = None
     true: np.ndarray | None = None
 
@@ -170,14 +174,14 @@ class Model:
         """Append rows of ``specs[release]`` (labels UNKNOWN); returns their indices."""
         start = len(self.rows)
         block = row_matrix(self.layout, self.specs[release], rows)
-        for row in rows:
-            self.rows.append({**row, "rel": release})
+        self.rows.extend(rows)
         self.A = sp.vstack([self.A, block]).tocsr()
         self.A_csc = self.A.tocsc()
         n = len(rows)
         self.label = np.r_[self.label, np.full(n, UNKNOWN, np.int8)]
         self.value = np.r_[self.value, np.full(n, np.nan)]
         self.k = np.r_[self.k, np.full(n, self.specs[release].k, np.int64)]
+        self.rel = np.r_[self.rel, np.full(n, release, np.int64)]
         if self.x is not None:
             self.true = np.r_[self.true, block @ self.x]
         return np.arange(start, start + n)
@@ -209,21 +213,25 @@ def row_matrix(layout: Layout, spec: ReleaseSpec, rows: list[dict]) -> sp.csr_ma
     # cell counts, nearly every row: the atoms of a (band, calendar part) count of cell 0,
     # shifted to each cell (a cell's atoms are one block of the layout)
     block = layout.n_parts * layout.n_cal * layout.n_filters
-    of_cells: dict[tuple[str, str], list[int]] = {}
-    for r, row in enumerate(rows):
-        if row["t"] == "cell":
-            of_cells.setdefault((row["band"], row.get("part", "all")), []).append(r)
-    for (band, part), at in of_cells.items():
+    is_cell = np.array(list(map(itemgetter("t"), rows)), dtype=object) == "cell"
+    at_cells = np.flatnonzero(is_cell)
+    counts = [rows[r] for r in at_cells]
+    cell_of = np.fromiter(map(index.__getitem__, map(itemgetter("cell"), counts)), np.int64,
+                          len(counts))
+    of_cells: dict[tuple[str, str], int] = {}
+    code = np.fromiter((of_cells.setdefault(key, len(of_cells)) for key in
+                        zip(map(itemgetter("band"), counts),
+                            [row.get("part", "all") for row in counts], strict=True)),
+                       np.int64, len(counts))
+    for (band, part), c in of_cells.items():
         offsets = layout.y_index(0, parts[band][:, None, None], cal[part][None, :, None],
                                  filters[None, None, :]).ravel()
-        at = np.asarray(at, np.int64)
-        cells = np.fromiter((index[rows[r]["cell"]] for r in at), np.int64, len(at))
-        data_cols.append((cells[:, None] * block + offsets[None, :]).ravel())
-        data_rows.append(np.repeat(at, len(offsets)))
-    for r, row in enumerate(rows):
+        mine = code == c
+        data_cols.append((cell_of[mine][:, None] * block + offsets[None, :]).ravel())
+        data_rows.append(np.repeat(at_cells[mine], len(offsets)))
+    for r in np.flatnonzero(~is_cell).tolist():
+        row = rows[r]
         t = row["t"]
-        if t == "cell":
-            continue
         q = cal[row.get("part", "all")]
         if t == "area":
             cells = [index[c] for c in spec.areas[row["area"]]]
@@ -279,14 +287,13 @@ def atoms_from_events(layout: Layout, events: pd.DataFrame) -> np.ndarray:
     x = np.zeros(layout.n, np.int64)
     if not len(events):
         return x
-    index = layout.cell_of()
-    cell = events["cell"].map(index)
-    cat = events["category"].map({c: i for i, c in enumerate(layout.categories)})
+    cell = pd.Index(layout.cells).get_indexer(events["cell"])  # -1: not a cell of the model
+    cat = pd.Index(layout.categories).get_indexer(events["category"])
     day = events["day"].to_numpy(np.int64)
     q = np.searchsorted(layout.breaks, day, side="right") - 1
-    keep = (cell.notna() & cat.notna()).to_numpy() & (q >= 0) & (q < layout.n_cal)
-    c = cell.to_numpy()[keep].astype(np.int64)
-    g = cat.to_numpy()[keep].astype(np.int64)
+    keep = (cell >= 0) & (cat >= 0) & (q >= 0) & (q < layout.n_cal)
+    c = cell[keep].astype(np.int64)
+    g = cat[keep].astype(np.int64)
     minute = events["minute"].to_numpy(np.int64)[keep]
     count = events["count"].to_numpy(np.int64)[keep]
     q = q[keep]
@@ -311,9 +318,10 @@ def build_model(specs: Sequence[ReleaseSpec], rows: Sequence[list[dict]], *,
                           sorted(pd.unique(events["category"].to_numpy(object))))
     blocks = [row_matrix(layout, s, r) for s, r in zip(specs, rows, strict=True)]
     A = sp.vstack(blocks).tocsr() if blocks else sp.csr_matrix((0, layout.n))
-    flat = [{**row, "rel": i} for i, r in enumerate(rows) for row in r]
+    flat = [row for r in rows for row in r]
     k = np.concatenate([np.full(len(r), s.k, np.int64) for s, r in zip(specs, rows,
                                                                         strict=True)])
+    rel = np.repeat(np.arange(len(rows), dtype=np.int64), [len(r) for r in rows])
     x = true = None
     if events is not None:
         x = atoms_from_events(layout, events)
@@ -325,4 +333,4 @@ def build_model(specs: Sequence[ReleaseSpec], rows: Sequence[list[dict]], *,
         label = np.concatenate(labels).astype(np.int8)
         value = np.concatenate(values).astype(float)
     return Model(layout=layout, specs=specs, rows=flat, A=A, L=link_matrix(layout),
-                 label=label, value=value, k=k, x=x, true=true)
+                 label=label, value=value, k=k, rel=rel, x=x, true=true)

@@ -294,7 +294,7 @@ def _records(draft: Draft, model, index: np.ndarray, epsilon) -> tuple[dict, dic
     """The public record (definition, rows, labels, shown values) and the ledger's."""
     labels = model.label[index]
     shown = np.where(labels == SHOWN, model.value[index], np.nan)
-    rows = [{k: v for k, v in model.rows[i].items() if k != "rel"} for i in index]
+    rows = [dict(model.rows[i]) for i in index]
     public = {"spec": draft.spec.to_dict(), "rows": rows, "labels": labels.tolist(),
               "shown": [None if not np.isfinite(v) else float(v) for v in shown],
               "epsilon": epsilon}
@@ -359,7 +359,7 @@ def community_counts(table, draft: Draft, derive, *, epsilon: float | None,
     parts = _derive(table, draft, unpacked, derive, publish_rows)
     figures = parts["figures"]
     _coverage(spec, extra, figures, unpacked["totals"])
-    current = np.flatnonzero([r["rel"] == 0 for r in model.rows])
+    current = np.flatnonzero(model.rel == 0)
     public, record = _records(draft, model, current, epsilon)
     return ReleaseCounts(**unpacked, extras=extra, presence_hours=parts["presence_hours"],
                          hot_bin=parts["hot_bin"], gap_class=parts["gap_class"],
