@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.analysis.figures import (
+    _descending,
     _top_mask,
     concentration_gini,
     concentration_summary,
@@ -315,5 +316,5 @@ def test_predictive_accuracy_properties(pairs):
         same = predictive_accuracy(test, test)
         np.testing.assert_allclose(same["pei"], 1.0)
         for row, share in zip(out.itertuples(), (0.05, 0.10, 0.20), strict=True):
-            mask = _top_mask(train.astype(float), np.ones(len(train)), share)
+            mask = _top_mask(_descending(train.astype(float)), np.ones(len(train)), share)
             assert row.rri == pytest.approx(recapture_rate(train, test, mask), nan_ok=True)

@@ -201,12 +201,12 @@ def pai(counts: np.ndarray, selected: np.ndarray, *, areas: np.ndarray | None = 
     return float((arr[mask].sum() / total) / (area[mask].sum() / area.sum()))
 
 
-def _top_mask(ranking: np.ndarray, area: np.ndarray, share: float) -> np.ndarray:
-    """Highest-ranked cells until their area reaches ``share`` of the total (at least one)."""
-    order = _descending(ranking)
+def _top_mask(order: np.ndarray, area: np.ndarray, share: float) -> np.ndarray:
+    """Highest-ranked cells (``order``: cell order from the highest rank down) until their
+    area reaches ``share`` of the total (at least one)."""
     cum = np.cumsum(area[order]) / area.sum()
-    k = min(int(np.searchsorted(cum, share - _TOL, side="left")) + 1, ranking.size)
-    mask = np.zeros(ranking.size, dtype=bool)
+    k = min(int(np.searchsorted(cum, share - _TOL, side="left")) + 1, order.size)
+    mask = np.zeros(order.size, dtype=bool)
     mask[order[:k]] = True
     return mask
 
@@ -235,10 +235,13 @@ def pai_top(counts: np.ndarray, shares: Sequence[float] = (0.05, 0.10, 0.20), *,
         raise ValueError(msg)
     total, nan = arr.sum(), float("nan")
     rows = []
+    order = _descending(rank)
+    # by density; with equal areas and the counts as ranking, the same order
+    by_density = order if ranking is None and areas is None else _descending(arr / area)
     for share in shares:
-        mask = _top_mask(rank, area, share)
+        mask = _top_mask(order, area, share)
         value = pai(arr, mask, areas=area)
-        best = pai(arr, _top_mask(arr / area, area, share), areas=area)
+        best = pai(arr, _top_mask(by_density, area, share), areas=area)
         rows.append((share, int(mask.sum()), area[mask].sum() / area.sum() if arr.size else nan,
                      arr[mask].sum() / total if total else nan, value, value / best))
     columns = ["area_share", "cells", "selected_area_share", "incidents_share", "pai", "pei"]
@@ -314,7 +317,8 @@ def predictive_accuracy(train: np.ndarray, test: np.ndarray, *,
         msg = f"train and test must cover the same cells; got {before.size} and {after.size}"
         raise ValueError(msg)
     area = _per_cell(areas, before.size, "areas", positive=True)
-    choices = [(f"top_{round(100 * s)}", _top_mask(before / area, area, s)) for s in shares]
+    order = _descending(before / area)
+    choices = [(f"top_{round(100 * s)}", _top_mask(order, area, s)) for s in shares]
     if hot is not None:
         choices.append(("hot_spots", _as_mask(np.asarray(hot, dtype=bool), before.size)))
     nan = float("nan")

@@ -233,8 +233,9 @@ def _moves(plans: _Plans, cell: np.ndarray, block: int, at: np.ndarray) -> tuple
     two = np.where((kind == _OUT)[:, None], np.c_[c + a, p + a], np.c_[p + a, c + a])
     four = np.c_[c + a, c + b, p + b, p + a]
     step2, step4 = np.array([-1, 1]), np.array([-1, 1, -1, 1])
-    atoms = [four[i] if kind[i] == _ROTATE else two[i] for i in range(len(at))]
-    changes = [step4 if kind[i] == _ROTATE else step2 for i in range(len(at))]
+    rotate = (kind == _ROTATE).tolist()
+    atoms = [f if r else t for f, t, r in zip(four, two, rotate, strict=True)]
+    changes = [step4 if r else step2 for r in rotate]
     return atoms, changes
 
 
@@ -295,9 +296,11 @@ def _record(cert, atoms: list, changes: list) -> None:
     order = np.lexsort((moved.col[hit], moved.row[hit]))
     target, move = moved.row[hit][order], moved.col[hit][order]
     first = np.r_[True, target[1:] != target[:-1]] if len(target) else np.zeros(0, bool)
-    for t, j in zip(target[first], move[first], strict=True):
-        g = good[j]
-        cert.certs.setdefault(int(t), (atoms[g], changes[g]))
+    kept = [(atoms[g], changes[g]) for g in good.tolist()]  # one pair per move, shared
+    certs = cert.certs
+    for t, j in zip(target[first].tolist(), move[first].tolist(), strict=True):
+        if t not in certs:
+            certs[t] = kept[j]
 
 
 def _moves_matrix(n: int, atoms: list, changes: list) -> sp.csr_matrix:
@@ -318,7 +321,7 @@ def settle_single_cells(cert, hoods, pending: np.ndarray, *, hide: bool = True
     block = cert._cell_block
 
     def open_(ids):
-        return ids[[int(t) not in cert.certs for t in ids]] if len(ids) else ids
+        return ids[[t not in cert.certs for t in ids.tolist()]] if len(ids) else ids
 
     while len(todo := open_(todo)):
         tg = _targets(cert, hoods, todo)

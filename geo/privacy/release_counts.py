@@ -296,7 +296,7 @@ def _records(draft: Draft, model, index: np.ndarray, epsilon) -> tuple[dict, dic
     shown = np.where(labels == SHOWN, model.value[index], np.nan)
     rows = [dict(model.rows[i]) for i in index]
     public = {"spec": draft.spec.to_dict(), "rows": rows, "labels": labels.tolist(),
-              "shown": [None if not np.isfinite(v) else float(v) for v in shown],
+              "shown": [None if v != v else v for v in shown.tolist()],  # NaN: None
               "epsilon": epsilon}
     record = {"spec": draft.spec, "rows": rows, "labels": labels.copy(), "shown": shown,
               "events": draft.events, "epsilon": epsilon}
