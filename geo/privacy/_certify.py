@@ -54,6 +54,7 @@ class Certifier:
     hideable: np.ndarray = None
     solves: int = 0
     _by_atom: sp.csc_matrix | None = field(default=None, repr=False)
+    _moves: _MoveTable | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         m = self.model
@@ -361,31 +362,30 @@ class Certifier:
             return []
         m = self.model
         keys = list(self.certs)
-        held = list(self.certs.values())
+        if self._moves is None:
+            self._moves = _MoveTable()
         # one move often certifies many targets (see _record): each distinct move once
-        ids = np.fromiter(map(id, map(itemgetter(0), held)), np.uint64, len(held))
-        _, first, owner = np.unique(ids, return_index=True, return_inverse=True)
-        distinct = [held[n] for n in first]
-        r = np.repeat(np.arange(len(distinct)), list(map(len, map(itemgetter(0), distinct))))
-        c = np.concatenate([idx for idx, _ in distinct])
-        v = np.concatenate([val for _, val in distinct])
+        owner = self._moves.numbers(list(self.certs.values()))
         # only the changes a move makes can break it: a published row keeps its value (and
         # its label's bounds) under a move that leaves it alone, so only the moves' changes
         # to the atoms of ``rows`` enter
         published = m.A[rows]
         touched = np.zeros(m.layout.n, bool)
         touched[published.indices] = True
-        near = touched[c]
-        moves = sp.csr_matrix((v[near].astype(float), (r[near], c[near])),
-                              shape=(len(distinct), m.layout.n))
-        change = (published @ moves.T).tocoo()  # rows x distinct moves, sparse
+        atoms, changes, number = self._moves.entries()
+        present = np.zeros(self._moves.size, bool)
+        present[owner] = True
+        near = touched[atoms] & present[number]
+        moves = sp.csr_matrix((changes[near].astype(float), (number[near], atoms[near])),
+                              shape=(self._moves.size, m.layout.n))
+        change = (published @ moves.T).tocoo()  # rows x moves, sparse
         moved = change.data != 0
         at, which, change = change.row[moved], change.col[moved], change.data[moved]
         new = m.true[rows][at] + change
         lab, kk = m.label[rows][at], m.k[rows][at]
         bad = (lab == SHOWN) | ((lab == SMALL) & ((new < 0) | (new > kk - 1))) \
             | ((lab == COMPLEMENT) & (new < kk))
-        broken = np.zeros(len(distinct), bool)
+        broken = np.zeros(self._moves.size, bool)
         broken[which[bad]] = True
         return [keys[n] for n in np.flatnonzero(broken[owner])]
 
@@ -459,6 +459,54 @@ class Certifier:
             self.risky = self.risky[keep]
             return False
         return True
+
+
+class _MoveTable:
+    """Every distinct move a certificate has held, numbered, with its atoms and changes in
+    flat arrays, kept between the checks of published extras (each check reads every
+    certificate; most moves are the same as at the last one). A move is known by the
+    identity of its atom array, and the table holds on to each move it numbers, so no
+    identity is reused by another array while the table lives."""
+
+    def __init__(self) -> None:
+        self._kept: list[tuple[np.ndarray, np.ndarray]] = []
+        self._ids = np.zeros(0, np.uint64)  # sorted
+        self._at = np.zeros(0, np.int64)  # the number of each of _ids
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._flat: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self._kept)
+
+    def numbers(self, held: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """The number of each move in ``held``, numbering the new ones."""
+        ids = np.fromiter(map(id, map(itemgetter(0), held)), np.uint64, len(held))
+        pos = np.minimum(np.searchsorted(self._ids, ids), max(len(self._ids) - 1, 0))
+        known = (self._ids[pos] == ids) if len(self._ids) else np.zeros(len(ids), bool)
+        if not known.all():
+            fresh, first = np.unique(ids[~known], return_index=True)
+            start = len(self._kept)
+            pairs = [held[i] for i in np.flatnonzero(~known)[first]]
+            self._kept.extend(pairs)
+            lengths = list(map(len, map(itemgetter(0), pairs)))
+            self._parts.append((np.concatenate([np.asarray(a, np.int64) for a, _ in pairs]),
+                                np.concatenate([np.asarray(v) for _, v in pairs]),
+                                np.repeat(np.arange(start, start + len(pairs)), lengths)))
+            self._flat = None
+            ids_all = np.r_[self._ids, fresh]
+            at_all = np.r_[self._at, np.arange(start, start + len(pairs))]
+            order = np.argsort(ids_all, kind="stable")
+            self._ids, self._at = ids_all[order], at_all[order]
+            pos = np.searchsorted(self._ids, ids)
+        return self._at[pos]
+
+    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(atoms, changes, move number) of every known move, flat."""
+        if self._flat is None:
+            self._flat = tuple(np.concatenate(part) for part in zip(*self._parts, strict=True))
+            self._parts = [self._flat]
+        return self._flat
 
 
 @functools.lru_cache(maxsize=1)

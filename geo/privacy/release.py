@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -73,17 +74,25 @@ class BandSpec:
 
 
 def band_minutes(band: BandSpec) -> np.ndarray:
-    """Whether each local minute of the week (Monday 00:00 = 0) lies in the band."""
+    """Whether each local minute of the week (Monday 00:00 = 0) lies in the band (read-only:
+    made once per hours and days, as every row of a model asks again)."""
+    return _minutes(float(band.start_hour), float(band.end_hour), tuple(band.days))
+
+
+@functools.lru_cache(maxsize=256)
+def _minutes(start_hour: float, end_hour: float, days: tuple[int, ...]) -> np.ndarray:
     minute = np.arange(MINUTES_OF_WEEK)
     hour = (minute % 1440) / 60.0
     day = minute // 1440
-    if band.start_hour == band.end_hour:
+    if start_hour == end_hour:
         in_hours = np.ones(MINUTES_OF_WEEK, bool)
-    elif band.start_hour < band.end_hour:
-        in_hours = (hour >= band.start_hour) & (hour < band.end_hour)
+    elif start_hour < end_hour:
+        in_hours = (hour >= start_hour) & (hour < end_hour)
     else:
-        in_hours = (hour >= band.start_hour) | (hour < band.end_hour)
-    return in_hours & np.isin(day, band.days)
+        in_hours = (hour >= start_hour) | (hour < end_hour)
+    out = in_hours & np.isin(day, days)
+    out.flags.writeable = False
+    return out
 
 
 @dataclass(frozen=True)

@@ -198,10 +198,9 @@ def _coverage(spec, extras, figures, totals) -> None:
                 figures[band][kind] = round(float(values[0]) / totals[band], 3)
 
 
-def _siting(spec, stand_ins, derive, publish_rows, totals, cells) -> tuple[dict | None, tuple]:
-    """Suggested posts from stand-in counts (``cells``: the release's, as ``uint64``); each
-    gain shown only if it pins nothing."""
-    result = derived.siting(stand_ins, cells, derive)
+def _siting(spec, result, publish_rows, totals) -> tuple[dict | None, tuple]:
+    """The suggested posts of ``result`` (:func:`derived.siting` of the stand-in counts);
+    each gain shown only if it pins nothing."""
     if result is None or not len(result.sites):
         return None, ()
     band = result.band
@@ -248,13 +247,17 @@ def _derive(table, draft, unpacked, derive, publish_rows) -> dict:
     bands = [b.name for b in spec.bands]
     stand_ins = {b: derived.stand_in(unpacked["incidents"][b], unpacked["reason"][b], k)
                  for b in bands}
-    # the statistics read only the stand-ins: they run beside the siting, whose extra rows
-    # go through the protection one at a time
-    with ThreadPoolExecutor(1) as pool:
+    # the statistics, the siting and the concentration figures read only the stand-ins:
+    # they run beside the siting's extra rows, which go through the protection one at a
+    # time in this thread
+    with ThreadPoolExecutor(3) as pool:
+        sited = pool.submit(derived.siting, stand_ins, table.cells, derive)
         statistics = pool.submit(lambda: (derived.hot_bins(stand_ins, table.cells, derive),
                                           derived.cluster_classes(stand_ins, table.cells,
                                                                   derive)))
-        parts = _derive_beside(table, draft, unpacked, derive, publish_rows, stand_ins)
+        summaries = pool.submit(_summaries, stand_ins, unpacked["totals"], bands)
+        parts = _derive_beside(table, draft, unpacked, sited, publish_rows, stand_ins)
+        parts["figures"], parts["lorenz"] = summaries.result()
         bins, clusters = statistics.result()
     presence = parts["presence_hours"]
     parts["gap_class"] = (derived.gap_classes(stand_ins, presence, bins)
@@ -262,8 +265,15 @@ def _derive(table, draft, unpacked, derive, publish_rows) -> dict:
     return {**parts, "hot_bin": bins, "clusters": clusters}
 
 
-def _derive_beside(table, draft, unpacked, derive, publish_rows, stand_ins) -> dict:
-    """What :func:`_derive` makes beside the statistics."""
+def _summaries(stand_ins: dict, totals: dict, bands: list[str]) -> tuple[dict, dict]:
+    """Concentration figures and Lorenz curves of the stand-in counts."""
+    lorenz = {b: derived.lorenz(stand_ins[b]) if totals.get(b) else (np.zeros(0), np.zeros(0))
+              for b in bands}
+    return derived.figures(stand_ins, totals), lorenz
+
+
+def _derive_beside(table, draft, unpacked, sited, publish_rows, stand_ins) -> dict:
+    """What :func:`_derive` makes beside the statistics (``sited``: the siting's future)."""
     spec = draft.spec
     bands = [b.name for b in spec.bands]
     frame = table.frame
@@ -273,13 +283,8 @@ def _derive_beside(table, draft, unpacked, derive, publish_rows, stand_ins) -> d
     reported = ({b: frame[f"report_visits_{b}"].to_numpy(dtype=np.int64) for b in bands}
                 if all(f"report_visits_{b}" in frame for b in bands) else None)
     presence = _presence(table)
-    figures = derived.figures(stand_ins, unpacked["totals"])
-    lorenz = {b: derived.lorenz(stand_ins[b]) if unpacked["totals"].get(b) else
-              (np.zeros(0), np.zeros(0)) for b in bands}
-    siting, suggested = _siting(spec, stand_ins, derive, publish_rows, unpacked["totals"],
-                                table.cells)
-    return {"stand_ins": stand_ins, "presence_hours": presence,
-            "figures": figures, "lorenz": lorenz, "siting": siting,
+    siting, suggested = _siting(spec, sited.result(), publish_rows, unpacked["totals"])
+    return {"stand_ins": stand_ins, "presence_hours": presence, "siting": siting,
             "suggested": suggested, "residents": residents,
             "rates": rates, "reported_visits": reported,
             "month_presence_hours": _month_presence(table, draft.months)}
