@@ -119,12 +119,14 @@ def _best_two(cost: np.ndarray, members: list[np.ndarray], n_groups: int):
     return cells, costs
 
 
-def _partner(best, tg: _Targets, columns=slice(None)):
-    """For each target and slot: the best other cell of its group, and its cost."""
+def _partner(best, tg: _Targets, at=slice(None)):
+    """For each target (of those ``at``) and slot: the best other cell of its group, and its
+    cost."""
     cells, costs = best
-    c1, c2 = cells[0][tg.group][:, columns], cells[1][tg.group][:, columns]
-    k1, k2 = costs[0][tg.group][:, columns], costs[1][tg.group][:, columns]
-    own = c1 == tg.cell[:, None]
+    group = tg.group[at]
+    c1, c2 = cells[0][group], cells[1][group]
+    k1, k2 = costs[0][group], costs[1][group]
+    own = c1 == tg.cell[at][:, None]
     return np.where(own, c2, c1), np.where(own, k2, k1)
 
 
@@ -214,13 +216,17 @@ def _plan(cert, hoods, tg: _Targets, *, priced: bool) -> _Plans:
             other = np.where((((inc_no * has_a) @ (1 - table) + (dec_no * (1 - has_a)) @ table)
                               == 0) & (x > 0), 0.0, np.inf)
         own[:, a] = other[:, a] = np.inf
-        p_cell, p_cost = _partner(_best_two(other, members, n_groups), tg)
-        total = np.where(wanted[:, None] & ~tg.slots & (p_cell >= 0), own[cell] + p_cost,
-                         np.inf)
+        at = np.flatnonzero(wanted)  # only these read their partners
+        p_cell, p_cost = _partner(_best_two(other, members, n_groups), tg, at)
+        total = np.where(~tg.slots[at] & (p_cell >= 0), own[cell[at]] + p_cost, np.inf)
         total[total >= _NONE] = np.inf
-        b = np.argmin(total, axis=1)
-        best = total[rows, b]
-        plans.offer(best, _ROTATE, a, b, p_cell[rows, b])
+        b_at = np.argmin(total, axis=1)
+        best, b, partner = np.full(len(rows), np.inf), np.zeros(len(rows), np.int64), \
+            np.zeros(len(rows), np.int64)
+        best[at] = total[np.arange(len(at)), b_at]
+        b[at] = b_at
+        partner[at] = p_cell[np.arange(len(at)), b_at]
+        plans.offer(best, _ROTATE, a, b, partner)
         if not priced:
             left |= np.isfinite(best)
     return plans
