@@ -29,7 +29,7 @@ from geo.privacy._area_moves import area_enabling, area_swaps
 from geo.privacy._bulk_moves import settle_area_targets, settle_single_cells
 from geo.privacy._certify import COST, Certifier
 from geo.privacy._group_moves import group_cycles
-from geo.privacy.model import Model, build_model
+from geo.privacy.model import Model, build_model, unique_rows
 from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, UNKNOWN, ReleaseSpec
 
 __all__ = ["Earlier", "Protection", "protect", "refined_targets"]
@@ -237,8 +237,7 @@ class _Neighbourhoods:
             for j, cells in enumerate(spec.areas.values()):
                 member[[index[c] for c in cells], j] = True
             self._member, self._areas_seen = member, len(spec.areas)
-            sets, group = np.unique(member, axis=0, return_inverse=True)
-            self._group = group.ravel()
+            sets, self._group = unique_rows(member)
             self._group_sets = sets.astype(np.int8)  # groups x named cell sets
             self._members = {}
         return self._member
