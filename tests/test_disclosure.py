@@ -352,6 +352,34 @@ def test_broken_certificates_are_found_as_one_check_per_target_finds_them():
     assert sorted(cert._violated(rows)) == sorted(one_by_one)
 
 
+def test_the_check_of_broken_certificates_stays_right_as_certificates_come_and_go():
+    """The check keeps a table of the moves it has seen between calls: after certificates
+    are dropped, replaced by new moves (new arrays, some equal in content to old ones) and
+    added, each call still names exactly what a check of every certificate names."""
+    _, _, p = protected_thirty_cells()
+    cert, m = p.certifier, p.model
+
+    def one_by_one(rows):
+        return sorted(t for t, (idx, val) in cert.certs.items()
+                      if (m.A[rows][:, idx] @ val != 0).any())
+
+    hidden = np.flatnonzero(m.label == COMPLEMENT)
+    rng = np.random.default_rng(5)
+    named = 0
+    for round_, rows in enumerate(np.array_split(rng.permutation(hidden)[:12], 4)):
+        m.label[rows] = SHOWN  # shown again: every move that changes them breaks
+        named += len(want := one_by_one(rows))
+        assert sorted(cert._violated(rows)) == want
+        keys = list(cert.certs)
+        for t in keys[round_::3]:
+            del cert.certs[t]  # dropped: their moves may now be referenced by nothing
+        for t in keys[round_::5]:
+            idx, val = (np.array(a) for a in cert.certs.get(keys[0], (np.zeros(0, int),
+                                                                      np.zeros(0))))
+            cert.certs[t] = (idx.copy(), -val)  # a fresh array of an old move's atoms
+    assert named  # the rounds did break certificates
+
+
 def test_the_bulk_check_of_many_moves_agrees_with_the_check_of_each():
     """:func:`holds_many` says of each move what the one-move check says, for moves that
     keep the labels and moves that break them (random transfers, rotations and area moves
