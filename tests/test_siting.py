@@ -239,3 +239,19 @@ def test_a_country_sized_instance_fits_in_a_modest_memory():
     assert len(siting.sites) == 2 and siting.coverage[0] == 0.0
     assert siting.coverage[1] < siting.coverage[2]
     assert any("model size limit" in note for note in siting.notes)
+
+
+def test_one_post_among_equal_candidates_is_the_first_every_time():
+    """One new post: the candidate reaching the most uncovered incidents, the first of
+    equals (cells in order), so the same data always gives the same site."""
+    far = [h3.latlng_to_cell(42.8895, 20.8665, 9), h3.latlng_to_cell(42.9000, 20.845, 9),
+           h3.latlng_to_cell(42.8700, 20.90, 9)]  # kilometres apart: no post reaches two
+    cells = np.sort(str_to_cells(far))
+    for _ in range(3):
+        result = suggest_posts(np.ones(3), cells, p=1)
+        assert result.coverage == pytest.approx([0.0, 1 / 3])
+        assert result.sites["cell"].tolist() == [format(int(cells[0]), "x")]
+        assert [m.tolist() for m in result.covered_cells] == [[False] * 3,
+                                                             [True, False, False]]
+    heavier = suggest_posts(np.array([1.0, 1.0, 2.0]), cells, p=1)
+    assert heavier.sites["cell"].tolist() == [format(int(cells[2]), "x")]

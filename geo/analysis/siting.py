@@ -10,7 +10,9 @@ solved by HiGHS), which then chooses ``p`` new ones among the candidates to cove
 incidents.
 
 The best set of k posts need not be part of the best set of k + 1, so the model is solved
-once for each k = 1..p: ``coverage[k]`` is the optimum with k new posts. The ``sites`` table
+once for each k = 1..p: ``coverage[k]`` is the optimum with k new posts (for one post, the
+candidate that reaches the most uncovered incidents, the first of equals, read without the
+solver). The ``sites`` table
 lists the largest solution's posts, ranked by what each adds in turn (greedily, within that
 solution); when a smaller optimum is not part of it, a note says so.
 
