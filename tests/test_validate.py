@@ -97,6 +97,22 @@ def test_projected_columns_without_crs_say_pass_crs(tmp_path):
         read_incidents(path, area=AREA)
 
 
+def test_metres_in_latitude_and_longitude_columns_name_the_columns(tmp_path):
+    """Nearly every position beyond +-90 / +-180 (metres under degree names, negative ones
+    too) is one line naming the columns; a few such rows among degrees are only rejected."""
+    rows = [f"{y};{x};2025-06-01 21:00" for x, y in
+            [(7460000, 4750000), (-7460100, 4750100), (7460200, -4750200), (7460300, 4750300)]]
+    path = _csv(tmp_path, rows, header="lat;lon;time")
+    with pytest.raises(InputError, match=r"columns 'lat'/'lon' hold values like 4750000.0, "
+                                         r"not degrees"):
+        read_incidents(path, area=AREA)
+    lat, lng = INSIDE_LATLNG[0]
+    mixed = _csv(tmp_path, [f"{lat};{lng};2025-06-01 21:00"] * 3 + rows[:1],
+                 header="lat;lon;time", name="mixed.csv")
+    checked = read_incidents(mixed, area=AREA)
+    assert len(checked.accepted) == 3 and checked.judged.rejected == 1
+
+
 def test_unknown_crs_is_one_clear_line(tmp_path):
     path = _csv(tmp_path, ["7460000;4750000;2025-06-01 21:00"], header="x;y;time")
     with pytest.raises(InputError, match=r"unknown CRS 'EPSG:99999999'"):

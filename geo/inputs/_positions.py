@@ -135,10 +135,18 @@ def _locate_wkt(table: RawTable, column: str, crs: str | None, judge: Judge, use
 
 
 def _looks_projected(path: Path, lat, lng, ok, cols) -> None:
-    ok = ok & np.isfinite(lat) & np.isfinite(lng)
+    # boolean masks only, combined in place: no float temporaries of the file's size (on a
+    # file of millions, fresh memory costs more than the comparisons)
+    ok = ok & np.isfinite(lat)
+    ok &= np.isfinite(lng)
     n_ok = np.count_nonzero(ok)
     if n_ok >= 3:
-        out = np.count_nonzero(ok & ((np.abs(lat) > 90) | (np.abs(lng) > 180)))
+        beyond = lat > 90
+        beyond |= lat < -90
+        beyond |= lng > 180
+        beyond |= lng < -180
+        beyond &= ok
+        out = np.count_nonzero(beyond)
         if out / n_ok > 0.9:
             msg = (
                 f"{path}: columns {cols[0]!r}/{cols[1]!r} hold values like "
