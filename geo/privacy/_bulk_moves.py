@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from geo.privacy.release import COMPLEMENT, SHOWN, SMALL
+from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, breaks_label
 
 __all__ = ["holds_many", "settle_single_cells"]
 
@@ -48,10 +48,7 @@ def holds_many(model, moves: sp.csr_matrix) -> np.ndarray:
     change = (model.A @ moves.T).tocoo()
     moved = change.data != 0
     r, j, v = change.row[moved], change.col[moved], change.data[moved]
-    label, new, k = model.label[r], model.true[r] + v, model.k[r]
-    bad = (label == SHOWN) | ((label == SMALL) & ((new < 0) | (new > k - 1))) \
-        | ((label == COMPLEMENT) & (new < k))
-    ok[j[bad]] = False
+    ok[j[breaks_label(model.label[r], model.true[r] + v, model.k[r])]] = False
     return ok
 
 

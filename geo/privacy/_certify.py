@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from geo.privacy.model import Model
-from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, UNKNOWN
+from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, UNKNOWN, breaks_label
 
 __all__ = ["Certifier", "COST"]
 
@@ -115,14 +115,7 @@ class Certifier:
         if hide is not None and len(hide):
             taken = np.isin(rows, hide) & (label == SHOWN)
             label = np.where(taken, np.where(m.true[rows] == 0, SMALL, COMPLEMENT), label)
-        if (label == SHOWN).any():
-            return False
-        new, lk = m.true[rows] + change, m.k[rows]
-        small = label == SMALL
-        if ((new[small] < 0) | (new[small] > lk[small] - 1)).any():
-            return False
-        comp = label == COMPLEMENT
-        return not (new[comp] < lk[comp]).any()
+        return not breaks_label(label, m.true[rows] + change, m.k[rows]).any()
 
     # -------------------------------------------------------------- search
 
@@ -381,10 +374,7 @@ class Certifier:
         change = (published @ moves.T).tocoo()  # rows x moves, sparse
         moved = change.data != 0
         at, which, change = change.row[moved], change.col[moved], change.data[moved]
-        new = m.true[rows][at] + change
-        lab, kk = m.label[rows][at], m.k[rows][at]
-        bad = (lab == SHOWN) | ((lab == SMALL) & ((new < 0) | (new > kk - 1))) \
-            | ((lab == COMPLEMENT) & (new < kk))
+        bad = breaks_label(m.label[rows][at], m.true[rows][at] + change, m.k[rows][at])
         broken = np.zeros(self._moves.size, bool)
         broken[which[bad]] = True
         return [keys[n] for n in np.flatnonzero(broken[owner])]

@@ -29,7 +29,7 @@ from geo.privacy._area_moves import area_enabling, area_swaps
 from geo.privacy._bulk_moves import settle_area_targets, settle_single_cells
 from geo.privacy._certify import COST, Certifier
 from geo.privacy._group_moves import group_cycles
-from geo.privacy.model import Model, build_model, unique_rows
+from geo.privacy.model import Model, build_model, cell_counts, unique_rows
 from geo.privacy.release import COMPLEMENT, SHOWN, SMALL, UNKNOWN, ReleaseSpec
 
 __all__ = ["Earlier", "Protection", "protect", "refined_targets"]
@@ -155,12 +155,7 @@ class _Neighbourhoods:
         self.model = cert.model
         self.current = current
         m = self.model
-        kinds = np.array(list(map(itemgetter("t"), m.rows)), dtype=object)
-        self.cell_rows = np.flatnonzero(kinds == "cell")
-        counts = [m.rows[i] for i in self.cell_rows]
-        index = m.layout.cell_of()
-        self.cell_of_row = np.fromiter(map(index.__getitem__, map(itemgetter("cell"), counts)),
-                                       np.int64, len(counts))
+        self.cell_rows, counts, self.cell_of_row = cell_counts(m.rows, m.layout.cell_of())
         # what a cell count counts, whichever its cell: release, band and calendar part
         key_of = list(zip(m.rel[self.cell_rows].tolist(), map(itemgetter("band"), counts),
                           [r.get("part") or "" for r in counts], strict=True))

@@ -221,6 +221,18 @@ class Model:
         return lo, hi
 
 
+def cell_counts(rows: list[dict], index: dict[str, int]
+                ) -> tuple[np.ndarray, list[dict], np.ndarray]:
+    """The cell counts among ``rows``: their positions, their dicts and each one's cell
+    (by ``index``, :meth:`Layout.cell_of`), read in passes over plain lists (a release has
+    one per cell and band)."""
+    at = np.flatnonzero(np.array(list(map(itemgetter("t"), rows)), dtype=object) == "cell")
+    counts = [rows[r] for r in at.tolist()]
+    cells = np.fromiter(map(index.__getitem__, map(itemgetter("cell"), counts)), np.int64,
+                        len(counts))
+    return at, counts, cells
+
+
 def row_matrix(layout: Layout, spec: ReleaseSpec, rows: list[dict]) -> sp.csr_matrix:
     """The rows of one release as a 0/1 matrix over the layout's atoms."""
     index = layout.cell_of()
@@ -235,11 +247,9 @@ def row_matrix(layout: Layout, spec: ReleaseSpec, rows: list[dict]) -> sp.csr_ma
     # cell counts, nearly every row: the atoms of a (band, calendar part) count of cell 0,
     # shifted to each cell (a cell's atoms are one block of the layout)
     block = layout.n_parts * layout.n_cal * layout.n_filters
-    is_cell = np.array(list(map(itemgetter("t"), rows)), dtype=object) == "cell"
-    at_cells = np.flatnonzero(is_cell)
-    counts = [rows[r] for r in at_cells]
-    cell_of = np.fromiter(map(index.__getitem__, map(itemgetter("cell"), counts)), np.int64,
-                          len(counts))
+    at_cells, counts, cell_of = cell_counts(rows, index)
+    is_cell = np.zeros(len(rows), bool)
+    is_cell[at_cells] = True
     of_cells: dict[tuple[str, str], int] = {}
     code = np.fromiter((of_cells.setdefault(key, len(of_cells)) for key in
                         zip(map(itemgetter("band"), counts),

@@ -73,6 +73,18 @@ class BandSpec:
                    tuple(int(d) for d in data["days"]))
 
 
+def breaks_label(label: np.ndarray, new: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Where published rows whose value a move changes to ``new`` no longer read as
+    labelled: a shown value changed at all, a "fewer than k" left 0..k-1, a "not shown" fell
+    below k. The one rule every check of a move applies (give only rows the move changes).
+
+    >>> breaks_label(np.array([SHOWN, SMALL, SMALL, COMPLEMENT]), np.array([9, 4, 5, 4]), 5)
+    array([ True, False,  True,  True])
+    """
+    return (label == SHOWN) | ((label == SMALL) & ((new < 0) | (new > k - 1))) \
+        | ((label == COMPLEMENT) & (new < k))
+
+
 def band_minutes(band: BandSpec) -> np.ndarray:
     """Whether each local minute of the week (Monday 00:00 = 0) lies in the band (read-only:
     made once per hours and days, as every row of a model asks again)."""
