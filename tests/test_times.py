@@ -211,3 +211,16 @@ def test_zoned_times_keep_their_instant_and_written_clock(stamps, unit, zone):
         dtype=float, na_value=np.nan)
     np.testing.assert_array_equal(parsed.written_min, expected)
     assert parsed.has_offset.tolist() == [s is not None for s in stamps]
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Belgrade", "America/Toronto"])
+def test_zoned_times_read_as_utc_microseconds_as_pandas_converts_them(unit, zone):
+    """Parquet's zoned times of every unit, NaT and times before 1970 among them, and more
+    than a chunk of them (converted over the cores)."""
+    stamps = ["2025-03-30 01:59:59.123", None, "2024-10-27 02:30:00.5", "1969-12-31 23:59:59"]
+    index = pd.DatetimeIndex(stamps * 300_001, dtype=f"datetime64[{unit}, UTC]")
+    values = pd.Series(index.tz_convert(zone))
+    got = parse_times(values).utc
+    expected = pd.Series(index.as_unit("us"))
+    assert got.dtype == expected.dtype and got.equals(expected)

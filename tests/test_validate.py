@@ -477,3 +477,48 @@ def test_long_values_are_cut_alike_from_arrow_and_python(texts):
 
     assert list(_shorts(pa.array(texts, pa.string()))) == [_short(t) for t in texts]
     assert _shorts(texts) == [_short(t) for t in texts]
+
+
+def _ping_table(rows):
+    """A ping table as a Parquet file reads: (unit or None, seconds, position number or -1
+    for one out of range) per row."""
+    from pathlib import Path
+
+    from geo.inputs.readers import RawTable
+
+    frame = pd.DataFrame({
+        "unit_id": pd.Series([u for u, _, _ in rows], dtype="string"),
+        "timestamp": pd.DatetimeIndex([pd.Timestamp("2025-06-01T20:00Z") + pd.Timedelta(s, "s")
+                                       for _, s, _ in rows], dtype="datetime64[ms, UTC]"),
+        "lat": [INSIDE_LATLNG[p][0] if p >= 0 else 99.0 for _, _, p in rows],
+        "lon": [INSIDE_LATLNG[p][1] if p >= 0 else 20.86 for _, _, p in rows]})
+    return RawTable(path=Path("pings.parquet"), frame=frame,
+                    row=np.arange(1, len(frame) + 1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C", None]), st.integers(0, 12),
+                          st.integers(-1, 5)), min_size=0, max_size=30),
+       st.booleans())
+def test_pings_kept_are_the_first_of_each_unit_and_time_sorted(rows, presorted):
+    """Against pandas: the rows that pass, sorted by unit (in the order units first appear)
+    and time (file order among equals), the first of each unit and time kept; sorted files
+    and unsorted ones, with bad rows and repeats, and nothing at all."""
+    from geo.inputs.validate import check_pings
+
+    if presorted:
+        rows = sorted(rows, key=lambda r: ("" if r[0] is None else r[0], r[1]))
+    checked = check_pings(_ping_table(rows))
+    frame = pd.DataFrame(rows, columns=["unit", "s", "p"], dtype=object)
+    frame["row"] = np.arange(1, len(rows) + 1)
+    frame["rank"] = pd.factorize(frame["unit"])[0]  # units in the order they first appear
+    good = frame[frame["unit"].notna() & (frame["p"] >= 0)]
+    good = good.sort_values(["rank", "s"], kind="stable")
+    kept = good.drop_duplicates(["unit", "s"])
+    assert checked.accepted["row"].tolist() == kept["row"].tolist()
+    assert checked.accepted["unit"].astype(str).tolist() == kept["unit"].tolist()
+    assert len(checked.accepted) + checked.judged.rejected == len(rows)
+    repeats = set(good["row"]) - set(kept["row"])
+    rejects = checked.rejects
+    assert set(rejects.loc[rejects["reason"] == "duplicate ping (same unit and time)", "row"]
+               ) == repeats

@@ -108,7 +108,7 @@ def judge_time(table: RawTable, opts: Options, judge: Judge, used: dict[str, str
     judge.fail(parsed.bad, time_c, "time is not a date and time", values)
     judge.fail(parsed.date_only, time_c, "time of day missing (date only)", values)
     _judge_future(parsed.utc, judge, time_c, values)
-    if parsed.date_only.mean() > MOSTLY:
+    if len(frame) and parsed.date_only.mean() > MOSTLY:
         hour_c = find_event_column([c for c in frame.columns if c != time_c], names.TIME)
         notes.append(f"{int(parsed.date_only.sum()):,} of {len(frame):,} rows give a date "
                      f"without a time of day in {time_c!r}: pass --no-times to map them (all "
