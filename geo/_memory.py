@@ -13,6 +13,12 @@ top, and when the process ends. Measured on 10 million pings read from Parquet, 
 summed to presence, each run a fresh process (median of 6): 4.9 s to 3.7 s of wall time,
 2.3 s to 0.85 s of system time, peak memory 1.25 GB either way.
 
+Threads take their blocks from the same heap (one arena): by default glibc gives each new
+thread an arena of its own, so the workers that check or sum a million rows each took fresh
+memory while the heap the main thread had freed lay idle. Measured on the same path (10
+million pings, fresh processes, median of 8): peak memory 1.31 GB to 1.08 GB, wall time
+2.19 s to 2.01-2.08 s.
+
 Arrow is given the same allocator (its ``system`` pool instead of the mimalloc or jemalloc
 it bundles): the buffers a Parquet file is read into are then freed into the heap that the
 table's columns are made from next, instead of into a pool of Arrow's own that hands its
@@ -35,13 +41,15 @@ LARGE = 128 * 2**20
 
 _M_TRIM_THRESHOLD = -1  # glibc's malloc.h
 _M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
 _done = False
 
 
 def keep_freed_memory() -> bool:
-    """Raise glibc's mmap and trim thresholds to :data:`LARGE` for this process and give
-    Arrow the system allocator (once); whether glibc took the thresholds. The command does
-    this before any work; a Dask task does it in its worker."""
+    """Raise glibc's mmap and trim thresholds to :data:`LARGE` for this process, keep its
+    threads to one arena and give Arrow the system allocator (once); whether glibc took the
+    settings. The command does this before any work (before threads start); a Dask task
+    does it in its worker."""
     global _done
     if _done:
         return True
@@ -54,7 +62,8 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):  # musl and other C libraries: no mallopt
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    _done = bool(mallopt(_M_MMAP_THRESHOLD, LARGE)) and bool(mallopt(_M_TRIM_THRESHOLD, LARGE))
+    _done = all([mallopt(_M_MMAP_THRESHOLD, LARGE), mallopt(_M_TRIM_THRESHOLD, LARGE),
+                 mallopt(_M_ARENA_MAX, 1)])
     return _done
 
 

@@ -41,6 +41,30 @@ def test_without_the_settings_large_blocks_are_mapped_apart():
     assert out[2] == "False"
 
 
+_THREAD_PROBE = """
+import ctypes, threading
+from geo._memory import keep_freed_memory
+keep_freed_memory()
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.sbrk.restype, libc.sbrk.argtypes = ctypes.c_void_p, [ctypes.c_long]
+found = []
+worker = threading.Thread(target=lambda: found.append(libc.malloc(80 << 20)))
+worker.start()
+worker.join()
+print(found[0] < libc.sbrk(0))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_a_thread_takes_its_large_blocks_from_the_same_heap():
+    """A worker thread's column of ten million floats comes from the heap the main thread
+    frees into, not from an arena of the thread's own."""
+    out = subprocess.run([sys.executable, "-c", _THREAD_PROBE], capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["True"]
+
+
 def test_the_command_takes_the_settings(monkeypatch):
     import geo.__main__ as entry
     import geo._memory as memory
@@ -57,3 +81,27 @@ def test_the_command_takes_the_settings(monkeypatch):
     finally:
         signal.signal(signal.SIGINT, handler)
     assert called == [True]
+
+
+def test_sorted_by_key_and_time_is_read_a_chunk_at_a_time_and_whole():
+    """Rows out of order are found wherever they are: in the first chunk, across the
+    border between two chunks, in the last row."""
+    import numpy as np
+
+    from geo._arrays import _CHUNK, sorted_by_key_time
+
+    key = np.repeat(np.arange(3), _CHUNK)  # each key's times start again: still in order
+    time = np.tile(np.arange(_CHUNK), 3)
+    assert sorted_by_key_time(key, time)
+    for at in (5, _CHUNK // 2, 2 * _CHUNK - 1):  # a time earlier than the one before it
+        late = time.copy()
+        late[at] = late[at - 1] - 1
+        assert not sorted_by_key_time(key, late)
+    same = np.zeros(3 * _CHUNK, dtype=np.int64)
+    across = np.arange(3 * _CHUNK)
+    across[_CHUNK] = across[_CHUNK - 1] - 1  # the pair the two chunks share
+    assert not sorted_by_key_time(same, across)
+    back = key.copy()
+    back[-1] = 1  # the last row's key goes back
+    assert not sorted_by_key_time(back, time)
+    assert sorted_by_key_time(key[:1], time[:1]) and sorted_by_key_time(key[:0], time[:0])
