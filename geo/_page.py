@@ -94,8 +94,8 @@ def encode_context(context) -> dict | None:
     features = []
     for f in context.features:
         item = {"g": f.group, "k": f.kind, "n": _clean(f.name, limit=80)}
-        names = {lang: _clean(n, limit=80) for lang, n in f.names.items()
-                 if lang in _LANGUAGES and n != f.name}
+        shown = {lang: f.name_in(lang) for lang in _LANGUAGES}
+        names = {lang: _clean(n, limit=80) for lang, n in shown.items() if n != f.name}
         if names:
             item["ns"] = names
         if f.geometry.geom_type == "Point":

@@ -186,3 +186,23 @@ def test_serbian_names_reach_both_scripts():
     ibar = next(f for f in bundled_context().of("water") if f.names.get("sq") == "Ibër")
     assert ibar.name_in("sr-Latn") == "Ibar" and ibar.name_in("sr-Cyrl") == "Ибар"
     assert ibar.name_in("sq") == "Ibër"
+
+
+def test_a_name_written_only_in_cyrillic_is_shown_in_latin_letters_on_latin_maps():
+    """An OpenStreetMap extract of a Serbian town often names a place in Cyrillic only:
+    the English, Albanian and Serbian Latin maps show its Serbian Latin form, the Cyrillic
+    map the name itself; a name given for the language wins."""
+    from geo.inputs.context import Context, ContextFeature
+
+    church = ContextFeature("landmarks", "worship", "Црква Светог Димитрија", Point(20.86, 42.89))
+    market = ContextFeature("landmarks", "market", "Пијаца", Point(20.87, 42.89),
+                            names={"en": "Green market"})
+    assert [church.name_in(lang) for lang in ("en", "sq", "sr-Latn", "sr-Cyrl")] == [
+        "Crkva Svetog Dimitrija", "Crkva Svetog Dimitrija", "Crkva Svetog Dimitrija",
+        "Црква Светог Димитрија"]
+    assert market.name_in("en") == "Green market" and market.name_in("sq") == "Pijaca"
+    encoded = encode_context(Context((church, market)))["features"]
+    assert encoded[0]["n"] == "Црква Светог Димитрија"
+    assert encoded[0]["ns"] == {"en": "Crkva Svetog Dimitrija", "sr-Latn": "Crkva Svetog Dimitrija",
+                                "sq": "Crkva Svetog Dimitrija"}
+    assert encoded[1]["ns"]["en"] == "Green market"

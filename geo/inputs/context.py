@@ -77,8 +77,16 @@ class ContextFeature:
     names: dict[str, str] = field(default_factory=dict)
 
     def name_in(self, lang: str) -> str:
-        """The feature's name in ``lang``, else its own name."""
-        return self.names.get(lang) or self.name
+        """The feature's name in ``lang``; without one, its own name, in Latin letters on a
+        map in a Latin script when it is written in Cyrillic (OpenStreetMap's ``name`` here
+        is often Serbian Cyrillic only: a reader of English or Albanian gets the Serbian
+        Latin form)."""
+        found = self.names.get(lang)
+        if found:
+            return found
+        if lang != "sr-Cyrl" and _CYRILLIC.search(self.name):
+            return self.names.get("sr-Latn") or to_latin(self.name)
+        return self.name
 
 
 @dataclass(frozen=True)
