@@ -311,3 +311,29 @@ def test_posts_without_times_count_only_within_a_given_period(tmp_path):
         res=9, permutations=99, no_times=True, period=("2025-06-01", "2025-06-30")))
     assert result.table.frame["post_min_all"].max() == 30 * 8 * 60  # 8 hours a day in June
     assert result.week is None and result.decisions.change is None
+
+
+def test_the_pings_of_one_file_or_several_are_sorted_by_unit_and_time(tmp_path):
+    """One file's accepted pings go on as its check left them (sorted by unit, in the order
+    units first appear, then time), and what the analysis adds to them leaves the check as
+    it was; several files' pings are joined and sorted."""
+    from geo.pipeline import load_inputs
+
+    inc = write_text(tmp_path / "inc.csv", "lat,lon,time\n" + "\n".join(
+        f"{a},{b},2025-06-01 2{i % 4}:00" for i, (a, b) in enumerate(INSIDE_LATLNG)) + "\n")
+    (lat, lng), (lat2, lng2) = INSIDE_LATLNG[:2]
+    first = write_text(tmp_path / "a.csv", "unit,time,lat,lon\n"
+                       f"B,2025-06-01T20:05:00Z,{lat},{lng}\nA,2025-06-01T20:00:00Z,{lat},{lng}\n"
+                       f"B,2025-06-01T20:01:00Z,{lat2},{lng2}\n")
+    second = write_text(tmp_path / "b.csv", "unit,time,lat,lon\n"
+                        f"A,2025-06-01T19:00:00Z,{lat2},{lng2}\n")
+    one = load_inputs(inc, patrols=first)
+    pings = one.patrols
+    assert pings["row"].tolist() == [4, 2, 3]  # B (first seen) by time, then A
+    assert np.shares_memory(pings["lat"].to_numpy(), one.pings[0].accepted["lat"].to_numpy())
+    pings["extra"] = 1
+    assert "extra" not in one.pings[0].accepted
+    both = load_inputs(inc, patrols=[first, second]).patrols
+    assert list(zip(both["unit"].astype(str), both["time"].dt.strftime("%H:%M"),
+                    strict=True)) == [("A", "19:00"), ("A", "20:00"), ("B", "20:01"),
+                                      ("B", "20:05")]
