@@ -475,13 +475,13 @@ def test_long_values_are_cut_alike_from_arrow_and_python(texts):
 
     from geo.inputs._judge import _short, _shorts
 
-    assert list(_shorts(pa.array(texts, pa.string()))) == [_short(t) for t in texts]
-    assert _shorts(texts) == [_short(t) for t in texts]
+    assert _shorts(pa.array(texts, pa.string())).to_pylist() == [_short(t) for t in texts]
+    assert _shorts(texts).to_pylist() == [_short(t) for t in texts]
 
 
 def _ping_table(rows):
     """A ping table as a Parquet file reads: (unit or None, seconds, position number or -1
-    for one out of range) per row."""
+    for a missing latitude) per row."""
     from pathlib import Path
 
     from geo.inputs.readers import RawTable
@@ -490,7 +490,7 @@ def _ping_table(rows):
         "unit_id": pd.Series([u for u, _, _ in rows], dtype="string"),
         "timestamp": pd.DatetimeIndex([pd.Timestamp("2025-06-01T20:00Z") + pd.Timedelta(s, "s")
                                        for _, s, _ in rows], dtype="datetime64[ms, UTC]"),
-        "lat": [INSIDE_LATLNG[p][0] if p >= 0 else 99.0 for _, _, p in rows],
+        "lat": [INSIDE_LATLNG[p][0] if p >= 0 else np.nan for _, _, p in rows],
         "lon": [INSIDE_LATLNG[p][1] if p >= 0 else 20.86 for _, _, p in rows]})
     return RawTable(path=Path("pings.parquet"), frame=frame,
                     row=np.arange(1, len(frame) + 1))
@@ -522,3 +522,23 @@ def test_pings_kept_are_the_first_of_each_unit_and_time_sorted(rows, presorted):
     rejects = checked.rejects
     assert set(rejects.loc[rejects["reason"] == "duplicate ping (same unit and time)", "row"]
                ) == repeats
+
+
+def test_each_reject_shows_its_own_value_whatever_its_reason(tmp_path):
+    """Rejects of several reasons in one file, some with a value to show and some without,
+    each row with its own (positions as the file wrote them, times as text, long ones cut)."""
+    (lat, lng), (far_lat, far_lng) = INSIDE_LATLNG[0], SOUTH_OF_RIVER
+    rows = [f"V1,2025-06-01T20:00:00Z,{lat},{lng}",         # 2 kept
+            f",2025-06-01T20:01:00Z,{lat},{lng}",            # 3 missing unit: no value
+            f"V1,yesterday-{'x' * 70},{lat},{lng}",          # 4 not a time: the text, cut
+            f"V1,2025-06-01T20:02:00Z,{far_lat},{far_lng}",  # 5 outside: the position
+            f"V1,2025-06-01T20:00:00Z,{lat},{lng}",          # 6 a repeat of row 2: its time
+            f"V1,2025-06-01T20:03:00Z,north,{lng}"]          # 7 latitude not a number
+    path = _csv(tmp_path, rows, header="unit_id,timestamp,lat,lon", name="p.csv")
+    rejects = read_pings(path, area=AREA).rejects
+    shown = dict(zip(rejects["row"], rejects["value"], strict=True))
+    assert shown == {3: "", 4: "yesterday-" + "x" * 47 + "...",
+                     5: f"{far_lat}, {far_lng}", 6: "2025-06-01 20:00:00+00:00", 7: "north"}
+    assert rejects["reason"].tolist() == [
+        "missing unit id", "time is not a date and time", "outside the study area",
+        "duplicate ping (same unit and time)", "latitude is not a number"]

@@ -72,7 +72,7 @@ class Checked:
                 f"{self.rows_read:,} rows read, {len(self.accepted):,} accepted")
         if self.weighted_total is not None:
             head += f" ({self.weighted_total:,} incidents by count)"
-        head += f", {len(self.rejects):,} rejected"
+        head += f", {self.judged.rejected:,} rejected"
         if self.outside:
             head += f", {self.outside:,} outside the period {self.period}"
         lines = [head]

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.inputs.readers import RawTable
 
@@ -90,44 +92,54 @@ class Judge:
         return int(np.count_nonzero(self.code))
 
     def rejects(self, *, values: bool = True) -> pd.DataFrame:
+        """Every rejected row: ``row``, ``column``, ``reason`` and (with ``values``) the
+        offending ``value``, the texts made by Arrow (a rejects file has millions)."""
         bad = np.flatnonzero(self.code)
         codes = self.code[bad]
-        column = np.array([c for c, _ in self.reasons], dtype=object)[codes]
-        reason = np.array([r for _, r in self.reasons], dtype=object)[codes]
-        frame = pd.DataFrame({"row": self.table.row[bad],  # texts kept as Python objects:
-                              "column": pd.Series(column, dtype=object),  # made once each
-                              "reason": pd.Series(reason, dtype=object)})
+        at = pa.array(codes.astype(np.int32))
+        frame = pd.DataFrame({"row": self.table.row[bad],
+                              "column": _texts(pa.array([c for c, _ in self.reasons]).take(at)),
+                              "reason": _texts(pa.array([r for _, r in self.reasons]).take(at))})
         if not values:
             return frame
-        value = np.full(len(bad), "", dtype=object)
+        pieces, places = [], []
         for code, source in self.values.items():
-            pick = codes == code
+            pick = np.flatnonzero(codes == code)
             rows = bad[pick]
-            shown = source(rows) if callable(source) else source.iloc[rows]
-            value[pick] = _shorts(shown)
-        frame["value"] = pd.Series(value, dtype=object)
+            pieces.append(_shorts(source(rows) if callable(source) else source.iloc[rows]))
+            places.append(pick)
+        rest = np.flatnonzero(~np.isin(codes, list(self.values)))  # reasons without a value
+        pieces.append(pc.fill_null(pa.nulls(len(rest), pa.string()), ""))
+        places.append(rest)
+        where = np.empty(len(bad), dtype=np.int64)  # each reject's place among the pieces
+        where[np.concatenate(places)] = np.arange(len(bad))
+        frame["value"] = _texts(pa.concat_arrays(pieces).take(pa.array(where)))
         return frame
+
+
+def _texts(values: pa.Array) -> pd.Series:
+    """Arrow strings as pandas' own text column (Arrow's memory, not a Python string each)."""
+    return pd.Series(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan), copy=False)
 
 
 _SHORT = 60
 """Longest value a rejects file shows whole."""
 
 
-def _shorts(values):
-    """Each value as :func:`_short` shows it; a short text (most are) as it is. Texts in an
-    Arrow string array (millions of positions) are measured and cut by Arrow."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+def _shorts(values) -> pa.Array:
+    """Each value as :func:`_short` shows it, as Arrow strings; a short text (most are) as it
+    is. Texts in an Arrow string array (millions of positions) are measured and cut by
+    Arrow."""
     if isinstance(values, pa.Array) and pa.types.is_string(values.type):
         values = pc.fill_null(values, "")
         long = pc.greater(pc.utf8_length(values), _SHORT)
         if pc.any(long).as_py():
             cut = pc.binary_join_element_wise(
-                pc.utf8_slice_codepoints(values, 0, _SHORT - 3), "...", "")
+                pc.utf8_slice_codeunits(values, 0, _SHORT - 3), "...", "")
             values = pc.if_else(long, cut, values)
-        return values.to_numpy(zero_copy_only=False)
-    return [v if type(v) is str and len(v) <= _SHORT else _short(v) for v in values]
+        return values
+    return pa.array([v if type(v) is str and len(v) <= _SHORT else _short(v) for v in values],
+                    pa.string())
 
 
 def _short(value) -> str:

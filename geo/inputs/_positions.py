@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geo._arrays import in_chunks
+from geo._arrays import in_chunks, in_threads
 from geo._errors import InputError
 from geo.inputs import _columns as names
 from geo.inputs._columns import find_column, shown_columns
@@ -156,6 +156,9 @@ def _looks_projected(path: Path, lat, lng, ok, cols) -> None:
             raise InputError(msg)
 
 
+_PAIRS_AT_ONCE = 1_000_000
+
+
 def pair_text(a: np.ndarray, b: np.ndarray):
     """``f"{x}, {y}"`` of each pair of floats, as Python writes them (the shortest text that
     reads back), as an Arrow string array; made by Arrow where it writes the same: numbers
@@ -166,6 +169,12 @@ def pair_text(a: np.ndarray, b: np.ndarray):
     >>> pair_text(np.array([42.8938, 42.0, 1e300]), np.array([20.8652, -1e-05, 5e5])).to_pylist()
     ['42.8938, 20.8652', '42.0, -1e-05', '1e+300, 500000.0']
     """
+    if len(a) > _PAIRS_AT_ONCE:  # millions (the positions outside an area): over the cores
+        import pyarrow as pa
+
+        starts = range(0, len(a), _PAIRS_AT_ONCE)
+        return pa.concat_arrays(in_threads(
+            lambda lo: pair_text(a[lo:lo + _PAIRS_AT_ONCE], b[lo:lo + _PAIRS_AT_ONCE]), starts))
     import pyarrow as pa
     import pyarrow.compute as pc
 
