@@ -119,7 +119,7 @@ class Judge:
 
 def _texts(values: pa.Array) -> pd.Series:
     """Arrow strings as pandas' own text column (Arrow's memory, not a Python string each)."""
-    return pd.Series(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan), copy=False)
+    return pd.Series(values, dtype=pd.StringDtype("pyarrow"), copy=False)  # pandas 2.1 on
 
 
 _SHORT = 60

@@ -169,14 +169,13 @@ def pair_text(a: np.ndarray, b: np.ndarray):
     >>> pair_text(np.array([42.8938, 42.0, 1e300]), np.array([20.8652, -1e-05, 5e5])).to_pylist()
     ['42.8938, 20.8652', '42.0, -1e-05', '1e+300, 500000.0']
     """
-    if len(a) > _PAIRS_AT_ONCE:  # millions (the positions outside an area): over the cores
-        import pyarrow as pa
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
+    if len(a) > _PAIRS_AT_ONCE:  # millions (the positions outside an area): over the cores
         starts = range(0, len(a), _PAIRS_AT_ONCE)
         return pa.concat_arrays(in_threads(
             lambda lo: pair_text(a[lo:lo + _PAIRS_AT_ONCE], b[lo:lo + _PAIRS_AT_ONCE]), starts))
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     def written(v: np.ndarray):
         """Arrow's text of ``v``, and where it is Python's."""
